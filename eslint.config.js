@@ -1,0 +1,76 @@
+// One linter for the whole tree. The import rules keep the layer picture of DESIGN.md true:
+// core/ is pure, radius/ knows nothing of tokens or SQL, storage/ knows nothing of HTTP or
+// RADIUS, and http/ reaches storage only through services.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, groups, message) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { patterns: [{ group: groups, message, allowTypeImports: true }] },
+    ],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'data/', 'test-artifacts/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        queueMicrotask: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        document: 'readonly',
+        window: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use an `as const` object and a union.' },
+      ],
+    },
+  },
+  layer(
+    ['src/core/**'],
+    ['node:*', '../*', '!../core/*', 'better-sqlite3', 'fastify*', '@fastify/*'],
+    'core/ is pure: no I/O and nothing from outside core/.',
+  ),
+  layer(
+    ['src/radius/**'],
+    ['../storage/*', '../services/*', '../http/*', '../core/*', 'better-sqlite3'],
+    'radius/ knows nothing of tokens or SQL: hand decoded requests to a handler.',
+  ),
+  layer(
+    ['src/storage/**'],
+    ['../http/*', '../radius/*', '../services/*', 'fastify*', '@fastify/*'],
+    'storage/ knows nothing of HTTP, RADIUS or services.',
+  ),
+  layer(
+    ['src/http/**'],
+    ['../storage/*', '../../storage/*', 'better-sqlite3'],
+    'http/ calls services, never repositories.',
+  ),
+);
