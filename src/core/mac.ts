@@ -11,7 +11,10 @@ const HEX12 = /^[0-9a-f]{12}$/;
  */
 export function normalizeMac(input: string | undefined | null): MacAddress | undefined {
   if (!input) return undefined;
-  const hex = input.trim().toLowerCase().replace(/[-:.\s]/g, '');
+  const hex = input
+    .trim()
+    .toLowerCase()
+    .replace(/[-:.\s]/g, '');
   if (!HEX12.test(hex)) return undefined;
   return hex.replace(/(..)(?!$)/g, '$1-') as MacAddress;
 }
@@ -36,8 +39,8 @@ export function parseCalledStationId(value: string | undefined): {
 }
 
 /**
- * isRandomizedMac returns true for a locally administered address (second hex digit 2, 6, A
- * or E), which phones use as a per-network private address.
+ * isRandomizedMac returns true for a locally administered address (the U/L bit set: second hex
+ * digit 2, 6, A or E for unicast), which phones use as a per-network private address.
  */
 export function isRandomizedMac(mac: MacAddress): boolean {
   const second = parseInt(mac[1] ?? '0', 16);

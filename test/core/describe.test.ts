@@ -221,12 +221,12 @@ describe('describeToken', () => {
     {
       name: 'minutes and a first-use lifetime',
       t: limits({ minutes: 60, expiresAfterFirstUseMinutes: 1440 }),
-      out: 'works 60 minutes online or 1 day after first use, whichever comes first, on 1 device',
+      out: 'works for 60 minutes online or 1 day after first use, whichever comes first, on 1 device',
     },
     {
       name: 'minutes and a data quota',
       t: limits({ minutes: 120, dataQuotaBytes: 500_000_000 }),
-      out: 'works 120 minutes online or 500 MB of data, whichever comes first, on 1 device',
+      out: 'works for 120 minutes online or 500 MB of data, whichever comes first, on 1 device',
     },
     {
       name: 'every limit',

@@ -1,0 +1,613 @@
+// The `portico` command. Every command has --help; bad arguments exit 2 with a message that
+// says what to fix; scripts get --json.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { formatCode } from './core/code.js';
+import { formatIsoInZone } from './core/time.js';
+import { TOKEN_STATES, type TokenState } from './core/token.js';
+import { CONFIG_SPECS, loadConfig, type Config } from './config.js';
+import { ERROR_CODES, PorticoError } from './errors.js';
+import { createLogger, startPortico } from './main.js';
+import { tokenCsvLines } from './services/csv-export.js';
+import { createServices, type Services } from './services/services.js';
+import type { TokenView } from './services/token-service.js';
+import { systemClock } from './clock.js';
+import { openDatabase } from './storage/database.js';
+import { NAS_VENDORS } from './storage/nas-repo.js';
+
+/** CliIo is where the CLI reads its environment and writes its output (tests pass their own). */
+export type CliIo = {
+  env: Record<string, string | undefined>;
+  out: (s: string) => void;
+  err: (s: string) => void;
+};
+
+const defaultIo: CliIo = {
+  env: process.env,
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+};
+
+/** UsageError is a mistake in the command line: exit 2 with the message and a hint. */
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `portico: captive-portal gateway for Wi-Fi routers
+
+Usage: portico <command> [options]
+
+Commands:
+  serve                      start Portico (web server and RADIUS)
+  tokens create              create one token or a batch
+  tokens list                list tokens, optionally by state or batch
+  tokens show CODE           show one token (state, minutes used and left, devices online)
+  tokens export              write tokens as CSV to standard output
+  tokens revoke CODE...      end tokens for good (live sessions are cut off)
+  tokens delete CODE...      delete tokens (live sessions are cut off; usage history stays)
+  nas add|list|remove        manage routers (RADIUS clients)
+  admin add USERNAME         add a staff account
+  config                     list every setting with its environment variable and value
+
+Run 'portico <command> --help' for a command's options.
+Configuration comes from PORTICO_* environment variables (see .env.example) or the file
+named by PORTICO_CONFIG.
+`,
+  serve: `Usage: portico serve
+
+Starts Portico with the configuration from the environment: opens (and creates, and
+migrates) the database, creates the first admin on first start (password from
+PORTICO_ADMIN_PASSWORD or generated and printed once), and listens for HTTP and RADIUS.
+Stops gracefully on SIGINT or SIGTERM.
+`,
+  'tokens create': `Usage: portico tokens create --minutes M [options]
+
+  --minutes M              online minutes (metered: they run down only while a device is on)
+  --count N                how many tokens (1 to 10000; more than 1 makes a batch)
+  --batch NAME             batch name, e.g. the event ("Open Day")
+  --valid-from DATE        not usable before (ISO 8601, e.g. 2026-12-03 or 2026-12-03T09:00)
+  --valid-until DATE       not usable from (a bare date includes that whole day)
+  --first-use-expiry MIN   lifetime in minutes from the first login (a "day pass": 1440)
+  --devices D              devices online at the same time (default 1)
+  --when-full POLICY       refuse (default) or replace-oldest
+  --data-mb MB             data quota in megabytes
+  --down-kbps K            download rate limit in kbit/s
+  --up-kbps K              upload rate limit in kbit/s
+  --description TEXT       note shown to staff
+  --csv | --json           print CSV or JSON instead of one code per line
+Dates without an offset are in PORTICO_TIMEZONE.
+`,
+  'tokens list': `Usage: portico tokens list [--state STATE] [--batch NAME] [--search TEXT] [--limit N] [--json]
+
+  --state STATE   one of ${TOKEN_STATES.join(', ')}
+  --batch NAME    only tokens of that batch
+  --search TEXT   code prefix, description or batch text
+  --limit N       at most N tokens (default 100)
+`,
+  'tokens show': `Usage: portico tokens show CODE [--json]
+
+Prints the token's state, minutes used and left, validity window and devices online. The code
+may be typed in any case, with spaces or dashes.
+`,
+  'tokens export': `Usage: portico tokens export [--state STATE] [--batch NAME] [--bom] > tokens.csv
+
+Writes every matching token as CSV (code, minutes, used, left, valid_from, valid_until,
+devices, description, batch, state, created). --bom adds a UTF-8 byte order mark for Excel.
+`,
+  'tokens delete': `Usage: portico tokens delete CODE...
+
+Deletes tokens. Their live sessions are disconnected; usage history is kept for reports.
+`,
+  'tokens revoke': `Usage: portico tokens revoke CODE...
+
+Revokes tokens: they stop working at once and their live sessions are disconnected.
+`,
+  'nas add': `Usage: portico nas add --name NAME --address IP [--secret S] [options]
+
+  --name NAME                 a name for the router
+  --address IP                the address it sends RADIUS from
+  --secret S                  shared secret (generated and printed when omitted)
+  --vendor V                  ${NAS_VENDORS.join(', ')} (default generic)
+  --coa-port P                where it listens for Disconnect/CoA (default 3799)
+  --uam-secret S              CoovaChilli/uspot UAM secret (checks the redirect's md)
+  --no-message-authenticator  accept Access-Requests without Message-Authenticator (old
+                              routers; weakens BlastRADIUS protection)
+  --coa-no-event-timestamp    leave Event-Timestamp out of Disconnect/CoA (uspot NAKs it)
+  --coa-no-message-authenticator  leave Message-Authenticator out of Disconnect/CoA
+  --json                      print the router as JSON
+`,
+  'nas list': `Usage: portico nas list [--json]
+
+Lists routers (secrets are not shown).
+`,
+  'nas remove': `Usage: portico nas remove NAME|ADDRESS
+`,
+  'admin add': `Usage: portico admin add USERNAME [--role admin|staff] [--password P]
+
+Adds a staff account. Without --password, the password is read from PORTICO_NEW_PASSWORD or
+generated and printed once.
+`,
+  config: `Usage: portico config
+
+Lists every setting: environment variable, current value and meaning.
+`,
+};
+
+type Opts = NonNullable<ParseArgsConfig['options']>;
+
+function parse(argv: string[], options: Opts, topic: string, allowPositionals = false) {
+  try {
+    const r = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
+    return {
+      values: r.values as Record<string, string | boolean | undefined>,
+      positionals: r.positionals,
+      help: r.values.help === true,
+      topic,
+    };
+  } catch (err) {
+    throw new UsageError(
+      `${(err as Error).message.split('\n')[0]}\nRun 'portico ${topic} --help' for the options.`,
+    );
+  }
+}
+
+function withServices<T>(config: Config, fn: (s: Services) => T): T {
+  const db = openDatabase(config.dbFile);
+  try {
+    return fn(createServices({ db, clock: systemClock, config }));
+  } finally {
+    db.close();
+  }
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+
+function tokenLines(t: TokenView, tz: string): string {
+  const d = (ms: number | null) => (ms === null ? '-' : formatIsoInZone(ms, tz));
+  return (
+    [
+      `code:          ${formatCode(t.code)}`,
+      `state:         ${t.state}`,
+      `summary:       ${t.summary}`,
+      `minutes:       ${t.minutes ?? 'no limit'} (used ${t.minutesUsed}, left ${t.minutesLeft ?? '-'})`,
+      `valid from:    ${d(t.validFrom)}`,
+      `valid until:   ${d(t.validUntil)}`,
+      `first used:    ${d(t.firstUsedAt)}`,
+      `devices:       ${t.devicesOnline} online of ${t.maxDevices} (${t.whenFull})`,
+      `description:   ${t.description || '-'}`,
+      `batch:         ${t.batch ?? '-'}`,
+      `created:       ${d(t.createdAt)} by ${t.createdBy ?? '-'} (${t.source})`,
+    ].join('\n') + '\n'
+  );
+}
+
+function jsonToken(t: TokenView, tz: string) {
+  const d = (ms: number | null) => (ms === null ? null : formatIsoInZone(ms, tz));
+  return {
+    ...t,
+    code: formatCode(t.code),
+    validFrom: d(t.validFrom),
+    validUntil: d(t.validUntil),
+    firstUsedAt: d(t.firstUsedAt),
+    createdAt: d(t.createdAt),
+    revokedAt: d(t.revokedAt),
+  };
+}
+
+async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const a = parse(argv, {}, 'serve');
+  if (a.help) return (io.out(HELP.serve as string), 0);
+  const config = loadConfig(io.env);
+  const logger = createLogger(config);
+  const running = await startPortico(config, {
+    logger,
+    onFirstAdmin: (u) => {
+      io.out(
+        u.generatedPassword
+          ? `First start: created admin '${u.username}' with password: ${u.generatedPassword}\n(shown once; change it after signing in)\n`
+          : `First start: created admin '${u.username}' with the password from PORTICO_ADMIN_PASSWORD\n`,
+      );
+    },
+  });
+  io.out(
+    `Portico is running.\n  web:      ${running.httpUrl}/ (sign in at ${running.httpUrl}/admin)\n  database: ${config.dbFile}\nPress Ctrl+C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+  await running.close();
+  io.out('Portico stopped.\n');
+  return 0;
+}
+
+function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
+  const topic = `tokens ${sub ?? ''}`.trim();
+  switch (sub) {
+    case 'create': {
+      const a = parse(
+        argv,
+        {
+          minutes: { type: 'string' },
+          count: { type: 'string' },
+          batch: { type: 'string' },
+          'valid-from': { type: 'string' },
+          'valid-until': { type: 'string' },
+          'first-use-expiry': { type: 'string' },
+          devices: { type: 'string' },
+          'when-full': { type: 'string' },
+          'data-mb': { type: 'string' },
+          'down-kbps': { type: 'string' },
+          'up-kbps': { type: 'string' },
+          description: { type: 'string' },
+          csv: { type: 'boolean' },
+          json: { type: 'boolean' },
+        },
+        topic,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const v = a.values;
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const r = s.tokens.create(
+          {
+            minutes: str(v.minutes),
+            count: str(v.count),
+            batchName: str(v.batch),
+            validFrom: str(v['valid-from']),
+            validUntil: str(v['valid-until']),
+            expiresAfterFirstUseMinutes: str(v['first-use-expiry']),
+            maxDevices: str(v.devices),
+            whenFull: str(v['when-full']),
+            dataQuotaMb: str(v['data-mb']),
+            rateDownKbps: str(v['down-kbps']),
+            rateUpKbps: str(v['up-kbps']),
+            description: str(v.description),
+          },
+          `cli:${process.env.USER ?? 'unknown'}`,
+          Number(str(v.count) ?? 1) > 1 ? 'bulk' : 'manual',
+        );
+        const tz = s.timeZone();
+        if (v.json)
+          io.out(
+            JSON.stringify(
+              { batchId: r.batchId, tokens: r.tokens.map((t) => jsonToken(t, tz)) },
+              null,
+              2,
+            ) + '\n',
+          );
+        else if (v.csv) for (const line of tokenCsvLines(r.tokens, tz)) io.out(line);
+        else io.out(r.tokens.map((t) => formatCode(t.code)).join('\n') + '\n');
+        return 0;
+      });
+    }
+    case 'list': {
+      const a = parse(
+        argv,
+        {
+          state: { type: 'string' },
+          batch: { type: 'string' },
+          search: { type: 'string' },
+          limit: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        topic,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const v = a.values;
+      const state = str(v.state);
+      if (state && !(TOKEN_STATES as readonly string[]).includes(state))
+        throw new UsageError(`--state must be one of ${TOKEN_STATES.join(', ')}`);
+      const limit = Number(str(v.limit) ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new UsageError('--limit must be a whole number from 1 to 1000');
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const batchName = str(v.batch);
+        const batch = batchName ? s.store.tokens.findBatchByName(batchName) : undefined;
+        if (batchName && !batch)
+          throw new PorticoError(ERROR_CODES.NOT_FOUND, `no batch named ${batchName}`);
+        const r = s.tokens.list(
+          { state: state as TokenState | undefined, batchId: batch?.id, text: str(v.search) },
+          { limit },
+        );
+        const tz = s.timeZone();
+        if (v.json) {
+          io.out(
+            JSON.stringify(
+              { total: r.total, counts: r.counts, tokens: r.tokens.map((t) => jsonToken(t, tz)) },
+              null,
+              2,
+            ) + '\n',
+          );
+          return 0;
+        }
+        for (const t of r.tokens) {
+          io.out(
+            `${formatCode(t.code).padEnd(14)} ${t.state.padEnd(9)} ${String(t.minutesLeft ?? '-').padStart(6)} min left  ${t.summary}${t.description ? `  (${t.description})` : ''}\n`,
+          );
+        }
+        io.out(`${r.tokens.length} of ${r.total} shown\n`);
+        return 0;
+      });
+    }
+    case 'show': {
+      const a = parse(argv, { json: { type: 'boolean' } }, topic, true);
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      if (a.positionals.length !== 1)
+        throw new UsageError('give exactly one CODE, e.g. portico tokens show 7KQ4-M2XD');
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const t = s.tokens.get(a.positionals[0] as string);
+        const tz = s.timeZone();
+        io.out(
+          a.values.json ? JSON.stringify(jsonToken(t, tz), null, 2) + '\n' : tokenLines(t, tz),
+        );
+        return 0;
+      });
+    }
+    case 'export': {
+      const a = parse(
+        argv,
+        { state: { type: 'string' }, batch: { type: 'string' }, bom: { type: 'boolean' } },
+        topic,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const state = str(a.values.state);
+      if (state && !(TOKEN_STATES as readonly string[]).includes(state))
+        throw new UsageError(`--state must be one of ${TOKEN_STATES.join(', ')}`);
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const batchName = str(a.values.batch);
+        const batch = batchName ? s.store.tokens.findBatchByName(batchName) : undefined;
+        if (batchName && !batch)
+          throw new PorticoError(ERROR_CODES.NOT_FOUND, `no batch named ${batchName}`);
+        const lines = tokenCsvLines(
+          s.tokens.iterate({ state: state as TokenState | undefined, batchId: batch?.id }),
+          s.timeZone(),
+          { bom: a.values.bom === true },
+        );
+        let buf = '';
+        for (const line of lines) {
+          buf += line;
+          if (buf.length > 65536) {
+            io.out(buf);
+            buf = '';
+          }
+        }
+        io.out(buf);
+        s.store.audit.record({
+          at: s.clock.now(),
+          actor: 'cli',
+          action: 'tokens.export',
+          targetType: batch ? 'batch' : null,
+          targetId: batch ? String(batch.id) : null,
+          details: { state: state ?? null },
+        });
+        return 0;
+      });
+    }
+    case 'delete':
+    case 'revoke': {
+      const a = parse(argv, {}, topic, true);
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      if (a.positionals.length === 0)
+        throw new UsageError(`give at least one CODE, e.g. portico tokens ${sub} 7KQ4-M2XD`);
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        if (sub === 'delete') {
+          const r = s.tokens.remove(a.positionals, 'cli');
+          io.out(`deleted ${r.deleted.length} token(s)\n`);
+          if (r.missing.length > 0) io.err(`not found: ${r.missing.join(', ')}\n`);
+          return r.missing.length > 0 ? 1 : 0;
+        }
+        let missing = 0;
+        for (const code of a.positionals) {
+          try {
+            s.tokens.revoke(code, 'cli');
+            io.out(`revoked ${code}\n`);
+          } catch (err) {
+            if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
+            io.err(`not found: ${code}\n`);
+            missing++;
+          }
+        }
+        return missing > 0 ? 1 : 0;
+      });
+    }
+    default:
+      if (sub === undefined || sub === '--help' || sub === '-h')
+        return (io.out(HELP.main as string), sub ? 0 : 2);
+      throw new UsageError(
+        `unknown command 'tokens ${sub}'; try create, list, show, export, revoke, delete`,
+      );
+  }
+}
+
+function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
+  const topic = `nas ${sub ?? ''}`.trim();
+  switch (sub) {
+    case 'add': {
+      const a = parse(
+        argv,
+        {
+          name: { type: 'string' },
+          address: { type: 'string' },
+          secret: { type: 'string' },
+          vendor: { type: 'string' },
+          'coa-port': { type: 'string' },
+          'uam-secret': { type: 'string' },
+          'no-message-authenticator': { type: 'boolean' },
+          'coa-no-event-timestamp': { type: 'boolean' },
+          'coa-no-message-authenticator': { type: 'boolean' },
+          json: { type: 'boolean' },
+        },
+        topic,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const v = a.values;
+      if (!str(v.name) || !str(v.address))
+        throw new UsageError(
+          '--name and --address are required, e.g. portico nas add --name lobby --address 192.0.2.10',
+        );
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const n = s.nas.add(
+          {
+            name: str(v.name),
+            address: str(v.address),
+            secret: str(v.secret),
+            vendor: str(v.vendor),
+            coaPort: str(v['coa-port']),
+            uamSecret: str(v['uam-secret']),
+            requireMessageAuthenticator: !v['no-message-authenticator'],
+            coaEventTimestamp: !v['coa-no-event-timestamp'],
+            coaMessageAuthenticator: !v['coa-no-message-authenticator'],
+          },
+          'cli',
+        );
+        if (v.json) io.out(JSON.stringify(n, null, 2) + '\n');
+        else
+          io.out(
+            `added router ${n.name} (${n.address}, ${n.vendor}, CoA port ${n.coaPort})\n${str(v.secret) ? '' : `shared secret: ${n.secret}\n`}`,
+          );
+        return 0;
+      });
+    }
+    case 'list': {
+      const a = parse(argv, { json: { type: 'boolean' } }, topic);
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const list = s.nas.list().map(({ secret: _s, uamSecret: _u, ...n }) => n);
+        if (a.values.json) io.out(JSON.stringify(list, null, 2) + '\n');
+        else
+          for (const n of list)
+            io.out(
+              `${n.name.padEnd(20)} ${n.address.padEnd(40)} ${n.vendor.padEnd(13)} CoA ${n.coaPort}  MA ${n.requireMessageAuthenticator ? 'required' : 'optional'}\n`,
+            );
+        if (!a.values.json && list.length === 0)
+          io.out('no routers yet: portico nas add --name NAME --address IP\n');
+        return 0;
+      });
+    }
+    case 'remove': {
+      const a = parse(argv, {}, topic, true);
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      if (a.positionals.length !== 1) throw new UsageError('give one router name or address');
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        s.nas.remove(a.positionals[0] as string, 'cli');
+        io.out(`removed router ${a.positionals[0]}\n`);
+        return 0;
+      });
+    }
+    default:
+      if (sub === undefined || sub === '--help' || sub === '-h')
+        return (
+          io.out(`${HELP['nas add']}\n${HELP['nas list']}\n${HELP['nas remove']}`),
+          sub ? 0 : 2
+        );
+      throw new UsageError(`unknown command 'nas ${sub}'; try add, list, remove`);
+  }
+}
+
+function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
+  if (sub !== 'add') {
+    if (sub === '--help' || sub === '-h') return (io.out(HELP['admin add'] as string), 0);
+    throw new UsageError("try 'portico admin add USERNAME'");
+  }
+  const a = parse(
+    argv,
+    { role: { type: 'string' }, password: { type: 'string' } },
+    'admin add',
+    true,
+  );
+  if (a.help) return (io.out(HELP['admin add'] as string), 0);
+  if (a.positionals.length !== 1) throw new UsageError('give one USERNAME');
+  const role = str(a.values.role) ?? 'admin';
+  if (role !== 'admin' && role !== 'staff') throw new UsageError('--role must be admin or staff');
+  const config = loadConfig(io.env);
+  return withServices(config, (s) => {
+    const given = str(a.values.password) ?? io.env.PORTICO_NEW_PASSWORD;
+    const password = given ?? randomPassword();
+    s.staff.add(a.positionals[0] as string, password, role, 'cli');
+    io.out(`added ${role} ${a.positionals[0]}${given ? '' : ` with password: ${password}`}\n`);
+    return 0;
+  });
+}
+
+function randomPassword(): string {
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(15))).toString('base64url');
+}
+
+function runConfig(argv: string[], io: CliIo): number {
+  const a = parse(argv, {}, 'config');
+  if (a.help) return (io.out(HELP.config as string), 0);
+  const config = loadConfig(io.env);
+  for (const spec of CONFIG_SPECS) {
+    const value = spec.env.includes('PASSWORD')
+      ? config[spec.key]
+        ? '***'
+        : '(generated on first start)'
+      : String(config[spec.key] ?? '');
+    io.out(`${spec.env.padEnd(26)} ${value.padEnd(24)} ${spec.help}\n`);
+  }
+  return 0;
+}
+
+/** main runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        return await runServe(argv.slice(1), io);
+      case 'tokens':
+        return runTokens(sub, rest, io);
+      case 'nas':
+        return runNas(sub, rest, io);
+      case 'admin':
+        return runAdmin(sub, rest, io);
+      case 'config':
+        return runConfig(argv.slice(1), io);
+      case '--version':
+      case '-v':
+        io.out('portico 0.1.0\n');
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(HELP.main as string);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`portico: ${err.message}\n`);
+      if (!err.message.includes('--help')) io.err("Run 'portico --help' for usage.\n");
+      return 2;
+    }
+    if (err instanceof PorticoError) {
+      io.err(`portico: ${err.message}\n`);
+      if (err.code === ERROR_CODES.BAD_INPUT || err.code === ERROR_CODES.CONFIG) return 2;
+      return 1;
+    }
+    io.err(`portico: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,106 @@
+// The one plain sentence staff see for every token, so that "validity", "expires" and
+// "minutes" can never be confused: it names every limit and says the first one wins.
+
+import type { TokenLimits } from './token.js';
+
+/** formatDateTime returns `17:40` for today, `3 Dec 17:40` this year, else `3 Dec 2027 17:40`. */
+export function formatDateTime(ms: number, timeZone: string, now: number): string {
+  const parts = (d: number) => {
+    const f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(d);
+    const get = (t: string) => f.find((p) => p.type === t)?.value ?? '';
+    return {
+      y: get('year'),
+      m: get('month'),
+      d: get('day'),
+      hm: `${get('hour')}:${get('minute')}`,
+    };
+  };
+  const a = parts(ms);
+  const b = parts(now);
+  if (a.y === b.y && a.m === b.m && a.d === b.d) return a.hm;
+  if (a.y === b.y) return `${a.d} ${a.m} ${a.hm}`;
+  return `${a.d} ${a.m} ${a.y} ${a.hm}`;
+}
+
+/**
+ * formatUntil returns when a token stops working; an instant at local midnight reads as the
+ * end of the day before ("the end of 24 Dec"), which is what a date-only valid-until means.
+ */
+export function formatUntil(ms: number, timeZone: string, now: number): string {
+  const text = formatDateTime(ms, timeZone, now);
+  if (!text.endsWith('00:00')) return text;
+  const day = formatDateTime(ms - 60_000, timeZone, now);
+  return /^\d\d:\d\d$/.test(day) ? 'the end of today' : `the end of ${day.slice(0, -6)}`;
+}
+
+/** formatMinutes returns a duration in minutes in words: `90 minutes`, `24 hours`, `1 day`. */
+export function formatMinutes(minutes: number): string {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (minutes >= 1440 && minutes % 1440 === 0) return plural(minutes / 1440, 'day');
+  if (minutes >= 120 && minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(minutes, 'minute');
+}
+
+/** formatBytes returns a byte count in decimal units: `500 MB`, `1.5 GB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes === 1) return '1 byte';
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  const n = Number.isInteger(v) ? String(v) : v.toFixed(1).replace(/\.0$/, '');
+  return `${n} ${units[u]}`;
+}
+
+/**
+ * describeToken returns the sentence staff see for a token's limits, e.g. "works until 17:40
+ * or 120 minutes online, whichever comes first, on up to 2 devices".
+ */
+export function describeToken(t: TokenLimits, timeZone: string, now: number): string {
+  const limits: string[] = [];
+  if (t.validUntil !== null) limits.push(`until ${formatUntil(t.validUntil, timeZone, now)}`);
+  if (t.minutes !== null) limits.push(`${t.minutes} minute${t.minutes === 1 ? '' : 's'} online`);
+  if (t.expiresAfterFirstUseMinutes !== null) {
+    limits.push(`${formatMinutes(t.expiresAfterFirstUseMinutes)} after first use`);
+  }
+  if (t.dataQuotaBytes !== null) limits.push(`${formatBytes(t.dataQuotaBytes)} of data`);
+
+  let what: string;
+  if (limits.length === 0) what = 'without a time limit';
+  else if (limits.length === 1)
+    what = limits[0]!.startsWith('until') ? limits[0]! : `for ${limits[0]}`;
+  else {
+    const list = `${limits.slice(0, -1).join(', ')} or ${limits.at(-1)}, whichever comes first`;
+    what = list.startsWith('until') ? list : `for ${list}`;
+  }
+
+  const from = t.validFrom !== null ? `from ${formatDateTime(t.validFrom, timeZone, now)} ` : '';
+  const devices = t.maxDevices === 1 ? 'on 1 device' : `on up to ${t.maxDevices} devices`;
+  const full = t.whenFull === 'replace-oldest' ? ' (a new device replaces the oldest)' : '';
+  const rate =
+    t.rateDownKbps !== null || t.rateUpKbps !== null
+      ? `, at up to ${[
+          t.rateDownKbps !== null ? `${formatRate(t.rateDownKbps)} down` : null,
+          t.rateUpKbps !== null ? `${formatRate(t.rateUpKbps)} up` : null,
+        ]
+          .filter(Boolean)
+          .join(' and ')}`
+      : '';
+  return `works ${from}${what}, ${devices}${full}${rate}`;
+}
+
+/** formatRate returns a rate limit in kbit/s as `512 kbit/s` or `4 Mbit/s`. */
+export function formatRate(kbps: number): string {
+  return kbps >= 1000 && kbps % 1000 === 0 ? `${kbps / 1000} Mbit/s` : `${kbps} kbit/s`;
+}

@@ -1,0 +1,42 @@
+// The Fastify app as a plugin tree. It never listens by itself: main.ts does, and tests use
+// app.inject. Plugins are registered explicitly here so the load order is visible.
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { PorticoError } from '../errors.js';
+import type { Services } from '../services/services.js';
+
+/** buildApp returns the HTTP app over `services`, ready to inject into or listen. */
+export async function buildApp(
+  services: Services,
+  opts: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    trustProxy: false,
+    bodyLimit: 1_048_576,
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof PorticoError && err.statusCode !== undefined) {
+      return reply
+        .status(err.statusCode)
+        .send({ error: { code: err.code, message: err.message, fields: err.fields } });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.status(status).send({
+        error: {
+          code: (err as { code?: string }).code ?? 'PORTICO_BAD_REQUEST',
+          message: (err as Error).message,
+        },
+      });
+    }
+    request.log.error({ err }, 'request failed');
+    return reply
+      .status(500)
+      .send({ error: { code: 'PORTICO_INTERNAL', message: 'internal error' } });
+  });
+
+  app.get('/healthz', async () => ({ ok: true, now: services.clock.now() }));
+  return app;
+}

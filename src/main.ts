@@ -1,0 +1,88 @@
+// Wires config, database, services, HTTP and RADIUS into one running Portico, and takes it
+// down again in the reverse order. main.ts owns the database and closes it last.
+
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { checkpoint, openDatabase } from './storage/database.js';
+import { createServices, type Services } from './services/services.js';
+
+/** Running is a started Portico: where it listens, its services, and how to stop it. */
+export type Running = {
+  services: Services;
+  httpUrl: string;
+  close(): Promise<void>;
+};
+
+/** createLogger returns the process logger at the configured level. */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: {
+      paths: [
+        '*.secret',
+        '*.password',
+        'secret',
+        'password',
+        'req.headers.cookie',
+        'req.headers.authorization',
+      ],
+      censor: '***',
+    },
+  });
+}
+
+/**
+ * startPortico opens and migrates the database, makes sure a first admin exists, starts the
+ * HTTP server and returns a handle; it throws when a port is taken or the database is bad.
+ */
+export async function startPortico(
+  config: Config,
+  opts: {
+    logger: Logger;
+    clock?: Clock;
+    onFirstAdmin?: (u: { username: string; generatedPassword?: string }) => void;
+  },
+): Promise<Running> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.logger;
+  const db = openDatabase(config.dbFile, { manualCheckpoint: true });
+  const services = createServices({ db, clock, config });
+  const closers: Array<() => Promise<void> | void> = [];
+  try {
+    const first = services.staff.ensureFirstAdmin(config.adminUser, config.adminPassword);
+    if (first) opts.onFirstAdmin?.(first);
+
+    const checkpointer = setInterval(() => {
+      try {
+        checkpoint(db);
+      } catch (err) {
+        log.warn({ err }, 'WAL checkpoint failed');
+      }
+    }, 1000);
+    checkpointer.unref();
+    closers.push(() => clearInterval(checkpointer));
+
+    const app = await buildApp(services, { logger: log.child({ component: 'http' }) });
+    await app.listen({ host: config.httpHost, port: config.httpPort });
+    closers.push(() => app.close());
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.httpPort;
+    const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
+
+    return {
+      services,
+      httpUrl: `http://${host}:${port}`,
+      async close() {
+        for (const c of closers.reverse()) await c();
+        checkpoint(db);
+        db.close();
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await c();
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,184 @@
+// Routers (NAS clients): validated, audited, and never logged with their secrets.
+
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Clock } from '../clock.js';
+import { badInput, ERROR_CODES, notFound, PorticoError, type FieldError } from '../errors.js';
+import { NAS_VENDORS, type NasRecord, type NasVendor, type NewNas } from '../storage/nas-repo.js';
+import type { Store } from '../storage/store.js';
+import { isUniqueViolation } from '../storage/store.js';
+
+/** NasInput is what staff type to add or change a router. */
+export type NasInput = {
+  name?: string;
+  address?: string;
+  secret?: string;
+  vendor?: string;
+  coaPort?: number | string;
+  requireMessageAuthenticator?: boolean;
+  limitProxyState?: boolean;
+  coaEventTimestamp?: boolean;
+  coaMessageAuthenticator?: boolean;
+  uamSecret?: string | null;
+};
+
+/** generateSecret returns a random shared secret of 24 URL-safe characters. */
+export function generateSecret(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** createNasService returns the router use cases. */
+export function createNasService(deps: { store: Store; clock: Clock }) {
+  const { store, clock } = deps;
+
+  const check = (input: NasInput, partial: boolean): Partial<NewNas> => {
+    const errors: FieldError[] = [];
+    const out: Partial<NewNas> = {};
+    if (input.name !== undefined || !partial) {
+      const name = (input.name ?? '').trim();
+      if (!/^[\w .@-]{1,64}$/.test(name))
+        errors.push({
+          field: 'name',
+          message: 'must be 1 to 64 letters, digits, spaces or . _ @ -',
+        });
+      out.name = name;
+    }
+    if (input.address !== undefined || !partial) {
+      const address = (input.address ?? '').trim().replace(/^::ffff:/i, '');
+      if (isIP(address) === 0)
+        errors.push({
+          field: 'address',
+          message: 'must be the IPv4 or IPv6 address the router sends RADIUS from',
+        });
+      out.address = address;
+    }
+    if (input.secret !== undefined) {
+      if (input.secret.length < 8 || input.secret.length > 128)
+        errors.push({ field: 'secret', message: 'must be 8 to 128 characters' });
+      out.secret = input.secret;
+    }
+    if (input.vendor !== undefined) {
+      if (!(NAS_VENDORS as readonly string[]).includes(input.vendor))
+        errors.push({ field: 'vendor', message: `must be one of ${NAS_VENDORS.join(', ')}` });
+      out.vendor = input.vendor as NasVendor;
+    }
+    if (input.coaPort !== undefined) {
+      const p = Number(input.coaPort);
+      if (!Number.isInteger(p) || p < 1 || p > 65535)
+        errors.push({ field: 'coaPort', message: 'must be a port number from 1 to 65535' });
+      out.coaPort = p;
+    }
+    for (const k of [
+      'requireMessageAuthenticator',
+      'limitProxyState',
+      'coaEventTimestamp',
+      'coaMessageAuthenticator',
+    ] as const) {
+      if (input[k] !== undefined) out[k] = Boolean(input[k]);
+    }
+    if (input.uamSecret !== undefined)
+      out.uamSecret = input.uamSecret === '' ? null : input.uamSecret;
+    if (errors.length > 0) throw badInput(errors);
+    return out;
+  };
+
+  const conflict = (err: unknown): never => {
+    if (isUniqueViolation(err))
+      throw new PorticoError(
+        ERROR_CODES.CONFLICT,
+        'a router with that name or address already exists',
+      );
+    throw err;
+  };
+
+  return {
+    /** add registers a router and returns it (with the secret, generated when not given). */
+    add(input: NasInput, actor: string): NasRecord {
+      const v = check(input, false);
+      const now = clock.now();
+      const nas: NewNas = {
+        name: v.name as string,
+        address: v.address as string,
+        secret: v.secret ?? generateSecret(),
+        vendor: v.vendor ?? 'generic',
+        coaPort: v.coaPort ?? 3799,
+        requireMessageAuthenticator: v.requireMessageAuthenticator ?? true,
+        limitProxyState: v.limitProxyState ?? true,
+        coaEventTimestamp: v.coaEventTimestamp ?? true,
+        coaMessageAuthenticator: v.coaMessageAuthenticator ?? true,
+        uamSecret: v.uamSecret ?? null,
+        createdAt: now,
+      };
+      try {
+        const id = store.transaction(() => {
+          const id = store.nas.insert(nas);
+          store.audit.record({
+            at: now,
+            actor,
+            action: 'nas.add',
+            targetType: 'nas',
+            targetId: String(id),
+            details: { name: nas.name, address: nas.address, vendor: nas.vendor },
+          });
+          return id;
+        });
+        return store.nas.findById(id) as NasRecord;
+      } catch (err) {
+        return conflict(err);
+      }
+    },
+    /** update changes a router's fields and returns it. */
+    update(nameOrId: string | number, input: NasInput, actor: string): NasRecord {
+      const nas = this.get(nameOrId);
+      const v = check(input, true);
+      try {
+        store.transaction(() => {
+          store.nas.update(nas.id, v);
+          const { secret: _s, uamSecret: _u, ...safe } = v;
+          store.audit.record({
+            at: clock.now(),
+            actor,
+            action: 'nas.update',
+            targetType: 'nas',
+            targetId: String(nas.id),
+            details: { ...safe, secretChanged: v.secret !== undefined },
+          });
+        });
+      } catch (err) {
+        conflict(err);
+      }
+      return store.nas.findById(nas.id) as NasRecord;
+    },
+    /** get returns a router by name or id; throws PORTICO_NOT_FOUND. */
+    get(nameOrId: string | number): NasRecord {
+      const n =
+        typeof nameOrId === 'number'
+          ? store.nas.findById(nameOrId)
+          : (store.nas.findByName(nameOrId) ?? store.nas.findByAddress(nameOrId));
+      if (!n) throw notFound(`router ${nameOrId}`);
+      return n;
+    },
+    /** list returns every router. */
+    list(): NasRecord[] {
+      return store.nas.list();
+    },
+    /** remove deletes a router by name, address or id. */
+    remove(nameOrId: string | number, actor: string): void {
+      const n = this.get(nameOrId);
+      store.transaction(() => {
+        store.nas.remove(n.id);
+        store.audit.record({
+          at: clock.now(),
+          actor,
+          action: 'nas.remove',
+          targetType: 'nas',
+          targetId: String(n.id),
+          details: { name: n.name },
+        });
+      });
+    },
+  };
+}
+
+/** NasService is the router use cases' interface. */
+export type NasService = ReturnType<typeof createNasService>;

@@ -1,0 +1,31 @@
+// Wires the use cases over one store. Everything outside services/ talks to these.
+
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../storage/database.js';
+import { createStore } from '../storage/store.js';
+import { createNasService } from './nas-service.js';
+import { createStaffService } from './staff-service.js';
+import { createTokenService } from './token-service.js';
+
+/** createServices returns every use case over `db`, with settings read from `config`. */
+export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
+  const store = createStore(deps.db);
+  const { clock, config } = deps;
+  const setting = <T>(key: string, fallback: T): T =>
+    (store.settings.get(key) as T | undefined) ?? fallback;
+  const timeZone = () => setting('timeZone', config.timeZone);
+  const codeLength = () => setting('codeLength', config.codeLength);
+  return {
+    store,
+    clock,
+    config,
+    timeZone,
+    tokens: createTokenService({ store, clock, timeZone, codeLength }),
+    staff: createStaffService({ store, clock }),
+    nas: createNasService({ store, clock }),
+  };
+}
+
+/** Services is the bundle of use cases the HTTP app, the RADIUS handler and the CLI use. */
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,431 @@
+// Creating, listing, changing and deleting tokens: the use cases staff, the CLI, the API and
+// bookings share. Validation says what to fix; bulk creation is one transaction.
+
+import { randomBytes } from 'node:crypto';
+import { generateCode, normalizeCode } from '../core/code.js';
+import { describeToken } from '../core/describe.js';
+import { parseDateTime } from '../core/time.js';
+import {
+  deriveState,
+  remainingMs,
+  WHEN_FULL,
+  type TokenSource,
+  type TokenState,
+  type WhenFull,
+} from '../core/token.js';
+import type { Clock } from '../clock.js';
+import { badInput, ERROR_CODES, notFound, PorticoError, type FieldError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import type {
+  NewToken,
+  TokenFilter,
+  TokenRecord,
+  TokenSort,
+  TokenUpdate,
+} from '../storage/token-repo.js';
+
+/** MAX_BULK is the most tokens one bulk request may create. */
+export const MAX_BULK = 10_000;
+
+/**
+ * TokenInput is what staff type to create tokens. Dates are ISO 8601 strings (wall time in the
+ * venue's zone unless they carry an offset) or epoch milliseconds.
+ */
+export type TokenInput = {
+  minutes?: number | string | null;
+  validFrom?: string | number | null;
+  validUntil?: string | number | null;
+  expiresAfterFirstUseMinutes?: number | string | null;
+  maxDevices?: number | string | null;
+  whenFull?: string | null;
+  dataQuotaMb?: number | string | null;
+  rateDownKbps?: number | string | null;
+  rateUpKbps?: number | string | null;
+  description?: string | null;
+};
+
+/** TokenView is a token as staff and scripts see it: limits, usage, state and the sentence. */
+export type TokenView = {
+  id: number;
+  code: string;
+  state: TokenState;
+  minutes: number | null;
+  minutesUsed: number;
+  minutesLeft: number | null;
+  validFrom: number | null;
+  validUntil: number | null;
+  expiresAfterFirstUseMinutes: number | null;
+  firstUsedAt: number | null;
+  maxDevices: number;
+  whenFull: WhenFull;
+  devicesOnline: number;
+  dataQuotaBytes: number | null;
+  dataUsedBytes: number;
+  rateDownKbps: number | null;
+  rateUpKbps: number | null;
+  description: string;
+  batchId: number | null;
+  batch: string | null;
+  source: TokenSource;
+  createdBy: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+  summary: string;
+};
+
+const isBlank = (v: unknown) =>
+  v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** TokenServiceDeps are what the token service needs. */
+export type TokenServiceDeps = {
+  store: Store;
+  clock: Clock;
+  timeZone: () => string;
+  codeLength: () => number;
+  random?: (n: number) => Uint8Array;
+};
+
+/** createTokenService returns the token use cases over a store. */
+export function createTokenService(deps: TokenServiceDeps) {
+  const { store, clock } = deps;
+  const random = deps.random ?? ((n: number) => randomBytes(n));
+
+  const intField = (
+    errors: FieldError[],
+    field: string,
+    v: unknown,
+    min: number,
+    max: number,
+  ): number | null => {
+    if (isBlank(v)) return null;
+    const n = typeof v === 'number' ? v : Number(String(v).trim());
+    if (!Number.isInteger(n) || n < min || n > max) {
+      errors.push({ field, message: `must be a whole number from ${min} to ${max}` });
+      return null;
+    }
+    return n;
+  };
+
+  const dateField = (
+    errors: FieldError[],
+    field: string,
+    v: unknown,
+    endOfDay: boolean,
+  ): number | null => {
+    if (isBlank(v)) return null;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    const ms = parseDateTime(String(v), deps.timeZone(), { endOfDay });
+    if (ms === undefined) {
+      errors.push({
+        field,
+        message: 'must be an ISO 8601 date or date-time, e.g. 2026-12-03 or 2026-12-03T17:40',
+      });
+      return null;
+    }
+    return ms;
+  };
+
+  /** validate turns input into token limits or throws PORTICO_BAD_INPUT naming every bad field. */
+  const validate = (
+    input: TokenInput,
+  ): Omit<NewToken, 'code' | 'batchId' | 'source' | 'createdBy' | 'createdAt'> => {
+    const errors: FieldError[] = [];
+    const minutes = intField(errors, 'minutes', input.minutes, 1, 5_256_000);
+    const validFrom = dateField(errors, 'validFrom', input.validFrom, false);
+    const validUntil = dateField(errors, 'validUntil', input.validUntil, true);
+    const expiresAfterFirstUseMinutes = intField(
+      errors,
+      'expiresAfterFirstUseMinutes',
+      input.expiresAfterFirstUseMinutes,
+      1,
+      5_256_000,
+    );
+    const maxDevices = intField(errors, 'maxDevices', input.maxDevices, 1, 1000) ?? 1;
+    const dataQuotaMb = intField(errors, 'dataQuotaMb', input.dataQuotaMb, 1, 100_000_000);
+    const rateDownKbps = intField(errors, 'rateDownKbps', input.rateDownKbps, 8, 100_000_000);
+    const rateUpKbps = intField(errors, 'rateUpKbps', input.rateUpKbps, 8, 100_000_000);
+    let whenFull: WhenFull = 'refuse';
+    if (!isBlank(input.whenFull)) {
+      if ((WHEN_FULL as readonly string[]).includes(String(input.whenFull)))
+        whenFull = input.whenFull as WhenFull;
+      else errors.push({ field: 'whenFull', message: `must be one of ${WHEN_FULL.join(', ')}` });
+    }
+    const description = isBlank(input.description) ? '' : String(input.description).trim();
+    if (description.length > 500)
+      errors.push({ field: 'description', message: 'must be at most 500 characters' });
+    if (validFrom !== null && validUntil !== null && validFrom >= validUntil) {
+      errors.push({ field: 'validUntil', message: 'must be after valid from' });
+    }
+    if (minutes === null && validUntil === null && expiresAfterFirstUseMinutes === null) {
+      errors.push({
+        field: 'minutes',
+        message: 'is required unless the token has a valid-until date or a first-use lifetime',
+      });
+    }
+    if (errors.length > 0) throw badInput(errors);
+    return {
+      minutes,
+      validFrom,
+      validUntil,
+      expiresAfterFirstUseMinutes,
+      maxDevices,
+      whenFull,
+      dataQuotaBytes: dataQuotaMb === null ? null : dataQuotaMb * 1_000_000,
+      rateDownKbps,
+      rateUpKbps,
+      description,
+    };
+  };
+
+  const toView = (t: TokenRecord, now: number): TokenView => {
+    const left = remainingMs(t, t.usedMs);
+    return {
+      id: t.id,
+      code: t.code,
+      state: deriveState(t, t.usedMs, t.liveSessions, now),
+      minutes: t.minutes,
+      minutesUsed: Math.floor(t.usedMs / 60_000),
+      minutesLeft: left === null ? null : Math.ceil(left / 60_000),
+      validFrom: t.validFrom,
+      validUntil: t.validUntil,
+      expiresAfterFirstUseMinutes: t.expiresAfterFirstUseMinutes,
+      firstUsedAt: t.firstUsedAt,
+      maxDevices: t.maxDevices,
+      whenFull: t.whenFull,
+      devicesOnline: t.liveSessions,
+      dataQuotaBytes: t.dataQuotaBytes,
+      dataUsedBytes: t.usedBytes,
+      rateDownKbps: t.rateDownKbps,
+      rateUpKbps: t.rateUpKbps,
+      description: t.description,
+      batchId: t.batchId,
+      batch: t.batchName,
+      source: t.source,
+      createdBy: t.createdBy,
+      createdAt: t.createdAt,
+      revokedAt: t.revokedAt,
+      summary: describeToken(t, deps.timeZone(), now),
+    };
+  };
+
+  const newCode = (taken: Set<string>): string => {
+    const length = deps.codeLength();
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const code = generateCode(length, random);
+      if (!taken.has(code) && !store.tokens.codeExists(code)) {
+        taken.add(code);
+        return code;
+      }
+    }
+    throw new PorticoError(
+      ERROR_CODES.CODE_SPACE_EXHAUSTED,
+      `could not find an unused ${length}-character code; raise PORTICO_CODE_LENGTH`,
+    );
+  };
+
+  const findOrThrow = (codeOrId: string | number): TokenRecord => {
+    const t =
+      typeof codeOrId === 'number'
+        ? store.tokens.findById(codeOrId)
+        : store.tokens.findByCode(normalizeCode(codeOrId) ?? '');
+    if (!t || t.deletedAt !== null)
+      throw notFound(`token ${typeof codeOrId === 'number' ? `#${codeOrId}` : codeOrId}`);
+    return t;
+  };
+
+  return {
+    validate,
+    /**
+     * create makes `count` tokens with the same limits in one transaction (a batch when
+     * count > 1 or a batch name is given) and returns them; nothing is kept if any step fails.
+     */
+    create(
+      input: TokenInput & { count?: number | string; batchName?: string | null },
+      actor: string,
+      source: TokenSource = 'manual',
+    ): { batchId: number | null; tokens: TokenView[] } {
+      const limits = validate(input);
+      const count = isBlank(input.count) ? 1 : Number(input.count);
+      if (!Number.isInteger(count) || count < 1 || count > MAX_BULK) {
+        throw badInput([
+          { field: 'count', message: `must be a whole number from 1 to ${MAX_BULK}` },
+        ]);
+      }
+      const batchName = isBlank(input.batchName) ? null : String(input.batchName).trim();
+      if (batchName !== null && batchName.length > 200) {
+        throw badInput([{ field: 'batchName', message: 'must be at most 200 characters' }]);
+      }
+      const now = clock.now();
+      const ids = store.transaction(() => {
+        const batchId =
+          count > 1 || batchName !== null
+            ? store.tokens.createBatch(
+                batchName ?? `Bulk ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')}`,
+                source,
+                actor,
+                now,
+              )
+            : null;
+        const taken = new Set<string>();
+        const ids: number[] = [];
+        for (let i = 0; i < count; i++) {
+          ids.push(
+            store.tokens.insert({
+              ...limits,
+              code: newCode(taken),
+              batchId,
+              source,
+              createdBy: actor,
+              createdAt: now,
+            }),
+          );
+        }
+        store.audit.record({
+          at: now,
+          actor,
+          action: count > 1 ? 'tokens.bulk_create' : 'token.create',
+          targetType: batchId !== null ? 'batch' : 'token',
+          targetId: String(batchId ?? ids[0]),
+          details: { count, minutes: limits.minutes, source },
+        });
+        return { batchId, ids };
+      });
+      const tokens =
+        ids.batchId !== null
+          ? store.tokens.listBatch(ids.batchId)
+          : ids.ids.map((id) => store.tokens.findById(id) as TokenRecord);
+      return { batchId: ids.batchId, tokens: tokens.map((t) => toView(t, now)) };
+    },
+    /** get returns a token by code (as typed) or id; throws PORTICO_NOT_FOUND. */
+    get(codeOrId: string | number): TokenView {
+      return toView(findOrThrow(codeOrId), clock.now());
+    },
+    /** list returns a page of tokens, the total matching, and counts per state. */
+    list(
+      filter: TokenFilter,
+      page: { sort?: TokenSort; limit?: number; offset?: number } = {},
+    ): { tokens: TokenView[]; total: number; counts: Record<TokenState, number> } {
+      const now = clock.now();
+      const limit = Math.min(Math.max(page.limit ?? 50, 1), 1000);
+      const rows = store.tokens.list(filter, now, {
+        sort: page.sort ?? '-created',
+        limit,
+        offset: page.offset ?? 0,
+      });
+      const counts = store.tokens.countByState(filter, now);
+      const total = filter.state
+        ? counts[filter.state]
+        : Object.values(counts).reduce((a, b) => a + b, 0);
+      return { tokens: rows.map((t) => toView(t, now)), total, counts };
+    },
+    /** iterate yields every token matching a filter, for streaming exports. */
+    *iterate(filter: TokenFilter): Generator<TokenView> {
+      const now = clock.now();
+      for (const t of store.tokens.iterate(filter, now)) yield toView(t, now);
+    },
+    /** update changes a token's limits (validated like creation) and returns it. */
+    update(
+      codeOrId: string | number,
+      input: TokenInput & { addMinutes?: number | string },
+      actor: string,
+    ): TokenView {
+      const t = findOrThrow(codeOrId);
+      const merged: TokenInput = {
+        minutes: t.minutes,
+        validFrom: t.validFrom,
+        validUntil: t.validUntil,
+        expiresAfterFirstUseMinutes: t.expiresAfterFirstUseMinutes,
+        maxDevices: t.maxDevices,
+        whenFull: t.whenFull,
+        dataQuotaMb: t.dataQuotaBytes === null ? null : Math.round(t.dataQuotaBytes / 1_000_000),
+        rateDownKbps: t.rateDownKbps,
+        rateUpKbps: t.rateUpKbps,
+        description: t.description,
+        ...Object.fromEntries(
+          Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'addMinutes'),
+        ),
+      };
+      if (!isBlank(input.addMinutes)) {
+        const add = Number(input.addMinutes);
+        if (!Number.isInteger(add) || add < 1 || add > 5_256_000) {
+          throw badInput([
+            { field: 'addMinutes', message: 'must be a whole number from 1 to 5256000' },
+          ]);
+        }
+        merged.minutes = (t.minutes ?? 0) + add;
+      }
+      const limits = validate(merged);
+      const now = clock.now();
+      const changes: TokenUpdate = { ...limits };
+      if (input.dataQuotaMb === undefined) changes.dataQuotaBytes = t.dataQuotaBytes;
+      store.transaction(() => {
+        store.tokens.update(t.id, changes);
+        store.audit.record({
+          at: now,
+          actor,
+          action: 'token.update',
+          targetType: 'token',
+          targetId: String(t.id),
+          details: { ...input },
+        });
+      });
+      return this.get(t.id);
+    },
+    /** revoke ends a token for good; its live sessions are cut off by the cut-off scheduler. */
+    revoke(codeOrId: string | number, actor: string): TokenView {
+      const t = findOrThrow(codeOrId);
+      const now = clock.now();
+      store.transaction(() => {
+        store.tokens.update(t.id, { revokedAt: t.revokedAt ?? now });
+        store.audit.record({
+          at: now,
+          actor,
+          action: 'token.revoke',
+          targetType: 'token',
+          targetId: String(t.id),
+          details: null,
+        });
+      });
+      return this.get(t.id);
+    },
+    /**
+     * remove deletes tokens by code or id (usage history stays for reports) in one transaction
+     * and returns the ids deleted; unknown codes are reported in `missing`.
+     */
+    remove(
+      codesOrIds: Array<string | number>,
+      actor: string,
+    ): { deleted: number[]; missing: string[] } {
+      const now = clock.now();
+      const missing: string[] = [];
+      const deleted: number[] = [];
+      store.transaction(() => {
+        for (const c of codesOrIds) {
+          const t =
+            typeof c === 'number'
+              ? store.tokens.findById(c)
+              : store.tokens.findByCode(normalizeCode(c) ?? '');
+          if (!t || t.deletedAt !== null || !store.tokens.softDelete(t.id, now)) {
+            missing.push(String(c));
+            continue;
+          }
+          deleted.push(t.id);
+        }
+        if (deleted.length > 0) {
+          store.audit.record({
+            at: now,
+            actor,
+            action: 'tokens.delete',
+            targetType: 'token',
+            targetId: deleted.join(','),
+            details: { count: deleted.length },
+          });
+        }
+      });
+      return { deleted, missing };
+    },
+  };
+}
+
+/** TokenService is the token use cases' interface. */
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,45 @@
+// Numbered, append-only migrations. Each runs with its `PRAGMA user_version` bump in one
+// transaction, so a crash leaves the file at the previous version, never half-way.
+// Every timestamp column (`*_at`) holds milliseconds since the Unix epoch, UTC.
+
+import type Database from 'better-sqlite3';
+import { ERROR_CODES, PorticoError } from '../errors.js';
+import { MIGRATION_0001 } from './migrations/0001-initial.js';
+
+/** Migration is one schema step: the version it brings the file to and its SQL. */
+export type Migration = { version: number; name: string; sql: string };
+
+/** MIGRATIONS lists every migration in order; append, never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [MIGRATION_0001];
+
+/** LATEST_VERSION is the schema version this build of Portico writes. */
+export const LATEST_VERSION = MIGRATIONS.length;
+
+/** schemaVersion returns the file's `PRAGMA user_version`. */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * migrate brings the database up to `target` (default: the latest) and returns the versions
+ * it applied; it throws PORTICO_MIGRATION when the file is newer than this build.
+ */
+export function migrate(db: Database.Database, target = LATEST_VERSION): number[] {
+  const current = schemaVersion(db);
+  if (current > LATEST_VERSION) {
+    throw new PorticoError(
+      ERROR_CODES.MIGRATION,
+      `database schema version ${current} is newer than this Portico (${LATEST_VERSION}); upgrade Portico`,
+    );
+  }
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,128 @@
+// Routers (RADIUS clients), known by source address, each with its own shared secret.
+
+import type { Db } from './database.js';
+
+/** NAS_VENDORS are the vendor profiles Portico knows how to talk to. */
+export const NAS_VENDORS = [
+  'generic',
+  'mikrotik',
+  'coova-chilli',
+  'unifi',
+  'pfsense',
+  'openwrt',
+  'meraki',
+  'aruba',
+] as const;
+export type NasVendor = (typeof NAS_VENDORS)[number];
+
+/** NasRecord is a router as storage returns it. */
+export type NasRecord = {
+  id: number;
+  name: string;
+  address: string;
+  secret: string;
+  vendor: NasVendor;
+  coaPort: number;
+  requireMessageAuthenticator: boolean;
+  limitProxyState: boolean;
+  coaEventTimestamp: boolean;
+  coaMessageAuthenticator: boolean;
+  uamSecret: string | null;
+  createdAt: number;
+  lastSeenAt: number | null;
+};
+
+/** NewNas is what is needed to add a router. */
+export type NewNas = Omit<NasRecord, 'id' | 'lastSeenAt'>;
+
+type Row = Record<string, unknown>;
+const toNas = (r: Row): NasRecord => ({
+  id: r.id as number,
+  name: r.name as string,
+  address: r.address as string,
+  secret: r.secret as string,
+  vendor: r.vendor as NasVendor,
+  coaPort: r.coa_port as number,
+  requireMessageAuthenticator: r.require_message_authenticator === 1,
+  limitProxyState: r.limit_proxy_state === 1,
+  coaEventTimestamp: r.coa_event_timestamp === 1,
+  coaMessageAuthenticator: r.coa_message_authenticator === 1,
+  uamSecret: r.uam_secret as string | null,
+  createdAt: r.created_at as number,
+  lastSeenAt: r.last_seen_at as number | null,
+});
+
+const COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
+  name: 'name',
+  address: 'address',
+  secret: 'secret',
+  vendor: 'vendor',
+  coaPort: 'coa_port',
+  requireMessageAuthenticator: 'require_message_authenticator',
+  limitProxyState: 'limit_proxy_state',
+  coaEventTimestamp: 'coa_event_timestamp',
+  coaMessageAuthenticator: 'coa_message_authenticator',
+  uamSecret: 'uam_secret',
+};
+
+const toDb = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+/** createNasRepo returns the router repository over `db`. */
+export function createNasRepo(db: Db) {
+  const all = db.prepare('SELECT * FROM nas_clients ORDER BY name');
+  const byId = db.prepare('SELECT * FROM nas_clients WHERE id = ?');
+  const byAddress = db.prepare('SELECT * FROM nas_clients WHERE address = ?');
+  const byName = db.prepare('SELECT * FROM nas_clients WHERE name = ?');
+  const del = db.prepare('DELETE FROM nas_clients WHERE id = ?');
+  const seen = db.prepare(
+    'UPDATE nas_clients SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)',
+  );
+  return {
+    /** list returns every router by name. */
+    list(): NasRecord[] {
+      return (all.all() as Row[]).map(toNas);
+    },
+    /** findById returns a router or undefined. */
+    findById(id: number): NasRecord | undefined {
+      const r = byId.get(id) as Row | undefined;
+      return r ? toNas(r) : undefined;
+    },
+    /** findByAddress returns the router with this source address or undefined. */
+    findByAddress(address: string): NasRecord | undefined {
+      const r = byAddress.get(address) as Row | undefined;
+      return r ? toNas(r) : undefined;
+    },
+    /** findByName returns the router with this name (case-insensitive) or undefined. */
+    findByName(name: string): NasRecord | undefined {
+      const r = byName.get(name) as Row | undefined;
+      return r ? toNas(r) : undefined;
+    },
+    /** insert adds a router and returns its id; a taken name or address throws a UNIQUE error. */
+    insert(n: NewNas): number {
+      const keys = [...Object.keys(COLUMNS), 'createdAt'] as Array<keyof NewNas>;
+      const cols = keys.map((k) =>
+        k === 'createdAt' ? 'created_at' : COLUMNS[k as keyof typeof COLUMNS],
+      );
+      const sql = `INSERT INTO nas_clients (${cols.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`;
+      return Number(db.prepare(sql).run(...keys.map((k) => toDb(n[k]))).lastInsertRowid);
+    },
+    /** update changes the given fields; false when there is no such router. */
+    update(id: number, u: Partial<Omit<NewNas, 'createdAt'>>): boolean {
+      const keys = Object.keys(u) as Array<keyof typeof COLUMNS>;
+      if (keys.length === 0) return true;
+      const sql = `UPDATE nas_clients SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`;
+      return db.prepare(sql).run(...keys.map((k) => toDb(u[k])), id).changes === 1;
+    },
+    /** remove deletes a router; false when there was none. */
+    remove(id: number): boolean {
+      return del.run(id).changes === 1;
+    },
+    /** markSeen records that the router spoke to Portico at `at`. */
+    markSeen(id: number, at: number): void {
+      seen.run(at, id, at);
+    },
+  };
+}
+
+/** NasRepo is the router repository's interface. */
+export type NasRepo = ReturnType<typeof createNasRepo>;

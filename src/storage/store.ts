@@ -1,0 +1,37 @@
+// The store: every repository over one database, and the transaction they share. Only
+// services/ uses it. A PostgreSQL backend would provide the same shape.
+
+import type { Db } from './database.js';
+import { createAuditRepo } from './audit-repo.js';
+import { createNasRepo } from './nas-repo.js';
+import { createSettingsRepo } from './settings-repo.js';
+import { createStaffRepo } from './staff-repo.js';
+import { createTokenRepo } from './token-repo.js';
+
+/** createStore returns every repository over `db` and an immediate-transaction helper. */
+export function createStore(db: Db) {
+  return {
+    db,
+    tokens: createTokenRepo(db),
+    nas: createNasRepo(db),
+    staff: createStaffRepo(db),
+    settings: createSettingsRepo(db),
+    audit: createAuditRepo(db),
+    /** transaction runs `fn` in one IMMEDIATE transaction and returns its result. */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+  };
+}
+
+/** Store is what services receive. */
+export type Store = ReturnType<typeof createStore>;
+
+/** isUniqueViolation returns true for a SQLite UNIQUE constraint error. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}
