@@ -1,0 +1,253 @@
+// CoovaChilli and uspot (OpenWrt) UAM: the router redirects to the splash page with `res`,
+// `uamip`, `uamport`, `challenge` and friends, signed with `md` when a UAM secret is set,
+// and takes the guest back at `http://uamip:uamport/logon`. The formulas follow coova's
+// src/redir.c and doc/hotspotlogin.cgi; uspot's portal.uc builds the same URL and `md`.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { normalizeMac, parseCalledStationId } from '../core/mac.js';
+import {
+  ADAPTER_ERRORS,
+  ROUTER_RESULTS,
+  adapterError,
+  type AdapterOptions,
+  type ClientContext,
+  type Credentials,
+  type HandOffResult,
+  type ParseResult,
+  type RouterAdapter,
+  type RouterRequest,
+  type RouterResult,
+} from './router-adapter.js';
+import {
+  MAX_MESSAGE_LENGTH,
+  dropUndefined,
+  hasAny,
+  readIp,
+  readRaw,
+  readText,
+} from './router-params.js';
+import { checkOriginalUrl, checkRouterUrl } from './safe-url.js';
+
+// coova's chilli_limits.h: RADIUS_PWSIZE and REDIR_USERNAMESIZE (with its NUL).
+const MAX_PAP_PASSWORD_BYTES = 128;
+const MAX_USERNAME_BYTES = 255;
+const CHALLENGE_HEX = /^[0-9a-f]{32}$/i;
+const MD_HEX = /^[0-9a-f]{32}$/i;
+
+function md5(...parts: Buffer[]): Buffer {
+  const hash = createHash('md5');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
+/** CoovaMdCheck is the outcome of verifyCoovaMd; `params` are read from the signed URL. */
+export type CoovaMdCheck =
+  { status: 'ok'; params: Record<string, string> } | { status: 'missing' } | { status: 'bad' };
+
+/**
+ * verifyCoovaMd checks the `md` that CoovaChilli (redir_md_param) and uspot append last to the
+ * redirect: upper-case hex MD5 of everything before `&md=` (portal URL, `?` and the encoded
+ * query) followed by the UAM secret. It returns the parameters of the signed part on success,
+ * `missing` when there is no `md`, and `bad` when it does not match (compared in constant
+ * time, either hex case).
+ */
+export function verifyCoovaMd(rawUrl: string | undefined, uamSecret: string): CoovaMdCheck {
+  if (!rawUrl) return { status: 'missing' };
+  const url = rawUrl.split('#', 1)[0] ?? '';
+  const at = url.lastIndexOf('&md=');
+  if (at < 0) return { status: 'missing' };
+  const signed = url.slice(0, at);
+  const given = url.slice(at + '&md='.length);
+  if (!MD_HEX.test(given)) return { status: 'bad' };
+  const expected = md5(Buffer.from(signed, 'utf8'), Buffer.from(uamSecret, 'utf8'));
+  if (!timingSafeEqual(expected, Buffer.from(given, 'hex'))) return { status: 'bad' };
+  const query = signed.indexOf('?');
+  const params: Record<string, string> = {};
+  if (query >= 0) {
+    for (const [key, value] of new URLSearchParams(signed.slice(query + 1))) {
+      if (!Object.hasOwn(params, key)) params[key] = value;
+    }
+  }
+  return { status: 'ok', params };
+}
+
+/**
+ * coovaChapChallenge returns the challenge the router puts in CHAP-Challenge:
+ * MD5(bin(challenge) ‖ uamsecret) with a secret, the challenge bytes themselves without.
+ */
+export function coovaChapChallenge(challengeHex: string, uamSecret?: string): Buffer {
+  const challenge = Buffer.from(challengeHex, 'hex');
+  return uamSecret ? md5(challenge, Buffer.from(uamSecret, 'utf8')) : challenge;
+}
+
+/** coovaChapResponse returns the `response` for /logon: hex MD5(0x00 ‖ password ‖ newchal). */
+export function coovaChapResponse(
+  password: string,
+  challengeHex: string,
+  uamSecret?: string,
+): string {
+  const newchal = coovaChapChallenge(challengeHex, uamSecret);
+  return md5(Buffer.from([0]), Buffer.from(password, 'utf8'), newchal).toString('hex');
+}
+
+/**
+ * coovaPapPassword returns the `password` for /logon: hex of the password XOR newchal, with
+ * newchal repeated to the password's length and the result cut to it (hotspotlogin.cgi).
+ */
+export function coovaPapPassword(
+  password: string,
+  challengeHex: string,
+  uamSecret?: string,
+): string {
+  const newchal = coovaChapChallenge(challengeHex, uamSecret);
+  const plain = Buffer.from(password, 'utf8');
+  const out = Buffer.alloc(plain.length);
+  for (let i = 0; i < plain.length; i++)
+    out[i] = (plain[i] ?? 0) ^ (newchal[i % newchal.length] ?? 0);
+  return out.toString('hex');
+}
+
+function isRouterResult(value: string | undefined): value is RouterResult {
+  return (ROUTER_RESULTS as readonly string[]).includes(value ?? '');
+}
+
+// The logon URL is built from an IP literal and a port number only, never a host name, so a
+// crafted redirect cannot point the guest's credentials anywhere but an address.
+function buildLoginUrl(uamip: string, uamport: string, opts: AdapterOptions): string | undefined {
+  if (!/^[0-9]{1,5}$/.test(uamport)) return undefined;
+  const port = Number(uamport);
+  if (port < 1 || port > 65535) return undefined;
+  const host = isIP(uamip) === 6 ? `[${uamip}]` : uamip;
+  const rule = opts.allowedRedirectHosts ? { allowedHosts: opts.allowedRedirectHosts } : {};
+  return checkRouterUrl(`http://${host}:${port}/logon`, rule);
+}
+
+// A context may have travelled through a form; the login URL is checked again before use.
+function recheckLoginUrl(loginUrl: string | undefined, opts: AdapterOptions): string | undefined {
+  if (!loginUrl) return undefined;
+  let url: URL;
+  try {
+    url = new URL(loginUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.pathname !== '/logon' || url.search !== '' || url.hash !== '') return undefined;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) === 0) return undefined;
+  return buildLoginUrl(host, url.port || '80', opts);
+}
+
+function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
+  let params = request.params;
+  if (opts.uamSecret) {
+    const check = verifyCoovaMd(request.rawUrl, opts.uamSecret);
+    if (check.status === 'missing') {
+      return adapterError(
+        ADAPTER_ERRORS.MISSING_SIGNATURE,
+        'a UAM secret is set but the redirect has no md',
+      );
+    }
+    if (check.status === 'bad') {
+      return adapterError(
+        ADAPTER_ERRORS.BAD_SIGNATURE,
+        'the redirect md does not match the UAM secret',
+      );
+    }
+    params = check.params;
+  }
+
+  const rawIp = readText(params, 'uamip');
+  const rawPort = readText(params, 'uamport');
+  if (rawIp === undefined || rawPort === undefined) {
+    return adapterError(ADAPTER_ERRORS.MISSING_PARAM, 'uamip and uamport are required');
+  }
+  const uamip = readIp(params, 'uamip');
+  if (uamip === undefined)
+    return adapterError(ADAPTER_ERRORS.BAD_PARAM, 'uamip is not an IP address');
+  const loginUrl = buildLoginUrl(uamip, rawPort, opts);
+  if (loginUrl === undefined) {
+    return adapterError(
+      ADAPTER_ERRORS.BAD_LOGIN_URL,
+      'uamport is not a port or uamip is not an allowed host',
+    );
+  }
+
+  const challenge = readText(params, 'challenge');
+  if (challenge !== undefined && !CHALLENGE_HEX.test(challenge)) {
+    return adapterError(ADAPTER_ERRORS.BAD_PARAM, 'challenge is not 16 bytes of hex');
+  }
+
+  const called = readText(params, 'called');
+  const calledParts = parseCalledStationId(called);
+  const res = readText(params, 'res');
+  const context: ClientContext = {
+    adapter: 'coova',
+    mac: normalizeMac(readText(params, 'mac')),
+    ip: readIp(params, 'ip'),
+    nasId: readText(params, 'nasid'),
+    calledStation: called,
+    apMac: calledParts.apMac,
+    ssid: readText(params, 'ssid') ?? calledParts.ssid,
+    loginUrl,
+    challenge: challenge?.toLowerCase(),
+    sessionId: readText(params, 'sessionid'),
+    originalUrl: checkOriginalUrl(readRaw(params, 'userurl')),
+    routerResult: isRouterResult(res) ? res : undefined,
+    routerMessage: readText(params, 'reply', MAX_MESSAGE_LENGTH),
+  };
+  return { ok: true, context: dropUndefined(context) };
+}
+
+function handOff(
+  ctx: ClientContext,
+  credentials: Credentials,
+  opts: AdapterOptions,
+): HandOffResult {
+  const loginUrl = recheckLoginUrl(ctx.loginUrl, opts);
+  if (!loginUrl)
+    return adapterError(ADAPTER_ERRORS.BAD_LOGIN_URL, 'no usable uamip:uamport in the context');
+  const { username, password } = credentials;
+  if (username === '' || Buffer.byteLength(username, 'utf8') > MAX_USERNAME_BYTES) {
+    return adapterError(
+      ADAPTER_ERRORS.BAD_CREDENTIALS,
+      'username is empty or too long for CoovaChilli',
+    );
+  }
+  if (password === '' || Buffer.byteLength(password, 'utf8') > MAX_PAP_PASSWORD_BYTES) {
+    return adapterError(
+      ADAPTER_ERRORS.BAD_CREDENTIALS,
+      'password is empty or longer than 128 bytes',
+    );
+  }
+  const challenge =
+    ctx.challenge !== undefined && CHALLENGE_HEX.test(ctx.challenge) ? ctx.challenge : undefined;
+  const mode = opts.authMode ?? 'chap';
+
+  const query: [string, string][] = [['username', username]];
+  if (challenge !== undefined) {
+    query.push(
+      mode === 'chap'
+        ? ['response', coovaChapResponse(password, challenge, opts.uamSecret)]
+        : ['password', coovaPapPassword(password, challenge, opts.uamSecret)],
+    );
+  } else if (mode === 'pap') {
+    // Coova's `nochallenge` mode: no challenge in the redirect, the password travels plain.
+    query.push(['password', password]);
+  } else {
+    return adapterError(ADAPTER_ERRORS.NO_CHALLENGE, 'CHAP needs the challenge from the redirect');
+  }
+  query.push(['userurl', checkOriginalUrl(ctx.originalUrl) ?? opts.defaultLandingUrl]);
+
+  // redir_urldecode does not turn `+` into a space, so every value is percent-encoded.
+  const qs = query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return { ok: true, handOff: { kind: 'redirect', url: `${loginUrl}?${qs}` } };
+}
+
+/** coovaAdapter handles CoovaChilli and uspot UAM redirects and the /logon hand-off. */
+export const coovaAdapter: RouterAdapter = {
+  name: 'coova',
+  matches: (params) => hasAny(params, ['uamip']) && hasAny(params, ['res', 'challenge', 'uamport']),
+  parse,
+  handOff,
+};
