@@ -1,7 +1,12 @@
 // The Fastify app as a plugin tree. It never listens by itself: main.ts does, and tests use
 // app.inject. Plugins are registered explicitly here so the load order is visible.
 
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import view from '@fastify/view';
+import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
 import type { Services } from '../services/services.js';
 
@@ -36,6 +41,16 @@ export async function buildApp(
       .status(500)
       .send({ error: { code: 'PORTICO_INTERNAL', message: 'internal error' } });
   });
+
+  await app.register(formbody, { bodyLimit: 1_048_576 });
+  await app.register(cookie);
+  // Templates escape every interpolation (<%= %>) by default; <%~ %> is for trusted HTML only.
+  await app.register(view, {
+    engine: { eta: new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true }) },
+    templates: VIEWS_DIR,
+  });
+
+  // Route plugins, one area per file, in load order:
 
   app.get('/healthz', async () => ({ ok: true, now: services.clock.now() }));
   return app;
