@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { createStore } from '../storage/store.js';
+import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
 import { createStaffService } from './staff-service.js';
 import { createTokenService } from './token-service.js';
@@ -24,6 +25,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     tokens: createTokenService({ store, clock, timeZone, codeLength }),
     staff: createStaffService({ store, clock }),
     nas: createNasService({ store, clock }),
+    lockouts: createLockoutService({ store, clock }),
   };
 }
 

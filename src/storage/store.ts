@@ -3,6 +3,7 @@
 
 import type { Db } from './database.js';
 import { createAuditRepo } from './audit-repo.js';
+import { createLockoutRepo } from './lockout-repo.js';
 import { createNasRepo } from './nas-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
 import { createStaffRepo } from './staff-repo.js';
@@ -17,6 +18,7 @@ export function createStore(db: Db) {
     staff: createStaffRepo(db),
     settings: createSettingsRepo(db),
     audit: createAuditRepo(db),
+    lockouts: createLockoutRepo(db),
     /** transaction runs `fn` in one IMMEDIATE transaction and returns its result. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
