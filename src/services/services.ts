@@ -4,8 +4,10 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { createStore } from '../storage/store.js';
+import { createApiKeyService } from './api-key-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
+import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
 import { createTokenService } from './token-service.js';
 
@@ -26,6 +28,8 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     staff: createStaffService({ store, clock }),
     nas: createNasService({ store, clock }),
     lockouts: createLockoutService({ store, clock }),
+    settings: createSettingsService({ store, clock, config }),
+    apiKeys: createApiKeyService({ store, clock }),
   };
 }
 

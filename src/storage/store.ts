@@ -2,6 +2,7 @@
 // services/ uses it. A PostgreSQL backend would provide the same shape.
 
 import type { Db } from './database.js';
+import { createApiKeyRepo } from './api-key-repo.js';
 import { createAuditRepo } from './audit-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
 import { createNasRepo } from './nas-repo.js';
@@ -19,6 +20,7 @@ export function createStore(db: Db) {
     settings: createSettingsRepo(db),
     audit: createAuditRepo(db),
     lockouts: createLockoutRepo(db),
+    apiKeys: createApiKeyRepo(db),
     /** transaction runs `fn` in one IMMEDIATE transaction and returns its result. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
