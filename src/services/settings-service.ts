@@ -1,0 +1,197 @@
+// Settings staff change at run time: the space's name and logo, its time zone, the terms
+// guests accept, the portal languages and the RADIUS defaults. Everyone reads them through
+// `get()`, which merges what staff stored over the defaults from the configuration, so a
+// setting nobody touched follows the configuration.
+
+import { CODE_LENGTH_MAX, CODE_LENGTH_MIN } from '../core/code.js';
+import { isValidTimeZone } from '../core/time.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { badInput, type FieldError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+
+/** Settings are the values staff can change on the Settings page. */
+export type Settings = {
+  /** Shown on the splash page, the dashboard and printed cards. */
+  spaceName: string;
+  /** A `data:image/...` URL (no external assets), or null for none. */
+  logo: string | null;
+  /** IANA zone dates are typed and shown in. */
+  timeZone: string;
+  /** Terms of service guests accept on the splash page; blank means no checkbox. */
+  termsText: string;
+  /** Languages the splash page offers, the first being the default (e.g. `en`, `de`). */
+  portalLanguages: string[];
+  /** Acct-Interim-Interval sent to routers, seconds. */
+  interimIntervalSeconds: number;
+  /** Idle-Timeout sent to routers, seconds (0: none). */
+  idleTimeoutSeconds: number;
+  /** Characters in a newly generated code. */
+  codeLength: number;
+};
+
+/** SettingsPatch is a partial change as a form or API body carries it (strings are parsed). */
+export type SettingsPatch = {
+  [K in keyof Settings]?: Settings[K] | string | null;
+};
+
+/** SETTING_KEYS lists the settings in the order the Settings page shows them. */
+export const SETTING_KEYS = [
+  'spaceName',
+  'logo',
+  'timeZone',
+  'termsText',
+  'portalLanguages',
+  'interimIntervalSeconds',
+  'idleTimeoutSeconds',
+  'codeLength',
+] as const satisfies ReadonlyArray<keyof Settings>;
+
+/** MAX_LOGO_CHARS bounds the stored logo data URL (about 190 kB of image). */
+export const MAX_LOGO_CHARS = 256_000;
+
+const LOGO_URL = /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/;
+const LANGUAGE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
+
+/** defaultSettings returns the settings a fresh install has, taken from the configuration. */
+export function defaultSettings(config: Config): Settings {
+  return {
+    spaceName: 'Portico',
+    logo: null,
+    timeZone: config.timeZone,
+    termsText: '',
+    portalLanguages: ['en'],
+    interimIntervalSeconds: config.interimIntervalSeconds,
+    idleTimeoutSeconds: config.idleTimeoutSeconds,
+    codeLength: config.codeLength,
+  };
+}
+
+const isBlank = (v: unknown) =>
+  v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * parseSettingsPatch returns the validated values of `patch` (only the keys it names) or throws
+ * PORTICO_BAD_INPUT naming every field to fix.
+ */
+export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
+  const errors: FieldError[] = [];
+  const out: Partial<Settings> = {};
+  const int = (key: keyof Settings, v: unknown, min: number, max: number) => {
+    const n = typeof v === 'number' ? v : Number(String(v ?? '').trim());
+    if (isBlank(v) || !Number.isInteger(n) || n < min || n > max) {
+      errors.push({ field: key, message: `must be a whole number from ${min} to ${max}` });
+      return undefined;
+    }
+    return n;
+  };
+  if (patch.spaceName !== undefined) {
+    const name = String(patch.spaceName ?? '').trim();
+    if (name.length < 1 || name.length > 100)
+      errors.push({ field: 'spaceName', message: 'must be 1 to 100 characters' });
+    else out.spaceName = name;
+  }
+  if (patch.logo !== undefined) {
+    const logo = isBlank(patch.logo) ? null : String(patch.logo).trim();
+    if (logo !== null && (logo.length > MAX_LOGO_CHARS || !LOGO_URL.test(logo)))
+      errors.push({
+        field: 'logo',
+        message: `must be a base64 data:image URL (PNG, JPEG, GIF, WebP or SVG) of at most ${MAX_LOGO_CHARS} characters`,
+      });
+    else out.logo = logo;
+  }
+  if (patch.timeZone !== undefined) {
+    const tz = String(patch.timeZone ?? '').trim();
+    if (!isValidTimeZone(tz) || tz === '')
+      errors.push({
+        field: 'timeZone',
+        message: 'must be an IANA time zone such as Europe/Berlin',
+      });
+    else out.timeZone = tz;
+  }
+  if (patch.termsText !== undefined) {
+    const terms = String(patch.termsText ?? '')
+      .replace(/\r\n/g, '\n')
+      .trim();
+    if (terms.length > 20_000)
+      errors.push({ field: 'termsText', message: 'must be at most 20000 characters' });
+    else out.termsText = terms;
+  }
+  if (patch.portalLanguages !== undefined) {
+    const raw = patch.portalLanguages;
+    const list = (Array.isArray(raw) ? raw : String(raw ?? '').split(/[\s,]+/))
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const unique = [...new Set(list)];
+    if (unique.length === 0 || unique.length > 20 || !unique.every((l) => LANGUAGE.test(l)))
+      errors.push({
+        field: 'portalLanguages',
+        message: 'must be 1 to 20 language tags such as en, de or pt-BR, separated by commas',
+      });
+    else out.portalLanguages = unique;
+  }
+  if (patch.interimIntervalSeconds !== undefined) {
+    const n = int('interimIntervalSeconds', patch.interimIntervalSeconds, 60, 3600);
+    if (n !== undefined) out.interimIntervalSeconds = n;
+  }
+  if (patch.idleTimeoutSeconds !== undefined) {
+    const n = int('idleTimeoutSeconds', patch.idleTimeoutSeconds, 0, 86_400);
+    if (n !== undefined) out.idleTimeoutSeconds = n;
+  }
+  if (patch.codeLength !== undefined) {
+    const n = int('codeLength', patch.codeLength, CODE_LENGTH_MIN, CODE_LENGTH_MAX);
+    if (n !== undefined) out.codeLength = n;
+  }
+  if (errors.length > 0) throw badInput(errors);
+  return out;
+}
+
+/** createSettingsService returns the settings use cases over a store. */
+export function createSettingsService(deps: { store: Store; clock: Clock; config: Config }) {
+  const { store, clock } = deps;
+  const defaults = defaultSettings(deps.config);
+  return {
+    /** value returns one setting (stored or default) without reading the others. */
+    value<K extends keyof Settings>(key: K): Settings[K] {
+      return (store.settings.get(key) as Settings[K] | undefined) ?? defaults[key];
+    },
+    /** get returns every setting: stored values merged over the defaults. */
+    get(): Settings {
+      const stored = store.settings.all();
+      const out: Settings = { ...defaults };
+      for (const key of SETTING_KEYS) {
+        if (stored[key] !== undefined) (out as Record<string, unknown>)[key] = stored[key];
+      }
+      return out;
+    },
+    /**
+     * update validates and stores the settings `patch` names, records who changed which keys,
+     * and returns the settings now in force; throws PORTICO_BAD_INPUT and stores nothing when
+     * any field is wrong.
+     */
+    update(patch: SettingsPatch, actor: string): Settings {
+      const values = parseSettingsPatch(patch);
+      const before = this.get();
+      const changed = (Object.keys(values) as Array<keyof Settings>).filter(
+        (k) => JSON.stringify(values[k]) !== JSON.stringify(before[k]),
+      );
+      if (changed.length > 0) {
+        store.transaction(() => {
+          for (const k of changed) store.settings.set(k, values[k]);
+          store.audit.record({
+            at: clock.now(),
+            actor,
+            action: 'settings.update',
+            targetType: 'settings',
+            targetId: null,
+            details: { changed },
+          });
+        });
+      }
+      return this.get();
+    },
+  };
+}
+
+/** SettingsService is the settings use cases' interface. */
+export type SettingsService = ReturnType<typeof createSettingsService>;
