@@ -8,7 +8,6 @@ import { createApiKeyService } from './api-key-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
 import { createSettingsService } from './settings-service.js';
-import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
 import { createTokenService } from './token-service.js';
 
@@ -29,7 +28,6 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     staff: createStaffService({ store, clock }),
     nas: createNasService({ store, clock }),
     lockouts: createLockoutService({ store, clock }),
-    settings: createSettingsService({ store, clock, config }),
     settings: createSettingsService({ store, clock, config }),
     apiKeys: createApiKeyService({ store, clock }),
   };
