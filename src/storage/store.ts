@@ -4,11 +4,13 @@
 import type { Db } from './database.js';
 import { createApiKeyRepo } from './api-key-repo.js';
 import { createAuditRepo } from './audit-repo.js';
+import { createBatchRepo } from './batch-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
 import { createNasRepo } from './nas-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
 import { createStaffRepo } from './staff-repo.js';
 import { createTokenRepo } from './token-repo.js';
+import { createWebSessionRepo } from './web-session-repo.js';
 
 /** createStore returns every repository over `db` and an immediate-transaction helper. */
 export function createStore(db: Db) {
@@ -21,6 +23,8 @@ export function createStore(db: Db) {
     audit: createAuditRepo(db),
     lockouts: createLockoutRepo(db),
     apiKeys: createApiKeyRepo(db),
+    webSessions: createWebSessionRepo(db),
+    batches: createBatchRepo(db),
     /** transaction runs `fn` in one IMMEDIATE transaction and returns its result. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
