@@ -4,12 +4,15 @@
 import type { Db } from './database.js';
 import { createApiKeyRepo } from './api-key-repo.js';
 import { createAuditRepo } from './audit-repo.js';
+import { createBookingRepo } from './booking-repo.js';
 import { createBatchRepo } from './batch-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
 import { createNasRepo } from './nas-repo.js';
+import { createEmailOutboxRepo } from './outbox-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
 import { createStaffRepo } from './staff-repo.js';
 import { createTokenRepo } from './token-repo.js';
+import { createWebhookRepo } from './webhook-repo.js';
 import { createWebSessionRepo } from './web-session-repo.js';
 
 /** createStore returns every repository over `db` and an immediate-transaction helper. */
@@ -22,6 +25,9 @@ export function createStore(db: Db) {
     settings: createSettingsRepo(db),
     audit: createAuditRepo(db),
     lockouts: createLockoutRepo(db),
+    bookings: createBookingRepo(db),
+    emails: createEmailOutboxRepo(db),
+    webhooks: createWebhookRepo(db),
     apiKeys: createApiKeyRepo(db),
     webSessions: createWebSessionRepo(db),
     batches: createBatchRepo(db),
