@@ -9,6 +9,7 @@ import { CONFIG_SPECS, loadConfig, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import { createLogger, startPortico } from './main.js';
 import { tokenCsvLines } from './services/csv-export.js';
+import { generatePassword } from './services/passwords.js';
 import { createServices, type Services } from './services/services.js';
 import type { TokenView } from './services/token-service.js';
 import { systemClock } from './clock.js';
@@ -542,15 +543,11 @@ function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
   const config = loadConfig(io.env);
   return withServices(config, (s) => {
     const given = str(a.values.password) ?? io.env.PORTICO_NEW_PASSWORD;
-    const password = given ?? randomPassword();
+    const password = given ?? generatePassword();
     s.staff.add(a.positionals[0] as string, password, role, 'cli');
     io.out(`added ${role} ${a.positionals[0]}${given ? '' : ` with password: ${password}`}\n`);
     return 0;
   });
-}
-
-function randomPassword(): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(15))).toString('base64url');
 }
 
 function runConfig(argv: string[], io: CliIo): number {

@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
 import type { Services } from '../services/services.js';
@@ -13,10 +13,10 @@ import type { Services } from '../services/services.js';
 /** buildApp returns the HTTP app over `services`, ready to inject into or listen. */
 export async function buildApp(
   services: Services,
-  opts: { logger?: FastifyServerOptions['logger'] } = {},
+  opts: { logger?: FastifyBaseLogger } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     trustProxy: false,
     bodyLimit: 1_048_576,
   });

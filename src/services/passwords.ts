@@ -30,7 +30,17 @@ export function verifyPassword(password: string, stored: string): Promise<boolea
   });
 }
 
-/** generatePassword returns a random password of 20 URL-safe characters. */
+const PASSWORD_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** generatePassword returns a random password of 20 letters and digits (about 117 bits). */
 export function generatePassword(): string {
-  return randomBytes(15).toString('base64url');
+  const bytes = randomBytes(40);
+  let out = '';
+  // Rejection sampling keeps every character equally likely.
+  for (const b of bytes) {
+    if (b < 256 - (256 % PASSWORD_ALPHABET.length))
+      out += PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length];
+    if (out.length === 20) return out;
+  }
+  return out + generatePassword().slice(out.length);
 }

@@ -1,0 +1,218 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+
+let dir: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
+  env = { PORTICO_DB: join(dir, 'p.db'), PORTICO_TIMEZONE: 'Europe/Berlin' };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { env, out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('portico tokens', () => {
+  it('creates, shows, lists, exports, revokes and deletes', async () => {
+    const created = await run(
+      'tokens',
+      'create',
+      '--minutes',
+      '120',
+      '--devices',
+      '2',
+      '--valid-until',
+      '2030-01-01T17:40',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const token = JSON.parse(created.out).tokens[0];
+    expect(token.code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    expect(token.validUntil).toBe('2030-01-01T17:40:00+01:00');
+
+    const shown = await run('tokens', 'show', token.code.toLowerCase().replace('-', ' '), '--json');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.out)).toMatchObject({
+      code: token.code,
+      state: 'unused',
+      minutesLeft: 120,
+      devicesOnline: 0,
+      maxDevices: 2,
+    });
+
+    const bulk = await run(
+      'tokens',
+      'create',
+      '--minutes',
+      '60',
+      '--count',
+      '5',
+      '--batch',
+      'Open Day',
+    );
+    expect(bulk.out.trim().split('\n')).toHaveLength(5);
+
+    const listed = await run('tokens', 'list', '--batch', 'Open Day', '--json');
+    expect(JSON.parse(listed.out).total).toBe(5);
+
+    const csv = await run('tokens', 'export', '--batch', 'Open Day');
+    const lines = csv.out.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'code,minutes,used,left,valid_from,valid_until,devices,description,batch,state,created',
+    );
+    expect(lines).toHaveLength(6);
+
+    expect((await run('tokens', 'revoke', token.code)).code).toBe(0);
+    expect(JSON.parse((await run('tokens', 'show', token.code, '--json')).out).state).toBe(
+      'revoked',
+    );
+    const del = await run('tokens', 'delete', token.code, 'NOPE-NOPE');
+    expect(del).toMatchObject({
+      code: 1,
+      out: 'deleted 1 token(s)\n',
+      err: 'not found: NOPE-NOPE\n',
+    });
+    expect((await run('tokens', 'show', token.code)).code).toBe(1);
+  });
+
+  it.each([
+    [['tokens', 'create'], /minutes: is required/],
+    [['tokens', 'create', '--minutes', 'lots'], /minutes: must be a whole number/],
+    [['tokens', 'create', '--minutes', '5', '--colour', 'red'], /Unknown option '--colour'/],
+    [
+      ['tokens', 'create', '--minutes', '5', '--valid-until', '31/12/2026'],
+      /validUntil: must be an ISO 8601 date/,
+    ],
+    [['tokens', 'list', '--state', 'sleepy'], /--state must be one of/],
+    [['tokens', 'show'], /give exactly one CODE/],
+    [['tokens', 'frobnicate'], /unknown command 'tokens frobnicate'/],
+    [['nas', 'add', '--name', 'x'], /--name and --address are required/],
+    [
+      ['nas', 'add', '--name', 'lobby', '--address', 'not-an-ip'],
+      /address: must be the IPv4 or IPv6 address/,
+    ],
+    [['launch'], /unknown command 'launch'/],
+  ])('exits 2 with a message for %j', async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('lists every bad configuration key at once and exits 2', async () => {
+    env.PORTICO_HTTP_PORT = 'eighty';
+    env.PORTICO_TIMEZONE = 'Mars/Olympus';
+    env.PORTICO_COLOUR = 'red';
+    const r = await run('tokens', 'list');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/PORTICO_HTTP_PORT="eighty": must be a whole number/);
+    expect(r.err).toMatch(/PORTICO_TIMEZONE="Mars\/Olympus": must be an IANA time zone/);
+    expect(r.err).toMatch(/PORTICO_COLOUR: unknown setting/);
+  });
+
+  it('has --help for every command', async () => {
+    for (const argv of [
+      ['--help'],
+      ['serve', '--help'],
+      ['tokens', 'create', '--help'],
+      ['tokens', 'list', '--help'],
+      ['tokens', 'show', '--help'],
+      ['tokens', 'export', '--help'],
+      ['tokens', 'delete', '--help'],
+      ['nas', 'add', '--help'],
+      ['admin', 'add', '--help'],
+      ['config', '--help'],
+    ]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out, argv.join(' ')).toMatch(/Usage|portico:/);
+    }
+  });
+});
+
+describe('portico nas and admin', () => {
+  it('adds a router with a generated secret, lists it without the secret, removes it', async () => {
+    const added = await run(
+      'nas',
+      'add',
+      '--name',
+      'lobby',
+      '--address',
+      '192.0.2.10',
+      '--vendor',
+      'mikrotik',
+      '--coa-port',
+      '1700',
+    );
+    expect(added.code).toBe(0);
+    const secret = /shared secret: (\S+)/.exec(added.out)?.[1];
+    expect(secret).toMatch(/^[\w-]{24}$/);
+    const listed = await run('nas', 'list', '--json');
+    expect(JSON.parse(listed.out)).toEqual([
+      expect.objectContaining({
+        name: 'lobby',
+        address: '192.0.2.10',
+        vendor: 'mikrotik',
+        coaPort: 1700,
+        requireMessageAuthenticator: true,
+      }),
+    ]);
+    expect(listed.out).not.toContain(secret);
+    expect((await run('nas', 'add', '--name', 'lobby', '--address', '192.0.2.11')).code).toBe(1);
+    expect((await run('nas', 'remove', 'lobby')).code).toBe(0);
+    expect(JSON.parse((await run('nas', 'list', '--json')).out)).toEqual([]);
+  });
+
+  it('adds a staff account and refuses a short password', async () => {
+    expect(
+      (await run('admin', 'add', 'carol', '--role', 'staff', '--password', 'long-enough-pw')).code,
+    ).toBe(0);
+    const short = await run('admin', 'add', 'dave', '--password', 'short');
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/password: must be at least 10 characters/);
+  });
+});
+
+describe('portico serve', () => {
+  it('starts with defaults on free ports, creates the first admin once, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['bin/portico.js', 'serve'], {
+      env: {
+        ...process.env,
+        ...env,
+        PORTICO_HTTP_PORT: '0',
+        PORTICO_RADIUS_AUTH_PORT: '0',
+        PORTICO_RADIUS_ACCT_PORT: '0',
+        PORTICO_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const started = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20_000);
+      child.stdout.on('data', () => {
+        if (out.includes('Press Ctrl+C')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+    });
+    expect(started, out).toBe(true);
+    expect(out).toMatch(/created admin 'admin' with password: \S{20}/);
+    const url = /web: +(http:\/\/\S+?)\/ /.exec(out)?.[1];
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('Portico stopped.');
+  });
+});
