@@ -10,6 +10,7 @@ import { createNasService } from './nas-service.js';
 import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
 import { createTokenService } from './token-service.js';
+import { createWebSessionService } from './web-session-service.js';
 
 /** createServices returns every use case over `db`, with settings read from `config`. */
 export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
@@ -19,15 +20,18 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     (store.settings.get(key) as T | undefined) ?? fallback;
   const timeZone = () => setting('timeZone', config.timeZone);
   const codeLength = () => setting('codeLength', config.codeLength);
+  const staff = createStaffService({ store, clock });
+  const lockouts = createLockoutService({ store, clock });
   return {
     store,
     clock,
     config,
     timeZone,
     tokens: createTokenService({ store, clock, timeZone, codeLength }),
-    staff: createStaffService({ store, clock }),
+    staff,
     nas: createNasService({ store, clock }),
-    lockouts: createLockoutService({ store, clock }),
+    lockouts,
+    webSessions: createWebSessionService({ store, clock, staff, lockouts }),
     settings: createSettingsService({ store, clock, config }),
     apiKeys: createApiKeyService({ store, clock }),
   };

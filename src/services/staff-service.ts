@@ -92,6 +92,24 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
       const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH);
       return ok && u && u.disabledAt === null ? u : null;
     },
+    /** setDisabled disables or re-enables an account by id; throws PORTICO_NOT_FOUND. */
+    setDisabled(id: number, disabled: boolean, actor: string): StaffUser {
+      const u = store.staff.findById(id);
+      if (!u) throw new PorticoError(ERROR_CODES.NOT_FOUND, `no staff account #${id}`);
+      const now = clock.now();
+      store.transaction(() => {
+        store.staff.setDisabled(id, disabled ? (u.disabledAt ?? now) : null);
+        store.audit.record({
+          at: now,
+          actor,
+          action: disabled ? 'staff.disable' : 'staff.enable',
+          targetType: 'staff',
+          targetId: String(id),
+          details: { username: u.username },
+        });
+      });
+      return store.staff.findById(id) as StaffUser;
+    },
     /** list returns every account. */
     list(): StaffUser[] {
       return store.staff.list();
