@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { createStore } from '../storage/store.js';
 import { createApiKeyService } from './api-key-service.js';
+import { createBatchService } from './batch-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
 import { createSettingsService } from './settings-service.js';
@@ -34,6 +35,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     webSessions: createWebSessionService({ store, clock, staff, lockouts }),
     settings: createSettingsService({ store, clock, config }),
     apiKeys: createApiKeyService({ store, clock }),
+    batches: createBatchService({ store, clock }),
   };
 }
 

@@ -1,0 +1,63 @@
+// Batches: the tokens made together for one event. Staff look one up with its counts, or
+// delete the whole batch at once (usage history stays, live sessions are cut off).
+
+import type { Clock } from '../clock.js';
+import type { TokenState } from '../core/token.js';
+import { notFound } from '../errors.js';
+import type { BatchSummary } from '../storage/batch-repo.js';
+import type { Store } from '../storage/store.js';
+
+/** BatchView is a batch with how many of its live tokens are in each state. */
+export type BatchView = {
+  id: number;
+  name: string;
+  createdAt: number;
+  total: number;
+  counts: Record<TokenState, number>;
+};
+
+/** createBatchService returns the batch use cases over a store. */
+export function createBatchService(deps: { store: Store; clock: Clock }) {
+  const { store, clock } = deps;
+  return {
+    /** list returns the newest batches that still have tokens, newest first. */
+    list(limit = 50): BatchSummary[] {
+      return store.batches.listRecent(Math.min(Math.max(limit, 1), 500));
+    },
+    /** get returns a batch with its counts; throws PORTICO_NOT_FOUND. */
+    get(id: number): BatchView {
+      const b = store.tokens.getBatch(id);
+      if (!b) throw notFound(`batch #${id}`);
+      const counts = store.tokens.countByState({ batchId: id }, clock.now());
+      const total = Object.values(counts).reduce((a, n) => a + n, 0);
+      return { ...b, total, counts };
+    },
+    /**
+     * remove deletes every live token of a batch in one transaction and returns how many;
+     * throws PORTICO_NOT_FOUND for an unknown batch.
+     */
+    remove(id: number, actor: string): { deleted: number } {
+      const b = store.tokens.getBatch(id);
+      if (!b) throw notFound(`batch #${id}`);
+      const now = clock.now();
+      return store.transaction(() => {
+        let deleted = 0;
+        for (const t of store.tokens.listBatch(id)) {
+          if (store.tokens.softDelete(t.id, now)) deleted++;
+        }
+        store.audit.record({
+          at: now,
+          actor,
+          action: 'batch.delete',
+          targetType: 'batch',
+          targetId: String(id),
+          details: { name: b.name, count: deleted },
+        });
+        return { deleted };
+      });
+    },
+  };
+}
+
+/** BatchService is the batch use cases' interface. */
+export type BatchService = ReturnType<typeof createBatchService>;
