@@ -253,11 +253,24 @@ export function createTokenRepo(db: Db) {
       const sql = `${SELECT} WHERE ${where(f, params)} ORDER BY ${SORT_SQL[page.sort ?? '-created']} LIMIT :limit OFFSET :offset`;
       return (db.prepare(sql).all(params) as Row[]).map(rowToToken);
     },
-    /** iterate yields every token matching the filter without loading them all at once. */
-    *iterate(f: TokenFilter, now: number): Generator<TokenRecord> {
-      const params: Record<string, unknown> = { now };
-      const sql = `${SELECT} WHERE ${where(f, params)} ORDER BY t.id`;
-      for (const r of db.prepare(sql).iterate(params)) yield rowToToken(r as Row);
+    /**
+     * iterate yields every token matching the filter without loading them all at once. It reads
+     * pages by id rather than holding one statement open, because better-sqlite3 refuses every
+     * write on the connection while a statement iterates, and a slow export download must not
+     * stall accounting.
+     */
+    *iterate(f: TokenFilter, now: number, pageSize = 1000): Generator<TokenRecord> {
+      const params: Record<string, unknown> = { now, after: 0, limit: pageSize };
+      const page = db.prepare(
+        `${SELECT} WHERE ${where(f, params)} AND t.id > :after ORDER BY t.id LIMIT :limit`,
+      );
+      for (;;) {
+        const rows = page.all(params) as Row[];
+        for (const r of rows) yield rowToToken(r);
+        const last = rows.at(-1);
+        if (rows.length < pageSize || last === undefined) return;
+        params.after = last.id;
+      }
     },
     /** countByState returns how many live tokens match the filter (state ignored), per state. */
     countByState(f: TokenFilter, now: number): Record<TokenState, number> {
