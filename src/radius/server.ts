@@ -195,8 +195,9 @@ export function createRadiusServer<C extends RadiusClient>(
         requestAuthenticator: packet.authenticator,
         attributes: [...attributes, ...proxyStates(packet)],
         secret: client.secret,
-        messageAuthenticator:
-          packet.code === RadiusCode.AccessRequest || packet.messageAuthenticatorOffset >= 0,
+        // Accounting-Response carries none: radclient 3.2.1 checks one there against a zero
+        // authenticator, later FreeRADIUS against the request's, and RFC 2866 needs none.
+        messageAuthenticator: packet.code === RadiusCode.AccessRequest,
       });
     } catch (error) {
       return error instanceof Error ? error.message : String(error);

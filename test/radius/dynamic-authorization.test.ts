@@ -1,5 +1,5 @@
 import type { Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AttributePair,
   encodeAttributes,
@@ -17,7 +17,7 @@ import {
   type DynamicAuthorizationClientOptions,
 } from '../../src/radius/dynamic-authorization.js';
 import { decodePacket, encodeResponse, type RadiusPacket } from '../../src/radius/packet.js';
-import { openPeer, waitFor } from './udp.js';
+import { openPeer, waitFor, useCleanup } from './udp.js';
 
 const secret = Buffer.from('coa-secret');
 const session: AttributePair[] = [
@@ -25,10 +25,7 @@ const session: AttributePair[] = [
   ['Acct-Session-Id', '80f00003'],
 ];
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
+const cleanup = { push: useCleanup() };
 
 interface Received {
   packet: RadiusPacket;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AttributePair,
   encodeAttributes,
@@ -20,7 +20,7 @@ import {
   type RadiusServer,
   type RadiusServerOptions,
 } from '../../src/radius/server.js';
-import { captureLogger, openPeer, type TestPeer, waitFor } from './udp.js';
+import { captureLogger, openPeer, type TestPeer, waitFor, useCleanup } from './udp.js';
 
 const secret = Buffer.from('s3cret');
 const baseClient: RadiusClient = {
@@ -31,10 +31,7 @@ const baseClient: RadiusClient = {
   limitProxyState: true,
 };
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
+const cleanup = { push: useCleanup() };
 
 interface Setup {
   server: RadiusServer;
@@ -90,12 +87,18 @@ function accessRequest(
   });
 }
 
-function accountingRequest(pairs: AttributePair[], identifier = 1, key = secret): Buffer {
+function accountingRequest(
+  pairs: AttributePair[],
+  identifier = 1,
+  key = secret,
+  messageAuthenticator = false,
+): Buffer {
   return encodeRequest({
     code: RadiusCode.AccountingRequest,
     identifier,
     attributes: encodeAttributes(pairs),
     secret: key,
+    messageAuthenticator,
   });
 }
 
@@ -156,17 +159,18 @@ describe('RADIUS server on 127.0.0.1', () => {
     });
   });
 
-  it('answers an Accounting-Request with a signed Accounting-Response', async () => {
+  it('answers an Accounting-Request carrying MA with a signed Accounting-Response without MA', async () => {
     const { server, nas, calls } = await start(acceptAll);
     const bytes = accountingRequest([
       ['Acct-Status-Type', 'Interim-Update'],
       ['Acct-Session-Id', '5f1a'],
       ['Acct-Output-Octets', 4294967295],
       ['Acct-Output-Gigawords', 1],
-    ]);
+    ], 1, secret, true);
     nas.send(bytes, server.ports.acct);
     const reply = decoded(await nas.next());
     expect(reply.code).toBe(RadiusCode.AccountingResponse);
+    expect(reply.messageAuthenticatorOffset).toBe(-1);
     expect(verifyResponseAuthenticator(reply, decoded(bytes).authenticator, secret)).toBe(true);
     expect(getInteger(calls[0]!, 'Acct-Status-Type')).toBe(3);
   });

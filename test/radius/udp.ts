@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { afterEach } from 'vitest';
 import type { RadiusLogger } from '../../src/radius/logger.js';
 
 /** TestPeer is a UDP socket on 127.0.0.1 that sends datagrams and queues what comes back. */
@@ -76,4 +77,15 @@ export function captureLogger(): RadiusLogger & { readonly lines: LogLine[] } {
       lines.push({ level, obj, msg });
     };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** useCleanup returns a function that registers work to undo after each test, last first. */
+export function useCleanup(): (undo: () => Promise<void>) => void {
+  const pending: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (pending.length) await pending.pop()!();
+  });
+  return (undo) => {
+    pending.push(undo);
+  };
 }
