@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { createStore } from '../storage/store.js';
 import { createApiKeyService } from './api-key-service.js';
+import { createAuditService } from './audit-service.js';
 import { createBatchService } from './batch-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
@@ -36,6 +37,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     settings: createSettingsService({ store, clock, config }),
     apiKeys: createApiKeyService({ store, clock }),
     batches: createBatchService({ store, clock }),
+    audit: createAuditService({ store, clock }),
   };
 }
 
