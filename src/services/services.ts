@@ -4,15 +4,18 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { createStore } from '../storage/store.js';
+import { createAccessService } from './access-service.js';
 import { createApiKeyService } from './api-key-service.js';
 import { createAuditService } from './audit-service.js';
 import { createBatchService } from './batch-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
+import { createSessionService } from './session-service.js';
 import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
 import { createTokenService } from './token-service.js';
 import { createWebSessionService } from './web-session-service.js';
+import { createWebhookService } from './webhook-service.js';
 
 /** createServices returns every use case over `db`, with settings read from `config`. */
 export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
@@ -23,13 +26,21 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const timeZone = () => setting('timeZone', config.timeZone);
   const codeLength = () => setting('codeLength', config.codeLength);
   const staff = createStaffService({ store, clock });
+  const webhooks = createWebhookService({ store, clock });
   const lockouts = createLockoutService({ store, clock });
+  const access = createAccessService({ store, clock, settings: () => config });
+  // The cut-off worker, once started, replaces this so queued Disconnects go out at once.
+  const cutoffHooks = { wake: (): void => undefined };
+  const sessions = createSessionService({ store, clock, wake: () => cutoffHooks.wake() });
   return {
     store,
     clock,
     config,
     timeZone,
-    tokens: createTokenService({ store, clock, timeZone, codeLength }),
+    tokens: createTokenService({ store, clock, timeZone, codeLength, events: webhooks }),
+    webhooks,
+    /** events raises outgoing-webhook events inside the caller's transaction. */
+    events: webhooks as Pick<typeof webhooks, 'emit'>,
     staff,
     nas: createNasService({ store, clock }),
     lockouts,
@@ -37,6 +48,9 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     settings: createSettingsService({ store, clock, config }),
     apiKeys: createApiKeyService({ store, clock }),
     batches: createBatchService({ store, clock }),
+    access,
+    sessions,
+    cutoffHooks,
     audit: createAuditService({ store, clock }),
   };
 }

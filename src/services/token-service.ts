@@ -83,6 +83,8 @@ export type TokenServiceDeps = {
   timeZone: () => string;
   codeLength: () => number;
   random?: (n: number) => Uint8Array;
+  /** Raises `token.created` in the creating transaction (outgoing webhooks). */
+  events?: { emit(type: 'token.created', data: Record<string, unknown>): unknown };
 };
 
 /** createTokenService returns the token use cases over a store. */
@@ -269,16 +271,19 @@ export function createTokenService(deps: TokenServiceDeps) {
         const taken = new Set<string>();
         const ids: number[] = [];
         for (let i = 0; i < count; i++) {
-          ids.push(
-            store.tokens.insert({
-              ...limits,
-              code: newCode(taken),
-              batchId,
-              source,
-              createdBy: actor,
-              createdAt: now,
-            }),
-          );
+          const code = newCode(taken);
+          const id = store.tokens.insert({
+            ...limits,
+            code,
+            batchId,
+            source,
+            createdBy: actor,
+            createdAt: now,
+          });
+          ids.push(id);
+          deps.events?.emit('token.created', {
+            token: { id, code, ...limits, batchId, source, createdBy: actor, createdAt: now },
+          });
         }
         store.audit.record({
           at: now,

@@ -1,0 +1,114 @@
+// The loop that drains an outbox: take the due rows, hand each to `process` (which claims it,
+// does the network work outside any transaction and records the outcome), then sleep until
+// the next row is due, a kick arrives, or the idle interval passes. Shared by the e-mail and
+// the webhook outbox.
+
+import type { Clock } from '../clock.js';
+
+/** retryDelayMs returns the back-off before attempt `attempt + 1`: base doubling up to max. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** OutboxWorker drains one outbox in the background; runOnce drains it once, for tests and CLI. */
+export type OutboxWorker = {
+  /** runOnce processes every row due now and returns how many it processed. */
+  runOnce(): Promise<number>;
+  /** start begins the background loop. */
+  start(): void;
+  /** kick wakes the loop now (new work was just committed). */
+  kick(): void;
+  /** stop ends the loop and waits for the row in hand. */
+  stop(): Promise<void>;
+};
+
+/** OutboxWorkerOptions are what a worker needs: how to find due rows and how to handle one. */
+export type OutboxWorkerOptions = {
+  clock: Clock;
+  dueIds(now: number, limit: number): number[];
+  nextDueAt(): number | null;
+  process(id: number): Promise<void>;
+  onError?: (err: unknown) => void;
+  /** Longest sleep between looks at the table, so rows written by other processes are seen. */
+  idleMs?: number;
+  batch?: number;
+};
+
+/** createOutboxWorker returns a worker over an outbox; nothing runs until start or runOnce. */
+export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
+  const idleMs = opts.idleMs ?? 5_000;
+  const batch = opts.batch ?? 50;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let stopped = true;
+  let again = false;
+
+  const drain = async (): Promise<number> => {
+    let n = 0;
+    for (;;) {
+      const ids = opts.dueIds(opts.clock.now(), batch);
+      for (const id of ids) {
+        try {
+          await opts.process(id);
+        } catch (err) {
+          opts.onError?.(err);
+        }
+        n++;
+      }
+      if (ids.length < batch) return n;
+    }
+  };
+
+  const runOnce = (): Promise<number> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, Math.max(10, ms));
+    timer.unref();
+  };
+
+  const tick = () => {
+    timer = undefined;
+    void runOnce()
+      .catch((err: unknown) => opts.onError?.(err))
+      .finally(() => {
+        if (again) {
+          again = false;
+          schedule(0);
+          return;
+        }
+        const next = opts.nextDueAt();
+        schedule(next === null ? idleMs : Math.min(idleMs, next - opts.clock.now()));
+      });
+  };
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    kick() {
+      if (stopped) return;
+      if (running) again = true;
+      else schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}

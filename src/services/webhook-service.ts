@@ -1,0 +1,274 @@
+// Outgoing webhooks: staff register URLs for events; `emit` writes one delivery per receiver
+// in the caller's transaction, so an event exists exactly when the change that caused it was
+// committed; the worker posts the signed JSON outside any transaction, retries with back-off
+// and logs every attempt.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../clock.js';
+import { badInput, notFound, type FieldError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import type { AttemptRecord, DeliveryRecord, WebhookRecord } from '../storage/webhook-repo.js';
+import { createOutboxWorker, retryDelayMs, type OutboxWorker } from './outbox-worker.js';
+import { signatureHeader } from './webhook-signature.js';
+
+/** WEBHOOK_EVENTS are the event types staff can subscribe a URL to. */
+export const WEBHOOK_EVENTS = [
+  'token.created',
+  'token.redeemed',
+  'token.low_balance',
+  'token.depleted',
+  'token.expired',
+  'session.started',
+  'session.stopped',
+  'device.refused',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** WEBHOOK_MAX_ATTEMPTS is how often a delivery is tried before it is marked failed. */
+export const WEBHOOK_MAX_ATTEMPTS = 8;
+/** WEBHOOK_TIMEOUT_MS is how long one POST may take. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+const BACKOFF_BASE_MS = 30_000;
+const BACKOFF_MAX_MS = 3_600_000;
+const LEASE_MS = 2 * WEBHOOK_TIMEOUT_MS;
+
+/** WebhookView is a receiver as staff see it: never its secret. */
+export type WebhookView = Omit<WebhookRecord, 'secret'>;
+
+/** DeliveryView is a delivery as staff see it, without the receiver's secret. */
+export type DeliveryView = Omit<DeliveryRecord, 'secret'>;
+
+/** WebhookInput is what staff type to register a receiver. */
+export type WebhookInput = {
+  url?: unknown;
+  events?: unknown;
+  description?: unknown;
+};
+
+const toView = ({ secret: _s, ...w }: WebhookRecord): WebhookView => w;
+const toDeliveryView = ({ secret: _s, ...d }: DeliveryRecord): DeliveryView => d;
+
+/** parseWebhookInput returns a validated receiver or throws PORTICO_BAD_INPUT naming the fields. */
+export function parseWebhookInput(input: WebhookInput): {
+  url: string;
+  events: WebhookEvent[];
+  description: string;
+} {
+  const errors: FieldError[] = [];
+  const rawUrl = typeof input.url === 'string' ? input.url.trim() : '';
+  let url = '';
+  try {
+    const u = new URL(rawUrl);
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || rawUrl.length > 2000)
+      throw new Error('scheme');
+    url = u.toString();
+  } catch {
+    errors.push({ field: 'url', message: 'must be an absolute http(s) URL' });
+  }
+  const list = Array.isArray(input.events)
+    ? input.events.map(String)
+    : typeof input.events === 'string'
+      ? input.events.split(/[\s,]+/).filter((s) => s !== '')
+      : [];
+  const unknown = list.filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+  if (list.length === 0)
+    errors.push({
+      field: 'events',
+      message: `choose at least one of ${WEBHOOK_EVENTS.join(', ')}`,
+    });
+  else if (unknown.length > 0)
+    errors.push({
+      field: 'events',
+      message: `unknown event ${unknown.join(', ')}; use ${WEBHOOK_EVENTS.join(', ')}`,
+    });
+  const description = typeof input.description === 'string' ? input.description.trim() : '';
+  if (description.length > 200)
+    errors.push({ field: 'description', message: 'must be at most 200 characters' });
+  if (errors.length > 0) throw badInput(errors);
+  return { url, events: [...new Set(list)] as WebhookEvent[], description };
+}
+
+/** WebhookServiceDeps are what the webhook service needs; `fetch` is swappable for tests. */
+export type WebhookServiceDeps = {
+  store: Store;
+  clock: Clock;
+  fetch?: typeof fetch;
+  onError?: (err: unknown) => void;
+};
+
+/** createWebhookService returns the webhook use cases and their delivery worker. */
+export function createWebhookService(deps: WebhookServiceDeps) {
+  const { store, clock } = deps;
+  const doFetch = deps.fetch ?? fetch;
+  const repo = store.webhooks;
+
+  const deliver = async (id: number): Promise<void> => {
+    if (!repo.queue.claim(id, clock.now(), LEASE_MS)) return;
+    // Read after the claim, so `attempts` already counts this one.
+    const d = repo.findDelivery(id);
+    if (!d) return;
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await doFetch(d.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Portico-Webhooks/1',
+          'x-portico-event': d.eventType,
+          'x-portico-delivery': d.eventId,
+          'x-portico-signature': signatureHeader(d.secret, clock.now(), d.payload),
+        },
+        body: d.payload,
+      });
+      statusCode = res.status;
+      // The body is not needed; reading it frees the connection.
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    } catch (err) {
+      error = (err as Error).name === 'TimeoutError' ? 'timed out' : String((err as Error).message);
+    }
+    const now = clock.now();
+    const durationMs = Math.round(performance.now() - started);
+    store.transaction(() => {
+      repo.logAttempt({
+        deliveryId: id,
+        attempt: d.attempts,
+        at: now,
+        statusCode,
+        error,
+        durationMs,
+      });
+      if (error === null) repo.queue.finish(id, now);
+      else {
+        const attempts = d.attempts;
+        const nextAt =
+          attempts >= WEBHOOK_MAX_ATTEMPTS
+            ? null
+            : now + retryDelayMs(attempts, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
+        repo.queue.retry(id, now, error, nextAt);
+      }
+    });
+  };
+
+  const worker: OutboxWorker = createOutboxWorker({
+    clock,
+    dueIds: (now, limit) => repo.queue.dueIds(now, limit),
+    nextDueAt: () => repo.queue.nextDueAt(),
+    process: deliver,
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
+
+  const findOrThrow = (id: number): WebhookRecord => {
+    const w = repo.findById(id);
+    if (!w) throw notFound(`webhook #${id}`);
+    return w;
+  };
+
+  return {
+    worker,
+    /**
+     * emit queues `type` with `data` for every enabled receiver of that type and returns the
+     * event id. Call it inside the transaction that made the change: the event is kept only
+     * if the change is.
+     */
+    emit(type: WebhookEvent, data: Record<string, unknown>): string {
+      const ids = repo.subscribers(type);
+      const eventId = randomUUID();
+      if (ids.length === 0) return eventId;
+      const now = clock.now();
+      const payload = JSON.stringify({
+        id: eventId,
+        type,
+        createdAt: new Date(now).toISOString(),
+        data,
+      });
+      for (const webhookId of ids) repo.enqueue(webhookId, eventId, type, payload, now);
+      // Runs after the caller's (synchronous) transaction has committed.
+      setImmediate(() => worker.kick());
+      return eventId;
+    },
+    /** register adds a receiver and returns it with its signing secret (shown once). */
+    register(input: WebhookInput, actor: string): { webhook: WebhookView; secret: string } {
+      const w = parseWebhookInput(input);
+      const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+      const now = clock.now();
+      const id = store.transaction(() => {
+        const id = repo.insert({ ...w, secret, createdBy: actor }, now);
+        store.audit.record({
+          at: now,
+          actor,
+          action: 'webhook.create',
+          targetType: 'webhook',
+          targetId: String(id),
+          details: { url: w.url, events: w.events },
+        });
+        return id;
+      });
+      return { webhook: toView(findOrThrow(id)), secret };
+    },
+    /** list returns every receiver. */
+    list(): WebhookView[] {
+      return repo.list().map(toView);
+    },
+    /** get returns one receiver; throws PORTICO_NOT_FOUND. */
+    get(id: number): WebhookView {
+      return toView(findOrThrow(id));
+    },
+    /** setEnabled pauses or resumes a receiver; paused receivers get no new deliveries. */
+    setEnabled(id: number, enabled: boolean, actor: string): WebhookView {
+      findOrThrow(id);
+      const now = clock.now();
+      store.transaction(() => {
+        repo.setDisabled(id, enabled ? null : now);
+        store.audit.record({
+          at: now,
+          actor,
+          action: enabled ? 'webhook.enable' : 'webhook.disable',
+          targetType: 'webhook',
+          targetId: String(id),
+          details: null,
+        });
+      });
+      return toView(findOrThrow(id));
+    },
+    /** remove deletes a receiver with its deliveries and log; throws PORTICO_NOT_FOUND. */
+    remove(id: number, actor: string): void {
+      findOrThrow(id);
+      store.transaction(() => {
+        repo.remove(id);
+        store.audit.record({
+          at: clock.now(),
+          actor,
+          action: 'webhook.delete',
+          targetType: 'webhook',
+          targetId: String(id),
+          details: null,
+        });
+      });
+    },
+    /** deliveries returns the newest deliveries, optionally of one receiver. */
+    deliveries(opts: { webhookId?: number; limit?: number } = {}): DeliveryView[] {
+      return repo
+        .listDeliveries({
+          ...(opts.webhookId !== undefined ? { webhookId: opts.webhookId } : {}),
+          limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
+        })
+        .map(toDeliveryView);
+    },
+    /** attempts returns the delivery log of one delivery, oldest first. */
+    attempts(deliveryId: number): AttemptRecord[] {
+      return repo.attempts(deliveryId);
+    },
+  };
+}
+
+/** WebhookService is the webhook use cases' interface. */
+export type WebhookService = ReturnType<typeof createWebhookService>;
+
+/** EventSink is the one method other services need to raise events. */
+export type EventSink = Pick<WebhookService, 'emit'>;
