@@ -115,7 +115,7 @@ function acceptsCode(socket: RadiusSocketKind, code: number): boolean {
   return socket === 'auth' ? code === RadiusCode.AccessRequest : code === RadiusCode.AccountingRequest;
 }
 
-function hasAttribute(packet: RadiusPacket, type: number): boolean {
+function carries(packet: RadiusPacket, type: number): boolean {
   return packet.attributes.some((a) => a.type === type);
 }
 
@@ -307,7 +307,7 @@ export function createRadiusServer<C extends RadiusClient>(
         return;
       }
       if (packet.code === RadiusCode.AccessRequest) {
-        if (hasAttribute(packet, AttributeType.EapMessage)) {
+        if (carries(packet, AttributeType.EapMessage)) {
           drop(DropReason.EapWithoutMessageAuthenticator, remote, context, 'EAP Access-Request without Message-Authenticator dropped (RFC 3579 §3.3)');
           return;
         }
@@ -320,7 +320,7 @@ export function createRadiusServer<C extends RadiusClient>(
           );
           return;
         }
-        if (client.limitProxyState && hasAttribute(packet, AttributeType.ProxyState)) {
+        if (client.limitProxyState && carries(packet, AttributeType.ProxyState)) {
           drop(
             DropReason.ProxyStateWithoutMessageAuthenticator,
             remote,
