@@ -4,10 +4,13 @@
 import type { Db } from './database.js';
 import { createApiKeyRepo } from './api-key-repo.js';
 import { createAuditRepo } from './audit-repo.js';
+import { createBindingRepo } from './binding-repo.js';
+import { createCoaJobRepo } from './coa-job-repo.js';
 import { createBookingRepo } from './booking-repo.js';
 import { createBatchRepo } from './batch-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
 import { createNasRepo } from './nas-repo.js';
+import { createSessionRepo } from './session-repo.js';
 import { createEmailOutboxRepo } from './outbox-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
 import { createStaffRepo } from './staff-repo.js';
@@ -25,6 +28,9 @@ export function createStore(db: Db) {
     settings: createSettingsRepo(db),
     audit: createAuditRepo(db),
     lockouts: createLockoutRepo(db),
+    sessions: createSessionRepo(db),
+    coaJobs: createCoaJobRepo(db),
+    bindings: createBindingRepo(db),
     bookings: createBookingRepo(db),
     emails: createEmailOutboxRepo(db),
     webhooks: createWebhookRepo(db),

@@ -1,0 +1,84 @@
+// Store-level steps on sessions that the access, accounting, cut-off and session services
+// share. Each runs inside the caller's transaction; none opens one or touches the network.
+
+import { randomBytes } from 'node:crypto';
+import { uncoveredMs, type Interval } from '../core/intervals.js';
+import type { SessionRecord } from '../storage/session-repo.js';
+import type { Store } from '../storage/store.js';
+import type { TokenRecord } from '../storage/token-repo.js';
+
+/** CLASS_PREFIX marks the Class values Portico hands out, so its own are easy to tell apart. */
+export const CLASS_PREFIX = 'portico:';
+
+/** newSessionClass returns a random, unguessable Class value for a new session. */
+export function newSessionClass(): string {
+  return `${CLASS_PREFIX}${randomBytes(12).toString('base64url')}`;
+}
+
+/**
+ * projectedUsedMs returns a token's online time at `now`: what accounting charged plus the
+ * time its live sessions have been online since their latest report that no charge covers
+ * yet (the union, so two devices online together count once). A session silent for longer
+ * than `staleMs` is projected only up to that, since the sweeper will close it there.
+ */
+export function projectedUsedMs(
+  store: Store,
+  token: Pick<TokenRecord, 'id' | 'usedMs'>,
+  now: number,
+  staleMs: number,
+  live: readonly SessionRecord[] = store.sessions.liveOf(token.id),
+): number {
+  const spans: Interval[] = [];
+  for (const s of live) {
+    const start = s.lastSeenAt ?? s.startedAt;
+    if (start === null) continue;
+    const end = Math.min(now, start + staleMs);
+    if (end > start) spans.push({ start, end });
+  }
+  if (spans.length === 0) return token.usedMs;
+  spans.sort((a, b) => a.start - b.start);
+  const merged: Interval[] = [];
+  for (const s of spans) {
+    const last = merged.at(-1);
+    if (last && s.start <= last.end)
+      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
+    else merged.push(s);
+  }
+  const coverage = store.tokens.coverageSince(token.id, (merged[0] as Interval).start);
+  let extra = 0;
+  for (const m of merged) extra += uncoveredMs(coverage, m);
+  return token.usedMs + extra;
+}
+
+/**
+ * requestDisconnect asks for a session to end and returns the queued Disconnect job's id: a
+ * live session stops holding its device slot and gets a job for the worker; a reservation
+ * is simply closed (no NAS session exists yet) and a closed session needs nothing: null.
+ */
+export function requestDisconnect(
+  store: Store,
+  s: SessionRecord,
+  reason: string,
+  requestedBy: string | null,
+  now: number,
+): number | null {
+  if (s.status === 'closed') return null;
+  if (s.status === 'reserved') {
+    store.sessions.close(s.id, {
+      stoppedAt: now,
+      terminateCause: reason,
+      closedBy: requestedBy ?? 'portico',
+      updatedAt: now,
+    });
+    return null;
+  }
+  store.sessions.releaseSlot(s.id, now);
+  return store.coaJobs.insert({
+    sessionId: s.id,
+    kind: 'disconnect',
+    reason,
+    requestedBy,
+    sessionTimeout: null,
+    createdAt: now,
+  });
+}

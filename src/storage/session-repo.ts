@@ -1,0 +1,375 @@
+// Device sessions: reservations made by an Access-Accept, live sessions fed by accounting,
+// and closed ones kept for history. Prepared statements, created once per database.
+
+import type { Db } from './database.js';
+
+/** SESSION_STATUSES are the lives of a session row: a held slot, online, or over. */
+export const SESSION_STATUSES = ['reserved', 'live', 'closed'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** SessionLogin says how the device logged in: a typed code or its MAC (MAC authentication). */
+export type SessionLogin = 'code' | 'mac';
+
+/** SessionRecord is a session row as storage returns it. */
+export type SessionRecord = {
+  id: number;
+  tokenId: number;
+  nasId: number | null;
+  status: SessionStatus;
+  class: string;
+  acctSessionId: string | null;
+  deviceMac: string | null;
+  framedIp: string | null;
+  calledStation: string | null;
+  nasPortId: string | null;
+  reservedAt: number;
+  reservationExpiresAt: number | null;
+  startedAt: number | null;
+  /** End of the charged online interval [startedAt, lastSeenAt]; it never moves backwards. */
+  lastSeenAt: number | null;
+  /** Arrival time of the latest accounting packet (what the stale sweeper looks at). */
+  updatedAt: number | null;
+  stoppedAt: number | null;
+  sessionSeconds: number;
+  inputOctets: number;
+  outputOctets: number;
+  interimInterval: number | null;
+  terminateCause: string | null;
+  closedBy: string | null;
+  login: SessionLogin | null;
+  userName: string | null;
+  nasIpAddress: string | null;
+  nasIdentifier: string | null;
+  callingStationId: string | null;
+  slotReleasedAt: number | null;
+};
+
+/** SessionIdentity is what a NAS tells us about a session, kept to address it later. */
+export type SessionIdentity = {
+  nasId: number | null;
+  acctSessionId: string | null;
+  deviceMac: string | null;
+  framedIp: string | null;
+  calledStation: string | null;
+  nasPortId: string | null;
+  login: SessionLogin | null;
+  userName: string | null;
+  nasIpAddress: string | null;
+  nasIdentifier: string | null;
+  callingStationId: string | null;
+};
+
+/** NewSession is what is needed to insert a session row (a reservation or a live session). */
+export type NewSession = SessionIdentity & {
+  tokenId: number;
+  status: 'reserved' | 'live' | 'closed';
+  class: string;
+  reservedAt: number;
+  reservationExpiresAt: number | null;
+  startedAt: number | null;
+  lastSeenAt: number | null;
+  updatedAt: number | null;
+  interimInterval: number | null;
+};
+
+/** SessionUsage is the accounting state a packet advances. */
+export type SessionUsage = {
+  lastSeenAt: number;
+  updatedAt: number;
+  sessionSeconds: number;
+  inputOctets: number;
+  outputOctets: number;
+};
+
+/** SessionRow is a session joined with its token code, NAS name and latest CoA job. */
+export type SessionRow = SessionRecord & {
+  code: string;
+  nasName: string | null;
+  coaKind: string | null;
+  coaState: string | null;
+  coaAt: number | null;
+  coaErrorCause: number | null;
+};
+
+/** SessionListFilter narrows a session listing. */
+export type SessionListFilter = {
+  statuses: readonly SessionStatus[];
+  tokenId?: number | undefined;
+  nasId?: number | undefined;
+  mac?: string | undefined;
+  /** Sessions online at or after this time. */
+  since?: number | undefined;
+  /** Sessions that started before this time. */
+  until?: number | undefined;
+  /** Only sessions that accounting has seen start (no bare reservations). */
+  startedOnly?: boolean | undefined;
+};
+
+type Row = Record<string, unknown>;
+
+/** toSession returns the SessionRecord of a `sessions` row. */
+function toSession(r: Row): SessionRecord {
+  return {
+    id: r.id as number,
+    tokenId: r.token_id as number,
+    nasId: r.nas_id as number | null,
+    status: r.status as SessionStatus,
+    class: r.class as string,
+    acctSessionId: r.acct_session_id as string | null,
+    deviceMac: r.device_mac as string | null,
+    framedIp: r.framed_ip as string | null,
+    calledStation: r.called_station as string | null,
+    nasPortId: r.nas_port_id as string | null,
+    reservedAt: r.reserved_at as number,
+    reservationExpiresAt: r.reservation_expires_at as number | null,
+    startedAt: r.started_at as number | null,
+    lastSeenAt: r.last_seen_at as number | null,
+    updatedAt: r.updated_at as number | null,
+    stoppedAt: r.stopped_at as number | null,
+    sessionSeconds: r.session_seconds as number,
+    inputOctets: r.input_octets as number,
+    outputOctets: r.output_octets as number,
+    interimInterval: r.interim_interval as number | null,
+    terminateCause: r.terminate_cause as string | null,
+    closedBy: r.closed_by as string | null,
+    login: r.login as SessionLogin | null,
+    userName: r.user_name as string | null,
+    nasIpAddress: r.nas_ip_address as string | null,
+    nasIdentifier: r.nas_identifier as string | null,
+    callingStationId: r.calling_station_id as string | null,
+    slotReleasedAt: r.slot_released_at as number | null,
+  };
+}
+
+const ROW_SELECT = `SELECT s.*, t.code AS code, n.name AS nas_name,
+  j.kind AS coa_kind, j.state AS coa_state, COALESCE(j.finished_at, j.created_at) AS coa_at,
+  j.error_cause AS coa_error_cause
+  FROM sessions s JOIN tokens t ON t.id = s.token_id
+  LEFT JOIN nas_clients n ON n.id = s.nas_id
+  LEFT JOIN coa_jobs j ON j.id = (SELECT MAX(id) FROM coa_jobs WHERE session_id = s.id)`;
+
+/** createSessionRepo returns the session repository over `db`. */
+export function createSessionRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO sessions (token_id, nas_id, status, class, acct_session_id,
+    device_mac, framed_ip, called_station, nas_port_id, reserved_at, reservation_expires_at,
+    started_at, last_seen_at, updated_at, interim_interval, login, user_name, nas_ip_address,
+    nas_identifier, calling_station_id)
+    VALUES (@tokenId, @nasId, @status, @class, @acctSessionId, @deviceMac, @framedIp,
+    @calledStation, @nasPortId, @reservedAt, @reservationExpiresAt, @startedAt, @lastSeenAt,
+    @updatedAt, @interimInterval, @login, @userName, @nasIpAddress, @nasIdentifier,
+    @callingStationId)`);
+  const byId = db.prepare('SELECT * FROM sessions WHERE id = ?');
+  const byClass = db.prepare('SELECT * FROM sessions WHERE class = ?');
+  // The open session wins over closed ones; among equals, the newest.
+  const byAcct = db.prepare(`SELECT * FROM sessions WHERE nas_id = ? AND acct_session_id = ?
+    ORDER BY status = 'closed', id DESC LIMIT 1`);
+  const reservedFor = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND device_mac = ?
+    AND status = 'reserved' AND slot_released_at IS NULL ORDER BY id DESC LIMIT 1`);
+  const slots = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND slot_released_at IS NULL
+    AND (status = 'live' OR (status = 'reserved' AND reservation_expires_at > ?)) ORDER BY id`);
+  const liveOf = db.prepare(
+    "SELECT * FROM sessions WHERE token_id = ? AND status = 'live' ORDER BY id",
+  );
+  const openOfDevice = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND device_mac = ?
+    AND status <> 'closed' ORDER BY id`);
+  const openOfNas = db.prepare(
+    "SELECT * FROM sessions WHERE nas_id = ? AND status <> 'closed' ORDER BY id",
+  );
+  const extend =
+    db.prepare(`UPDATE sessions SET reservation_expires_at = MAX(COALESCE(reservation_expires_at, 0), ?)
+    WHERE id = ? AND status = 'reserved'`);
+  const activate =
+    db.prepare(`UPDATE sessions SET status = 'live', nas_id = COALESCE(@nasId, nas_id),
+    acct_session_id = @acctSessionId, device_mac = COALESCE(@deviceMac, device_mac),
+    framed_ip = COALESCE(@framedIp, framed_ip), called_station = COALESCE(@calledStation, called_station),
+    nas_port_id = COALESCE(@nasPortId, nas_port_id), user_name = COALESCE(@userName, user_name),
+    nas_ip_address = COALESCE(@nasIpAddress, nas_ip_address),
+    nas_identifier = COALESCE(@nasIdentifier, nas_identifier),
+    calling_station_id = COALESCE(@callingStationId, calling_station_id),
+    login = COALESCE(@login, login), started_at = @startedAt, last_seen_at = @lastSeenAt,
+    updated_at = @updatedAt, reservation_expires_at = NULL WHERE id = @id`);
+  const usage = db.prepare(`UPDATE sessions SET last_seen_at = @lastSeenAt,
+    updated_at = MAX(COALESCE(updated_at, 0), @updatedAt), session_seconds = @sessionSeconds,
+    input_octets = @inputOctets, output_octets = @outputOctets WHERE id = @id`);
+  const setFramedIp = db.prepare('UPDATE sessions SET framed_ip = ? WHERE id = ?');
+  const close = db.prepare(`UPDATE sessions SET status = 'closed', stopped_at = @stoppedAt,
+    terminate_cause = @terminateCause, closed_by = @closedBy, reservation_expires_at = NULL,
+    updated_at = MAX(COALESCE(updated_at, 0), @updatedAt) WHERE id = @id`);
+  const reopen = db.prepare(`UPDATE sessions SET status = 'live', stopped_at = NULL,
+    terminate_cause = NULL, closed_by = NULL WHERE id = ? AND status = 'closed'`);
+  const releaseSlot = db.prepare(
+    'UPDATE sessions SET slot_released_at = COALESCE(slot_released_at, ?) WHERE id = ?',
+  );
+  const restoreSlot = db.prepare(
+    "UPDATE sessions SET slot_released_at = NULL WHERE id = ? AND status = 'live'",
+  );
+  const stale = db.prepare(`SELECT * FROM sessions WHERE status = 'live' AND updated_at < ?
+    ORDER BY updated_at LIMIT ?`);
+  const lapse =
+    db.prepare(`UPDATE sessions SET status = 'closed', stopped_at = reservation_expires_at,
+    terminate_cause = 'reservation-lapsed', closed_by = 'portico', reservation_expires_at = NULL
+    WHERE status = 'reserved' AND reservation_expires_at <= ?`);
+  const liveTokens = db.prepare(`SELECT token_id, MIN(COALESCE(last_seen_at, started_at)) AS since
+    FROM sessions WHERE status = 'live' GROUP BY token_id`);
+  const rowById = db.prepare(`${ROW_SELECT} WHERE s.id = ?`);
+
+  const where = (f: SessionListFilter, params: Record<string, unknown>): string => {
+    const clauses = [`s.status IN (SELECT value FROM json_each(:statuses))`];
+    params.statuses = JSON.stringify(f.statuses);
+    if (f.tokenId !== undefined) {
+      clauses.push('s.token_id = :tokenId');
+      params.tokenId = f.tokenId;
+    }
+    if (f.nasId !== undefined) {
+      clauses.push('s.nas_id = :nasId');
+      params.nasId = f.nasId;
+    }
+    if (f.mac !== undefined) {
+      clauses.push('s.device_mac = :mac');
+      params.mac = f.mac;
+    }
+    if (f.startedOnly) clauses.push('s.started_at IS NOT NULL');
+    if (f.since !== undefined) {
+      clauses.push('COALESCE(s.stopped_at, s.last_seen_at, s.reserved_at) >= :since');
+      params.since = f.since;
+    }
+    if (f.until !== undefined) {
+      clauses.push('COALESCE(s.started_at, s.reserved_at) < :until');
+      params.until = f.until;
+    }
+    return clauses.join(' AND ');
+  };
+
+  return {
+    /** insert adds a session row and returns its id; a taken class throws a UNIQUE error. */
+    insert(s: NewSession): number {
+      return Number(insert.run(s).lastInsertRowid);
+    },
+    /** findById returns a session or undefined. */
+    findById(id: number): SessionRecord | undefined {
+      const r = byId.get(id) as Row | undefined;
+      return r ? toSession(r) : undefined;
+    },
+    /** findByClass returns the session whose Class attribute is `cls`, or undefined. */
+    findByClass(cls: string): SessionRecord | undefined {
+      const r = byClass.get(cls) as Row | undefined;
+      return r ? toSession(r) : undefined;
+    },
+    /** findByAcct returns the session a NAS calls `acctSessionId`: the open one, else the newest. */
+    findByAcct(nasId: number, acctSessionId: string): SessionRecord | undefined {
+      const r = byAcct.get(nasId, acctSessionId) as Row | undefined;
+      return r ? toSession(r) : undefined;
+    },
+    /** findReserved returns the newest reservation a device holds on a token, or undefined. */
+    findReserved(tokenId: number, mac: string): SessionRecord | undefined {
+      const r = reservedFor.get(tokenId, mac) as Row | undefined;
+      return r ? toSession(r) : undefined;
+    },
+    /** slotsOf returns the sessions holding a token's device slots at `now`. */
+    slotsOf(tokenId: number, now: number): SessionRecord[] {
+      return (slots.all(tokenId, now) as Row[]).map(toSession);
+    },
+    /** liveOf returns a token's live sessions. */
+    liveOf(tokenId: number): SessionRecord[] {
+      return (liveOf.all(tokenId) as Row[]).map(toSession);
+    },
+    /** openOfDevice returns a device's reserved and live sessions on a token. */
+    openOfDevice(tokenId: number, mac: string): SessionRecord[] {
+      return (openOfDevice.all(tokenId, mac) as Row[]).map(toSession);
+    },
+    /** openOfNas returns every reserved or live session of a NAS. */
+    openOfNas(nasId: number): SessionRecord[] {
+      return (openOfNas.all(nasId) as Row[]).map(toSession);
+    },
+    /** extendReservation pushes a reservation's expiry out to `until` (never earlier). */
+    extendReservation(id: number, until: number): void {
+      extend.run(until, id);
+    },
+    /** activate turns a reservation into a live session with the NAS's identity for it. */
+    activate(
+      id: number,
+      identity: SessionIdentity & { acctSessionId: string },
+      at: { startedAt: number; lastSeenAt: number; updatedAt: number },
+    ): void {
+      activate.run({ ...identity, ...at, id });
+    },
+    /** recordUsage stores a session's advanced counters and charged end. */
+    recordUsage(id: number, u: SessionUsage): void {
+      usage.run({ ...u, id });
+    },
+    /** setFramedIp records the address the NAS gave the device. */
+    setFramedIp(id: number, ip: string): void {
+      setFramedIp.run(ip, id);
+    },
+    /** close ends a session at `stoppedAt` with a cause and who closed it. */
+    close(
+      id: number,
+      c: { stoppedAt: number; terminateCause: string; closedBy: string; updatedAt: number },
+    ): void {
+      close.run({ ...c, id });
+    },
+    /** reopen makes a closed session live again (the sweeper's guess proved wrong). */
+    reopen(id: number): void {
+      reopen.run(id);
+    },
+    /** releaseSlot stops a session from holding a device slot (an end was requested). */
+    releaseSlot(id: number, at: number): void {
+      releaseSlot.run(at, id);
+    },
+    /** restoreSlot makes a live session hold its slot again (the NAS refused to end it). */
+    restoreSlot(id: number): void {
+      restoreSlot.run(id);
+    },
+    /** listStale returns live sessions with no accounting since `before`, oldest first. */
+    listStale(before: number, limit = 500): SessionRecord[] {
+      return (stale.all(before, limit) as Row[]).map(toSession);
+    },
+    /** closeLapsedReservations closes reservations whose grace ended by `now`; returns how many. */
+    closeLapsedReservations(now: number): number {
+      return lapse.run(now).changes;
+    },
+    /** liveTokens returns each token with live sessions and the earliest charged end among them. */
+    liveTokens(): Array<{ tokenId: number; since: number }> {
+      return (liveTokens.all() as Row[]).map((r) => ({
+        tokenId: r.token_id as number,
+        since: r.since as number,
+      }));
+    },
+    /** getRow returns a session with its code, NAS name and latest CoA job. */
+    getRow(id: number): SessionRow | undefined {
+      const r = rowById.get(id) as Row | undefined;
+      return r ? toRow(r) : undefined;
+    },
+    /** list returns one page of sessions (newest first) and how many match in all. */
+    list(
+      f: SessionListFilter,
+      page: { limit: number; offset: number },
+    ): { rows: SessionRow[]; total: number } {
+      const params: Record<string, unknown> = {};
+      const w = where(f, params);
+      const total = db.prepare(`SELECT COUNT(*) FROM sessions s WHERE ${w}`).pluck().get(params);
+      const rows = db
+        .prepare(
+          `${ROW_SELECT} WHERE ${w} ORDER BY COALESCE(s.started_at, s.reserved_at) DESC, s.id DESC LIMIT :limit OFFSET :offset`,
+        )
+        .all({ ...params, limit: page.limit, offset: page.offset }) as Row[];
+      return { rows: rows.map(toRow), total: total as number };
+    },
+  };
+}
+
+/** toRow returns the SessionRow of a `ROW_SELECT` row. */
+function toRow(r: Row): SessionRow {
+  return {
+    ...toSession(r),
+    code: r.code as string,
+    nasName: r.nas_name as string | null,
+    coaKind: r.coa_kind as string | null,
+    coaState: r.coa_state as string | null,
+    coaAt: r.coa_at as number | null,
+    coaErrorCause: r.coa_error_cause as number | null,
+  };
+}
+
+/** SessionRepo is the session repository's interface. */
+export type SessionRepo = ReturnType<typeof createSessionRepo>;
