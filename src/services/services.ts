@@ -10,6 +10,7 @@ import { createAuditService } from './audit-service.js';
 import { createBatchService } from './batch-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
+import { createPrintService } from './print-service.js';
 import { createSessionService } from './session-service.js';
 import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
@@ -32,12 +33,14 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   // The cut-off worker, once started, replaces this so queued Disconnects go out at once.
   const cutoffHooks = { wake: (): void => undefined };
   const sessions = createSessionService({ store, clock, wake: () => cutoffHooks.wake() });
+  const tokens = createTokenService({ store, clock, timeZone, codeLength, events: webhooks });
+  const settings = createSettingsService({ store, clock, config });
   return {
     store,
     clock,
     config,
     timeZone,
-    tokens: createTokenService({ store, clock, timeZone, codeLength, events: webhooks }),
+    tokens,
     webhooks,
     /** events raises outgoing-webhook events inside the caller's transaction. */
     events: webhooks as Pick<typeof webhooks, 'emit'>,
@@ -45,7 +48,8 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     nas: createNasService({ store, clock }),
     lockouts,
     webSessions: createWebSessionService({ store, clock, staff, lockouts }),
-    settings: createSettingsService({ store, clock, config }),
+    settings,
+    print: createPrintService({ store, clock, config, tokens, settings, timeZone }),
     apiKeys: createApiKeyService({ store, clock }),
     batches: createBatchService({ store, clock }),
     access,

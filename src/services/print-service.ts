@@ -1,0 +1,133 @@
+// Voucher cards: what a printed token shows (the space, the code in large type, its minutes
+// and validity) and a QR code that opens the splash page with the code filled in. The layout
+// itself is a template staff can replace; this only gathers the data.
+
+import QRCode from 'qrcode';
+import { formatCode } from '../core/code.js';
+import { formatMinutes, formatUntil, formatDateTime } from '../core/describe.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Store } from '../storage/store.js';
+import type { TokenFilter } from '../storage/token-repo.js';
+import type { SettingsService } from './settings-service.js';
+import type { TokenService, TokenView } from './token-service.js';
+
+/** MAX_CARDS_PER_SHEET is the most cards one print page holds; larger sets are paged. */
+export const MAX_CARDS_PER_SHEET = 1000;
+
+/** VoucherCard is everything a card template may show for one token. */
+export type VoucherCard = {
+  /** The canonical code, e.g. `7KQ4M2XD`. */
+  code: string;
+  /** The code grouped for reading, e.g. `7KQ4-M2XD`. */
+  codeFormatted: string;
+  /** The splash page link with the code filled in (what the QR code opens). */
+  url: string;
+  /** The QR code of `url` as an inline SVG element. */
+  qrSvg: string;
+  spaceName: string;
+  /** The space's logo as a data: URL, or null. */
+  logo: string | null;
+  minutes: number | null;
+  /** `120 minutes online`, `2 hours online`, or `no minutes limit`. */
+  minutesText: string;
+  /** `Valid 3 Dec 09:00 – the end of 24 Dec`, or '' when always valid. */
+  validityText: string;
+  /** The plain sentence staff see, e.g. "works until 17:40 or 120 minutes online, …". */
+  summary: string;
+  description: string;
+  batch: string | null;
+  maxDevices: number;
+};
+
+/** tokenLink returns the splash page link for `code` under `publicUrl`. */
+export function tokenLink(publicUrl: string, code: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/t/${encodeURIComponent(code)}`;
+}
+
+/** qrSvg returns the QR code of `text` as an SVG element (error correction M, quiet zone 2). */
+export async function qrSvg(text: string): Promise<string> {
+  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return svg.replace('<svg ', '<svg role="img" aria-label="QR code" ');
+}
+
+/** createPrintService returns the voucher card use cases. */
+export function createPrintService(deps: {
+  store: Store;
+  clock: Clock;
+  config: Config;
+  tokens: TokenService;
+  settings: SettingsService;
+  timeZone: () => string;
+}) {
+  const { store, clock, config, tokens, settings } = deps;
+
+  const card = async (t: TokenView, space: { name: string; logo: string | null }, now: number) => {
+    const tz = deps.timeZone();
+    const url = tokenLink(config.publicUrl, t.code);
+    const from = t.validFrom === null ? null : formatDateTime(t.validFrom, tz, now);
+    const until = t.validUntil === null ? null : formatUntil(t.validUntil, tz, now);
+    const validityText =
+      from && until
+        ? `Valid ${from} – ${until}`
+        : from
+          ? `Valid from ${from}`
+          : until
+            ? `Valid until ${until}`
+            : '';
+    const c: VoucherCard = {
+      code: t.code,
+      codeFormatted: formatCode(t.code),
+      url,
+      qrSvg: await qrSvg(url),
+      spaceName: space.name,
+      logo: space.logo,
+      minutes: t.minutes,
+      minutesText: t.minutes === null ? 'no minutes limit' : `${formatMinutes(t.minutes)} online`,
+      validityText,
+      summary: t.summary,
+      description: t.description,
+      batch: t.batch,
+      maxDevices: t.maxDevices,
+    };
+    return c;
+  };
+
+  return {
+    /**
+     * cards returns the voucher cards of the tokens matching `filter` in creation order, at
+     * most MAX_CARDS_PER_SHEET from `offset`, and how many match in all.
+     */
+    async cards(filter: TokenFilter, offset = 0): Promise<{ cards: VoucherCard[]; total: number }> {
+      const page = tokens.list(filter, {
+        sort: 'created',
+        limit: MAX_CARDS_PER_SHEET,
+        offset: Math.max(0, offset),
+      });
+      const now = clock.now();
+      const space = { name: settings.value('spaceName'), logo: settings.value('logo') };
+      const cards: VoucherCard[] = [];
+      for (const t of page.tokens) cards.push(await card(t, space, now));
+      return { cards, total: page.total };
+    },
+    /** recordPrint notes in the audit log who printed which cards. */
+    recordPrint(actor: string, filter: TokenFilter, count: number): void {
+      store.audit.record({
+        at: clock.now(),
+        actor,
+        action: 'tokens.print',
+        targetType: filter.batchId !== undefined ? 'batch' : 'token',
+        targetId:
+          filter.batchId !== undefined
+            ? String(filter.batchId)
+            : filter.ids
+              ? filter.ids.slice(0, 50).join(',')
+              : null,
+        details: { count, filter: { ...filter, ids: filter.ids?.length } },
+      });
+    },
+  };
+}
+
+/** PrintService is the voucher card use cases' interface. */
+export type PrintService = ReturnType<typeof createPrintService>;
