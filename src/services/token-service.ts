@@ -85,7 +85,18 @@ export type TokenServiceDeps = {
   random?: (n: number) => Uint8Array;
   /** Raises `token.created` in the creating transaction (outgoing webhooks). */
   events?: { emit(type: 'token.created', data: Record<string, unknown>): unknown };
+  /**
+   * Called after a committed change so live sessions follow it (a CoA with the new
+   * Session-Timeout, or a Disconnect); `changed` names the limits an update changed.
+   */
+  onChange?: (tokenId: number, change: TokenChange) => void;
 };
+
+/** TokenChange is what happened to a token, for the hook that reaches its live sessions. */
+export type TokenChange =
+  | { kind: 'updated'; changed: Array<keyof TokenUpdate> }
+  | { kind: 'revoked' }
+  | { kind: 'deleted' };
 
 /** createTokenService returns the token use cases over a store. */
 export function createTokenService(deps: TokenServiceDeps) {
@@ -374,6 +385,10 @@ export function createTokenService(deps: TokenServiceDeps) {
           details: { ...input },
         });
       });
+      const changed = (Object.keys(changes) as Array<keyof TokenUpdate>).filter(
+        (k) => changes[k] !== (t as unknown as Record<string, unknown>)[k],
+      );
+      if (changed.length > 0) deps.onChange?.(t.id, { kind: 'updated', changed });
       return this.get(t.id);
     },
     /** revoke ends a token for good; its live sessions are cut off by the cut-off scheduler. */
@@ -391,6 +406,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           details: null,
         });
       });
+      if (t.revokedAt === null) deps.onChange?.(t.id, { kind: 'revoked' });
       return this.get(t.id);
     },
     /**
@@ -427,6 +443,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           });
         }
       });
+      for (const id of deleted) deps.onChange?.(id, { kind: 'deleted' });
       return { deleted, missing };
     },
   };
