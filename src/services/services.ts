@@ -10,12 +10,16 @@ import { createAuditService } from './audit-service.js';
 import { createBatchService } from './batch-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
+import { createPortalService } from './portal-service.js';
 import { createPrintService } from './print-service.js';
 import { createSessionService } from './session-service.js';
 import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
 import { createTokenService } from './token-service.js';
 import { createWebSessionService } from './web-session-service.js';
+import { createBookingService } from './booking-service.js';
+import { createBookingSettings } from './booking-settings.js';
+import { createEmailService } from './email-service.js';
 import { createWebhookService } from './webhook-service.js';
 
 /** createServices returns every use case over `db`, with settings read from `config`. */
@@ -35,6 +39,23 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const sessions = createSessionService({ store, clock, wake: () => cutoffHooks.wake() });
   const tokens = createTokenService({ store, clock, timeZone, codeLength, events: webhooks });
   const settings = createSettingsService({ store, clock, config });
+  const bookingSettings = createBookingSettings({ store, clock });
+  const emails = createEmailService({
+    store,
+    clock,
+    settings: bookingSettings,
+    messageIdDomain: () => new URL(config.publicUrl).hostname || 'portico.invalid',
+  });
+  const bookings = createBookingService({
+    store,
+    clock,
+    tokens,
+    emails,
+    settings: bookingSettings,
+    timeZone,
+    spaceName: () => settings.value('spaceName'),
+    publicUrl: config.publicUrl,
+  });
   return {
     store,
     clock,
@@ -44,6 +65,9 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     webhooks,
     /** events raises outgoing-webhook events inside the caller's transaction. */
     events: webhooks as Pick<typeof webhooks, 'emit'>,
+    bookingSettings,
+    emails,
+    bookings,
     staff,
     nas: createNasService({ store, clock }),
     lockouts,
@@ -54,6 +78,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     batches: createBatchService({ store, clock }),
     access,
     sessions,
+    portal: createPortalService({ store, clock, access, sessions }),
     cutoffHooks,
     audit: createAuditService({ store, clock }),
   };

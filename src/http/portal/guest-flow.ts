@@ -1,0 +1,246 @@
+// The pages and steps the splash and status routes share: the splash form, the success page,
+// the "that did not work" pages, and handing the guest back to the router once a code passed
+// the pre-check (also after signing another device out to make room).
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { checkOriginalUrl } from '../../adapters/safe-url.js';
+import { formatDateTime } from '../../i18n/i18n.js';
+import type { PortalCheck } from '../../services/portal-service.js';
+import type { Services } from '../../services/services.js';
+import {
+  deviceItems,
+  renderGuestPage,
+  usageText,
+  withQuery,
+  type Guest,
+  type Note,
+} from './guest-page.js';
+import { handOffFor, portalOrigin, type Arrival } from './router-context.js';
+
+/** SUCCESS_TTL_MS is how long the link to a success page works. */
+export const SUCCESS_TTL_MS = 24 * 3_600_000;
+
+/** SuccessSeal is what a success link carries: the token, the page first asked for, the language. */
+export type SuccessSeal = { t: number; u: string | null; l: string };
+
+/** Refusal is a pre-check that found the code but cannot let this device on now. */
+export type Refusal = Extract<PortalCheck, { ok: false; tokenId: number }>;
+
+/** SplashPage is what the splash form shows besides the router context. */
+export type SplashPage = {
+  status?: number;
+  code?: string;
+  codeError?: string;
+  termsError?: string;
+  termsChecked?: boolean;
+  notes?: Note[];
+};
+
+/** guessKeys returns the lockout keys a code attempt counts against: the address and the device. */
+export function guessKeys(request: FastifyRequest, mac: string | undefined): string[] {
+  return [`ip:${request.ip}`, ...(mac ? [`mac:${mac}`] : [])];
+}
+
+/** lockedText returns the "try again in N minutes" sentence for a lockout of `ms`. */
+export function lockedText(guest: Guest, ms: number): string {
+  return guest.t('error.locked', { n: Math.max(1, Math.ceil(ms / 60_000)) });
+}
+
+/** createGuestFlow returns the shared guest pages and the hand-off over `services`. */
+export function createGuestFlow(services: Services) {
+  const now = () => services.clock.now();
+  const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+  const splashHref = (arrival: Arrival, lang: string, code?: string) =>
+    withQuery('/portal', { ctx: arrival.sealed, lang, code });
+
+  const flow = {
+    splashHref,
+
+    /** problem renders a page that says what went wrong and links back to `backHref`. */
+    problem(
+      reply: FastifyReply,
+      guest: Guest,
+      status: number,
+      lines: string[],
+      backHref: string,
+      heading = guest.t('error.heading'),
+    ) {
+      return renderGuestPage(services, reply, guest, {
+        view: 'problem',
+        title: heading,
+        status,
+        switchHref: (l) => withQuery(backHref.split('?')[0] ?? '/', { lang: l }),
+        data: { heading, lines, backHref, devices: undefined },
+      });
+    },
+
+    /** splash renders the code form for a guest who came through `arrival`. */
+    splash(reply: FastifyReply, guest: Guest, arrival: Arrival, page: SplashPage) {
+      return renderGuestPage(services, reply, guest, {
+        view: 'splash',
+        title: guest.t('splash.title'),
+        status: page.status ?? 200,
+        switchHref: (l) => splashHref(arrival, l, page.code || undefined),
+        data: {
+          action: '/portal/redeem',
+          hidden: [
+            { name: 'ctx', value: arrival.sealed },
+            { name: 'lang', value: guest.lang },
+          ],
+          code: page.code ?? '',
+          codeError: page.codeError,
+          termsText: services.settings.value('termsText'),
+          termsError: page.termsError,
+          termsChecked: page.termsChecked ?? false,
+          notes: page.notes ?? [],
+          statusHref: withQuery('/status', { lang: guest.lang }),
+        },
+      });
+    },
+
+    /** openSuccess returns what a success link carries, or undefined when it is not valid. */
+    openSuccess(sealed: string | undefined): SuccessSeal | undefined {
+      const data = services.portal.open('success', sealed) as SuccessSeal | undefined;
+      return data && typeof data.t === 'number' ? data : undefined;
+    },
+
+    /** success renders "you are online" for the token a success link names. */
+    success(reply: FastifyReply, guest: Guest, sealed: string, data: SuccessSeal) {
+      const usage = services.portal.usage(data.t);
+      const code = services.portal.codeOf(data.t);
+      const original = checkOriginalUrl(data.u ?? undefined);
+      return renderGuestPage(services, reply, guest, {
+        view: 'success',
+        title: guest.t('success.title'),
+        switchHref: (l) => withQuery('/portal/success', { s: sealed, lang: l }),
+        data: {
+          notes: [],
+          usage: usage && usageText(usage, guest, services.timeZone(), now()),
+          continueHref: original,
+          continueText: original
+            ? guest.t('success.continue', { host: new URL(original).host })
+            : undefined,
+          statusHref:
+            code === undefined
+              ? undefined
+              : withQuery(`/status/${services.portal.statusRef({ id: data.t, code })}`, {
+                  lang: guest.lang,
+                }),
+        },
+      });
+    },
+
+    /** refusal renders what to do about a known code that cannot get this device on now. */
+    refusal(reply: FastifyReply, guest: Guest, arrival: Arrival, check: Refusal) {
+      const { t } = guest;
+      const tz = services.timeZone();
+      const date = (ms: number) => formatDateTime(ms, guest.lang, tz, now());
+      const u = check.usage;
+      const page = (status: number, heading: string, lines: string[], extra = {}) =>
+        renderGuestPage(services, reply, guest, {
+          view: 'problem',
+          title: heading,
+          status,
+          switchHref: (l) => splashHref(arrival, l),
+          data: {
+            heading,
+            lines,
+            backHref: splashHref(arrival, guest.lang),
+            devices: undefined,
+            ...extra,
+          },
+        });
+      switch (check.reason) {
+        case 'depleted':
+          return page(403, t('error.depleted.title'), [t('error.depleted.help')]);
+        case 'expired':
+          return page(403, t('error.expired.title'), [
+            ...(u.validUntil !== null
+              ? [t('error.expired.until', { date: date(u.validUntil) })]
+              : []),
+            t('error.expired.help'),
+          ]);
+        case 'not-yet-valid':
+          return page(403, t('error.scheduled.title', { date: date(u.validFrom ?? now()) }), [
+            t('error.scheduled.help'),
+          ]);
+        case 'revoked':
+          return page(403, t('error.revoked.title'), [t('error.revoked.help')]);
+        case 'device-limit': {
+          const code = services.portal.codeOf(check.tokenId) ?? '';
+          const ref = services.portal.statusRef({ id: check.tokenId, code });
+          return page(
+            409,
+            t('error.devices.title', { n: u.maxDevices }),
+            [t('error.devices.help')],
+            {
+              devices: deviceItems(u.devices, guest, tz, now()),
+              signOutAction: `/status/${ref}/sign-out`,
+              hidden: [
+                { name: 'ctx', value: arrival.sealed },
+                { name: 'lang', value: guest.lang },
+              ],
+            },
+          );
+        }
+      }
+    },
+
+    /**
+     * handOff sends the guest back to the router with the code as credentials, the way this
+     * router wants it: a redirect (CoovaChilli), a form the browser posts (MikroTik), a MAC
+     * binding (MAC authentication) or straight to the success page.
+     */
+    handOff(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      guest: Guest,
+      arrival: Arrival,
+      token: { tokenId: number; code: string },
+    ) {
+      const seal: SuccessSeal = {
+        t: token.tokenId,
+        u: arrival.ctx.originalUrl ?? null,
+        l: guest.lang,
+      };
+      const s = services.portal.seal('success', seal, SUCCESS_TTL_MS);
+      const successUrl = `${portalOrigin(services, request)}${withQuery('/portal/success', { s })}`;
+      const result = handOffFor(services, request, arrival, token.code, successUrl);
+      if (!result.ok) {
+        request.log.warn({ reason: result.error.code }, 'portal: no hand-off to the router');
+        return flow.problem(
+          reply,
+          guest,
+          400,
+          [guest.t('error.router')],
+          splashHref(arrival, guest.lang),
+        );
+      }
+      const h = result.handOff;
+      switch (h.kind) {
+        case 'redirect':
+          return noStore(reply).redirect(h.url, 303);
+        case 'form-post':
+          return renderGuestPage(services, reply, guest, {
+            view: 'handoff',
+            title: guest.t('handoff.title'),
+            switchHref: (l) => splashHref(arrival, l),
+            data: {
+              url: h.url,
+              fields: Object.entries(h.fields).map(([name, value]) => ({ name, value })),
+            },
+          });
+        case 'bind-mac':
+          services.portal.bind(token.tokenId, h.mac, arrival.nasId);
+          return noStore(reply).redirect(h.nextUrl, 303);
+        case 'show-success':
+          return noStore(reply).redirect(successUrl, 303);
+      }
+    },
+  };
+  return flow;
+}
+
+/** GuestFlow is the shared guest pages' interface. */
+export type GuestFlow = ReturnType<typeof createGuestFlow>;
