@@ -47,6 +47,7 @@ Commands:
   tokens delete CODE...      delete tokens (live sessions are cut off; usage history stays)
   nas add|list|remove        manage routers (RADIUS clients)
   admin add USERNAME         add a staff account
+  apikey create|list|revoke  manage API keys for /api/v1 (scripts, booking systems)
   config                     list every setting with its environment variable and value
 
 Run 'portico <command> --help' for a command's options.
@@ -126,6 +127,22 @@ Lists routers (secrets are not shown).
 
 Adds a staff account. Without --password, the password is read from PORTICO_NEW_PASSWORD or
 generated and printed once.
+`,
+  'apikey create': `Usage: portico apikey create --name NAME [--role admin|staff] [--json]
+
+Creates an API key for the JSON API (/api/v1, described at /api/docs) and prints it once:
+only its hash is kept. Send it as "Authorization: Bearer KEY" or "X-API-Key: KEY".
+  --name NAME    who or what uses the key, e.g. "Nexudus bookings"
+  --role ROLE    staff (default): tokens, batches, sessions, lockouts;
+                 admin: also routers and API keys
+`,
+  'apikey list': `Usage: portico apikey list [--json]
+
+Lists API keys (id, prefix, name, role, last used, revoked); never the keys themselves.
+`,
+  'apikey revoke': `Usage: portico apikey revoke ID
+
+Revokes an API key: requests with it are refused (401) from now on.
 `,
   config: `Usage: portico config
 
@@ -550,6 +567,73 @@ function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
   });
 }
 
+function runApiKey(sub: string | undefined, argv: string[], io: CliIo): number {
+  const topic = `apikey ${sub ?? ''}`.trim();
+  const d = (ms: number | null, tz: string) => (ms === null ? '-' : formatIsoInZone(ms, tz));
+  switch (sub) {
+    case 'create': {
+      const a = parse(
+        argv,
+        { name: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' } },
+        topic,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      if (!str(a.values.name))
+        throw new UsageError('--name is required, e.g. portico apikey create --name "Nexudus"');
+      const role = str(a.values.role) ?? 'staff';
+      if (role !== 'admin' && role !== 'staff')
+        throw new UsageError('--role must be admin or staff');
+      return withServices(loadConfig(io.env), (s) => {
+        const r = s.apiKeys.create({ name: str(a.values.name), role }, 'cli');
+        if (a.values.json) io.out(JSON.stringify({ ...r.apiKey, key: r.key }, null, 2) + '\n');
+        else
+          io.out(
+            `created ${role} API key #${r.apiKey.id} (${r.apiKey.name})\n${r.key}\n(shown once: store it now; only its hash is kept)\n`,
+          );
+        return 0;
+      });
+    }
+    case 'list': {
+      const a = parse(argv, { json: { type: 'boolean' } }, topic);
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      return withServices(loadConfig(io.env), (s) => {
+        const keys = s.apiKeys.list();
+        const tz = s.timeZone();
+        if (a.values.json) io.out(JSON.stringify(keys, null, 2) + '\n');
+        else
+          for (const k of keys)
+            io.out(
+              `#${String(k.id).padEnd(4)} pk_${k.prefix}_…  ${k.role.padEnd(5)}  ${k.name.padEnd(24)} last used ${d(k.lastUsedAt, tz)}${k.revokedAt === null ? '' : `  REVOKED ${d(k.revokedAt, tz)}`}\n`,
+            );
+        if (!a.values.json && keys.length === 0)
+          io.out('no API keys yet: portico apikey create --name NAME\n');
+        return 0;
+      });
+    }
+    case 'revoke': {
+      const a = parse(argv, {}, topic, true);
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const id = Number(a.positionals[0]);
+      if (a.positionals.length !== 1 || !Number.isInteger(id) || id < 1)
+        throw new UsageError(
+          'give one key ID (from portico apikey list), e.g. portico apikey revoke 3',
+        );
+      return withServices(loadConfig(io.env), (s) => {
+        const k = s.apiKeys.revoke(id, 'cli');
+        io.out(`revoked API key #${k.id} (${k.name})\n`);
+        return 0;
+      });
+    }
+    default:
+      if (sub === undefined || sub === '--help' || sub === '-h')
+        return (
+          io.out(`${HELP['apikey create']}\n${HELP['apikey list']}\n${HELP['apikey revoke']}`),
+          sub ? 0 : 2
+        );
+      throw new UsageError(`unknown command 'apikey ${sub}'; try create, list, revoke`);
+  }
+}
+
 function runConfig(argv: string[], io: CliIo): number {
   const a = parse(argv, {}, 'config');
   if (a.help) return (io.out(HELP.config as string), 0);
@@ -578,6 +662,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return runNas(sub, rest, io);
       case 'admin':
         return runAdmin(sub, rest, io);
+      case 'apikey':
+        return runApiKey(sub, rest, io);
       case 'config':
         return runConfig(argv.slice(1), io);
       case '--version':

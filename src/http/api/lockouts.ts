@@ -1,0 +1,63 @@
+// /api/v1/lockouts: who is locked out for guessing codes or passwords, and lifting a lockout.
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import { formatIsoInZone } from '../../core/time.js';
+import { notFound } from '../../errors.js';
+import type { Services } from '../../services/services.js';
+import { apiActor } from '../plugins/api-auth.js';
+import { isoOrNull } from './present.js';
+import { errorResponses } from './schemas/common.js';
+import { LockoutKeyParams, LockoutList } from './schemas/lockouts.js';
+
+const tags = ['lockouts'];
+const staff = { role: 'staff' as const };
+
+/** lockoutRoutes registers the lockout endpoints over `services`. */
+export const lockoutRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
+  app,
+  { services },
+) => {
+  app.get(
+    '/lockouts',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'List lockouts',
+        description: 'Keys locked now or with failed attempts in the current window, newest first.',
+        response: { 200: LockoutList },
+      },
+    },
+    async () => {
+      const tz = services.timeZone();
+      return {
+        lockouts: services.lockouts.list().map((l) => ({
+          ...l,
+          firstFailedAt: formatIsoInZone(l.firstFailedAt, tz),
+          lastFailedAt: formatIsoInZone(l.lastFailedAt, tz),
+          lockedUntil: isoOrNull(l.lockedUntil, tz),
+        })),
+      };
+    },
+  );
+
+  app.delete(
+    '/lockouts/:key',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Clear a lockout',
+        description: 'Lifts the lockout and forgets the failures of this key.',
+        params: LockoutKeyParams,
+        response: { 204: Type.Null({ description: 'Cleared' }), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      if (!services.lockouts.clear(request.params.key, apiActor(request)))
+        throw notFound(`lockout ${request.params.key}`);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,96 @@
+// Schemas for routers (NAS clients) under /api/v1/nas.
+
+import { Type } from '@fastify/type-provider-typebox';
+import { NAS_VENDORS } from '../../../storage/nas-repo.js';
+import { IsoDateTime, Nullable, StringEnum } from './common.js';
+
+const fields = {
+  name: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'A name for the router',
+    examples: ['lobby'],
+  }),
+  address: Type.String({
+    minLength: 2,
+    maxLength: 64,
+    description: 'The IPv4 or IPv6 address it sends RADIUS from',
+    examples: ['192.0.2.10'],
+  }),
+  secret: Type.String({
+    minLength: 8,
+    maxLength: 128,
+    description: 'RADIUS shared secret; generated (and returned once) when omitted',
+  }),
+  vendor: StringEnum(NAS_VENDORS, { description: 'Vendor profile', default: 'generic' }),
+  coaPort: Type.Integer({
+    minimum: 1,
+    maximum: 65535,
+    description: 'Where the router listens for Disconnect/CoA',
+    default: 3799,
+  }),
+  requireMessageAuthenticator: Type.Boolean({
+    description: 'Refuse Access-Requests without Message-Authenticator (BlastRADIUS defence)',
+  }),
+  limitProxyState: Type.Boolean({
+    description: 'Drop Access-Requests carrying Proxy-State without Message-Authenticator',
+  }),
+  coaEventTimestamp: Type.Boolean({ description: 'Send Event-Timestamp in Disconnect/CoA' }),
+  coaMessageAuthenticator: Type.Boolean({
+    description: 'Send Message-Authenticator in Disconnect/CoA',
+  }),
+  uamSecret: Nullable(Type.String({ maxLength: 128 }), {
+    description: 'CoovaChilli/uspot UAM secret; null or "" removes it',
+  }),
+};
+
+/** NasCreateBody adds a router. */
+export const NasCreateBody = Type.Object(
+  {
+    name: fields.name,
+    address: fields.address,
+    secret: Type.Optional(fields.secret),
+    vendor: Type.Optional(fields.vendor),
+    coaPort: Type.Optional(fields.coaPort),
+    requireMessageAuthenticator: Type.Optional(fields.requireMessageAuthenticator),
+    limitProxyState: Type.Optional(fields.limitProxyState),
+    coaEventTimestamp: Type.Optional(fields.coaEventTimestamp),
+    coaMessageAuthenticator: Type.Optional(fields.coaMessageAuthenticator),
+    uamSecret: Type.Optional(fields.uamSecret),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'lobby', address: '192.0.2.10', vendor: 'mikrotik' }],
+  },
+);
+
+/** NasUpdateBody changes a router; omitted fields keep their value. */
+export const NasUpdateBody = Type.Partial(NasCreateBody, {
+  additionalProperties: false,
+  examples: [{ coaPort: 1700 }],
+});
+
+/** NasSchema is a router as the API shows it: without its secrets. */
+export const NasSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  address: Type.String(),
+  vendor: StringEnum(NAS_VENDORS),
+  coaPort: Type.Integer(),
+  requireMessageAuthenticator: Type.Boolean(),
+  limitProxyState: Type.Boolean(),
+  coaEventTimestamp: Type.Boolean(),
+  coaMessageAuthenticator: Type.Boolean(),
+  hasUamSecret: Type.Boolean(),
+  createdAt: IsoDateTime,
+  lastSeenAt: Nullable(IsoDateTime, { description: 'When the router last spoke to Portico' }),
+});
+
+/** NasWithSecret is a router just added or given a new secret: the secret is shown this once. */
+export const NasWithSecret = Type.Object({
+  nas: NasSchema,
+  secret: Type.String({ description: 'The shared secret; store it in the router now' }),
+});
+
+/** NasList is every router. */
+export const NasList = Type.Object({ nas: Type.Array(NasSchema) });
