@@ -1,0 +1,588 @@
+// Bookings and desk visitors bring their own Wi-Fi: a booking creates its token(s) and queues
+// the confirmation e-mail in the same transaction; a moved booking moves its tokens' window
+// (the token service's update reaches live sessions by CoA); a cancelled one revokes them
+// (Disconnect). Every entry point is idempotent by origin + external id, so a booking system
+// can resend safely: a resend of what we already have changes nothing.
+
+import { randomUUID } from 'node:crypto';
+import { formatCode } from '../core/code.js';
+import { parseDateTime } from '../core/time.js';
+import type { Clock } from '../clock.js';
+import { badInput, ERROR_CODES, notFound, PorticoError, type FieldError } from '../errors.js';
+import type {
+  BookingFields,
+  BookingKind,
+  BookingOrigin,
+  BookingRecord,
+} from '../storage/booking-repo.js';
+import type { Store } from '../storage/store.js';
+import {
+  parseEmailAddress,
+  type BookingSettings,
+  type BookingSettingsService,
+} from './booking-settings.js';
+import type { EmailKind, EmailService, EmailView } from './email-service.js';
+import type { EmailValues } from './email-template.js';
+import type { TokenService, TokenView } from './token-service.js';
+import { verifySignature, type SignatureCheck } from './webhook-signature.js';
+
+/** BookingInput is a booking as a booking system sends it (dates ISO 8601 or epoch ms). */
+export type BookingInput = {
+  resource?: unknown;
+  start?: unknown;
+  end?: unknown;
+  guestName?: unknown;
+  guestEmail?: unknown;
+  attendees?: unknown;
+};
+
+/** VisitorInput is a visitor as the desk registers them. */
+export type VisitorInput = { name?: unknown; email?: unknown; expectedArrival?: unknown };
+
+/** BookingToken is one token of a booking, with the link a booking system can put in its e-mail. */
+export type BookingToken = TokenView & { displayCode: string; link: string };
+
+/** BookingView is a booking with its tokens and e-mails. */
+export type BookingView = Omit<BookingRecord, 'tokenIds'> & {
+  tokens: BookingToken[];
+  emails: EmailView[];
+};
+
+/** BookingOutcome says what an intake call did. */
+export type BookingOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled';
+
+/** TokenPlan is what a booking's tokens should look like under the current policy. */
+export type TokenPlan = {
+  count: number;
+  validFrom: number;
+  validUntil: number;
+  minutes: number;
+  maxDevices: number;
+};
+
+/** WebhookResult is the outcome of a signed incoming webhook. */
+export type WebhookResult =
+  | { ok: true; outcome: BookingOutcome; booking: BookingView }
+  | {
+      ok: false;
+      reason: Exclude<SignatureCheck, { ok: true }>['reason'] | 'replayed' | 'disabled';
+    };
+
+/** REPLAY_WINDOW_MS is how long an incoming signature is remembered: past the tolerance. */
+const REPLAY_WINDOW_MS = 11 * 60_000;
+const MAX_ATTENDEES = 500;
+
+/**
+ * planTokens returns the tokens a booking from `startAt` to `endAt` with `attendees` people
+ * gets: the window widened by the grace periods, minutes = the window's length unless a
+ * fixed block is set, devices per booking or per attendee, one token or one per attendee.
+ */
+export function planTokens(
+  b: Pick<BookingFields, 'startAt' | 'endAt' | 'attendees'>,
+  p: BookingSettings,
+): TokenPlan {
+  const validFrom = b.startAt - p.graceBeforeMinutes * 60_000;
+  const validUntil = b.endAt + p.graceAfterMinutes * 60_000;
+  const perAttendee = p.tokensPer === 'attendee';
+  return {
+    count: perAttendee ? b.attendees : 1,
+    validFrom,
+    validUntil,
+    minutes: p.fixedMinutes ?? Math.ceil((validUntil - validFrom) / 60_000),
+    maxDevices: Math.min(
+      1000,
+      p.devicesPer === 'attendee' && !perAttendee ? p.devices * b.attendees : p.devices,
+    ),
+  };
+}
+
+/** endOfLocalDay returns the first instant of the day after `ms` in `timeZone`. */
+export function endOfLocalDay(ms: number, timeZone: string): number {
+  const date = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(ms);
+  return parseDateTime(date, timeZone, { endOfDay: true }) as number;
+}
+
+const isBlank = (v: unknown) =>
+  v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** BookingServiceDeps are what the booking service needs. */
+export type BookingServiceDeps = {
+  store: Store;
+  clock: Clock;
+  tokens: TokenService;
+  emails: EmailService;
+  settings: BookingSettingsService;
+  timeZone: () => string;
+  spaceName: () => string;
+  publicUrl: string;
+};
+
+/** createBookingService returns the booking and visitor use cases. */
+export function createBookingService(deps: BookingServiceDeps) {
+  const { store, clock, tokens, emails, settings } = deps;
+  const repo = store.bookings;
+
+  const dateField = (errors: FieldError[], field: string, v: unknown): number | null => {
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    const ms = typeof v === 'string' ? parseDateTime(v, deps.timeZone()) : undefined;
+    if (ms === undefined) {
+      errors.push({
+        field,
+        message: 'must be an ISO 8601 date-time, e.g. 2026-12-03T09:00:00+01:00',
+      });
+      return null;
+    }
+    return ms;
+  };
+
+  const text = (errors: FieldError[], field: string, v: unknown, max: number): string => {
+    if (isBlank(v)) return '';
+    if (typeof v !== 'string') {
+      errors.push({ field, message: 'must be text' });
+      return '';
+    }
+    const s = v.trim();
+    if (s.length > max) errors.push({ field, message: `must be at most ${max} characters` });
+    return s;
+  };
+
+  const emailField = (errors: FieldError[], field: string, v: unknown): string | null => {
+    if (isBlank(v)) return null;
+    const e = parseEmailAddress(v);
+    if (e === undefined) errors.push({ field, message: 'must be an e-mail address' });
+    return e ?? null;
+  };
+
+  const checkExternalId = (externalId: string) => {
+    if (externalId.length < 1 || externalId.length > 200 || /[\p{Cc}]/u.test(externalId))
+      throw badInput([{ field: 'externalId', message: 'must be 1 to 200 printable characters' }]);
+  };
+
+  /** validate turns input into booking fields or throws PORTICO_BAD_INPUT naming every field. */
+  const validate = (input: BookingInput): BookingFields => {
+    const errors: FieldError[] = [];
+    const resource = text(errors, 'resource', input.resource, 200);
+    const startAt = dateField(errors, 'start', input.start);
+    const endAt = dateField(errors, 'end', input.end);
+    const guestName = text(errors, 'guestName', input.guestName, 200);
+    const guestEmail = emailField(errors, 'guestEmail', input.guestEmail);
+    let attendees = 1;
+    if (!isBlank(input.attendees)) {
+      const n = Number(input.attendees);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_ATTENDEES)
+        errors.push({
+          field: 'attendees',
+          message: `must be a whole number from 1 to ${MAX_ATTENDEES}`,
+        });
+      else attendees = n;
+    }
+    if (startAt !== null && endAt !== null && endAt <= startAt)
+      errors.push({ field: 'end', message: 'must be after start' });
+    if (startAt !== null && endAt !== null && endAt - startAt > 366 * 86_400_000)
+      errors.push({ field: 'end', message: 'must be at most a year after start' });
+    if (errors.length > 0) throw badInput(errors);
+    return {
+      resource,
+      startAt: startAt as number,
+      endAt: endAt as number,
+      guestName,
+      guestEmail,
+      attendees,
+    };
+  };
+
+  const link = (code: string) => `${deps.publicUrl}/t/${code}`;
+
+  const when = (ms: number) =>
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: deps.timeZone(),
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(ms);
+
+  const liveTokens = (b: BookingRecord): TokenView[] =>
+    b.tokenIds.map((id) => tokens.get(id)).filter((t) => t.revokedAt === null);
+
+  const createTokens = (
+    b: BookingRecord,
+    plan: TokenPlan,
+    count: number,
+    actor: string,
+  ): TokenView[] => {
+    const made = tokens.create(
+      {
+        minutes: plan.minutes,
+        validFrom: plan.validFrom,
+        validUntil: plan.validUntil,
+        maxDevices: plan.maxDevices,
+        description:
+          `${b.kind === 'visitor' ? 'Visitor' : 'Booking'} ${b.guestName || b.externalId}${b.resource ? `, ${b.resource}` : ''}`.slice(
+            0,
+            500,
+          ),
+        count,
+        batchName: count > 1 ? `Booking ${b.externalId}`.slice(0, 200) : null,
+      },
+      actor,
+      b.kind === 'visitor' ? 'visitor' : 'booking',
+    ).tokens;
+    for (const t of made) repo.linkToken(b.id, t.id);
+    return made;
+  };
+
+  const queueEmail = (b: BookingRecord, live: TokenView[], updated: boolean) => {
+    if (b.guestEmail === null || live.length === 0 || !emails.enabled()) return;
+    const first = live[0] as TokenView;
+    const kind: EmailKind = b.kind === 'visitor' ? 'visitor' : 'booking';
+    const values: EmailValues = {
+      accesscode: live.map((t) => formatCode(t.code)).join(', '),
+      accesscode_link: link(first.code),
+      guestname: b.guestName,
+      resource: b.resource,
+      start: when(b.startAt),
+      end: when(b.endAt),
+      minutes: String(first.minutes ?? ''),
+      validuntil: first.validUntil === null ? '' : when(first.validUntil),
+      spacename: deps.spaceName(),
+    };
+    const m = emails.render(kind, values);
+    if (updated) m.subject = `Updated: ${m.subject}`;
+    emails.queue(kind, b.guestEmail, m, b.id);
+  };
+
+  /**
+   * syncTokens makes a booking's live tokens match the plan: windows, minutes and devices
+   * updated, tokens added or revoked (newest first) when the count changed. Returns whether
+   * any token changed.
+   */
+  const syncTokens = (b: BookingRecord, actor: string): boolean => {
+    const policy = settings.bookings();
+    const plan = planTokens(b, policy);
+    const live = liveTokens(b);
+    let changed = false;
+    for (const t of live.slice(0, plan.count)) {
+      if (
+        t.validFrom !== plan.validFrom ||
+        t.validUntil !== plan.validUntil ||
+        t.minutes !== plan.minutes ||
+        t.maxDevices !== plan.maxDevices
+      ) {
+        tokens.update(
+          t.id,
+          {
+            validFrom: plan.validFrom,
+            validUntil: plan.validUntil,
+            minutes: plan.minutes,
+            maxDevices: plan.maxDevices,
+          },
+          actor,
+        );
+        changed = true;
+      }
+    }
+    for (const t of live.slice(plan.count).reverse()) {
+      tokens.revoke(t.id, actor);
+      changed = true;
+    }
+    if (live.length < plan.count && (policy.enabled || live.length > 0)) {
+      createTokens(b, plan, plan.count - live.length, actor);
+      changed = true;
+    }
+    return changed;
+  };
+
+  const view = (b: BookingRecord): BookingView => {
+    const { tokenIds, ...rest } = b;
+    return {
+      ...rest,
+      tokens: tokenIds.map((id) => {
+        const t = tokens.get(id);
+        return { ...t, displayCode: formatCode(t.code), link: link(t.code) };
+      }),
+      emails: emails.forBooking(b.id),
+    };
+  };
+
+  const sameFields = (a: BookingFields, b: BookingFields) =>
+    a.resource === b.resource &&
+    a.startAt === b.startAt &&
+    a.endAt === b.endAt &&
+    a.guestName === b.guestName &&
+    a.guestEmail === b.guestEmail &&
+    a.attendees === b.attendees;
+
+  /** upsertIn does the work of `upsert` inside the caller's transaction. */
+  const upsertIn = (
+    kind: BookingKind,
+    origin: BookingOrigin,
+    externalId: string,
+    fields: BookingFields,
+    actor: string,
+    mode: 'create' | 'replace',
+  ): { outcome: BookingOutcome; id: number } => {
+    const now = clock.now();
+    const existing = repo.findByExternalId(origin, externalId);
+    if (!existing) {
+      const id = repo.insert({ ...fields, kind, origin, externalId, createdBy: actor }, now);
+      const b = repo.findById(id) as BookingRecord;
+      const policy = settings.bookings();
+      if (policy.enabled || kind === 'visitor') {
+        const plan =
+          kind === 'visitor'
+            ? {
+                count: 1,
+                validFrom: b.startAt,
+                validUntil: b.endAt,
+                minutes: policy.fixedMinutes ?? Math.ceil((b.endAt - b.startAt) / 60_000),
+                maxDevices: policy.devices,
+              }
+            : planTokens(b, policy);
+        queueEmail(b, createTokens(b, plan, plan.count, actor), false);
+      }
+      store.audit.record({
+        at: now,
+        actor,
+        action: `${kind}.create`,
+        targetType: kind,
+        targetId: String(id),
+        details: { origin, externalId },
+      });
+      return { outcome: 'created', id };
+    }
+    if (existing.status === 'cancelled') {
+      // A late resend of the original create must not bring a cancelled booking back.
+      if (mode === 'create') return { outcome: 'unchanged', id: existing.id };
+      throw new PorticoError(
+        ERROR_CODES.CONFLICT,
+        `booking ${externalId} was cancelled; send a new booking with a new id`,
+      );
+    }
+    if (sameFields(existing, fields)) {
+      // Bookings taken while tokens were off get theirs once tokens are on.
+      const changed = existing.tokenIds.length === 0 && syncTokens(existing, actor);
+      if (changed)
+        queueEmail(existing, liveTokens(repo.findById(existing.id) as BookingRecord), false);
+      return { outcome: changed ? 'updated' : 'unchanged', id: existing.id };
+    }
+    repo.update(existing.id, fields, now);
+    const b = repo.findById(existing.id) as BookingRecord;
+    const hadTokens = liveTokens(existing).length > 0;
+    syncTokens(b, actor);
+    const moved = existing.startAt !== fields.startAt || existing.endAt !== fields.endAt;
+    const after = repo.findById(b.id) as BookingRecord;
+    if (!hadTokens || moved || existing.guestEmail !== fields.guestEmail)
+      queueEmail(after, liveTokens(after), hadTokens);
+    store.audit.record({
+      at: now,
+      actor,
+      action: `${kind}.update`,
+      targetType: kind,
+      targetId: String(b.id),
+      details: { origin, externalId, moved },
+    });
+    return { outcome: 'updated', id: b.id };
+  };
+
+  /** cancelIn does the work of `cancel` inside the caller's transaction. */
+  const cancelIn = (
+    origin: BookingOrigin,
+    externalId: string,
+    actor: string,
+  ): { outcome: BookingOutcome; id: number } | undefined => {
+    const b = repo.findByExternalId(origin, externalId);
+    if (!b) return undefined;
+    const now = clock.now();
+    if (!repo.cancel(b.id, now)) return { outcome: 'unchanged', id: b.id };
+    for (const t of liveTokens(b)) tokens.revoke(t.id, actor);
+    store.audit.record({
+      at: now,
+      actor,
+      action: `${b.kind}.cancel`,
+      targetType: b.kind,
+      targetId: String(b.id),
+      details: { origin, externalId },
+    });
+    return { outcome: 'cancelled', id: b.id };
+  };
+
+  const result = (r: { outcome: BookingOutcome; id: number }) => ({
+    outcome: r.outcome,
+    booking: view(repo.findById(r.id) as BookingRecord),
+  });
+
+  return {
+    validate,
+    /**
+     * upsert creates or updates the booking an origin knows as `externalId` and returns what it
+     * did with the booking and its tokens. `create` (POST) leaves a cancelled booking alone;
+     * `replace` (PUT) refuses it with PORTICO_CONFLICT. Throws PORTICO_BAD_INPUT naming fields.
+     */
+    upsert(
+      origin: BookingOrigin,
+      externalId: string,
+      input: BookingInput,
+      actor: string,
+      mode: 'create' | 'replace' = 'create',
+    ): { outcome: BookingOutcome; booking: BookingView } {
+      checkExternalId(externalId);
+      const fields = validate(input);
+      return result(
+        store.transaction(() => upsertIn('booking', origin, externalId, fields, actor, mode)),
+      );
+    },
+    /** cancel cancels a booking and revokes its tokens; throws PORTICO_NOT_FOUND. */
+    cancel(
+      origin: BookingOrigin,
+      externalId: string,
+      actor: string,
+    ): { outcome: BookingOutcome; booking: BookingView } {
+      const r = store.transaction(() => cancelIn(origin, externalId, actor));
+      if (!r) throw notFound(`booking ${externalId}`);
+      return result(r);
+    },
+    /** get returns a booking by origin and external id; throws PORTICO_NOT_FOUND. */
+    get(origin: BookingOrigin, externalId: string): BookingView {
+      const b = repo.findByExternalId(origin, externalId);
+      if (!b) throw notFound(`booking ${externalId}`);
+      return view(b);
+    },
+    /** getById returns a booking or visitor by id; throws PORTICO_NOT_FOUND. */
+    getById(id: number): BookingView {
+      const b = repo.findById(id);
+      if (!b) throw notFound(`booking #${id}`);
+      return view(b);
+    },
+    /** list returns bookings (or visitors) newest start first. */
+    list(opts: { kind?: BookingKind; limit?: number; offset?: number } = {}): BookingView[] {
+      return repo
+        .list({
+          ...(opts.kind ? { kind: opts.kind } : {}),
+          limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
+          offset: opts.offset ?? 0,
+        })
+        .map(view);
+    },
+    /**
+     * registerVisitor records a desk visitor and gives them a token valid from the expected
+     * arrival to the end of that day in the venue's zone, e-mailed when an address is given.
+     */
+    registerVisitor(
+      input: VisitorInput,
+      actor: string,
+    ): { outcome: BookingOutcome; booking: BookingView } {
+      const errors: FieldError[] = [];
+      const guestName = text(errors, 'name', input.name, 200);
+      if (guestName === '') errors.push({ field: 'name', message: 'is required' });
+      const guestEmail = emailField(errors, 'email', input.email);
+      const startAt = isBlank(input.expectedArrival)
+        ? clock.now()
+        : dateField(errors, 'expectedArrival', input.expectedArrival);
+      if (errors.length > 0) throw badInput(errors);
+      const endAt = endOfLocalDay(startAt as number, deps.timeZone());
+      const fields: BookingFields = {
+        resource: 'Visitor',
+        startAt: startAt as number,
+        endAt,
+        guestName,
+        guestEmail,
+        attendees: 1,
+      };
+      return result(
+        store.transaction(() => upsertIn('visitor', 'desk', randomUUID(), fields, actor, 'create')),
+      );
+    },
+    /**
+     * applyFeed makes the origin's bookings match `events` in one transaction: new and changed
+     * ones upserted, cancelled ones and confirmed ones missing from the feed (that have not
+     * ended and start before `horizonEnd`) cancelled. Returns how many of each.
+     */
+    applyFeed(
+      origin: BookingOrigin,
+      events: Array<{ externalId: string; fields: BookingFields; cancelled: boolean }>,
+      horizonEnd: number,
+      actor: string,
+    ): { created: number; updated: number; cancelled: number; unchanged: number } {
+      const counts = { created: 0, updated: 0, cancelled: 0, unchanged: 0 };
+      store.transaction(() => {
+        const seen = new Set<string>();
+        for (const e of events) {
+          seen.add(e.externalId);
+          const r = e.cancelled
+            ? cancelIn(origin, e.externalId, actor)
+            : upsertIn('booking', origin, e.externalId, e.fields, actor, 'create');
+          if (r) counts[r.outcome]++;
+        }
+        for (const b of repo.listConfirmed(origin, clock.now())) {
+          if (seen.has(b.externalId) || b.startAt >= horizonEnd) continue;
+          if (cancelIn(origin, b.externalId, actor)?.outcome === 'cancelled') counts.cancelled++;
+        }
+      });
+      return counts;
+    },
+    /**
+     * handleWebhook verifies a signed booking event and applies it: `booking.created`,
+     * `booking.updated` or `booking.cancelled` with `booking.id` and the booking's fields.
+     * A missing, stale, forged or replayed signature is a refusal value and changes nothing;
+     * a good signature with a bad body throws PORTICO_BAD_INPUT (and is not remembered).
+     */
+    handleWebhook(rawBody: string, signature: string | undefined): WebhookResult {
+      const secret = settings.bookings().webhookSecret;
+      if (secret === null) return { ok: false, reason: 'disabled' };
+      const now = clock.now();
+      const check = verifySignature(signature, rawBody, secret, now);
+      if (!check.ok) return check;
+      const r = store.transaction(() => {
+        if (!store.webhooks.rememberSignature(check.signature, now, now - REPLAY_WINDOW_MS))
+          return 'replayed' as const;
+        let body: { event?: unknown; booking?: Record<string, unknown> };
+        try {
+          body = JSON.parse(rawBody) as typeof body;
+        } catch {
+          throw badInput([{ field: 'body', message: 'must be JSON' }]);
+        }
+        const b = body?.booking;
+        const id = b && (typeof b.id === 'string' || typeof b.id === 'number') ? String(b.id) : '';
+        if (!b || id === '') throw badInput([{ field: 'booking.id', message: 'is required' }]);
+        checkExternalId(id);
+        switch (body.event) {
+          case 'booking.created':
+          case 'booking.updated':
+            return upsertIn(
+              'booking',
+              'api',
+              id,
+              validate(b as BookingInput),
+              'webhook',
+              body.event === 'booking.created' ? 'create' : 'replace',
+            );
+          case 'booking.cancelled': {
+            const c = cancelIn('api', id, 'webhook');
+            if (!c) throw notFound(`booking ${id}`);
+            return c;
+          }
+          default:
+            throw badInput([
+              {
+                field: 'event',
+                message: 'must be booking.created, booking.updated or booking.cancelled',
+              },
+            ]);
+        }
+      });
+      if (r === 'replayed') return { ok: false, reason: 'replayed' };
+      return { ok: true, ...result(r) };
+    },
+  };
+}
+
+/** BookingService is the booking use cases' interface. */
+export type BookingService = ReturnType<typeof createBookingService>;

@@ -1,0 +1,193 @@
+// E-mail from the outbox. `queue` writes the rendered message in the caller's transaction
+// (the booking and its e-mail commit together); the worker claims a message, sends it over
+// SMTP outside any transaction and marks it sent only after the server accepted it. A failed
+// send is retried with doubling back-off, so an SMTP outage delays mail but loses none. A
+// crash between the server's acceptance and the mark can send a message twice; both copies
+// carry the same Message-ID, so the duplicate is recognisable.
+
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { notFound } from '../errors.js';
+import type { EmailRecord, EmailStatus } from '../storage/outbox-repo.js';
+import type { Store } from '../storage/store.js';
+import type { BookingSettingsService } from './booking-settings.js';
+import {
+  renderEmail,
+  SAMPLE_VALUES,
+  type EmailTemplate,
+  type EmailValues,
+  type RenderedEmail,
+} from './email-template.js';
+import { createSmtpMailer, describeSendError, type Mailer } from './email-transport.js';
+import { createOutboxWorker, retryDelayMs, type OutboxWorker } from './outbox-worker.js';
+
+/** EMAIL_KINDS are the messages Portico sends. */
+export const EMAIL_KINDS = ['booking', 'visitor'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+const BACKOFF_BASE_MS = 60_000;
+const BACKOFF_MAX_MS = 3_600_000;
+// Longer than nodemailer's connection + greeting + socket timeouts together.
+const LEASE_MS = 120_000;
+
+/** EmailView is a message as staff see it (no body). */
+export type EmailView = Omit<EmailRecord, 'html' | 'text'>;
+
+/** EmailServiceDeps are what the e-mail service needs; `mailer` replaces SMTP in tests. */
+export type EmailServiceDeps = {
+  store: Store;
+  clock: Clock;
+  settings: BookingSettingsService;
+  /** Host part of Message-IDs, e.g. the public URL's host name. */
+  messageIdDomain: () => string;
+  mailer?: () => Mailer | null;
+  onError?: (err: unknown) => void;
+};
+
+/** createEmailService returns the e-mail use cases and the outbox worker. */
+export function createEmailService(deps: EmailServiceDeps) {
+  const { store, clock, settings } = deps;
+  const repo = store.emails;
+  const mailerFor = deps.mailer ?? (() => createSmtpMailer(settings.email()));
+
+  const templateOf = (kind: EmailKind): EmailTemplate => {
+    const s = settings.email();
+    return kind === 'booking'
+      ? { subject: s.bookingSubject, html: s.bookingHtml }
+      : { subject: s.visitorSubject, html: s.visitorHtml };
+  };
+
+  const sendOne = async (id: number): Promise<void> => {
+    if (!repo.claim(id, clock.now(), LEASE_MS)) return;
+    // Read after the claim: `attempts` already counts this one.
+    const m = repo.findById(id);
+    if (!m) return;
+    const s = settings.email();
+    let failure: { permanent: boolean; message: string } | null = null;
+    const mailer = mailerFor();
+    if (mailer === null) failure = { permanent: false, message: 'no SMTP server is set' };
+    else {
+      try {
+        await mailer.send({
+          messageId: m.messageId,
+          from: s.from,
+          to: m.to,
+          subject: m.subject,
+          html: m.html,
+          text: m.text,
+        });
+      } catch (err) {
+        failure = describeSendError(err);
+      } finally {
+        mailer.close();
+      }
+    }
+    const now = clock.now();
+    if (failure === null) repo.finish(id, now);
+    else {
+      const last = failure.permanent || m.attempts >= s.maxAttempts;
+      repo.retry(
+        id,
+        now,
+        failure.message,
+        last ? null : now + retryDelayMs(m.attempts, BACKOFF_BASE_MS, BACKOFF_MAX_MS),
+      );
+    }
+  };
+
+  const worker: OutboxWorker = createOutboxWorker({
+    clock,
+    dueIds: (now, limit) => repo.dueIds(now, limit),
+    nextDueAt: () => repo.nextDueAt(),
+    process: sendOne,
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
+
+  const toView = ({ html: _h, text: _t, ...rest }: EmailRecord): EmailView => rest;
+
+  return {
+    worker,
+    /** enabled returns whether confirmations are sent at all. */
+    enabled(): boolean {
+      return settings.email().enabled;
+    },
+    /** render returns a message of `kind` filled with `values`, from the saved template. */
+    render(kind: EmailKind, values: EmailValues): RenderedEmail {
+      return renderEmail(templateOf(kind), values);
+    },
+    /**
+     * preview returns what `template` (or the saved one) looks like with sample values; it does
+     * not check placeholders (saving does).
+     */
+    preview(kind: EmailKind, template?: Partial<EmailTemplate>): RenderedEmail {
+      return renderEmail({ ...templateOf(kind), ...template }, SAMPLE_VALUES);
+    },
+    /**
+     * queue adds a rendered message to the outbox and returns its id. Call it inside the
+     * transaction that made the change the message reports.
+     */
+    queue(kind: EmailKind, to: string, m: RenderedEmail, bookingId: number | null): number {
+      const id = repo.enqueue(
+        {
+          messageId: `<${randomUUID()}@${deps.messageIdDomain()}>`,
+          kind,
+          bookingId,
+          to,
+          ...m,
+        },
+        clock.now(),
+      );
+      // Runs after the caller's (synchronous) transaction has committed.
+      setImmediate(() => worker.kick());
+      return id;
+    },
+    /** list returns messages newest first, optionally of one status, with counts per status. */
+    list(opts: { status?: EmailStatus; limit?: number; offset?: number } = {}): {
+      messages: EmailView[];
+      counts: Record<EmailStatus, number>;
+    } {
+      return {
+        messages: repo
+          .list({
+            ...(opts.status ? { status: opts.status } : {}),
+            limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
+            offset: opts.offset ?? 0,
+          })
+          .map(toView),
+        counts: repo.countByStatus(),
+      };
+    },
+    /** get returns one message with its body; throws PORTICO_NOT_FOUND. */
+    get(id: number): EmailRecord {
+      const m = repo.findById(id);
+      if (!m) throw notFound(`e-mail #${id}`);
+      return m;
+    },
+    /** forBooking returns a booking's messages in the order they were queued. */
+    forBooking(bookingId: number): EmailView[] {
+      return repo.listForBooking(bookingId).map(toView);
+    },
+    /** retry gives a failed message a fresh set of attempts, due now; false when it had not failed. */
+    retry(id: number, actor: string): boolean {
+      const now = clock.now();
+      const ok = store.transaction(() => {
+        const ok = repo.requeue(id, now);
+        if (ok)
+          store.audit.record({
+            at: now,
+            actor,
+            action: 'email.retry',
+            targetType: 'email',
+            targetId: String(id),
+            details: null,
+          });
+        return ok;
+      });
+      if (ok) worker.kick();
+      return ok;
+    },
+  };
+}
+
+/** EmailService is the e-mail use cases' interface. */
+export type EmailService = ReturnType<typeof createEmailService>;
