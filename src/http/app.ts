@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
+import { portalRoutes } from './portal/portal-routes.js';
 import type { Services } from '../services/services.js';
 
 /** buildApp returns the HTTP app over `services`, ready to inject into or listen. */
@@ -53,6 +54,7 @@ export async function buildApp(
 
   // Route plugins, one area per file, in load order:
   await app.register(apiRoutes, { prefix: API_PREFIX, services });
+  await app.register(portalRoutes, { services });
 
   app.get('/healthz', async () => ({ ok: true, now: services.clock.now() }));
   return app;
