@@ -125,7 +125,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         targetId: q.batch === undefined ? null : String(q.batch),
         details: { state: q.state ?? null, q: filter.text ?? null, via: 'api' },
       });
-      const lines = tokenCsvLines(services.tokens.iterate(filter), tz(), { bom: q.bom === true });
+      const lines = tokenCsvLines(services.tokens.iterate(filter), tz(), {
+        bom: q.bom === '1' || q.bom === 'true',
+      });
       return (
         reply
           .header('content-type', 'text/csv; charset=utf-8')

@@ -150,7 +150,9 @@ export const TokenExportQuery = Type.Object(
   {
     ...filterFields,
     bom: Type.Optional(
-      Type.Boolean({ default: false, description: 'Prefix a UTF-8 byte order mark (for Excel)' }),
+      StringEnum(['1', '0', 'true', 'false'] as const, {
+        description: 'bom=1 prefixes a UTF-8 byte order mark, so Excel reads accents right',
+      }),
     ),
   },
   { additionalProperties: false },
