@@ -8,6 +8,7 @@ import { Eta } from 'eta';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
 import { portalRoutes } from './portal/portal-routes.js';
 import type { Services } from '../services/services.js';
@@ -54,6 +55,7 @@ export async function buildApp(
 
   // Route plugins, one area per file, in load order:
   await app.register(apiRoutes, { prefix: API_PREFIX, services });
+  await app.register(adminRoutes, { prefix: '/admin', services });
   await app.register(portalRoutes, { services });
 
   app.get('/healthz', async () => ({ ok: true, now: services.clock.now() }));

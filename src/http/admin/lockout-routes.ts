@@ -1,0 +1,31 @@
+// Lockouts: who is locked out for guessing codes or passwords, and clearing one (for a guest
+// at the desk who mistyped too often).
+
+import type { FastifyPluginAsync } from 'fastify';
+import { staffActor } from '../plugins/staff-auth.js';
+import { formBody, str, type AdminOptions } from './pages.js';
+
+/** lockoutRoutes registers the lockouts page (staff and admins). */
+export const lockoutRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
+  const staffOnly = { config: { role: 'staff' as const } };
+
+  app.get<{ Querystring: { cleared?: string } }>('/lockouts', staffOnly, async (request, reply) =>
+    pages.render(request, reply, 'lockouts', {
+      title: 'Lockouts',
+      lockouts: services.lockouts.list(),
+      policy: services.lockouts.policy,
+      notice:
+        request.query.cleared === '1'
+          ? 'Lockout cleared.'
+          : request.query.cleared === '0'
+            ? 'That lockout had already ended.'
+            : '',
+    }),
+  );
+
+  app.post('/lockouts/clear', staffOnly, async (request, reply) => {
+    const key = str(formBody(request).key).slice(0, 300);
+    const cleared = key !== '' && services.lockouts.clear(key, staffActor(request));
+    return reply.redirect(`/admin/lockouts?cleared=${cleared ? 1 : 0}`, 303);
+  });
+};

@@ -1,0 +1,437 @@
+// Space > Access Tokens: list with filters and counts, add one, create in bulk for an event,
+// change, revoke, delete with confirmation, export as streamed CSV, and print voucher cards.
+
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { describeToken } from '../../core/describe.js';
+import { TOKEN_STATES, WHEN_FULL, type TokenState } from '../../core/token.js';
+import { tokenCsvLines } from '../../services/csv-export.js';
+import type { TokenInput } from '../../services/token-service.js';
+import { MAX_BULK } from '../../services/token-service.js';
+import type { TokenFilter, TokenSort } from '../../storage/token-repo.js';
+import { staffActor } from '../plugins/staff-auth.js';
+import { renderCards } from './print-cards.js';
+import {
+  fieldErrors,
+  formatters,
+  formBody,
+  list,
+  str,
+  type AdminOptions,
+  type FieldErrors,
+} from './pages.js';
+
+/** MINUTE_PRESETS are the common blocks the minutes drop-down offers. */
+export const MINUTE_PRESETS = [30, 60, 120, 240, 480, 1440] as const;
+
+/** SORTS are the orders the list offers (the repository's TokenSort values). */
+const SORTS = [
+  'created',
+  '-created',
+  'code',
+  'used',
+  '-used',
+  'valid_until',
+] as const satisfies readonly TokenSort[];
+
+/** PAGE_SIZE is how many tokens one list page shows. */
+export const PAGE_SIZE = 50;
+
+type Query = Record<string, string | undefined>;
+type Form = Record<string, string | string[] | undefined>;
+
+const LIMIT_FIELDS = [
+  'validFrom',
+  'validUntil',
+  'expiresAfterFirstUseMinutes',
+  'maxDevices',
+  'whenFull',
+  'dataQuotaMb',
+  'rateDownKbps',
+  'rateUpKbps',
+  'description',
+] as const;
+
+/** tokenInput returns the token limits a form carries; the minutes come from the drop-down. */
+export function tokenInput(body: Form): TokenInput {
+  const preset = str(body.minutesPreset);
+  const input: TokenInput = {
+    minutes: preset === 'custom' ? str(body.minutes) : preset === 'none' ? null : preset,
+  };
+  for (const k of LIMIT_FIELDS) input[k] = str(body[k]);
+  return input;
+}
+
+/** filterFromQuery returns the token filter, sort and page a list URL asks for. */
+export function filterFromQuery(q: Query): {
+  filter: TokenFilter;
+  sort: TokenSort;
+  page: number;
+  text: string;
+} {
+  const filter: TokenFilter = {};
+  if (q.state && (TOKEN_STATES as readonly string[]).includes(q.state))
+    filter.state = q.state as TokenState;
+  if (q.batch && /^\d{1,12}$/.test(q.batch)) filter.batchId = Number(q.batch);
+  const text = (q.q ?? '').trim().slice(0, 100);
+  if (text !== '') filter.text = text;
+  if (q.ids) {
+    const ids = q.ids
+      .split(',')
+      .filter((s) => /^\d{1,12}$/.test(s))
+      .map(Number)
+      .slice(0, 10_000);
+    filter.ids = ids;
+  }
+  const sort =
+    q.sort && (SORTS as readonly string[]).includes(q.sort) ? (q.sort as TokenSort) : '-created';
+  const page = q.page && /^\d{1,6}$/.test(q.page) ? Math.max(1, Number(q.page)) : 1;
+  return { filter, sort, page, text };
+}
+
+/** queryString returns `?a=b&…` for the non-empty values of `params`. */
+export function queryString(params: Record<string, string | number | undefined | null>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+  }
+  const s = qs.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+const filterParams = (f: TokenFilter, text: string) => ({
+  state: f.state,
+  batch: f.batchId,
+  q: text,
+  ids: f.ids?.join(','),
+});
+
+/** tokenRoutes registers the Access Tokens pages. */
+export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
+  const staffOnly = { config: { role: 'staff' as const } };
+
+  const formPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    bulk: boolean,
+    values: Form,
+    errors: FieldErrors = {},
+    preview = '',
+  ) => {
+    const status = Object.keys(errors).length > 0 ? 400 : 200;
+    return pages.render(
+      request,
+      reply,
+      bulk ? 'tokens/bulk' : 'tokens/new',
+      {
+        title: bulk ? 'Create tokens in bulk' : 'Add a token',
+        presets: MINUTE_PRESETS,
+        whenFull: WHEN_FULL,
+        maxBulk: MAX_BULK,
+        values: { minutesPreset: '120', maxDevices: '1', whenFull: 'refuse', ...values },
+        errors,
+        preview,
+      },
+      status,
+    );
+  };
+
+  // The minutes field is a drop-down plus a custom box; errors on `minutes` show by both.
+  const describe = (body: Form) => {
+    const limits = services.tokens.validate(tokenInput(body));
+    return describeToken(limits, services.timeZone(), services.clock.now());
+  };
+
+  app.get<{ Querystring: Query }>('/tokens', staffOnly, async (request, reply) => {
+    const { filter, sort, page, text } = filterFromQuery(request.query);
+    const result = services.tokens.list(filter, {
+      sort,
+      limit: PAGE_SIZE,
+      offset: (page - 1) * PAGE_SIZE,
+    });
+    const pagesTotal = Math.max(1, Math.ceil(result.total / PAGE_SIZE));
+    const base = filterParams(filter, text);
+    const batch =
+      filter.batchId !== undefined
+        ? (services.batches.list(500).find((b) => b.id === filter.batchId) ?? null)
+        : null;
+    return pages.render(request, reply, 'tokens/list', {
+      title: 'Access tokens',
+      wide: true,
+      tokens: result.tokens,
+      total: result.total,
+      counts: result.counts,
+      states: TOKEN_STATES,
+      filter,
+      text,
+      sort,
+      page,
+      pagesTotal,
+      batch,
+      batches: services.batches.list(100),
+      created: request.query.created ?? '',
+      deleted: request.query.deleted ?? '',
+      link: (extra: Record<string, string | number | undefined>) =>
+        `/admin/tokens${queryString({ ...base, sort, ...extra })}`,
+      exportLink: (bom: boolean) =>
+        `/admin/tokens/export.csv${queryString({ ...base, bom: bom ? 1 : undefined })}`,
+      printLink: `/admin/tokens/print${queryString(base)}`,
+    });
+  });
+
+  app.get('/tokens/new', staffOnly, async (request, reply) => formPage(request, reply, false, {}));
+  app.get('/tokens/bulk', staffOnly, async (request, reply) => formPage(request, reply, true, {}));
+
+  // JSON preview for the small script that updates the sentence while staff type.
+  app.post('/tokens/preview', staffOnly, async (request) => {
+    try {
+      return { summary: describe(formBody(request)) };
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return { summary: null, errors };
+    }
+  });
+
+  const create = (bulk: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = formBody(request);
+    const wantsPreview = str(body.action) === 'preview';
+    try {
+      const preview = describe(body);
+      if (wantsPreview) return formPage(request, reply, bulk, body, {}, preview);
+      const input = bulk
+        ? { ...tokenInput(body), count: str(body.count), batchName: str(body.batchName) }
+        : tokenInput(body);
+      if (bulk && str(body.batchName).trim() === '') {
+        return formPage(request, reply, bulk, body, {
+          batchName: 'is needed to find these tokens again (e.g. the event name)',
+        });
+      }
+      const { batchId, tokens } = services.tokens.create(
+        input,
+        staffActor(request),
+        bulk ? 'bulk' : 'manual',
+      );
+      if (bulk)
+        return reply.redirect(`/admin/tokens?batch=${batchId}&created=${tokens.length}`, 303);
+      return reply.redirect(`/admin/tokens/${tokens[0]?.id}?created=1`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return formPage(request, reply, bulk, body, errors);
+    }
+  };
+  app.post('/tokens', staffOnly, create(false));
+  app.post('/tokens/bulk', staffOnly, create(true));
+
+  // The list's selection form: one submit per action, each leading to its own page.
+  app.post('/tokens/selected', staffOnly, async (request, reply) => {
+    const body = formBody(request);
+    const ids = list(body.ids).filter((s) => /^\d{1,12}$/.test(s));
+    const back = str(body.back).startsWith('/admin/tokens') ? str(body.back) : '/admin/tokens';
+    if (ids.length === 0) return reply.redirect(back, 303);
+    const qs = queryString({ ids: ids.join(',') });
+    switch (str(body.action)) {
+      case 'print':
+        return reply.redirect(`/admin/tokens/print${qs}`, 303);
+      case 'export':
+        return reply.redirect(`/admin/tokens/export.csv${qs}`, 303);
+      default:
+        return reply.redirect(`/admin/tokens/delete${qs}`, 303);
+    }
+  });
+
+  app.get<{ Querystring: Query }>('/tokens/delete', staffOnly, async (request, reply) => {
+    const { filter } = filterFromQuery(request.query);
+    if (filter.ids === undefined && filter.batchId === undefined)
+      return reply.redirect('/admin/tokens', 303);
+    const scope: TokenFilter =
+      filter.ids !== undefined ? { ids: filter.ids } : { batchId: filter.batchId };
+    const shown = services.tokens.list(scope, { sort: 'created', limit: 100 });
+    const batch =
+      filter.batchId !== undefined
+        ? (services.batches.list(500).find((b) => b.id === filter.batchId) ?? null)
+        : null;
+    return pages.render(request, reply, 'tokens/confirm-delete', {
+      title: 'Delete tokens?',
+      tokens: shown.tokens,
+      total: shown.total,
+      online: shown.counts.online,
+      ids: filter.ids?.join(',') ?? '',
+      batch,
+    });
+  });
+
+  app.post('/tokens/delete', staffOnly, async (request, reply) => {
+    const body = formBody(request);
+    const { filter } = filterFromQuery({ ids: str(body.ids), batch: str(body.batch) });
+    let ids: number[] = [];
+    if (filter.ids !== undefined) ids = filter.ids;
+    else if (filter.batchId !== undefined)
+      for (const t of services.tokens.iterate({ batchId: filter.batchId })) ids.push(t.id);
+    const { deleted } = services.tokens.remove(ids, staffActor(request));
+    return reply.redirect(`/admin/tokens?deleted=${deleted.length}`, 303);
+  });
+
+  app.get<{ Querystring: Query }>('/tokens/export.csv', staffOnly, async (request, reply) => {
+    const { filter } = filterFromQuery(request.query);
+    const bom = request.query.bom === '1';
+    const tz = services.timeZone();
+    const name = filter.batchId
+      ? `batch-${filter.batchId}`
+      : filter.state
+        ? filter.state
+        : filter.ids
+          ? 'selected'
+          : 'all';
+    services.audit.record(staffActor(request), 'tokens.export', {
+      targetType: filter.batchId !== undefined ? 'batch' : 'token',
+      targetId: filter.batchId !== undefined ? String(filter.batchId) : null,
+      details: { filter: { ...filter, ids: filter.ids?.length }, bom },
+    });
+    const day = new Date(services.clock.now()).toISOString().slice(0, 10);
+    reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="tokens-${name}-${day}.csv"`);
+    return reply.send(
+      Readable.from(chunked(tokenCsvLines(services.tokens.iterate(filter), tz, { bom }))),
+    );
+  });
+
+  app.get<{ Querystring: Query }>('/tokens/print', staffOnly, async (request, reply) => {
+    const { filter } = filterFromQuery(request.query);
+    const layout = request.query.layout === 'receipt' ? 'receipt' : 'a4';
+    const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
+    const { cards, total } = await services.print.cards(filter, offset);
+    services.print.recordPrint(staffActor(request), filter, cards.length);
+    const base = filterParams(filter, filterFromQuery(request.query).text);
+    reply.type('text/html; charset=utf-8');
+    return reply.viewAsync('admin/print/sheet', {
+      title: `Print ${cards.length} voucher card${cards.length === 1 ? '' : 's'}`,
+      layout,
+      cards: renderCards(cards, services.config.dbFile),
+      total,
+      offset,
+      next:
+        offset + cards.length < total
+          ? `/admin/tokens/print${queryString({ ...base, layout, offset: offset + cards.length })}`
+          : null,
+      layoutLink: (l: string) =>
+        `/admin/tokens/print${queryString({ ...base, layout: l, offset })}`,
+      back: `/admin/tokens${queryString(base)}`,
+    });
+  });
+
+  const tokenPage = async (
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    extra: { errors?: FieldErrors; values?: Form; notice?: string } = {},
+  ) => {
+    const token = services.tokens.get(Number(request.params.id));
+    const fmt = formatters(services.timeZone(), services.clock.now());
+    const status = extra.errors && Object.keys(extra.errors).length > 0 ? 400 : 200;
+    return pages.render(
+      request,
+      reply,
+      'tokens/show',
+      {
+        title: `Token ${token.code}`,
+        token,
+        devices: services.sessions.devicesOfToken(token.id),
+        created: (request.query as Query).created !== undefined,
+        notice: extra.notice ?? noticeFor((request.query as Query).done),
+        errors: extra.errors ?? {},
+        values: extra.values ?? {
+          validFrom: fmt.input(token.validFrom),
+          validUntil: fmt.input(token.validUntil),
+          maxDevices: String(token.maxDevices),
+          description: token.description,
+        },
+      },
+      status,
+    );
+  };
+
+  const idRoute = {
+    ...staffOnly,
+    schema: {
+      params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } } },
+    },
+  };
+
+  app.get<{ Params: { id: string }; Querystring: Query }>(
+    '/tokens/:id',
+    idRoute,
+    (request, reply) => tokenPage(request, reply),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/tokens/:id/add-minutes',
+    idRoute,
+    async (request, reply) => {
+      const body = formBody(request);
+      try {
+        services.tokens.update(
+          Number(request.params.id),
+          { addMinutes: str(body.addMinutes) },
+          staffActor(request),
+        );
+        return reply.redirect(`/admin/tokens/${request.params.id}?done=minutes`, 303);
+      } catch (err) {
+        const errors = fieldErrors(err);
+        if (!errors) throw err;
+        return tokenPage(request, reply, { errors });
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/tokens/:id/limits', idRoute, async (request, reply) => {
+    const body = formBody(request);
+    try {
+      services.tokens.update(
+        Number(request.params.id),
+        {
+          validFrom: str(body.validFrom),
+          validUntil: str(body.validUntil),
+          maxDevices: str(body.maxDevices),
+          description: str(body.description),
+        },
+        staffActor(request),
+      );
+      return reply.redirect(`/admin/tokens/${request.params.id}?done=limits`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return tokenPage(request, reply, { errors, values: body });
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/tokens/:id/revoke', idRoute, async (request, reply) => {
+    services.tokens.revoke(Number(request.params.id), staffActor(request));
+    return reply.redirect(`/admin/tokens/${request.params.id}?done=revoked`, 303);
+  });
+};
+
+const NOTICES: Record<string, string> = {
+  minutes: 'Minutes added. Devices online now get the new time limit.',
+  limits: 'Changes saved. Devices online now get the new limits.',
+  revoked: 'Token revoked. Devices online now are being disconnected.',
+};
+
+/** noticeFor returns the confirmation for a finished action named in the URL, or ''. */
+function noticeFor(done: string | undefined): string {
+  return done === undefined ? '' : (NOTICES[done] ?? '');
+}
+
+/** chunked joins many short strings into pieces of about 64 kB, so streaming is cheap. */
+export function* chunked(lines: Iterable<string>, size = 65_536): Generator<string> {
+  let buf = '';
+  for (const line of lines) {
+    buf += line;
+    if (buf.length >= size) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf !== '') yield buf;
+}

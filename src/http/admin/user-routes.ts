@@ -1,0 +1,85 @@
+// Staff accounts (admins only): add an account with a role, disable or enable one. A disabled
+// account's sessions end at once.
+
+import type { FastifyPluginAsync } from 'fastify';
+import { staffActor } from '../plugins/staff-auth.js';
+import { fieldErrors, formBody, str, type AdminOptions, type FieldErrors } from './pages.js';
+
+/** userRoutes registers the staff accounts page. */
+export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
+  const page = (
+    request: Parameters<typeof pages.render>[0],
+    reply: Parameters<typeof pages.render>[1],
+    extra: { values?: Record<string, unknown>; errors?: FieldErrors; notice?: string } = {},
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'users',
+      {
+        title: 'Staff accounts',
+        users: services.staff.list(),
+        values: extra.values ?? { role: 'staff' },
+        errors: extra.errors ?? {},
+        notice: extra.notice ?? '',
+      },
+      extra.errors ? 400 : 200,
+    );
+
+  app.get<{ Querystring: { added?: string; changed?: string } }>('/users', async (request, reply) =>
+    page(request, reply, {
+      notice:
+        request.query.added !== undefined
+          ? 'Account added. Give the person their password; they can change it under their name.'
+          : request.query.changed !== undefined
+            ? 'Account changed.'
+            : '',
+    }),
+  );
+
+  app.post('/users', async (request, reply) => {
+    const body = formBody(request);
+    const username = str(body.username).trim();
+    try {
+      services.staff.add(
+        username,
+        str(body.password),
+        str(body.role) as 'admin' | 'staff',
+        staffActor(request),
+      );
+      return reply.redirect('/admin/users?added=1', 303);
+    } catch (err) {
+      const errors =
+        fieldErrors(err) ??
+        ((err as { code?: string }).code === 'PORTICO_CONFLICT' ? { username: 'is taken' } : null);
+      if (!errors) throw err;
+      return page(request, reply, { values: { username, role: str(body.role) }, errors });
+    }
+  });
+
+  app.post<{ Params: { id: string; action: string } }>(
+    '/users/:id/:action',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', pattern: '^[0-9]{1,12}$' },
+            action: { type: 'string', enum: ['disable', 'enable'] },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = Number(request.params.id);
+      const disable = request.params.action === 'disable';
+      if (disable && id === request.staff?.userId)
+        return page(request, reply, {
+          errors: { _form: 'You cannot disable your own account. Ask another admin.' },
+        });
+      services.staff.setDisabled(id, disable, staffActor(request));
+      if (disable) services.webSessions.endSessionsOf(id);
+      return reply.redirect('/admin/users?changed=1', 303);
+    },
+  );
+};
