@@ -2,6 +2,7 @@
 // UAM secret, and helpers to arrive at the splash page the way that router sends guests.
 
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { coovaRedirectUrl } from '../../src/demo/coova-redirect.js';
@@ -21,6 +22,8 @@ export type PortalFixture = {
   app: FastifyInstance;
   services: Services;
   clock: ReturnType<typeof fixedClock>;
+  /** Every line the app logged, as JSON text. */
+  logs: string[];
   /** newToken creates a token and returns its code. */
   newToken(input?: Record<string, unknown>): { id: number; code: string };
   /** arrivalPath returns the splash path (with query) CoovaChilli would redirect a guest to. */
@@ -49,12 +52,15 @@ export async function portalFixture(env: Record<string, string> = {}): Promise<P
     },
     'test',
   );
-  const app = await buildApp(services);
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const app = await buildApp(services, { logger });
   return {
     db,
     app,
     services,
     clock,
+    logs,
     newToken(input = {}) {
       const t = services.tokens.create({ minutes: 120, ...input }, 'test').tokens[0];
       if (!t) throw new Error('no token created');
