@@ -49,24 +49,28 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
 
   await app.register(staffAuth, {
     services,
-    forbidden: (request, reply) =>
-      pages.error(
-        request,
-        reply,
-        403,
-        'Admins only',
-        'This page is for admins. Ask an admin if you need something changed here.',
+    forbidden: async (request, reply) =>
+      reply.send(
+        await pages.error(
+          request,
+          reply,
+          403,
+          'Admins only',
+          'This page is for admins. Ask an admin if you need something changed here.',
+        ),
       ),
   });
   await app.register(csrf, {
     services,
-    refuse: (request, reply) =>
-      pages.error(
-        request,
-        reply,
-        403,
-        'Form refused',
-        'This form did not carry a valid security token, so nothing was changed. It may be from an old tab or another site. Go back, reload the page and try again.',
+    refuse: async (request, reply) =>
+      reply.send(
+        await pages.error(
+          request,
+          reply,
+          403,
+          'Form refused',
+          'This form did not carry a valid security token, so nothing was changed. It may be from an old tab or another site. Go back, reload the page and try again.',
+        ),
       ),
   });
 
