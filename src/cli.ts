@@ -8,6 +8,7 @@ import { TOKEN_STATES, type TokenState } from './core/token.js';
 import { CONFIG_SPECS, loadConfig, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import { createLogger, startPortico } from './main.js';
+import { runDemoCommand } from './demo/demo-command.js';
 import { tokenCsvLines } from './services/csv-export.js';
 import { generatePassword } from './services/passwords.js';
 import { createServices, type Services } from './services/services.js';
@@ -39,6 +40,7 @@ Usage: portico <command> [options]
 
 Commands:
   serve                      start Portico (web server and RADIUS)
+  demo                       try the guest journey with a simulated router (no setup)
   tokens create              create one token or a batch
   tokens list                list tokens, optionally by state or batch
   tokens show CODE           show one token (state, minutes used and left, devices online)
@@ -232,7 +234,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     },
   });
   io.out(
-    `Portico is running.\n  web:      ${running.httpUrl}/ (sign in at ${running.httpUrl}/admin)\n  database: ${config.dbFile}\nPress Ctrl+C to stop.\n`,
+    `Portico is running.\n  web:      ${running.httpUrl}/ (sign in at ${running.httpUrl}/admin)\n  radius:   ${config.radiusHost} auth ${running.radiusPorts.auth}/udp, accounting ${running.radiusPorts.acct}/udp\n  database: ${config.dbFile}\nPress Ctrl+C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -656,6 +658,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     switch (cmd) {
       case 'serve':
         return await runServe(argv.slice(1), io);
+      case 'demo':
+        return await runDemoCommand(argv.slice(1), io);
       case 'tokens':
         return runTokens(sub, rest, io);
       case 'nas':

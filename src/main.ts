@@ -7,11 +7,14 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { checkpoint, openDatabase } from './storage/database.js';
 import { createServices, type Services } from './services/services.js';
+import { startRadiusRuntime } from './services/radius-runtime.js';
 
 /** Running is a started Portico: where it listens, its services, and how to stop it. */
 export type Running = {
   services: Services;
   httpUrl: string;
+  /** The RADIUS ports bound (useful when configured as 0). */
+  radiusPorts: { auth: number; acct: number };
   close(): Promise<void>;
 };
 
@@ -71,9 +74,19 @@ export async function startPortico(
     const port = typeof address === 'object' && address ? address.port : config.httpPort;
     const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
 
+    // RADIUS stops before HTTP (closers run in reverse): no packet is taken that cannot finish.
+    const radius = await startRadiusRuntime(services, {
+      host: config.radiusHost,
+      authPort: config.radiusAuthPort,
+      acctPort: config.radiusAcctPort,
+      logger: log,
+    });
+    closers.push(() => radius.close());
+
     return {
       services,
       httpUrl: `http://${host}:${port}`,
+      radiusPorts: radius.ports,
       async close() {
         for (const c of closers.reverse()) await c();
         checkpoint(db);

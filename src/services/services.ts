@@ -5,13 +5,16 @@ import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { createStore } from '../storage/store.js';
 import { createAccessService } from './access-service.js';
+import { createAccountingService } from './accounting-service.js';
 import { createApiKeyService } from './api-key-service.js';
 import { createAuditService } from './audit-service.js';
 import { createBatchService } from './batch-service.js';
+import { createCutoffService } from './cutoff-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
 import { createPortalService } from './portal-service.js';
 import { createPrintService } from './print-service.js';
+import { createRadiusService, radiusTimings } from './radius-service.js';
 import { createSessionService } from './session-service.js';
 import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
@@ -33,12 +36,30 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const staff = createStaffService({ store, clock });
   const webhooks = createWebhookService({ store, clock });
   const lockouts = createLockoutService({ store, clock });
-  const access = createAccessService({ store, clock, settings: () => config });
-  // The cut-off worker, once started, replaces this so queued Disconnects go out at once.
-  const cutoffHooks = { wake: (): void => undefined };
-  const sessions = createSessionService({ store, clock, wake: () => cutoffHooks.wake() });
-  const tokens = createTokenService({ store, clock, timeZone, codeLength, events: webhooks });
   const settings = createSettingsService({ store, clock, config });
+  const timings = radiusTimings(config, settings);
+  const access = createAccessService({ store, clock, settings: timings });
+  // The scheduler and worker run only once main.ts attaches the Disconnect/CoA client and
+  // starts them; until then (CLI) jobs are queued for the running server to send.
+  const cutoff = createCutoffService({ store, clock, settings: timings });
+  const sessions = createSessionService({ store, clock, wake: () => cutoff.wake() });
+  const accounting = createAccountingService({ store, settings: timings });
+  const radius = createRadiusService({
+    store,
+    clock,
+    access,
+    accounting,
+    settings: timings,
+    wake: () => cutoff.wake(),
+  });
+  const tokens = createTokenService({
+    store,
+    clock,
+    timeZone,
+    codeLength,
+    events: webhooks,
+    onChange: (id, change) => cutoff.tokenChanged(id, change),
+  });
   const bookingSettings = createBookingSettings({ store, clock });
   const emails = createEmailService({
     store,
@@ -79,7 +100,11 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     access,
     sessions,
     portal: createPortalService({ store, clock, access, sessions }),
-    cutoffHooks,
+    accounting,
+    cutoff,
+    radius,
+    /** radiusStats returns the RADIUS counters: decisions, drops, batches, latency, server. */
+    radiusStats: () => radius.stats(),
     audit: createAuditService({ store, clock }),
   };
 }

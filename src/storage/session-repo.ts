@@ -91,6 +91,22 @@ export type SessionRow = SessionRecord & {
   coaErrorCause: number | null;
 };
 
+/** LiveTokenBudget is a token with live sessions: its limits, usage and oldest report. */
+export type LiveTokenBudget = {
+  tokenId: number;
+  minutes: number | null;
+  usedMs: number;
+  usedBytes: number;
+  dataQuotaBytes: number | null;
+  validFrom: number | null;
+  validUntil: number | null;
+  firstUseDeadline: number | null;
+  revokedAt: number | null;
+  deletedAt: number | null;
+  /** The earliest charged end among its live sessions. */
+  since: number;
+};
+
 /** SessionListFilter narrows a session listing. */
 export type SessionListFilter = {
   statuses: readonly SessionStatus[];
@@ -209,9 +225,19 @@ export function createSessionRepo(db: Db) {
     db.prepare(`UPDATE sessions SET status = 'closed', stopped_at = reservation_expires_at,
     terminate_cause = 'reservation-lapsed', closed_by = 'portico', reservation_expires_at = NULL
     WHERE status = 'reserved' AND reservation_expires_at <= ?`);
-  const liveTokens = db.prepare(`SELECT token_id, MIN(COALESCE(last_seen_at, started_at)) AS since
-    FROM sessions WHERE status = 'live' GROUP BY token_id`);
+  const liveBudgets = db.prepare(`SELECT t.id AS token_id, t.minutes, t.used_ms, t.used_bytes,
+    t.data_quota_bytes, t.valid_from, t.valid_until, t.revoked_at, t.deleted_at,
+    CASE WHEN t.expires_after_first_use_minutes IS NOT NULL AND t.first_used_at IS NOT NULL
+      THEN t.first_used_at + t.expires_after_first_use_minutes * 60000 END AS first_use_deadline,
+    MIN(COALESCE(s.last_seen_at, s.started_at)) AS since
+    FROM sessions s JOIN tokens t ON t.id = s.token_id WHERE s.status = 'live' GROUP BY s.token_id`);
   const rowById = db.prepare(`${ROW_SELECT} WHERE s.id = ?`);
+  const limitReached = db
+    .prepare(
+      `SELECT (minutes IS NOT NULL AND used_ms >= minutes * 60000)
+        OR (data_quota_bytes IS NOT NULL AND used_bytes >= data_quota_bytes) FROM tokens WHERE id = ?`,
+    )
+    .pluck();
 
   const where = (f: SessionListFilter, params: Record<string, unknown>): string => {
     const clauses = [`s.status IN (SELECT value FROM json_each(:statuses))`];
@@ -328,12 +354,25 @@ export function createSessionRepo(db: Db) {
     closeLapsedReservations(now: number): number {
       return lapse.run(now).changes;
     },
-    /** liveTokens returns each token with live sessions and the earliest charged end among them. */
-    liveTokens(): Array<{ tokenId: number; since: number }> {
-      return (liveTokens.all() as Row[]).map((r) => ({
+    /** liveTokenBudgets returns each token with live sessions, its limits and usage. */
+    liveTokenBudgets(): LiveTokenBudget[] {
+      return (liveBudgets.all() as Row[]).map((r) => ({
         tokenId: r.token_id as number,
+        minutes: r.minutes as number | null,
+        usedMs: r.used_ms as number,
+        usedBytes: r.used_bytes as number,
+        dataQuotaBytes: r.data_quota_bytes as number | null,
+        validFrom: r.valid_from as number | null,
+        validUntil: r.valid_until as number | null,
+        firstUseDeadline: r.first_use_deadline as number | null,
+        revokedAt: r.revoked_at as number | null,
+        deletedAt: r.deleted_at as number | null,
         since: r.since as number,
       }));
+    },
+    /** tokenLimitReached returns true when a token's charged minutes or data are used up. */
+    tokenLimitReached(tokenId: number): boolean {
+      return limitReached.get(tokenId) === 1;
     },
     /** getRow returns a session with its code, NAS name and latest CoA job. */
     getRow(id: number): SessionRow | undefined {

@@ -1,0 +1,276 @@
+// RADIUS accounting turned into sessions and charged minutes. Interim and Stop report
+// cumulative counters, so each packet charges only what it adds to what was recorded:
+// retransmits, duplicates and reordered packets change nothing twice. Everything here runs
+// inside the caller's transaction; the Accounting-Response goes out after its commit.
+//
+// A packet finds its session by NAS + Acct-Session-Id (and device MAC), then by the Class
+// we handed out in the Access-Accept, then by token and MAC (User-Name is a code, or a MAC
+// bound to a token). A packet that matches none of these and names no code we know is
+// answered and recorded nowhere: the NAS also accounts users that are not ours (its own
+// admin login, other services), and leaving those unanswered would make it retransmit them
+// forever. Packets without Acct-Session-Id are malformed (RFC 2866 §5.5) and dropped.
+
+import { advanceCounters } from '../core/counters.js';
+import { normalizeCode } from '../core/code.js';
+import { normalizeMac, type MacAddress } from '../core/mac.js';
+import type { SessionIdentity, SessionRecord } from '../storage/session-repo.js';
+import type { Store } from '../storage/store.js';
+import { newSessionClass } from './session-ops.js';
+
+/** ACCT_STATUS names the Acct-Status-Type values accounting acts on (RFC 2866 §5.1). */
+export const ACCT_STATUS = {
+  1: 'start',
+  2: 'stop',
+  3: 'interim',
+  7: 'on',
+  8: 'off',
+} as const;
+export type AcctStatus = (typeof ACCT_STATUS)[keyof typeof ACCT_STATUS];
+
+/** AccountingEvent is one Accounting-Request as the rules need it. */
+export type AccountingEvent = {
+  status: AcctStatus;
+  nasId: number;
+  identity: SessionIdentity;
+  acctSessionId: string | null;
+  cls: string | null;
+  userName: string | null;
+  mac: MacAddress | null;
+  /** When the NAS saw the event: arrival minus Acct-Delay-Time. */
+  eventAt: number;
+  receivedAt: number;
+  sessionSeconds: number | undefined;
+  inputOctets: number | undefined;
+  outputOctets: number | undefined;
+  terminateCause: string | null;
+};
+
+/** AccountingOutcome says what a packet did; 'malformed' packets are dropped unanswered. */
+export type AccountingOutcome = {
+  result:
+    | 'started'
+    | 'updated'
+    | 'stopped'
+    | 'duplicate'
+    | 'ignored-after-stop'
+    | 'unknown'
+    | 'nas-reset'
+    | 'malformed';
+  sessionId?: number;
+  tokenId?: number;
+  chargedMs?: number;
+  /** The token's charged usage reached a limit: the cut-off scheduler should look now. */
+  limitReached?: boolean;
+  /** Sessions closed by Accounting-On/Off. */
+  closed?: number;
+};
+
+/** CLOSED_BY_GUESS lists who closes a session without a Stop; a late Stop may correct them. */
+const CLOSED_BY_GUESS = new Set(['sweeper', 'nas-reset']);
+
+/** createAccountingService returns the accounting rules over a store. */
+export function createAccountingService(deps: {
+  store: Store;
+  settings: () => { interimIntervalSeconds: number; staleAfterIntervals: number };
+}) {
+  const { store } = deps;
+  const staleMs = () => {
+    const s = deps.settings();
+    return s.staleAfterIntervals * s.interimIntervalSeconds * 1000;
+  };
+
+  /** tokenFor returns the token a User-Name or MAC names: a code, or a MAC bound to one. */
+  const tokenFor = (e: AccountingEvent): { tokenId: number; login: 'code' | 'mac' } | undefined => {
+    const code = normalizeCode(e.userName);
+    if (code !== undefined) {
+      const t = store.tokens.findByCode(code);
+      if (t) return { tokenId: t.id, login: 'code' };
+    }
+    const mac = normalizeMac(e.userName) ?? e.mac;
+    if (mac) {
+      const b = store.bindings.findLive(mac);
+      if (b) return { tokenId: b.tokenId, login: 'mac' };
+    }
+    return undefined;
+  };
+
+  /** impliedStart returns when the session began according to this packet. */
+  const impliedStart = (e: AccountingEvent): number =>
+    e.status === 'start' ? e.eventAt : e.eventAt - (e.sessionSeconds ?? 0) * 1000;
+
+  /** belongsTo returns whether the packet is about session `s` rather than a reuse of its id. */
+  const belongsTo = (s: SessionRecord, e: AccountingEvent): boolean => {
+    if (e.mac && s.deviceMac && s.deviceMac !== e.mac) return false;
+    if (s.status !== 'closed') return true;
+    if (e.cls !== null) return e.cls === s.class;
+    // Acct-Session-Id counters restart after a NAS reboot: a session that began after the
+    // closed one ended is a new one with a recycled id.
+    return impliedStart(e) <= (s.stoppedAt ?? 0);
+  };
+
+  /** open turns a reservation into a live session, or inserts a live one for `tokenId`. */
+  const open = (
+    e: AccountingEvent & { acctSessionId: string },
+    found: { reservation?: SessionRecord; tokenId: number; login: 'code' | 'mac' | null },
+  ): SessionRecord => {
+    let startedAt = impliedStart(e);
+    const r = found.reservation;
+    // Time before the Access-Accept is not ours to charge, whatever the NAS counts.
+    if (r) startedAt = Math.max(startedAt, r.reservedAt);
+    startedAt = Math.min(startedAt, e.receivedAt);
+    const at = { startedAt, lastSeenAt: startedAt, updatedAt: e.receivedAt };
+    const identity = { ...e.identity, acctSessionId: e.acctSessionId, login: found.login };
+    let id: number;
+    if (r) {
+      store.sessions.activate(r.id, identity, at);
+      id = r.id;
+    } else {
+      id = store.sessions.insert({
+        ...identity,
+        tokenId: found.tokenId,
+        status: 'live',
+        class: newSessionClass(),
+        reservedAt: startedAt,
+        reservationExpiresAt: null,
+        interimInterval: deps.settings().interimIntervalSeconds,
+        ...at,
+      });
+    }
+    store.tokens.markFirstUse(found.tokenId, startedAt);
+    return store.sessions.findById(id) as SessionRecord;
+  };
+
+  /** charge advances a session to what the packet reports and returns the ms charged. */
+  const charge = (
+    s: SessionRecord,
+    e: AccountingEvent,
+  ): { chargedMs: number; bytes: number; end: number } => {
+    const startedAt = s.startedAt ?? e.eventAt;
+    const prevEnd = s.lastSeenAt ?? startedAt;
+    let end = e.sessionSeconds !== undefined ? startedAt + e.sessionSeconds * 1000 : e.eventAt;
+    end = Math.max(prevEnd, Math.min(end, e.receivedAt));
+    const { next, delta } = advanceCounters(
+      {
+        sessionSeconds: s.sessionSeconds,
+        inputOctets: s.inputOctets,
+        outputOctets: s.outputOctets,
+      },
+      {
+        sessionSeconds: e.sessionSeconds,
+        inputOctets: e.inputOctets,
+        outputOctets: e.outputOctets,
+      },
+    );
+    const bytes = delta.inputOctets + delta.outputOctets;
+    const chargedMs =
+      end > prevEnd || bytes > 0
+        ? store.tokens.addOnlineTime(s.tokenId, { start: prevEnd, end }, bytes)
+        : 0;
+    if (
+      end !== prevEnd ||
+      delta.sessionSeconds > 0 ||
+      bytes > 0 ||
+      e.receivedAt > (s.updatedAt ?? 0)
+    ) {
+      store.sessions.recordUsage(s.id, { lastSeenAt: end, updatedAt: e.receivedAt, ...next });
+    }
+    if (e.identity.framedIp !== null && e.identity.framedIp !== s.framedIp) {
+      store.sessions.setFramedIp(s.id, e.identity.framedIp);
+    }
+    return { chargedMs, bytes, end };
+  };
+
+  /** closeNas closes a rebooted NAS's sessions: Accounting-On at their last known time. */
+  const closeNas = (e: AccountingEvent): AccountingOutcome => {
+    let closed = 0;
+    const cap = staleMs();
+    for (const s of store.sessions.openOfNas(e.nasId)) {
+      if (s.status === 'reserved') {
+        store.sessions.close(s.id, {
+          stoppedAt: e.eventAt,
+          terminateCause: 'nas-reboot',
+          closedBy: 'nas-reset',
+          updatedAt: e.receivedAt,
+        });
+        continue;
+      }
+      const last = s.lastSeenAt ?? s.startedAt ?? e.eventAt;
+      // Accounting-Off is sent as the NAS goes down, so its sessions were online until then
+      // (within the stale window); after Accounting-On the NAS was down for an unknown time.
+      const until = e.status === 'off' ? Math.min(e.eventAt, last + cap) : last;
+      const { end } = charge(s, { ...e, sessionSeconds: undefined, eventAt: until });
+      store.sessions.close(s.id, {
+        stoppedAt: end,
+        terminateCause: 'nas-reboot',
+        closedBy: 'nas-reset',
+        updatedAt: e.receivedAt,
+      });
+      closed++;
+    }
+    return { result: 'nas-reset', closed };
+  };
+
+  return {
+    /** record applies one Accounting-Request inside the caller's transaction. */
+    record(e: AccountingEvent): AccountingOutcome {
+      if (e.status === 'on' || e.status === 'off') return closeNas(e);
+      if (e.acctSessionId === null || e.acctSessionId === '') return { result: 'malformed' };
+      const ev = e as AccountingEvent & { acctSessionId: string };
+
+      let s = store.sessions.findByAcct(e.nasId, ev.acctSessionId);
+      if (s && !belongsTo(s, e)) s = undefined;
+      let created = false;
+      if (!s) {
+        let reservation: SessionRecord | undefined;
+        let owner: { tokenId: number; login: 'code' | 'mac' | null } | undefined;
+        const byClass = e.cls !== null ? store.sessions.findByClass(e.cls) : undefined;
+        if (byClass) {
+          // A reservation becomes this session; a Class already in use means the device
+          // roamed or reconnected under a new Acct-Session-Id: a new session, same token.
+          if (byClass.status === 'reserved') reservation = byClass;
+          owner = { tokenId: byClass.tokenId, login: byClass.login };
+        } else {
+          owner = tokenFor(e);
+          if (owner && e.mac) reservation = store.sessions.findReserved(owner.tokenId, e.mac);
+        }
+        if (!owner) return { result: 'unknown' };
+        s = open(ev, { ...owner, ...(reservation ? { reservation } : {}) });
+        created = true;
+      }
+      const base = { sessionId: s.id, tokenId: s.tokenId };
+
+      if (e.status === 'start') {
+        return { result: created ? 'started' : 'duplicate', ...base };
+      }
+      if (s.status === 'reserved')
+        s = open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
+      if (s.status === 'closed') {
+        const guessed = s.closedBy !== null && CLOSED_BY_GUESS.has(s.closedBy);
+        if (!guessed) return { result: 'ignored-after-stop', ...base };
+        if (e.status === 'interim') {
+          // The sweeper gave up on a session that is still online after all.
+          if (s.closedBy !== 'sweeper') return { result: 'ignored-after-stop', ...base };
+          store.sessions.reopen(s.id);
+        }
+      }
+      const { chargedMs, bytes, end } = charge(s, e);
+      if (e.status === 'stop') {
+        store.sessions.close(s.id, {
+          stoppedAt: end,
+          terminateCause: e.terminateCause ?? 'unknown',
+          closedBy: 'nas',
+          updatedAt: e.receivedAt,
+        });
+      }
+      return {
+        result: e.status === 'stop' ? 'stopped' : 'updated',
+        ...base,
+        chargedMs,
+        limitReached: (chargedMs > 0 || bytes > 0) && store.sessions.tokenLimitReached(s.tokenId),
+      };
+    },
+  };
+}
+
+/** AccountingService is the accounting rules' interface. */
+export type AccountingService = ReturnType<typeof createAccountingService>;

@@ -1,0 +1,380 @@
+// Cut-off is active, not hoped for. A scheduler finds live sessions whose token is used up,
+// expired, revoked or deleted and queues Disconnect jobs in a transaction; a worker sends
+// them (and CoA-Requests when staff change a token) to the NAS outside any transaction and
+// records what it answered. The same pass closes sessions gone silent (a lost Stop) at their
+// last known time and closes reservations whose grace ended, freeing their slots.
+
+import { deriveState, timeLeft } from '../core/token.js';
+import type { Clock } from '../clock.js';
+import type { AttributePair } from '../radius/attributes.js';
+import type {
+  DasTarget,
+  DynamicAuthorizationClient,
+  DynamicAuthorizationResult,
+} from '../radius/dynamic-authorization.js';
+import type { CoaJobRecord } from '../storage/coa-job-repo.js';
+import type { NasRecord } from '../storage/nas-repo.js';
+import type { SessionRecord } from '../storage/session-repo.js';
+import type { Store } from '../storage/store.js';
+import type { TokenRecord } from '../storage/token-repo.js';
+import type { TokenChange } from './token-service.js';
+import { projectedUsedMs, requestDisconnect } from './session-ops.js';
+import { vendorAttributes } from './vendor-attributes.js';
+
+/** CutoffLogger is the pino-like logger the cut-off service writes to. */
+export type CutoffLogger = {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+};
+
+/** CutoffSettings are the timings the cut-off pass needs, read on every pass. */
+export type CutoffSettings = { interimIntervalSeconds: number; staleAfterIntervals: number };
+
+/** ScanResult counts what one scheduler pass did. */
+export type ScanResult = { disconnects: number; stale: number; lapsed: number };
+
+/** MAX_DISCONNECT_TRIES bounds how often the scheduler retries a session the NAS did not end. */
+export const MAX_DISCONNECT_TRIES = 3;
+/** RETRY_AFTER_MS is how long after a failed Disconnect the scheduler tries again. */
+export const RETRY_AFTER_MS = 30_000;
+/** SESSION_LIMITS are the token fields a live session's router enforces. */
+const SESSION_LIMITS: ReadonlySet<string> = new Set([
+  'minutes',
+  'validFrom',
+  'validUntil',
+  'expiresAfterFirstUseMinutes',
+  'dataQuotaBytes',
+  'rateDownKbps',
+  'rateUpKbps',
+]);
+/** SESSION_NOT_FOUND is Error-Cause 503: the NAS has no such session (RFC 5176 §3.5). */
+const SESSION_NOT_FOUND = 503;
+
+/** DasSender is the part of the radius layer's Disconnect/CoA client the worker uses. */
+export type DasSender = Pick<DynamicAuthorizationClient, 'sendDisconnect' | 'sendCoa'>;
+
+/** cutReason returns why a token's sessions must end at `now`, or null when they may go on. */
+function cutReason(t: TokenRecord, usedMs: number, now: number): string | null {
+  if (t.deletedAt !== null) return 'deleted';
+  const state = deriveState(t, usedMs, 0, now);
+  if (state === 'revoked' || state === 'expired' || state === 'depleted') return state;
+  if (state === 'scheduled') return 'not-yet-valid';
+  const left = timeLeft(t, usedMs, now);
+  // Under a second cannot be a Session-Timeout: the access decision already refuses it.
+  if (left.ms !== null && left.ms < 1000) return left.limit === 'minutes' ? 'depleted' : 'expired';
+  return null;
+}
+
+/** identify returns the attributes that tell a NAS which session a request is about. */
+export function sessionIdentification(s: SessionRecord, code: string | null): AttributePair[] {
+  const out: AttributePair[] = [];
+  const user = s.userName ?? (s.login === 'mac' ? s.callingStationId : code);
+  if (user) out.push(['User-Name', user]);
+  if (s.acctSessionId) out.push(['Acct-Session-Id', s.acctSessionId]);
+  if (s.callingStationId) out.push(['Calling-Station-Id', s.callingStationId]);
+  if (s.framedIp && /^\d+\.\d+\.\d+\.\d+$/.test(s.framedIp))
+    out.push(['Framed-IP-Address', s.framedIp]);
+  if (s.nasIpAddress) out.push(['NAS-IP-Address', s.nasIpAddress]);
+  else if (s.nasIdentifier) out.push(['NAS-Identifier', s.nasIdentifier]);
+  return out;
+}
+
+/** createCutoffService returns the cut-off scheduler and the Disconnect/CoA worker. */
+export function createCutoffService(deps: {
+  store: Store;
+  clock: Clock;
+  settings: () => CutoffSettings;
+  /** The radius layer's client; null (until `attach`) sends nothing: jobs stay queued. */
+  das?: DasSender | null;
+  logger?: CutoffLogger;
+  /** Scheduler period; default 5 s. */
+  intervalMs?: number;
+  /** Jobs sent at once; default 64. */
+  concurrency?: number;
+}) {
+  const { store, clock } = deps;
+  let das = deps.das ?? null;
+  let logger: CutoffLogger = deps.logger ?? {
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const concurrency = deps.concurrency ?? 64;
+  let timer: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Immediate | undefined;
+  let working: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+  const staleMs = () => {
+    const s = deps.settings();
+    return s.staleAfterIntervals * s.interimIntervalSeconds * 1000;
+  };
+
+  /** mayRetry returns whether the scheduler should queue another Disconnect for a session. */
+  const mayRetry = (sessionId: number, now: number): boolean => {
+    const jobs = store.coaJobs.ofSession(sessionId).filter((j) => j.kind === 'disconnect');
+    if (jobs.some((j) => j.state === 'pending' || j.state === 'sending' || j.state === 'ack'))
+      return false;
+    if (jobs.length >= MAX_DISCONNECT_TRIES) return false;
+    const last = jobs.at(-1);
+    return !last || now - (last.finishedAt ?? last.createdAt) >= RETRY_AFTER_MS;
+  };
+
+  /** scan runs one scheduler pass in one transaction and returns what it did. */
+  const scan = (now: number = clock.now()): ScanResult => {
+    const window = staleMs();
+    return store.transaction(() => {
+      const lapsed = store.sessions.closeLapsedReservations(now);
+      let stale = 0;
+      for (const s of store.sessions.listStale(now - window)) {
+        store.sessions.close(s.id, {
+          stoppedAt: s.lastSeenAt ?? s.startedAt ?? now,
+          terminateCause: 'stale',
+          closedBy: 'sweeper',
+          updatedAt: s.updatedAt ?? now,
+        });
+        stale++;
+      }
+      let disconnects = 0;
+      for (const c of store.sessions.liveTokenBudgets()) {
+        // Cheap bound first: the projection can add at most the time since the oldest report.
+        const bound = c.usedMs + Math.max(0, now - c.since);
+        const suspect =
+          c.revokedAt !== null ||
+          c.deletedAt !== null ||
+          (c.validUntil !== null && c.validUntil - now < 1000) ||
+          (c.validFrom !== null && now < c.validFrom) ||
+          (c.firstUseDeadline !== null && c.firstUseDeadline - now < 1000) ||
+          (c.dataQuotaBytes !== null && c.usedBytes >= c.dataQuotaBytes) ||
+          (c.minutes !== null && bound >= c.minutes * 60_000 - 1000);
+        if (!suspect) continue;
+        const t = store.tokens.findById(c.tokenId);
+        if (!t) continue;
+        const live = store.sessions.liveOf(t.id);
+        const reason = cutReason(t, projectedUsedMs(store, t, now, window, live), now);
+        if (reason === null) continue;
+        for (const s of live) {
+          if (!mayRetry(s.id, now)) continue;
+          requestDisconnect(store, s, reason, null, now);
+          disconnects++;
+        }
+      }
+      if (stale + disconnects > 0) {
+        logger.info({ stale, disconnects, lapsed }, 'cut-off pass');
+      }
+      return { disconnects, stale, lapsed };
+    });
+  };
+
+  /** target returns where and how to reach a NAS's Dynamic Authorization Server. */
+  const target = (nas: NasRecord): DasTarget => ({
+    address: nas.address,
+    port: nas.coaPort,
+    secret: Buffer.from(nas.secret, 'utf8'),
+    addEventTimestamp: nas.coaEventTimestamp,
+    addMessageAuthenticator: nas.coaMessageAuthenticator,
+  });
+
+  /** sendOne sends one claimed job and returns the NAS's answer (timeout when unreachable). */
+  const sendOne = async (
+    job: CoaJobRecord,
+  ): Promise<{
+    job: CoaJobRecord;
+    result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'>;
+  }> => {
+    const s = store.sessions.findById(job.sessionId);
+    const nas = s?.nasId != null ? store.nas.findById(s.nasId) : undefined;
+    if (!s || !nas || !das) {
+      logger.warn(
+        { job: job.id, session: job.sessionId },
+        'Disconnect/CoA job has no NAS to send to',
+      );
+      return { job, result: { outcome: 'timeout' } };
+    }
+    const t = store.tokens.findById(s.tokenId);
+    const attrs = sessionIdentification(s, t?.code ?? null);
+    try {
+      if (job.kind === 'disconnect') {
+        return { job, result: await das.sendDisconnect(target(nas), attrs) };
+      }
+      const extra: AttributePair[] =
+        job.sessionTimeout !== null ? [['Session-Timeout', job.sessionTimeout]] : [];
+      if (t) {
+        extra.push(
+          ...vendorAttributes(nas.vendor, {
+            rateDownKbps: t.rateDownKbps,
+            rateUpKbps: t.rateUpKbps,
+            dataLeftBytes:
+              t.dataQuotaBytes === null ? null : Math.max(0, t.dataQuotaBytes - t.usedBytes),
+          }),
+        );
+      }
+      return { job, result: await das.sendCoa(target(nas), [...attrs, ...extra]) };
+    } catch (err) {
+      logger.error({ err, job: job.id }, 'Disconnect/CoA could not be sent');
+      return { job, result: { outcome: 'timeout' } };
+    }
+  };
+
+  /** record stores what the NAS answered and what follows from it for the session. */
+  const record = (
+    done: Array<{
+      job: CoaJobRecord;
+      result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'>;
+    }>,
+  ): void => {
+    const now = clock.now();
+    store.transaction(() => {
+      for (const { job, result } of done) {
+        store.coaJobs.finish(job.id, result.outcome, result.errorCause ?? null, now);
+        if (job.kind !== 'disconnect') continue;
+        const s = store.sessions.findById(job.sessionId);
+        if (!s || s.status === 'closed') continue;
+        if (result.outcome === 'nak' && result.errorCause === SESSION_NOT_FOUND) {
+          // The NAS no longer has this session: its Stop was lost. Close it where we last saw it.
+          store.sessions.close(s.id, {
+            stoppedAt: s.lastSeenAt ?? s.startedAt ?? now,
+            terminateCause: 'session-not-found',
+            closedBy: 'portico',
+            updatedAt: now,
+          });
+        } else if (result.outcome !== 'ack') {
+          // Still online: it holds its slot again until a later attempt ends it.
+          store.sessions.restoreSlot(s.id);
+        }
+      }
+    });
+    for (const { job, result } of done) {
+      logger.info(
+        {
+          job: job.id,
+          session: job.sessionId,
+          kind: job.kind,
+          reason: job.reason,
+          outcome: result.outcome,
+          errorCause: result.errorCause,
+        },
+        `${job.kind === 'disconnect' ? 'Disconnect' : 'CoA'} ${result.outcome}`,
+      );
+    }
+  };
+
+  /** work sends queued jobs until none is left, `concurrency` at a time. */
+  const work = async (): Promise<void> => {
+    for (;;) {
+      const jobs = store.transaction(() => store.coaJobs.claimPending(concurrency));
+      if (jobs.length === 0) return;
+      record(await Promise.all(jobs.map(sendOne)));
+    }
+  };
+
+  /** drain runs the worker unless it is running, in which case it runs once more after. */
+  const drain = (): Promise<void> => {
+    if (working) {
+      again = true;
+      return working;
+    }
+    working = (async () => {
+      do {
+        again = false;
+        try {
+          await work();
+        } catch (err) {
+          logger.error({ err }, 'Disconnect/CoA worker failed');
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      working = undefined;
+    });
+    return working;
+  };
+
+  /** tick runs a scheduler pass and sends what it queued. */
+  const tick = (): Promise<void> => {
+    try {
+      scan();
+    } catch (err) {
+      logger.error({ err }, 'cut-off pass failed');
+    }
+    return drain();
+  };
+
+  return {
+    scan,
+    /** processJobs sends every queued job and resolves when the NAS answered or it gave up. */
+    processJobs: drain,
+    /** tick runs one scheduler pass and then the worker; tests drive it directly. */
+    tick,
+    /** wake runs a pass and the worker soon (after the current event-loop turn). */
+    wake(): void {
+      if (stopped || soon) return;
+      soon = setImmediate(() => {
+        soon = undefined;
+        void tick();
+      });
+    },
+    /**
+     * tokenChanged makes a token's live sessions follow a committed change: a CoA with the
+     * new Session-Timeout (and rate limits) when they may go on, else the next pass
+     * disconnects them. It never throws: staff's change is already saved.
+     */
+    tokenChanged(tokenId: number, change: TokenChange): void {
+      try {
+        if (change.kind === 'updated' && change.changed.some((k) => SESSION_LIMITS.has(k))) {
+          const now = clock.now();
+          store.transaction(() => {
+            const t = store.tokens.findById(tokenId);
+            if (!t) return;
+            const live = store.sessions.liveOf(tokenId);
+            const used = projectedUsedMs(store, t, now, staleMs(), live);
+            if (cutReason(t, used, now) !== null) return;
+            const left = timeLeft(t, used, now);
+            for (const s of live) {
+              if (s.slotReleasedAt !== null) continue;
+              const elapsed = Math.max(0, Math.floor((now - (s.startedAt ?? now)) / 1000));
+              store.coaJobs.insert({
+                sessionId: s.id,
+                kind: 'coa',
+                reason: `token-${change.changed.join(',')}`.slice(0, 200),
+                requestedBy: null,
+                // Session-Timeout counts from the start of the session (RFC 2865 §5.27).
+                sessionTimeout: left.ms === null ? null : elapsed + Math.floor(left.ms / 1000),
+                createdAt: now,
+              });
+            }
+          });
+        }
+        this.wake();
+      } catch (err) {
+        logger.error({ err, tokenId }, 'token change did not reach its live sessions');
+      }
+    },
+    /** attach gives the worker the Disconnect/CoA client and the process logger. */
+    attach(sender: DasSender | null, log?: CutoffLogger): void {
+      das = sender;
+      if (log) logger = log;
+    },
+    /** start runs the scheduler every interval and requeues jobs a stopped process left. */
+    start(intervalMs: number = deps.intervalMs ?? 5000): void {
+      if (!stopped) return;
+      stopped = false;
+      store.transaction(() => store.coaJobs.requeueSending());
+      timer = setInterval(() => void tick(), intervalMs);
+      timer.unref();
+      this.wake();
+    },
+    /** stop ends the scheduler and waits for the jobs being sent. */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      if (soon) clearImmediate(soon);
+      timer = undefined;
+      soon = undefined;
+      await working;
+    },
+  };
+}
+
+/** CutoffService is the cut-off scheduler's and worker's interface. */
+export type CutoffService = ReturnType<typeof createCutoffService>;

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RadiusCode } from '../../src/radius/codes.js';
+import { attr, papLogin, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const newToken = (input: Record<string, unknown> = {}) =>
+  h.services.tokens.create({ minutes: 60, ...input }, 'staff').tokens[0]!;
+const sessionRows = (tokenId: number) =>
+  h.db
+    .prepare('SELECT status, device_mac FROM sessions WHERE token_id = ? ORDER BY id')
+    .all(tokenId);
+
+describe('Access-Request over UDP', () => {
+  it('accepts a PAP login with the first limit, interim interval, Class and MikroTik rate limit', async () => {
+    const t = newToken({ minutes: 90, rateDownKbps: 4000, rateUpKbps: 1000 });
+    const r = await h.nas.auth(papLogin(t.code.toLowerCase(), 'AA:BB:CC:DD:EE:01'));
+    expect(r?.code).toBe(RadiusCode.AccessAccept);
+    expect(attr(r, 'Session-Timeout')).toBe(5400);
+    expect(attr(r, 'Acct-Interim-Interval')).toBe(h.config.interimIntervalSeconds);
+    expect(attr(r, 'Idle-Timeout')).toBe(h.config.idleTimeoutSeconds);
+    expect(attr(r, 'Mikrotik-Rate-Limit')).toBe('1000k/4000k');
+    const cls = (attr(r, 'Class') as Buffer).toString();
+    expect(h.db.prepare('SELECT status, class FROM sessions WHERE token_id = ?').get(t.id)).toEqual(
+      {
+        status: 'reserved',
+        class: cls,
+      },
+    );
+  });
+
+  it('rejects a wrong password or an unknown code with a message the router can show', async () => {
+    const t = newToken();
+    const wrong = await h.nas.auth([
+      ...papLogin(t.code, 'aa-bb-cc-dd-ee-01').filter(([n]) => n !== 'User-Password'),
+      ['User-Password', 'ZZZZZZZZ'],
+    ]);
+    expect(wrong?.code).toBe(RadiusCode.AccessReject);
+    expect(attr(wrong, 'Reply-Message')).toMatch(/not valid/);
+    const unknown = await h.nas.auth(papLogin('ABCD-EFGH', 'aa-bb-cc-dd-ee-01'));
+    expect(unknown?.code).toBe(RadiusCode.AccessReject);
+    expect(sessionRows(t.id)).toEqual([]);
+  });
+
+  it('rejects a depleted or revoked token with its reason', async () => {
+    const t = newToken();
+    h.services.tokens.revoke(t.id, 'staff');
+    const r = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
+    expect(r?.code).toBe(RadiusCode.AccessReject);
+    expect(attr(r, 'Reply-Message')).toBe('This access code has been withdrawn.');
+  });
+
+  it('locks a device out after repeated wrong codes, even when it then sends a right one', async () => {
+    const t = newToken();
+    for (let i = 0; i < 6; i++) {
+      const r = await h.nas.auth(papLogin(`WRONG${i}XYZ`, 'aa-bb-cc-dd-ee-09'));
+      expect(r?.code).toBe(RadiusCode.AccessReject);
+    }
+    const r = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-09'));
+    expect(r?.code).toBe(RadiusCode.AccessReject);
+    expect(attr(r, 'Reply-Message')).toMatch(/Too many wrong codes/);
+    // Another device on the same NAS is not affected.
+    expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-08')))?.code).toBe(
+      RadiusCode.AccessAccept,
+    );
+  });
+
+  it('lets exactly one of two racing devices onto a one-device token, 50 times over', async () => {
+    for (let round = 0; round < 50; round++) {
+      const t = newToken();
+      const a = `aa-bb-cc-dd-${(round >> 8).toString(16).padStart(2, '0')}-${(round & 255).toString(16).padStart(2, '0')}`;
+      const b = a.replace(/^aa/, 'bb');
+      // Both requests are on the wire before either answer comes back.
+      const [ra, rb] = await Promise.all([
+        h.nas.auth(papLogin(t.code, a)),
+        h.nas.auth(papLogin(t.code, b)),
+      ]);
+      const codes = [ra?.code, rb?.code].sort();
+      expect(codes, `round ${round}`).toEqual([RadiusCode.AccessAccept, RadiusCode.AccessReject]);
+      expect(sessionRows(t.id)).toHaveLength(1);
+    }
+  });
+
+  it('lets the same device re-authenticate on its slot (pfSense re-auth, roaming)', async () => {
+    const t = newToken();
+    const first = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
+    h.clock.advance(60_000);
+    const again = await h.nas.auth(papLogin(t.code, 'AABB.CCDD.EE01'));
+    expect(again?.code).toBe(RadiusCode.AccessAccept);
+    expect(attr(again, 'Class')).toEqual(attr(first, 'Class'));
+    expect(sessionRows(t.id)).toHaveLength(1);
+  });
+
+  it('replaces the oldest device when the token says so', async () => {
+    const t = newToken({ whenFull: 'replace-oldest' });
+    expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01')))?.code).toBe(
+      RadiusCode.AccessAccept,
+    );
+    h.clock.advance(1000);
+    expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-02')))?.code).toBe(
+      RadiusCode.AccessAccept,
+    );
+    expect(sessionRows(t.id)).toEqual([
+      { status: 'closed', device_mac: 'aa-bb-cc-dd-ee-01' },
+      { status: 'reserved', device_mac: 'aa-bb-cc-dd-ee-02' },
+    ]);
+  });
+
+  it('authenticates a bound MAC (MAC authentication) and refuses an unbound one', async () => {
+    const t = newToken({ maxDevices: 2 });
+    h.services.access.bindDevice(t.id, 'aa:bb:cc:dd:ee:05');
+    const macAuth = (mac: string) =>
+      h.nas.auth([
+        ['User-Name', mac],
+        ['User-Password', mac],
+        ['Calling-Station-Id', mac],
+        ['Service-Type', 'Call-Check'],
+        ['NAS-Identifier', 'unifi'],
+      ]);
+    const ok = await macAuth('AA-BB-CC-DD-EE-05');
+    expect(ok?.code).toBe(RadiusCode.AccessAccept);
+    expect(attr(ok, 'Session-Timeout')).toBe(3600);
+    const no = await macAuth('AA-BB-CC-DD-EE-06');
+    expect(no?.code).toBe(RadiusCode.AccessReject);
+    expect(attr(no, 'Reply-Message')).toMatch(/not signed in/);
+    h.services.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-05', 'guest');
+    expect((await macAuth('AA-BB-CC-DD-EE-05'))?.code).toBe(RadiusCode.AccessReject);
+  });
+});
