@@ -30,7 +30,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         tags,
         summary: 'The key making this request',
         description: 'Its name, prefix and role: a cheap way to check a key works.',
-        response: { 200: MeSchema },
+        response: { 200: MeSchema, ...errorResponses() },
       },
     },
     async (request) => {

@@ -26,7 +26,7 @@ export const lockoutRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         tags,
         summary: 'List lockouts',
         description: 'Keys locked now or with failed attempts in the current window, newest first.',
-        response: { 200: LockoutList },
+        response: { 200: LockoutList, ...errorResponses() },
       },
     },
     async () => {

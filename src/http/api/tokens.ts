@@ -107,7 +107,6 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         description:
           'Every token matching the filters as CSV (code, minutes, used, left, valid_from, valid_until, devices, description, batch, state, created), streamed. Cells that a spreadsheet would run as a formula are prefixed with an apostrophe.',
         querystring: TokenExportQuery,
-        produces: ['text/csv'],
         response: {
           200: {
             description: 'CSV, UTF-8, CRLF line ends',

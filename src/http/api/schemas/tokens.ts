@@ -224,10 +224,9 @@ export const TokenDeleteBody = Type.Object(
       minItems: 1,
       maxItems: MAX_BULK,
       description: 'Codes to delete (any case, with or without dashes)',
-      examples: [['7KQ4-M2XD', 'AB12-CD34']],
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ codes: ['7KQ4-M2XD', 'AB12-CD34'] }] },
 );
 
 /** TokenDeleted says which tokens were deleted and which codes were not found. */
