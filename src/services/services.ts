@@ -23,6 +23,7 @@ import { createWebSessionService } from './web-session-service.js';
 import { createBookingService } from './booking-service.js';
 import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
+import { createIcsPoller } from './ics-poller.js';
 import { createWebhookService } from './webhook-service.js';
 
 /** createServices returns every use case over `db`, with settings read from `config`. */
@@ -77,6 +78,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     spaceName: () => settings.value('spaceName'),
     publicUrl: config.publicUrl,
   });
+  const ics = createIcsPoller({ store, clock, bookings, settings: bookingSettings, timeZone });
   return {
     store,
     clock,
@@ -89,6 +91,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     bookingSettings,
     emails,
     bookings,
+    ics,
     staff,
     nas: createNasService({ store, clock }),
     lockouts,

@@ -1,0 +1,169 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { openDatabase, type Db } from '../../src/storage/database.js';
+
+const T0 = Date.UTC(2026, 10, 30, 8, 0); // Mon 30 Nov 2026
+const config: Config = loadConfig({ PORTICO_TIMEZONE: 'Europe/Berlin', PORTICO_DB: ':memory:' });
+const cal = (...events: string[][]) =>
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Rooms//EN',
+    ...events.flatMap((e) => ['BEGIN:VEVENT', ...e, 'END:VEVENT']),
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+
+const weekly = [
+  'UID:weekly-1',
+  'SUMMARY:Yoga',
+  'LOCATION:Studio',
+  'DTSTART;TZID=Europe/Berlin:20261201T180000',
+  'DTEND;TZID=Europe/Berlin:20261201T190000',
+  'RRULE:FREQ=WEEKLY;COUNT=3',
+  'ATTENDEE;CN=Ada:mailto:ada@example.org',
+];
+const single = [
+  'UID:single-1',
+  'SUMMARY:Board',
+  'LOCATION:Orion',
+  'DTSTART:20261202T090000Z',
+  'DTEND:20261202T110000Z',
+  'ATTENDEE;CN=Grace:mailto:grace@example.org',
+  'ATTENDEE;CN=Alan:mailto:alan@example.org',
+];
+const other = ['UID:other-1', 'SUMMARY:Call', 'DTSTART:20261203T090000Z', 'DTEND:20261203T093000Z'];
+
+let db: Db;
+let s: Services;
+let clock: ReturnType<typeof fixedClock>;
+let server: Server;
+let feed = '';
+let status = 200;
+let url = '';
+
+beforeEach(async () => {
+  db = openDatabase(':memory:');
+  clock = fixedClock(T0);
+  s = createServices({ db, clock, config });
+  server = createServer((_req, res) => {
+    res.statusCode = status;
+    res.setHeader('content-type', 'text/calendar');
+    res.end(feed);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rooms.ics`;
+  s.bookingSettings.updateBookings({ icsUrl: url }, 'admin');
+});
+afterEach(async () => {
+  await s.ics.stop();
+  await new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  db.close();
+});
+
+const icsBookings = () =>
+  s.bookings
+    .list()
+    .filter((b) => b.origin === 'ics')
+    .sort((a, b) => a.startAt - b.startAt);
+
+describe('ICS feed import', () => {
+  it('turns each occurrence into a booking with a token, and follows moves, cancellations and removals', async () => {
+    feed = cal(weekly, single, other);
+    const first = await s.ics.pollOnce();
+    expect(first).toMatchObject({ ok: true, events: 5, created: 5 });
+    let list = icsBookings();
+    expect(list.map((b) => [b.externalId, b.resource, b.attendees])).toEqual([
+      ['weekly-1@20261201T170000Z', 'Studio', 1],
+      ['single-1', 'Orion', 2],
+      ['other-1', 'Call', 1],
+      ['weekly-1@20261208T170000Z', 'Studio', 1],
+      ['weekly-1@20261215T170000Z', 'Studio', 1],
+    ]);
+    expect(list.every((b) => b.tokens.length === 1 && b.tokens[0]!.source === 'booking')).toBe(
+      true,
+    );
+    expect(list[1]).toMatchObject({ guestName: 'Grace', guestEmail: 'grace@example.org' });
+
+    // Polling the same feed again changes nothing.
+    expect(await s.ics.pollOnce()).toMatchObject({
+      ok: true,
+      created: 0,
+      updated: 0,
+      cancelled: 0,
+      unchanged: 5,
+    });
+
+    // Next feed: the single event moves by an hour, the second yoga class is cancelled by an
+    // override, and the call is gone from the feed.
+    const movedSingle = single.map((l) =>
+      l.startsWith('DTSTART')
+        ? 'DTSTART:20261202T100000Z'
+        : l.startsWith('DTEND')
+          ? 'DTEND:20261202T120000Z'
+          : l,
+    );
+    feed = cal(
+      weekly,
+      [
+        'UID:weekly-1',
+        'RECURRENCE-ID;TZID=Europe/Berlin:20261208T180000',
+        'STATUS:CANCELLED',
+        'DTSTART;TZID=Europe/Berlin:20261208T180000',
+      ],
+      movedSingle,
+    );
+    expect(await s.ics.pollOnce()).toMatchObject({
+      ok: true,
+      updated: 1,
+      cancelled: 2,
+      unchanged: 2,
+    });
+    list = icsBookings();
+    const by = Object.fromEntries(list.map((b) => [b.externalId, b]));
+    expect(by['single-1']!.tokens[0]).toMatchObject({
+      validFrom: Date.UTC(2026, 11, 2, 10, 0) - 15 * 60_000,
+      validUntil: Date.UTC(2026, 11, 2, 12, 0) + 15 * 60_000,
+      state: 'scheduled',
+    });
+    expect(by['other-1']).toMatchObject({ status: 'cancelled' });
+    expect(by['other-1']!.tokens[0]!.state).toBe('revoked');
+    expect(by['weekly-1@20261208T170000Z']!.tokens[0]!.state).toBe('revoked');
+    expect(by['weekly-1@20261201T170000Z']!.tokens[0]!.state).toBe('scheduled');
+    expect(s.ics.lastResult()).toMatchObject({ ok: true, at: T0 });
+  });
+
+  it('keeps past bookings that dropped out of the feed, and changes nothing when the feed fails', async () => {
+    feed = cal(single, other);
+    await s.ics.pollOnce();
+    clock.set(Date.UTC(2026, 11, 2, 13, 0)); // the board meeting is over
+    feed = cal(other);
+    expect(await s.ics.pollOnce()).toMatchObject({ ok: true, cancelled: 0 });
+    expect(s.bookings.get('ics', 'single-1').status).toBe('confirmed');
+
+    status = 500;
+    feed = cal();
+    expect(await s.ics.pollOnce()).toMatchObject({ ok: false, error: 'HTTP 500' });
+    status = 200;
+    feed = 'this is not a calendar';
+    expect(await s.ics.pollOnce()).toMatchObject({ ok: false, error: 'not an iCalendar feed' });
+    expect(s.bookings.get('ics', 'other-1').status).toBe('confirmed');
+    expect(s.ics.lastResult()).toMatchObject({ ok: false });
+  });
+
+  it('does nothing without a URL or while booking tokens are off', async () => {
+    feed = cal(single);
+    s.bookingSettings.updateBookings({ enabled: false }, 'admin');
+    expect(await s.ics.pollOnce()).toBeNull();
+    s.bookingSettings.updateBookings({ enabled: true, icsUrl: '' }, 'admin');
+    expect(await s.ics.pollOnce()).toBeNull();
+    expect(icsBookings()).toHaveLength(0);
+  });
+});
