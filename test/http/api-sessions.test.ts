@@ -1,0 +1,149 @@
+// Sessions through the API, opened by real RADIUS accounting over UDP on loopback, and cut off
+// with a Disconnect-Request that a fake NAS listener answers.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/http/app.js';
+import { RadiusCode } from '../../src/radius/codes.js';
+import {
+  acctPairs,
+  attr,
+  papLogin,
+  startHarness,
+  type Harness,
+} from '../radius-integration/harness.js';
+
+let h: Harness;
+let app: FastifyInstance;
+let staffKey: string;
+beforeEach(async () => {
+  h = await startHarness({ start: Date.UTC(2026, 11, 3, 8, 0) });
+  app = await buildApp(h.services);
+  staffKey = h.services.apiKeys.create({ name: 'desk', role: 'staff' }, 'test').key;
+});
+afterEach(async () => {
+  await app.close();
+  await h.close();
+});
+
+async function call(method: 'GET' | 'POST', url: string) {
+  const r = await app.inject({ method, url, headers: { authorization: `Bearer ${staffKey}` } });
+  return { status: r.statusCode, json: r.json() };
+}
+
+/** goOnline logs a device in with a new token and starts its accounting session. */
+async function goOnline(mac: string, sessionId: string) {
+  const t = h.services.tokens.create({ minutes: 120 }, 'staff').tokens[0]!;
+  const accept = await h.nas.auth(papLogin(t.code, mac));
+  expect(accept?.code).toBe(RadiusCode.AccessAccept);
+  const started = await h.nas.acct(
+    acctPairs('Start', { id: sessionId, user: t.code, mac, cls: attr(accept, 'Class') }),
+  );
+  expect(started?.code).toBe(RadiusCode.AccountingResponse);
+  return t;
+}
+
+describe('/api/v1/sessions', () => {
+  it('lists live sessions that RADIUS accounting opened, filtered by token', async () => {
+    const a = await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    await goOnline('AA:BB:CC:DD:EE:02', 'sess-b');
+    const live = await call('GET', '/api/v1/sessions/live');
+    expect(live.status).toBe(200);
+    expect(live.json.total).toBe(2);
+    const one = await call('GET', `/api/v1/sessions/live?token=${a.code.toLowerCase()}`);
+    expect(one.json.sessions).toHaveLength(1);
+    expect(one.json.sessions[0]).toMatchObject({
+      code: `${a.code.slice(0, 4)}-${a.code.slice(4)}`,
+      status: 'live',
+      mac: 'aa-bb-cc-dd-ee-01',
+      nasName: 'hotspot-1',
+      startedAt: '2026-12-03T08:00:00+00:00',
+      lastCoa: null,
+    });
+    const shown = await call('GET', `/api/v1/sessions/${one.json.sessions[0].id}`);
+    expect(shown.json.id).toBe(one.json.sessions[0].id);
+    expect((await call('GET', '/api/v1/sessions/live?token=ZZZZ-ZZZZ')).status).toBe(404);
+    expect((await call('GET', '/api/v1/sessions/9999')).status).toBe(404);
+  });
+
+  it('disconnects a session: the NAS gets a Disconnect-Request and the API reports its ACK', async () => {
+    await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    const id = (await call('GET', '/api/v1/sessions/live')).json.sessions[0].id;
+    const r = await call('POST', `/api/v1/sessions/${id}/disconnect?reason=abuse`);
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ state: 'ack', jobId: expect.any(Number) });
+    expect(h.das.received).toHaveLength(1);
+    expect(h.das.received[0]!.code).toBe(RadiusCode.DisconnectRequest);
+    expect(h.das.received[0]!.attrs.get('Acct-Session-Id')).toEqual(['sess-a']);
+    const session = await call('GET', `/api/v1/sessions/${id}`);
+    expect(session.json.lastCoa).toMatchObject({ kind: 'disconnect', state: 'ack' });
+    const audit = h.services.audit.list(5).find((e) => e.action === 'session.disconnect');
+    expect(audit).toMatchObject({ targetId: String(id), details: { reason: 'abuse' } });
+    expect(audit?.actor).toMatch(/^api:desk#/);
+  });
+
+  it('reports a NAK with its Error-Cause, and a NAS that never answers as a timeout', async () => {
+    await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    await goOnline('AA:BB:CC:DD:EE:02', 'sess-b');
+    const [s1, s2] = (await call('GET', '/api/v1/sessions/live')).json.sessions;
+    h.das.answer = { kind: 'nak', errorCause: 503 };
+    const nak = await call('POST', `/api/v1/sessions/${s1.id}/disconnect`);
+    expect(nak.status).toBe(200);
+    expect(nak.json).toMatchObject({ state: 'nak', errorCause: 503 });
+
+    h.das.answer = { kind: 'silent' };
+    // The harness retries for at most 400 ms; wait long enough to see the worker give up.
+    const timeout = await call('POST', `/api/v1/sessions/${s2.id}/disconnect?waitMs=5000`);
+    expect(timeout.status).toBe(200);
+    expect(timeout.json.state).toBe('timeout');
+    expect(h.das.received.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('answers 202 with the job id when the NAS has not answered within waitMs', async () => {
+    await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    const id = (await call('GET', '/api/v1/sessions/live')).json.sessions[0].id;
+    h.das.answer = { kind: 'silent' };
+    const r = await call('POST', `/api/v1/sessions/${id}/disconnect?waitMs=0`);
+    expect(r.status).toBe(202);
+    expect(['pending', 'sending']).toContain(r.json.state);
+    const outcome = await h.services.sessions.waitForJob(r.json.jobId, 5000);
+    expect(outcome.state).toBe('timeout');
+    const bad = await call('POST', `/api/v1/sessions/${id}/disconnect?waitMs=60000`);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.fields[0].field).toBe('waitMs');
+    expect((await call('POST', '/api/v1/sessions/9999/disconnect')).status).toBe(404);
+  });
+
+  it('shows history with device and time filters once a session stopped', async () => {
+    const t = await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    h.clock.advance(10 * 60_000);
+    const stopped = await h.nas.acct(
+      acctPairs('Stop', {
+        id: 'sess-a',
+        user: t.code,
+        mac: 'AA:BB:CC:DD:EE:01',
+        time: 600,
+        input: 1000,
+        output: 5000,
+        cause: 'User-Request',
+      }),
+    );
+    expect(stopped?.code).toBe(RadiusCode.AccountingResponse);
+    expect((await call('GET', '/api/v1/sessions/live')).json.total).toBe(0);
+    const history = await call('GET', '/api/v1/sessions?mac=aa:bb:cc:dd:ee:01');
+    expect(history.json.total).toBe(1);
+    expect(history.json.sessions[0]).toMatchObject({
+      status: 'closed',
+      sessionSeconds: 600,
+      stoppedAt: '2026-12-03T08:10:00+00:00',
+    });
+    expect(
+      (await call('GET', '/api/v1/sessions?since=2026-12-04')).json.total,
+      'a window after the session',
+    ).toBe(0);
+    expect((await call('GET', '/api/v1/sessions?until=2026-12-03')).json.total).toBe(1);
+    const bad = await call('GET', '/api/v1/sessions?since=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.fields[0].field).toBe('since');
+  });
+});
