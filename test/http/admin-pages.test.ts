@@ -1,0 +1,209 @@
+// Settings, routers, staff accounts and sessions pages through app.inject.
+
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { ADMIN, makeAdmin, type AdminFixture, type Browser } from './admin-fixture.js';
+
+let f: AdminFixture;
+let b: Browser;
+let csrf: string;
+beforeEach(async () => {
+  f = await makeAdmin();
+  b = f.browser();
+  await b.signIn(ADMIN);
+  csrf = await b.csrf();
+});
+afterEach(async () => {
+  await f.close();
+});
+
+const PIXEL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+describe('settings', () => {
+  test('saves every setting, shows the space name and logo in the header, and audits it', async () => {
+    const r = await b.post('/admin/settings', {
+      _csrf: csrf,
+      spaceName: 'Harbour Coworking',
+      logo: PIXEL,
+      timeZone: 'Europe/Lisbon',
+      termsText: 'Be nice.',
+      portalLanguages: 'en, pt-BR',
+      interimIntervalSeconds: '300',
+      idleTimeoutSeconds: '600',
+      codeLength: '10',
+    });
+    expect(r.location).toBe('/admin/settings?saved=1');
+    expect(f.services.settings.get()).toEqual({
+      spaceName: 'Harbour Coworking',
+      logo: PIXEL,
+      timeZone: 'Europe/Lisbon',
+      termsText: 'Be nice.',
+      portalLanguages: ['en', 'pt-BR'],
+      interimIntervalSeconds: 300,
+      idleTimeoutSeconds: 600,
+      codeLength: 10,
+    });
+    expect(f.services.timeZone()).toBe('Europe/Lisbon');
+    const page = await b.get('/admin/settings?saved=1');
+    expect(page.body).toContain('<span>Harbour Coworking</span>');
+    expect(page.body).toContain(`<img src="${PIXEL}" alt="" class="logo">`);
+    expect(page.body).toContain('Settings saved.');
+    const entry = f.services.audit.list(1)[0];
+    expect(entry?.action).toBe('settings.update');
+  });
+
+  test('wrong values re-render with the message by each field and store nothing', async () => {
+    const r = await b.post('/admin/settings', {
+      _csrf: csrf,
+      spaceName: 'Fine',
+      logo: 'https://cdn.example/logo.png',
+      timeZone: 'Mars/Olympus',
+      portalLanguages: 'english!',
+      interimIntervalSeconds: '10',
+      idleTimeoutSeconds: '0',
+      codeLength: '4',
+    });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatch(/id="e-logo">Logo must be a base64 data:image URL/);
+    expect(r.body).toMatch(/id="e-timeZone">Time zone must be an IANA time zone/);
+    expect(r.body).toMatch(/id="e-portalLanguages">Portal languages must be 1 to 20 language tags/);
+    expect(r.body).toMatch(
+      /id="e-interimIntervalSeconds">Accounting interval \(seconds\) must be a whole number from 60 to 3600/,
+    );
+    expect(r.body).toMatch(/id="e-codeLength">Code length must be a whole number from 6 to 16/);
+    expect(r.body).toContain('value="Mars/Olympus"');
+    expect(f.services.settings.get().spaceName).toBe('Portico');
+  });
+});
+
+describe('routers', () => {
+  test('adds a router, shows its secret once, and the test view says when it last spoke', async () => {
+    const r = await b.post('/admin/routers', {
+      _csrf: csrf,
+      name: 'lobby',
+      address: '192.0.2.10',
+      vendor: 'mikrotik',
+      coaPort: '3799',
+      requireMessageAuthenticator: ['0', '1'],
+      limitProxyState: ['0', '1'],
+      coaEventTimestamp: '0',
+      coaMessageAuthenticator: ['0', '1'],
+      uamSecret: '',
+    });
+    expect(r.status).toBe(200);
+    const nas = f.services.nas.get('lobby');
+    expect(nas.vendor).toBe('mikrotik');
+    expect(nas.coaEventTimestamp).toBe(false);
+    expect(nas.requireMessageAuthenticator).toBe(true);
+    expect(r.body).toContain(`id="router-secret">${nas.secret}<`);
+    const edit = await b.get(`/admin/routers/${nas.id}`);
+    expect(edit.body).not.toContain(nas.secret);
+    expect((await b.get('/admin/routers')).body).not.toContain(nas.secret);
+
+    const regen = await b.post(`/admin/routers/${nas.id}/secret`, { _csrf: csrf });
+    const fresh = f.services.nas.get(nas.id).secret;
+    expect(fresh).not.toBe(nas.secret);
+    expect(regen.body).toContain(`id="router-secret">${fresh}<`);
+
+    const test1 = await b.get(`/admin/routers/${nas.id}/test`);
+    expect(test1.body).toContain('Portico has not heard from this router yet.');
+    f.services.store.nas.markSeen(nas.id, f.clock.now() - 5 * 60_000);
+    const test2 = await b.get(`/admin/routers/${nas.id}/test`);
+    expect(test2.body).toContain('last spoke to Portico <strong>5 min ago</strong>');
+  });
+
+  test('a bad address or a taken name is shown by the field', async () => {
+    f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
+    const bad = await b.post('/admin/routers', {
+      _csrf: csrf,
+      name: 'roof',
+      address: 'not-an-ip',
+      vendor: 'generic',
+      coaPort: '99999',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatch(/id="e-address">Address must be the IPv4 or IPv6 address/);
+    expect(bad.body).toMatch(/id="e-coaPort">CoA \/ Disconnect port must be a port number/);
+    const taken = await b.post('/admin/routers', {
+      _csrf: csrf,
+      name: 'lobby',
+      address: '192.0.2.11',
+      vendor: 'generic',
+      coaPort: '3799',
+    });
+    expect(taken.status).toBe(400);
+    expect(taken.body).toMatch(
+      /id="e-name">Name a router with that name or address already exists/,
+    );
+  });
+
+  test('changes and removes a router after confirmation', async () => {
+    const nas = f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
+    const r = await b.post(`/admin/routers/${nas.id}`, {
+      _csrf: csrf,
+      name: 'lobby',
+      address: '192.0.2.20',
+      vendor: 'unifi',
+      coaPort: '1700',
+      requireMessageAuthenticator: '0',
+    });
+    expect(r.location).toBe(`/admin/routers/${nas.id}/test?saved=1`);
+    const changed = f.services.nas.get(nas.id);
+    expect([changed.address, changed.vendor, changed.coaPort]).toEqual([
+      '192.0.2.20',
+      'unifi',
+      1700,
+    ]);
+    expect(changed.requireMessageAuthenticator).toBe(false);
+    expect((await b.get(`/admin/routers/${nas.id}/delete`)).body).toContain('Remove lobby?');
+    const gone = await b.post(`/admin/routers/${nas.id}/delete`, { _csrf: csrf });
+    expect(gone.location).toBe('/admin/routers?removed=1');
+    expect(f.services.nas.list()).toEqual([]);
+  });
+});
+
+describe('staff accounts', () => {
+  test('adds a staff account who can then sign in, and refuses a weak password', async () => {
+    const weak = await b.post('/admin/users', {
+      _csrf: csrf,
+      username: 'sam',
+      password: 'short',
+      role: 'staff',
+    });
+    expect(weak.status).toBe(400);
+    expect(weak.body).toMatch(/id="e-password">Password must be at least 10 characters/);
+    const ok = await b.post('/admin/users', {
+      _csrf: csrf,
+      username: 'sam',
+      password: 'sam-password-1',
+      role: 'staff',
+    });
+    expect(ok.location).toBe('/admin/users?added=1');
+    const sam = f.browser();
+    expect((await sam.signIn({ username: 'sam', password: 'sam-password-1' })).status).toBe(303);
+    expect((await sam.get('/admin/users')).status).toBe(403);
+  });
+
+  test('an admin cannot disable their own account', async () => {
+    const me = f.services.staff.list().find((u) => u.username === 'admin') as { id: number };
+    const r = await b.post(`/admin/users/${me.id}/disable`, { _csrf: csrf });
+    expect(r.status).toBe(400);
+    expect(r.body).toContain('You cannot disable your own account');
+  });
+});
+
+describe('sessions', () => {
+  test('the live list refreshes itself and says when nobody is online', async () => {
+    const r = await b.get('/admin/sessions');
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('<meta http-equiv="refresh" content="15">');
+    expect(r.body).toContain('Nobody is online right now.');
+  });
+
+  test('history filters say what is wrong with a filter', async () => {
+    const r = await b.get('/admin/sessions/history?since=yesterday&code=NOPE-NOPE');
+    expect(r.status).toBe(400);
+    expect(r.body).toMatch(/id="e-since">From \(date\) must be a date/);
+    expect(r.body).toMatch(/id="e-code">Token code is not a token code we know/);
+  });
+});
