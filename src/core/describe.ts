@@ -3,10 +3,13 @@
 
 import type { TokenLimits } from './token.js';
 
-/** formatDateTime returns `17:40` for today, `3 Dec 17:40` this year, else `3 Dec 2027 17:40`. */
-export function formatDateTime(ms: number, timeZone: string, now: number): string {
-  const parts = (d: number) => {
-    const f = new Intl.DateTimeFormat('en-GB', {
+// One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and
+// listings and exports describe thousands of tokens.
+const formats = new Map<string, Intl.DateTimeFormat>();
+const formatFor = (timeZone: string): Intl.DateTimeFormat => {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
       timeZone,
       year: 'numeric',
       month: 'short',
@@ -14,7 +17,16 @@ export function formatDateTime(ms: number, timeZone: string, now: number): strin
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
-    }).formatToParts(d);
+    });
+    formats.set(timeZone, f);
+  }
+  return f;
+};
+
+/** formatDateTime returns `17:40` for today, `3 Dec 17:40` this year, else `3 Dec 2027 17:40`. */
+export function formatDateTime(ms: number, timeZone: string, now: number): string {
+  const parts = (d: number) => {
+    const f = formatFor(timeZone).formatToParts(d);
     const get = (t: string) => f.find((p) => p.type === t)?.value ?? '';
     return {
       y: get('year'),
