@@ -11,6 +11,7 @@ import { PorticoError } from '../errors.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
 import { portalRoutes } from './portal/portal-routes.js';
+import { bookingWebhookRoutes } from './webhooks/bookings.js';
 import type { Services } from '../services/services.js';
 
 /** buildApp returns the HTTP app over `services`, ready to inject into or listen. */
@@ -57,6 +58,7 @@ export async function buildApp(
   await app.register(apiRoutes, { prefix: API_PREFIX, services });
   await app.register(adminRoutes, { prefix: '/admin', services });
   await app.register(portalRoutes, { services });
+  await app.register(bookingWebhookRoutes, { prefix: '/webhooks', services });
 
   app.get('/healthz', async () => ({ ok: true, now: services.clock.now() }));
   return app;

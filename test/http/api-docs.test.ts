@@ -39,6 +39,11 @@ const ROUTES = [
   'GET /api/v1/api-keys',
   'POST /api/v1/api-keys',
   'POST /api/v1/api-keys/{id}/revoke',
+  'POST /api/v1/bookings/{externalId}',
+  'PUT /api/v1/bookings/{externalId}',
+  'GET /api/v1/bookings/{externalId}',
+  'DELETE /api/v1/bookings/{externalId}',
+  'POST /api/v1/visitors',
 ].sort();
 
 describe('OpenAPI document', () => {

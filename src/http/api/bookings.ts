@@ -1,0 +1,289 @@
+// /api/v1/bookings/{externalId} and /api/v1/visitors: a booking system creates, moves and
+// cancels bookings by its own id (idempotent: a resend changes nothing), and gets back the
+// access code(s) and the /t/CODE link so it can render {accesscode} in its own e-mail.
+
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { TOKEN_STATES } from '../../core/token.js';
+import type { BookingOutcome, BookingView } from '../../services/booking-service.js';
+import type { Services } from '../../services/services.js';
+import { apiActor } from '../plugins/api-auth.js';
+import { isoOrNull } from './present.js';
+import { errorResponses, IsoDateTime, Nullable, StringEnum } from './schemas/common.js';
+
+const tags = ['bookings'];
+const staff = { role: 'staff' as const };
+
+const BookingInstant = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  description: "ISO 8601 date-time; without an offset it is wall time in the venue's zone",
+  examples: ['2026-12-03T09:00:00+01:00'],
+});
+
+/** BookingBody is a booking as the booking system sends it. */
+const BookingBody = Type.Object(
+  {
+    resource: Type.Optional(
+      Type.String({ maxLength: 200, description: 'Room or desk', examples: ['Orion'] }),
+    ),
+    start: BookingInstant,
+    end: BookingInstant,
+    guestName: Type.Optional(Type.String({ maxLength: 200, examples: ['Ada Lovelace'] })),
+    guestEmail: Type.Optional(
+      Nullable(Type.String({ maxLength: 254 }), {
+        description: 'Where the confirmation with the code goes; none is sent without it',
+        examples: ['ada@example.org'],
+      }),
+    ),
+    attendees: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 500, default: 1, description: 'People in the booking' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        resource: 'Meeting room Orion',
+        start: '2026-12-03T09:00:00+01:00',
+        end: '2026-12-03T11:00:00+01:00',
+        guestName: 'Ada Lovelace',
+        guestEmail: 'ada@example.org',
+        attendees: 4,
+      },
+    ],
+  },
+);
+
+const ExternalIdParams = Type.Object({
+  externalId: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: "The booking system's own id for the booking",
+    examples: ['a3f1c2d0-booking-42'],
+  }),
+});
+
+const BookingTokenSchema = Type.Object({
+  code: Type.String({ description: 'Grouped for display', examples: ['7KQ4-M2XD'] }),
+  link: Type.String({
+    description: 'Opens the splash page with the code filled in',
+    examples: ['https://wifi.example.org/t/7KQ4M2XD'],
+  }),
+  state: StringEnum(TOKEN_STATES),
+  validFrom: Nullable(IsoDateTime),
+  validUntil: Nullable(IsoDateTime),
+  minutes: Nullable(Type.Integer()),
+  maxDevices: Type.Integer(),
+});
+
+const EmailStatusSchema = Type.Object({
+  id: Type.Integer(),
+  status: StringEnum(['queued', 'sending', 'sent', 'retrying', 'failed'] as const),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  sentAt: Nullable(IsoDateTime),
+});
+
+/** BookingResponse is a booking with its tokens, e-mails and what the call did. */
+const BookingResponse = Type.Object(
+  {
+    outcome: StringEnum(['created', 'updated', 'unchanged', 'cancelled'] as const, {
+      description: 'What this call changed; a resend of the same booking is `unchanged`',
+    }),
+    externalId: Type.String(),
+    kind: StringEnum(['booking', 'visitor'] as const),
+    status: StringEnum(['confirmed', 'cancelled'] as const),
+    resource: Type.String(),
+    start: IsoDateTime,
+    end: IsoDateTime,
+    guestName: Type.String(),
+    guestEmail: Nullable(Type.String()),
+    attendees: Type.Integer(),
+    accessCode: Nullable(Type.String({ description: 'The (first) code, for {accesscode}' })),
+    accessCodeLink: Nullable(
+      Type.String({ description: 'Its /t/CODE link, for {accesscode_link}' }),
+    ),
+    tokens: Type.Array(BookingTokenSchema),
+    emails: Type.Array(EmailStatusSchema),
+    createdAt: IsoDateTime,
+    updatedAt: IsoDateTime,
+    cancelledAt: Nullable(IsoDateTime),
+  },
+  { description: 'A booking and its Wi-Fi access' },
+);
+
+const VisitorBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, examples: ['Grace Hopper'] }),
+    email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
+    expectedArrival: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description:
+          'When the visitor is expected (default: now); the token works from then to the end of that day',
+        examples: ['2026-12-03T14:30'],
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'Grace Hopper', email: 'grace@example.org', expectedArrival: '2026-12-03T14:30' },
+    ],
+  },
+);
+
+/** presentBooking returns a booking as the API shows it, dates in the venue's zone. */
+export function presentBooking(outcome: BookingOutcome, b: BookingView, tz: string) {
+  const live = b.tokens.find((t) => t.revokedAt === null) ?? null;
+  return {
+    outcome,
+    externalId: b.externalId,
+    kind: b.kind,
+    status: b.status,
+    resource: b.resource,
+    start: isoOrNull(b.startAt, tz) as string,
+    end: isoOrNull(b.endAt, tz) as string,
+    guestName: b.guestName,
+    guestEmail: b.guestEmail,
+    attendees: b.attendees,
+    accessCode: live?.displayCode ?? null,
+    accessCodeLink: live?.link ?? null,
+    tokens: b.tokens.map((t) => ({
+      code: t.displayCode,
+      link: t.link,
+      state: t.state,
+      validFrom: isoOrNull(t.validFrom, tz),
+      validUntil: isoOrNull(t.validUntil, tz),
+      minutes: t.minutes,
+      maxDevices: t.maxDevices,
+    })),
+    emails: b.emails.map((m) => ({
+      id: m.id,
+      status: m.status,
+      attempts: m.attempts,
+      lastError: m.lastError,
+      sentAt: isoOrNull(m.sentAt, tz),
+    })),
+    createdAt: isoOrNull(b.createdAt, tz) as string,
+    updatedAt: isoOrNull(b.updatedAt, tz) as string,
+    cancelledAt: isoOrNull(b.cancelledAt, tz),
+  };
+}
+
+/** bookingRoutes registers the booking and visitor endpoints over `services`. */
+export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
+  app,
+  { services },
+) => {
+  const tz = () => services.timeZone();
+
+  app.post(
+    '/bookings/:externalId',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Create a booking (idempotent)',
+        description:
+          'Creates the booking and its token(s) per Settings > Bookings and queues the confirmation e-mail, all in one transaction. Sending the same id again changes nothing (200, `unchanged`); different fields update the booking like PUT; a cancelled booking is not revived.',
+        params: ExternalIdParams,
+        body: BookingBody,
+        response: { 200: BookingResponse, 201: BookingResponse, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const r = services.bookings.upsert(
+        'api',
+        request.params.externalId,
+        request.body,
+        apiActor(request),
+        'create',
+      );
+      return reply
+        .status(r.outcome === 'created' ? 201 : 200)
+        .send(presentBooking(r.outcome, r.booking, tz()));
+    },
+  );
+
+  app.put(
+    '/bookings/:externalId',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Create or change a booking',
+        description:
+          "Moving the booking moves its tokens' window (live sessions get the new Session-Timeout by CoA) and e-mails the guest the new times. A cancelled booking cannot be changed (409).",
+        params: ExternalIdParams,
+        body: BookingBody,
+        response: { 200: BookingResponse, 201: BookingResponse, ...errorResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const r = services.bookings.upsert(
+        'api',
+        request.params.externalId,
+        request.body,
+        apiActor(request),
+        'replace',
+      );
+      return reply
+        .status(r.outcome === 'created' ? 201 : 200)
+        .send(presentBooking(r.outcome, r.booking, tz()));
+    },
+  );
+
+  app.delete(
+    '/bookings/:externalId',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Cancel a booking',
+        description:
+          'Revokes its tokens; live sessions are disconnected. Cancelling again changes nothing (`unchanged`).',
+        params: ExternalIdParams,
+        response: { 200: BookingResponse, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const r = services.bookings.cancel('api', request.params.externalId, apiActor(request));
+      return presentBooking(r.outcome, r.booking, tz());
+    },
+  );
+
+  app.get(
+    '/bookings/:externalId',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Show a booking',
+        params: ExternalIdParams,
+        response: { 200: BookingResponse, ...errorResponses(404) },
+      },
+    },
+    async (request) =>
+      presentBooking('unchanged', services.bookings.get('api', request.params.externalId), tz()),
+  );
+
+  app.post(
+    '/visitors',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Register a visitor',
+        description:
+          "Creates a token valid from the expected arrival to the end of that day (venue's zone) and e-mails it when an address is given.",
+        body: VisitorBody,
+        response: { 201: BookingResponse, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const r = services.bookings.registerVisitor(request.body, apiActor(request));
+      return reply.status(201).send(presentBooking(r.outcome, r.booking, tz()));
+    },
+  );
+};
