@@ -83,6 +83,22 @@ export async function startPortico(
     });
     closers.push(() => radius.close());
 
+    // E-mail and webhook outboxes and the booking feed; stopped first, before RADIUS and HTTP.
+    const bookingLog = log.child({ component: 'bookings' });
+    services.emails.worker.start({
+      onError: (err) => bookingLog.warn({ err }, 'e-mail outbox failed'),
+    });
+    services.webhooks.worker.start({
+      onError: (err) => bookingLog.warn({ err }, 'webhook outbox failed'),
+    });
+    // The feed URL may carry a secret, so only the error is logged.
+    services.ics.start({ onError: (err) => bookingLog.warn({ err }, 'booking feed poll failed') });
+    closers.push(async () => {
+      await services.ics.stop();
+      await services.emails.worker.stop();
+      await services.webhooks.worker.stop();
+    });
+
     return {
       services,
       httpUrl: `http://${host}:${port}`,

@@ -60,6 +60,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<IcsPollResult | null> | undefined;
   let stopped = true;
+  let onError = deps.onError;
 
   const read = async (url: string): Promise<string> => {
     const res = await doFetch(url, {
@@ -103,7 +104,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
       );
       result = { ok: true, at, events: occurrences.length, ...counts };
     } catch (err) {
-      deps.onError?.(err);
+      onError?.(err);
       result = { ok: false, at, error: String((err as Error).message ?? err).slice(0, 300) };
     }
     store.settings.set('bookings.icsLastPoll', result);
@@ -132,9 +133,10 @@ export function createIcsPoller(deps: IcsPollerDeps) {
     lastResult(): IcsPollResult | null {
       return (store.settings.get('bookings.icsLastPoll') as IcsPollResult | undefined) ?? null;
     },
-    /** start polls now and then every `icsPollMinutes`. */
-    start(): void {
+    /** start polls now and then every `icsPollMinutes`; `onError` hears failed polls. */
+    start(opts: { onError?: (err: unknown) => void } = {}): void {
       if (!stopped) return;
+      onError = opts.onError ?? onError;
       stopped = false;
       void pollOnce().finally(schedule);
     },

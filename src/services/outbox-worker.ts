@@ -14,8 +14,8 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
 export type OutboxWorker = {
   /** runOnce processes every row due now and returns how many it processed. */
   runOnce(): Promise<number>;
-  /** start begins the background loop. */
-  start(): void;
+  /** start begins the background loop; `onError` (else the one given at creation) hears failures. */
+  start(opts?: { onError?: (err: unknown) => void }): void;
   /** kick wakes the loop now (new work was just committed). */
   kick(): void;
   /** stop ends the loop and waits for the row in hand. */
@@ -42,6 +42,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
   let running: Promise<number> | undefined;
   let stopped = true;
   let again = false;
+  let onError = opts.onError;
 
   const drain = async (): Promise<number> => {
     let n = 0;
@@ -51,7 +52,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
         try {
           await opts.process(id);
         } catch (err) {
-          opts.onError?.(err);
+          onError?.(err);
         }
         n++;
       }
@@ -80,7 +81,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
   const tick = () => {
     timer = undefined;
     void runOnce()
-      .catch((err: unknown) => opts.onError?.(err))
+      .catch((err: unknown) => onError?.(err))
       .finally(() => {
         if (again) {
           again = false;
@@ -94,8 +95,9 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
 
   return {
     runOnce,
-    start() {
+    start(startOpts = {}) {
       if (!stopped) return;
+      onError = startOpts.onError ?? onError;
       stopped = false;
       schedule(0);
     },
