@@ -8,7 +8,6 @@ export const MESSAGES_DE: Messages = {
   'lang.switch': 'Sprache',
 
   'splash.title': 'Ins Internet',
-  'splash.welcome': 'Willkommen bei {space}',
   'splash.intro': 'Gib den Zugangscode von deinem Ticket oder aus deiner Buchungs-E-Mail ein.',
   'splash.code.label': 'Zugangscode',
   'splash.code.hint': 'Groß- oder Kleinschreibung, Bindestriche egal. Beispiel: 7KQ4-M2XD',
@@ -58,7 +57,6 @@ export const MESSAGES_DE: Messages = {
 
   'success.title': 'Du bist online',
   'success.continue': 'Weiter zu {host}',
-  'success.continue.plain': 'Weiter',
   'success.status.help':
     'Behalte diesen Link, um später die Restzeit zu sehen und Geräte abzumelden:',
   'success.status.link': 'Dein Code: Restzeit und Geräte',
@@ -97,6 +95,4 @@ export const MESSAGES_DE: Messages = {
   'handoff.title': 'Fast geschafft',
   'handoff.intro': 'Tippe auf Weiter, um die Anmeldung abzuschließen.',
   'handoff.submit': 'Weiter',
-
-  'signout.continue': 'Jetzt dieses Gerät verbinden',
 };

@@ -10,7 +10,6 @@ export const MESSAGES_EN = {
   'lang.switch': 'Language',
 
   'splash.title': 'Get online',
-  'splash.welcome': 'Welcome to {space}',
   'splash.intro': 'Type the access code from your ticket or booking e-mail.',
   'splash.code.label': 'Access code',
   'splash.code.hint': 'Upper or lower case, dashes optional. Example: 7KQ4-M2XD',
@@ -56,7 +55,6 @@ export const MESSAGES_EN = {
 
   'success.title': 'You are online',
   'success.continue': 'Continue to {host}',
-  'success.continue.plain': 'Continue',
   'success.status.help': 'Keep this link to see later what is left and to sign devices out:',
   'success.status.link': 'Your code: time left and devices',
 
@@ -93,8 +91,6 @@ export const MESSAGES_EN = {
   'handoff.title': 'Almost there',
   'handoff.intro': 'Tap Continue to finish signing in.',
   'handoff.submit': 'Continue',
-
-  'signout.continue': 'Now connect this device',
 } as const satisfies Record<string, string | PluralText>;
 
 /** MessageKey is the name of one guest text. */

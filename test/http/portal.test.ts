@@ -10,7 +10,6 @@ import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
 import {
   decodeEntities,
   form,
-  GUEST_MAC,
   hiddenFields,
   portalFixture,
   PUBLIC_URL,
