@@ -61,6 +61,7 @@ describe('POST /api/v1/tokens', () => {
       [{ description: 'no limit at all' }, 'minutes'],
       [{ minutes: 60, description: 'x'.repeat(501) }, 'description'],
       [['not', 'an', 'object'], 'body'],
+      [{ minutes: 60, cuont: 3 }, 'cuont'],
     ];
     for (const [body, field] of cases) {
       const r = await api.call('POST', '/api/v1/tokens', { body });
@@ -184,6 +185,7 @@ describe('GET /api/v1/tokens', () => {
       ['offset=-1', 'offset'],
       ['sort=price', 'sort'],
       ['batch=abc', 'batch'],
+      ['stat=online', 'stat'],
     ]) {
       const r = await api.call('GET', `/api/v1/tokens?${qs}`);
       expect(r.status, qs).toBe(400);
@@ -235,6 +237,7 @@ describe('one token', () => {
       [{ addMinutes: -5 }, 'addMinutes'],
       [{ maxDevices: 0 }, 'maxDevices'],
       [{ validUntil: '31/12/2026' }, 'validUntil'],
+      [{ minuts: 90 }, 'minuts'],
     ] as const) {
       const r = await api.call('PATCH', `/api/v1/tokens/${t.code}`, { body });
       expect(r.status).toBe(400);
