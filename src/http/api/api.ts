@@ -85,11 +85,13 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
     staticCSP: true,
     // Only Portico's own origin: no https: wildcards or validator.swagger.io, and no
     // upgrade-insecure-requests, which would break the page on a plain-HTTP LAN address.
+    // Swagger UI injects one <style> element at run time; styles (never scripts) may be inline.
     transformStaticCSP: (header: string) =>
       header
         .replace(/ https:/g, '')
         .replace(/ validator\.swagger\.io/g, '')
-        .replace(/\s*upgrade-insecure-requests;?/g, ''),
+        .replace(/\s*upgrade-insecure-requests;?/g, '')
+        .replace(/style-src 'self'/, "style-src 'self' 'unsafe-inline'"),
     uiConfig: { docExpansion: 'list', deepLinking: false, validatorUrl: null },
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
