@@ -149,13 +149,12 @@ export function createAccessService(deps: {
         const job = requestDisconnect(store, s, 'replaced-by-new-device', 'portico', now);
         if (job !== null) evictionJobs.push(job);
       }
-      const cls = newSessionClass();
-      const id = store.sessions.insert({
+      const session = store.sessions.insert({
         ...identity,
         deviceMac: mac,
         tokenId: token.id,
         status: 'reserved',
-        class: cls,
+        class: newSessionClass(),
         reservedAt: now,
         reservationExpiresAt: until,
         startedAt: null,
@@ -163,12 +162,7 @@ export function createAccessService(deps: {
         updatedAt: null,
         interimInterval: settings.interimIntervalSeconds,
       });
-      return {
-        decision,
-        session: store.sessions.findById(id) as SessionRecord,
-        usedMs,
-        evictionJobs,
-      };
+      return { decision, session, usedMs, evictionJobs };
     },
     /**
      * bindDevice authorises a device MAC for a token (RADIUS MAC authentication), replacing

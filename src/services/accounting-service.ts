@@ -120,24 +120,20 @@ export function createAccountingService(deps: {
     startedAt = Math.min(startedAt, e.receivedAt);
     const at = { startedAt, lastSeenAt: startedAt, updatedAt: e.receivedAt };
     const identity = { ...e.identity, acctSessionId: e.acctSessionId, login: found.login };
-    let id: number;
-    if (r) {
-      store.sessions.activate(r.id, identity, at);
-      id = r.id;
-    } else {
-      id = store.sessions.insert({
-        ...identity,
-        tokenId: found.tokenId,
-        status: 'live',
-        class: newSessionClass(),
-        reservedAt: startedAt,
-        reservationExpiresAt: null,
-        interimInterval: deps.settings().interimIntervalSeconds,
-        ...at,
-      });
-    }
+    const s = r
+      ? store.sessions.activate(r, identity, at)
+      : store.sessions.insert({
+          ...identity,
+          tokenId: found.tokenId,
+          status: 'live',
+          class: newSessionClass(),
+          reservedAt: startedAt,
+          reservationExpiresAt: null,
+          interimInterval: deps.settings().interimIntervalSeconds,
+          ...at,
+        });
     store.tokens.markFirstUse(found.tokenId, startedAt);
-    return store.sessions.findById(id) as SessionRecord;
+    return s;
   };
 
   /** charge advances a session to what the packet reports and returns the ms charged. */

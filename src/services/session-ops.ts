@@ -10,9 +10,20 @@ import type { TokenRecord } from '../storage/token-repo.js';
 /** CLASS_PREFIX marks the Class values Portico hands out, so its own are easy to tell apart. */
 export const CLASS_PREFIX = 'portico:';
 
+// Random bytes drawn in blocks: one call per Class would cost more than the rest of an
+// Access-Accept's bookkeeping.
+let pool = Buffer.alloc(0);
+let used = 0;
+
 /** newSessionClass returns a random, unguessable Class value for a new session. */
 export function newSessionClass(): string {
-  return `${CLASS_PREFIX}${randomBytes(12).toString('base64url')}`;
+  if (used + 12 > pool.length) {
+    pool = randomBytes(12 * 256);
+    used = 0;
+  }
+  const out = pool.toString('base64url', used, used + 12);
+  used += 12;
+  return `${CLASS_PREFIX}${out}`;
 }
 
 /**

@@ -176,9 +176,9 @@ export function createSessionRepo(db: Db) {
     @callingStationId)`);
   const byId = db.prepare('SELECT * FROM sessions WHERE id = ?');
   const byClass = db.prepare('SELECT * FROM sessions WHERE class = ?');
-  // The open session wins over closed ones; among equals, the newest.
+  // Newest first straight from the index (no sort); the caller prefers an open one.
   const byAcct = db.prepare(`SELECT * FROM sessions WHERE nas_id = ? AND acct_session_id = ?
-    ORDER BY status = 'closed', id DESC LIMIT 1`);
+    ORDER BY id DESC LIMIT 8`);
   const reservedFor = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND device_mac = ?
     AND status = 'reserved' AND slot_released_at IS NULL ORDER BY id DESC LIMIT 1`);
   const slots = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND slot_released_at IS NULL
@@ -267,9 +267,20 @@ export function createSessionRepo(db: Db) {
   };
 
   return {
-    /** insert adds a session row and returns its id; a taken class throws a UNIQUE error. */
-    insert(s: NewSession): number {
-      return Number(insert.run(s).lastInsertRowid);
+    /** insert adds a session row and returns it; a taken class throws a UNIQUE error. */
+    insert(n: NewSession): SessionRecord {
+      const id = Number(insert.run(n).lastInsertRowid);
+      return {
+        ...n,
+        id,
+        stoppedAt: null,
+        sessionSeconds: 0,
+        inputOctets: 0,
+        outputOctets: 0,
+        terminateCause: null,
+        closedBy: null,
+        slotReleasedAt: null,
+      };
     },
     /** findById returns a session or undefined. */
     findById(id: number): SessionRecord | undefined {
@@ -283,7 +294,8 @@ export function createSessionRepo(db: Db) {
     },
     /** findByAcct returns the session a NAS calls `acctSessionId`: the open one, else the newest. */
     findByAcct(nasId: number, acctSessionId: string): SessionRecord | undefined {
-      const r = byAcct.get(nasId, acctSessionId) as Row | undefined;
+      const rows = byAcct.all(nasId, acctSessionId) as Row[];
+      const r = rows.find((x) => x.status !== 'closed') ?? rows[0];
       return r ? toSession(r) : undefined;
     },
     /** findReserved returns the newest reservation a device holds on a token, or undefined. */
@@ -311,13 +323,18 @@ export function createSessionRepo(db: Db) {
     extendReservation(id: number, until: number): void {
       extend.run(until, id);
     },
-    /** activate turns a reservation into a live session with the NAS's identity for it. */
+    /** activate turns a reservation into a live session and returns it as stored. */
     activate(
-      id: number,
+      r: SessionRecord,
       identity: SessionIdentity & { acctSessionId: string },
       at: { startedAt: number; lastSeenAt: number; updatedAt: number },
-    ): void {
-      activate.run({ ...identity, ...at, id });
+    ): SessionRecord {
+      activate.run({ ...identity, ...at, id: r.id });
+      // The statement keeps a stored value wherever the NAS sent none (COALESCE).
+      const kept = Object.fromEntries(
+        Object.entries(identity).map(([k, v]) => [k, v ?? r[k as keyof SessionRecord]]),
+      ) as SessionIdentity;
+      return { ...r, ...kept, ...at, status: 'live', reservationExpiresAt: null };
     },
     /** recordUsage stores a session's advanced counters and charged end. */
     recordUsage(id: number, u: SessionUsage): void {
