@@ -260,6 +260,12 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         })
         .map(toDeliveryView);
     },
+    /** delivery returns one delivery; throws PORTICO_NOT_FOUND. */
+    delivery(id: number): DeliveryView {
+      const d = repo.findDelivery(id);
+      if (!d) throw notFound(`delivery #${id}`);
+      return toDeliveryView(d);
+    },
     /** attempts returns the delivery log of one delivery, oldest first. */
     attempts(deliveryId: number): AttemptRecord[] {
       return repo.attempts(deliveryId);

@@ -11,6 +11,7 @@ import { csrf } from '../plugins/csrf.js';
 import { staffAuth } from '../plugins/staff-auth.js';
 import { accountRoutes } from './account-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { bookingsRoutes } from './bookings-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { lockoutRoutes } from './lockout-routes.js';
 import { createPages } from './pages.js';
@@ -122,6 +123,7 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   await app.register(dashboardRoutes, area);
   await app.register(tokenRoutes, area);
   await app.register(sessionRoutes, area);
+  await app.register(bookingsRoutes, area);
   await app.register(routerRoutes, area);
   await app.register(settingsRoutes, area);
   await app.register(userRoutes, area);

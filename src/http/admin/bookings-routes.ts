@@ -1,0 +1,348 @@
+// Bookings on the dashboard: recent bookings and visitors with their codes and e-mail status,
+// the desk's visitor form, the e-mail outbox (retry a failed message), Settings > Bookings
+// (token policy, incoming-webhook secret, ICS feed), Settings > E-mail (SMTP and the
+// templates, with a preview), and the outgoing webhooks with their delivery log.
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { EMAIL_PLACEHOLDERS, unknownPlaceholders } from '../../services/email-template.js';
+import type { EmailKind } from '../../services/email-service.js';
+import { WEBHOOK_EVENTS } from '../../services/webhook-service.js';
+import { staffActor } from '../plugins/staff-auth.js';
+import { fieldErrors, formBody, list, str, type AdminOptions } from './pages.js';
+
+const staff = { role: 'staff' as const };
+const EMAIL_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed'] as const;
+
+/** checked returns whether a checkbox (hidden "0" plus box "1") was ticked. */
+const checked = (v: string | string[] | undefined) => list(v).includes('1');
+
+/** bookingsRoutes registers the booking pages under /admin/bookings. */
+export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
+  app,
+  { services, pages },
+) => {
+  const overview = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string },
+    status = 200,
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'bookings/list',
+      {
+        title: 'Bookings and visitors',
+        wide: true,
+        bookings: services.bookings.list({ limit: 100 }),
+        counts: services.emails.list({ limit: 1 }).counts,
+        notice: extra.notice ?? '',
+        values: extra.values ?? {},
+        errors: extra.errors ?? {},
+      },
+      status,
+    );
+
+  app.get<{ Querystring: { registered?: string } }>(
+    '/bookings',
+    { config: staff },
+    async (request, reply) =>
+      overview(request, reply, {
+        notice: request.query.registered ? 'Visitor registered; their code is below.' : '',
+      }),
+  );
+
+  app.post('/bookings/visitors', { config: staff }, async (request, reply) => {
+    const body = formBody(request);
+    try {
+      services.bookings.registerVisitor(
+        {
+          name: str(body.name),
+          email: str(body.email),
+          expectedArrival: str(body.expectedArrival),
+        },
+        staffActor(request),
+      );
+      return reply.redirect('/admin/bookings?registered=1', 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return overview(request, reply, { values: body, errors }, 400);
+    }
+  });
+
+  app.get<{ Querystring: { status?: string } }>(
+    '/bookings/outbox',
+    { config: staff },
+    async (request, reply) => {
+      const status = (EMAIL_STATUSES as readonly string[]).includes(request.query.status ?? '')
+        ? (request.query.status as (typeof EMAIL_STATUSES)[number])
+        : undefined;
+      const r = services.emails.list({ ...(status ? { status } : {}), limit: 200 });
+      return pages.render(request, reply, 'bookings/outbox', {
+        title: 'E-mail outbox',
+        wide: true,
+        refreshSeconds: 30,
+        messages: r.messages,
+        counts: r.counts,
+        statuses: EMAIL_STATUSES,
+        status: status ?? '',
+      });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/bookings/outbox/:id/retry',
+    { config: staff },
+    async (request, reply) => {
+      services.emails.retry(Number(request.params.id), staffActor(request));
+      return reply.redirect('/admin/bookings/outbox', 303);
+    },
+  );
+
+  // Settings > Bookings (admins).
+  const bookingSettingsPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: {
+      values?: Record<string, unknown>;
+      errors?: Record<string, string>;
+      notice?: string;
+      newSecret?: string;
+    },
+    status = 200,
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'bookings/settings',
+      {
+        title: 'Settings > Bookings',
+        values: extra.values ?? services.bookingSettings.bookings(),
+        errors: extra.errors ?? {},
+        notice: extra.notice ?? '',
+        newSecret: extra.newSecret ?? '',
+        hasSecret: services.bookingSettings.bookings().webhookSecret !== null,
+        lastPoll: services.ics.lastResult(),
+        webhookUrl: `${services.config.publicUrl}/webhooks/bookings`,
+      },
+      status,
+    );
+
+  app.get<{ Querystring: { saved?: string } }>('/bookings/settings', async (request, reply) =>
+    bookingSettingsPage(request, reply, {
+      notice: request.query.saved !== undefined ? 'Settings saved.' : '',
+    }),
+  );
+
+  app.post('/bookings/settings', async (request, reply) => {
+    const body = formBody(request);
+    try {
+      services.bookingSettings.updateBookings(
+        {
+          enabled: checked(body.enabled),
+          graceBeforeMinutes: str(body.graceBeforeMinutes),
+          graceAfterMinutes: str(body.graceAfterMinutes),
+          fixedMinutes: str(body.fixedMinutes),
+          devices: str(body.devices),
+          devicesPer: str(body.devicesPer),
+          tokensPer: str(body.tokensPer),
+          icsUrl: str(body.icsUrl),
+          icsPollMinutes: str(body.icsPollMinutes),
+          icsHorizonDays: str(body.icsHorizonDays),
+          ...(checked(body.removeWebhookSecret) ? { webhookSecret: null } : {}),
+        },
+        staffActor(request),
+      );
+      return reply.redirect('/admin/bookings/settings?saved=1', 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return bookingSettingsPage(
+        request,
+        reply,
+        { values: { ...body, enabled: checked(body.enabled) }, errors },
+        400,
+      );
+    }
+  });
+
+  app.post('/bookings/settings/webhook-secret', async (request, reply) => {
+    const secret = services.bookingSettings.generateWebhookSecret(staffActor(request));
+    return bookingSettingsPage(request, reply, {
+      newSecret: secret,
+      notice: 'New shared secret made. Copy it into the booking system now: it is not shown again.',
+    });
+  });
+
+  app.post('/bookings/settings/poll', async (request, reply) => {
+    const r = await services.ics.pollOnce();
+    return bookingSettingsPage(request, reply, {
+      notice:
+        r === null
+          ? 'No feed to poll: set a feed URL and turn booking tokens on.'
+          : r.ok
+            ? `Feed read: ${r.events} occurrences, ${r.created} new, ${r.updated} changed, ${r.cancelled} cancelled.`
+            : `The feed could not be read: ${r.error}`,
+    });
+  });
+
+  // Settings > E-mail (admins): SMTP and the templates, with a preview.
+  const emailPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: {
+      values?: Record<string, unknown>;
+      errors?: Record<string, string>;
+      notice?: string;
+      preview?: { kind: EmailKind; subject: string; html: string; text: string } | null;
+    },
+    status = 200,
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'bookings/email',
+      {
+        title: 'Settings > E-mail',
+        wide: true,
+        values: extra.values ?? services.bookingSettings.emailView(),
+        passwordSet: services.bookingSettings.emailView().smtpPasswordSet,
+        errors: extra.errors ?? {},
+        notice: extra.notice ?? '',
+        preview: extra.preview ?? null,
+        placeholders: EMAIL_PLACEHOLDERS,
+      },
+      status,
+    );
+
+  const emailPatch = (body: Record<string, string | string[] | undefined>) => ({
+    enabled: checked(body.enabled),
+    smtpHost: str(body.smtpHost),
+    smtpPort: str(body.smtpPort),
+    smtpTls: str(body.smtpTls),
+    smtpUser: str(body.smtpUser),
+    smtpPassword: str(body.smtpPassword),
+    clearPassword: checked(body.clearPassword),
+    from: str(body.from),
+    maxAttempts: str(body.maxAttempts),
+    bookingSubject: str(body.bookingSubject),
+    bookingHtml: str(body.bookingHtml),
+    visitorSubject: str(body.visitorSubject),
+    visitorHtml: str(body.visitorHtml),
+  });
+
+  app.get<{ Querystring: { saved?: string } }>('/bookings/email', async (request, reply) =>
+    emailPage(request, reply, {
+      notice: request.query.saved !== undefined ? 'E-mail settings saved.' : '',
+    }),
+  );
+
+  app.post('/bookings/email', async (request, reply) => {
+    const body = formBody(request);
+    // The password is never sent back to the page, whatever happens.
+    const shown = { ...body, smtpPassword: '', enabled: checked(body.enabled) };
+    const action = str(body.action);
+    if (action === 'preview-booking' || action === 'preview-visitor') {
+      const kind: EmailKind = action === 'preview-visitor' ? 'visitor' : 'booking';
+      const p = services.emails.preview(kind, {
+        subject: str(body[`${kind}Subject`]),
+        html: str(body[`${kind}Html`]),
+      });
+      const errors: Record<string, string> = {};
+      for (const field of [`${kind}Subject`, `${kind}Html`]) {
+        const unknown = unknownPlaceholders(str(body[field]));
+        if (unknown.length > 0)
+          errors[field] = `uses unknown placeholder ${unknown.map((u) => `{${u}}`).join(', ')}`;
+      }
+      return emailPage(request, reply, { values: shown, errors, preview: { kind, ...p } });
+    }
+    try {
+      services.bookingSettings.updateEmail(emailPatch(body), staffActor(request));
+      return reply.redirect('/admin/bookings/email?saved=1', 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return emailPage(request, reply, { values: shown, errors }, 400);
+    }
+  });
+
+  // Outgoing webhooks (admins).
+  const webhooksPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: {
+      values?: Record<string, unknown>;
+      errors?: Record<string, string>;
+      notice?: string;
+      newSecret?: string;
+    },
+    status = 200,
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'bookings/webhooks',
+      {
+        title: 'Webhooks',
+        wide: true,
+        webhooks: services.webhooks.list(),
+        deliveries: services.webhooks.deliveries({ limit: 100 }),
+        events: WEBHOOK_EVENTS,
+        values: extra.values ?? { events: [] },
+        errors: extra.errors ?? {},
+        notice: extra.notice ?? '',
+        newSecret: extra.newSecret ?? '',
+      },
+      status,
+    );
+
+  app.get('/bookings/webhooks', async (request, reply) => webhooksPage(request, reply, {}));
+
+  app.post('/bookings/webhooks', async (request, reply) => {
+    const body = formBody(request);
+    try {
+      const r = services.webhooks.register(
+        { url: str(body.url), events: list(body.events), description: str(body.description) },
+        staffActor(request),
+      );
+      return webhooksPage(request, reply, {
+        newSecret: r.secret,
+        notice: `Webhook added. Its signing secret is below: copy it now, it is not shown again.`,
+      });
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return webhooksPage(
+        request,
+        reply,
+        { values: { ...body, events: list(body.events) }, errors },
+        400,
+      );
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/bookings/webhooks/:id/toggle', async (request, reply) => {
+    const id = Number(request.params.id);
+    const w = services.webhooks.get(id);
+    services.webhooks.setEnabled(id, w.disabledAt !== null, staffActor(request));
+    return reply.redirect('/admin/bookings/webhooks', 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/bookings/webhooks/:id/delete', async (request, reply) => {
+    services.webhooks.remove(Number(request.params.id), staffActor(request));
+    return reply.redirect('/admin/bookings/webhooks', 303);
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/bookings/webhooks/deliveries/:id',
+    async (request, reply) => {
+      const id = Number(request.params.id);
+      return pages.render(request, reply, 'bookings/delivery', {
+        title: `Delivery #${id}`,
+        delivery: services.webhooks.delivery(id),
+        attempts: services.webhooks.attempts(id),
+      });
+    },
+  );
+};
