@@ -64,17 +64,23 @@ const fill = (text: string, params: MessageParams) =>
     Object.hasOwn(params, name) ? String(params[name]) : whole,
   );
 
-/** translator returns the Translate function for `lang`. */
+const translators = new Map<Language, Translate>();
+
+/** translator returns the Translate function for `lang` (made once per language). */
 export function translator(lang: Language): Translate {
+  const known = translators.get(lang);
+  if (known) return known;
   const messages: Messages = CATALOG[lang];
   const plurals = new Intl.PluralRules(lang);
-  return (key, params = {}) => {
+  const t: Translate = (key, params = {}) => {
     const entry: string | PluralText = messages[key];
     if (typeof entry === 'string') return fill(entry, params);
     const n = typeof params.n === 'number' ? params.n : Number(params.n ?? 0);
     const category = plurals.select(n) as keyof PluralText;
     return fill(entry[category] ?? entry.other, params);
   };
+  translators.set(lang, t);
+  return t;
 }
 
 /** languageName returns a language's own name for the switch ("Deutsch"). */
