@@ -23,7 +23,9 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URLSearchParams } from 'node:url';
+
+const { AbortSignal } = globalThis;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = resolve(process.env.PORTICO_DIST ?? join(here, '..', 'dist'));
