@@ -125,3 +125,26 @@ describe('/api/v1/lockouts', () => {
     expect(again.status).toBe(404);
   });
 });
+
+describe('/api/v1/audit', () => {
+  it('shows who did what, newest first, to admin keys only', async () => {
+    await api.call('POST', '/api/v1/tokens', {
+      key: api.staffKey,
+      body: { minutes: 60, count: 3, batchName: 'Audit' },
+    });
+    await api.call('GET', '/api/v1/tokens/export.csv', { key: api.staffKey });
+    const r = await api.call('GET', '/api/v1/audit?limit=2');
+    expect(r.status).toBe(200);
+    expect(r.json.entries.map((e: { action: string }) => e.action)).toEqual([
+      'tokens.export',
+      'tokens.bulk_create',
+    ]);
+    expect(r.json.entries[1]).toMatchObject({
+      actor: expect.stringMatching(/^api:desk#/),
+      targetType: 'batch',
+      at: '2026-12-01T11:00:00+01:00',
+      details: { count: 3 },
+    });
+    expect((await api.call('GET', '/api/v1/audit', { key: api.staffKey })).status).toBe(403);
+  });
+});

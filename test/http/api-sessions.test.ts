@@ -146,4 +146,22 @@ describe('/api/v1/sessions', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.fields[0].field).toBe('since');
   });
+
+  it("lists a token's devices and signs one out with a Disconnect-Request", async () => {
+    const t = await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    const devices = await call('GET', `/api/v1/tokens/${t.code}/devices`);
+    expect(devices.status).toBe(200);
+    expect(devices.json.devices).toMatchObject([
+      { mac: 'aa-bb-cc-dd-ee-01', status: 'online', nasName: 'hotspot-1', bound: false },
+    ]);
+    const out = await call('POST', `/api/v1/tokens/${t.code}/devices/AA:BB:CC:DD:EE:01/sign-out`);
+    expect(out.status).toBe(200);
+    expect(out.json.jobIds).toHaveLength(1);
+    expect((await h.services.sessions.waitForJob(out.json.jobIds[0], 5000)).state).toBe('ack');
+    expect(h.das.received.map((r) => r.attrs.get('Acct-Session-Id'))).toEqual([['sess-a']]);
+    const bad = await call('POST', `/api/v1/tokens/${t.code}/devices/not-a-mac-at-all/sign-out`);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.fields[0].field).toBe('mac');
+    expect((await call('GET', '/api/v1/tokens/ZZZZ-ZZZZ/devices')).status).toBe(404);
+  });
 });

@@ -10,6 +10,7 @@ import { ERROR_CODES, PorticoError } from '../../errors.js';
 import type { Services } from '../../services/services.js';
 import { apiAuth } from '../plugins/api-auth.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { auditRoutes } from './audit.js';
 import { batchRoutes } from './batches.js';
 import { bookingRoutes } from './bookings.js';
 import { lockoutRoutes } from './lockouts.js';
@@ -72,6 +73,7 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         { name: 'lockouts', description: 'Guessing defence (staff)' },
         { name: 'routers', description: 'RADIUS clients (admin)' },
         { name: 'api-keys', description: 'API keys (admin; /me for any key)' },
+        { name: 'audit', description: 'Who did what (admin)' },
         {
           name: 'bookings',
           description: 'Bookings and visitors bring their own Wi-Fi tokens (staff)',
@@ -107,6 +109,7 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       await v1.register(lockoutRoutes, { services });
       await v1.register(nasRoutes, { services });
       await v1.register(apiKeyRoutes, { services });
+      await v1.register(auditRoutes, { services });
       await v1.register(bookingRoutes, { services });
     },
     { prefix: '/v1' },

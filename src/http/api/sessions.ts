@@ -10,13 +10,17 @@ import type { SessionView } from '../../services/session-service.js';
 import { apiActor } from '../plugins/api-auth.js';
 import { isoOrNull } from './present.js';
 import { errorResponses, IdParams } from './schemas/common.js';
+import { CodeParams } from './schemas/tokens.js';
 import {
+  DeviceList,
+  DeviceParams,
   DisconnectOutcome,
   DisconnectQuery,
   HistoryQuery,
   LiveQuery,
   SessionList,
   SessionSchema,
+  SignedOut,
 } from './schemas/sessions.js';
 
 const tags = ['sessions'];
@@ -152,6 +156,51 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       const outcome = await services.sessions.waitForJob(jobId, request.query.waitMs ?? 5000);
       const pending = outcome.state === 'pending' || outcome.state === 'sending';
       return reply.status(pending ? 202 : 200).send({ jobId, ...outcome });
+    },
+  );
+
+  app.get(
+    '/tokens/:code/devices',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: "A token's devices",
+        description:
+          'Devices online with the token, holding a reserved slot, or bound to it by MAC.',
+        params: CodeParams,
+        response: { 200: DeviceList, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const zone = tz();
+      const devices = services.sessions.devicesOfToken(services.tokens.get(request.params.code).id);
+      return {
+        devices: devices.map((d) => ({
+          ...d,
+          since: formatIsoInZone(d.since, zone),
+          lastSeenAt: isoOrNull(d.lastSeenAt, zone),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/tokens/:code/devices/:mac/sign-out',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Sign a device out of a token',
+        description:
+          'Disconnects its live sessions, releases its reserved slot and removes its MAC binding, so the token has room for another device.',
+        params: DeviceParams,
+        response: { 200: SignedOut, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const t = services.tokens.get(request.params.code);
+      return services.sessions.signOutDevice(t.id, request.params.mac, apiActor(request));
     },
   );
 };

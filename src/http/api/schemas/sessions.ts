@@ -108,3 +108,39 @@ export const DisconnectOutcome = Type.Object({
   }),
   errorCause: Type.Optional(Type.Integer()),
 });
+
+/** DeviceSchema is one device of a token: online, holding a reserved slot, or bound by MAC. */
+export const DeviceSchema = Type.Object({
+  mac: Nullable(Type.String({ examples: ['aa-bb-cc-dd-ee-ff'] })),
+  status: StringEnum(['online', 'reserved', 'bound'] as const),
+  sessionId: Nullable(Type.Integer()),
+  since: IsoDateTime,
+  lastSeenAt: Nullable(IsoDateTime),
+  nasId: Nullable(Type.Integer()),
+  nasName: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  bound: Type.Boolean({
+    description: 'A MAC-authentication binding lets this device back on without the code',
+  }),
+});
+
+/** DeviceList is every device of a token. */
+export const DeviceList = Type.Object({ devices: Type.Array(DeviceSchema) });
+
+/** DeviceParams is a path with a token code and a device MAC. */
+export const DeviceParams = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: 40, examples: ['7KQ4-M2XD'] }),
+  mac: Type.String({
+    minLength: 12,
+    maxLength: 40,
+    description: 'The device MAC in any common spelling',
+    examples: ['aa-bb-cc-dd-ee-ff'],
+  }),
+});
+
+/** SignedOut lists the Disconnect jobs queued for a device's live sessions. */
+export const SignedOut = Type.Object({
+  jobIds: Type.Array(Type.Integer(), {
+    description: 'Disconnect jobs sent for its live sessions (see GET /sessions/{id})',
+  }),
+});
