@@ -26,9 +26,22 @@ afterEach(async () => {
   await h.close();
 });
 
-async function call(method: 'GET' | 'POST', url: string) {
-  const r = await app.inject({ method, url, headers: { authorization: `Bearer ${staffKey}` } });
-  return { status: r.statusCode, json: r.json() };
+async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: object) {
+  const r = await app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${staffKey}` },
+    ...(body === undefined ? {} : { payload: body }),
+  });
+  return { status: r.statusCode, json: r.body === '' ? undefined : r.json() };
+}
+
+/** received waits until the fake NAS has `n` requests, and returns them. */
+async function received(n: number) {
+  const deadline = Date.now() + 5000;
+  while (h.das.received.length < n && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
+  return h.das.received;
 }
 
 /** goOnline logs a device in with a new token and starts its accounting session. */
@@ -163,5 +176,24 @@ describe('/api/v1/sessions', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.fields[0].field).toBe('mac');
     expect((await call('GET', '/api/v1/tokens/ZZZZ-ZZZZ/devices')).status).toBe(404);
+  });
+
+  it('makes live sessions follow token changes: CoA on more minutes, Disconnect on revoke and delete', async () => {
+    const a = await goOnline('AA:BB:CC:DD:EE:01', 'sess-a');
+    const b = await goOnline('AA:BB:CC:DD:EE:02', 'sess-b');
+    expect((await call('PATCH', `/api/v1/tokens/${a.code}`, { addMinutes: 60 })).status).toBe(200);
+    const coa = (await received(1))[0]!;
+    expect(coa.code).toBe(RadiusCode.CoaRequest);
+    expect(coa.attrs.get('Session-Timeout')).toEqual([180 * 60]);
+
+    expect((await call('POST', `/api/v1/tokens/${a.code}/revoke`)).status).toBe(200);
+    const cut = (await received(2))[1]!;
+    expect(cut.code).toBe(RadiusCode.DisconnectRequest);
+    expect(cut.attrs.get('Acct-Session-Id')).toEqual(['sess-a']);
+
+    expect((await call('DELETE', `/api/v1/tokens/${b.code}`)).status).toBe(204);
+    const gone = (await received(3))[2]!;
+    expect(gone.code).toBe(RadiusCode.DisconnectRequest);
+    expect(gone.attrs.get('Acct-Session-Id')).toEqual(['sess-b']);
   });
 });
