@@ -16,32 +16,37 @@ const EMAIL_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed'] as co
 /** checked returns whether a checkbox (hidden "0" plus box "1") was ticked. */
 const checked = (v: string | string[] | undefined) => list(v).includes('1');
 
+/** PageExtra is what a form page shows besides its data: values typed, errors, a notice. */
+type PageExtra = {
+  values?: Record<string, unknown>;
+  errors?: Record<string, string>;
+  notice?: string;
+  newSecret?: string;
+};
+
 /** bookingsRoutes registers the booking pages under /admin/bookings. */
 export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app,
   { services, pages },
 ) => {
-  const overview = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string },
-    status = 200,
-  ) =>
-    pages.render(
-      request,
-      reply,
-      'bookings/list',
-      {
-        title: 'Bookings and visitors',
-        wide: true,
-        bookings: services.bookings.list({ limit: 100 }),
-        counts: services.emails.list({ limit: 1 }).counts,
-        notice: extra.notice ?? '',
-        values: extra.values ?? {},
-        errors: extra.errors ?? {},
-      },
-      status,
-    );
+  /** page returns a renderer of `template` whose data comes from `data` at render time. */
+  const page =
+    <E extends PageExtra>(template: string, title: string, data: (e: E) => object) =>
+    (request: FastifyRequest, reply: FastifyReply, extra: E, status = 200) =>
+      pages.render(
+        request,
+        reply,
+        `bookings/${template}`,
+        { title, errors: extra.errors ?? {}, notice: extra.notice ?? '', ...data(extra) },
+        status,
+      );
+
+  const overview = page('list', 'Bookings and visitors', (e: PageExtra) => ({
+    wide: true,
+    bookings: services.bookings.list({ limit: 100 }),
+    counts: services.emails.list({ limit: 1 }).counts,
+    values: e.values ?? {},
+  }));
 
   app.get<{ Querystring: { registered?: string } }>(
     '/bookings',
@@ -101,33 +106,13 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   );
 
   // Settings > Bookings (admins).
-  const bookingSettingsPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: {
-      values?: Record<string, unknown>;
-      errors?: Record<string, string>;
-      notice?: string;
-      newSecret?: string;
-    },
-    status = 200,
-  ) =>
-    pages.render(
-      request,
-      reply,
-      'bookings/settings',
-      {
-        title: 'Settings > Bookings',
-        values: extra.values ?? services.bookingSettings.bookings(),
-        errors: extra.errors ?? {},
-        notice: extra.notice ?? '',
-        newSecret: extra.newSecret ?? '',
-        hasSecret: services.bookingSettings.bookings().webhookSecret !== null,
-        lastPoll: services.ics.lastResult(),
-        webhookUrl: `${services.config.publicUrl}/webhooks/bookings`,
-      },
-      status,
-    );
+  const bookingSettingsPage = page('settings', 'Settings > Bookings', (e: PageExtra) => ({
+    values: e.values ?? services.bookingSettings.bookings(),
+    newSecret: e.newSecret ?? '',
+    hasSecret: services.bookingSettings.bookings().webhookSecret !== null,
+    lastPoll: services.ics.lastResult(),
+    webhookUrl: `${services.config.publicUrl}/webhooks/bookings`,
+  }));
 
   app.get<{ Querystring: { saved?: string } }>('/bookings/settings', async (request, reply) =>
     bookingSettingsPage(request, reply, {
@@ -188,33 +173,18 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   });
 
   // Settings > E-mail (admins): SMTP and the templates, with a preview.
-  const emailPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: {
-      values?: Record<string, unknown>;
-      errors?: Record<string, string>;
-      notice?: string;
-      preview?: { kind: EmailKind; subject: string; html: string; text: string } | null;
-    },
-    status = 200,
-  ) =>
-    pages.render(
-      request,
-      reply,
-      'bookings/email',
-      {
-        title: 'Settings > E-mail',
-        wide: true,
-        values: extra.values ?? services.bookingSettings.emailView(),
-        passwordSet: services.bookingSettings.emailView().smtpPasswordSet,
-        errors: extra.errors ?? {},
-        notice: extra.notice ?? '',
-        preview: extra.preview ?? null,
-        placeholders: EMAIL_PLACEHOLDERS,
-      },
-      status,
-    );
+  type Preview = { kind: EmailKind; subject: string; html: string; text: string };
+  const emailPage = page(
+    'email',
+    'Settings > E-mail',
+    (e: PageExtra & { preview?: Preview | null }) => ({
+      wide: true,
+      values: e.values ?? services.bookingSettings.emailView(),
+      passwordSet: services.bookingSettings.emailView().smtpPasswordSet,
+      preview: e.preview ?? null,
+      placeholders: EMAIL_PLACEHOLDERS,
+    }),
+  );
 
   const emailPatch = (body: Record<string, string | string[] | undefined>) => ({
     enabled: checked(body.enabled),
@@ -268,34 +238,14 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   });
 
   // Outgoing webhooks (admins).
-  const webhooksPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: {
-      values?: Record<string, unknown>;
-      errors?: Record<string, string>;
-      notice?: string;
-      newSecret?: string;
-    },
-    status = 200,
-  ) =>
-    pages.render(
-      request,
-      reply,
-      'bookings/webhooks',
-      {
-        title: 'Webhooks',
-        wide: true,
-        webhooks: services.webhooks.list(),
-        deliveries: services.webhooks.deliveries({ limit: 100 }),
-        events: WEBHOOK_EVENTS,
-        values: extra.values ?? { events: [] },
-        errors: extra.errors ?? {},
-        notice: extra.notice ?? '',
-        newSecret: extra.newSecret ?? '',
-      },
-      status,
-    );
+  const webhooksPage = page('webhooks', 'Webhooks', (e: PageExtra) => ({
+    wide: true,
+    webhooks: services.webhooks.list(),
+    deliveries: services.webhooks.deliveries({ limit: 100 }),
+    events: WEBHOOK_EVENTS,
+    values: e.values ?? { events: [] },
+    newSecret: e.newSecret ?? '',
+  }));
 
   app.get('/bookings/webhooks', async (request, reply) => webhooksPage(request, reply, {}));
 

@@ -2,7 +2,8 @@
 // cancels bookings by its own id (idempotent: a resend changes nothing), and gets back the
 // access code(s) and the /t/CODE link so it can render {accesscode} in its own e-mail.
 
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TOKEN_STATES } from '../../core/token.js';
 import type { BookingOutcome, BookingView } from '../../services/booking-service.js';
 import type { Services } from '../../services/services.js';
@@ -178,6 +179,27 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
 ) => {
   const tz = () => services.timeZone();
 
+  const upsert =
+    (mode: 'create' | 'replace') =>
+    async (
+      request: FastifyRequest<{
+        Params: Static<typeof ExternalIdParams>;
+        Body: Static<typeof BookingBody>;
+      }>,
+      reply: FastifyReply,
+    ) => {
+      const r = services.bookings.upsert(
+        'api',
+        request.params.externalId,
+        request.body,
+        apiActor(request),
+        mode,
+      );
+      return reply
+        .status(r.outcome === 'created' ? 201 : 200)
+        .send(presentBooking(r.outcome, r.booking, tz()));
+    };
+
   app.post(
     '/bookings/:externalId',
     {
@@ -192,18 +214,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         response: { 200: BookingResponse, 201: BookingResponse, ...errorResponses(400) },
       },
     },
-    async (request, reply) => {
-      const r = services.bookings.upsert(
-        'api',
-        request.params.externalId,
-        request.body,
-        apiActor(request),
-        'create',
-      );
-      return reply
-        .status(r.outcome === 'created' ? 201 : 200)
-        .send(presentBooking(r.outcome, r.booking, tz()));
-    },
+    upsert('create'),
   );
 
   app.put(
@@ -220,18 +231,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         response: { 200: BookingResponse, 201: BookingResponse, ...errorResponses(400, 409) },
       },
     },
-    async (request, reply) => {
-      const r = services.bookings.upsert(
-        'api',
-        request.params.externalId,
-        request.body,
-        apiActor(request),
-        'replace',
-      );
-      return reply
-        .status(r.outcome === 'created' ? 201 : 200)
-        .send(presentBooking(r.outcome, r.booking, tz()));
-    },
+    upsert('replace'),
   );
 
   app.delete(
