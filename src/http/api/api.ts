@@ -96,9 +96,7 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         .replace(/style-src 'self'/, "style-src 'self' 'unsafe-inline'"),
     uiConfig: { docExpansion: 'list', deepLinking: false, validatorUrl: null },
   });
-  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
-    app.swagger(),
-  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(
     async (v1) => {

@@ -17,8 +17,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** role is the least role a route needs; admin when not given. */
     role?: StaffRole;
-    /** public marks a route that needs no API key. */
-    public?: boolean;
   }
 }
 
@@ -55,7 +53,6 @@ export const apiAuth = fp<{ services: Services }>(
     app.decorateRequest('apiKey', null);
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const config = request.routeOptions.config;
-      if (config.public === true) return;
       const auth = opts.services.apiKeys.authenticate(presentedKey(request));
       if (!auth.ok) {
         reply.header('www-authenticate', 'Bearer realm="portico-api"');
