@@ -224,11 +224,10 @@ export function createBookingService(deps: BookingServiceDeps) {
         validFrom: plan.validFrom,
         validUntil: plan.validUntil,
         maxDevices: plan.maxDevices,
-        description:
-          `${b.kind === 'visitor' ? 'Visitor' : 'Booking'} ${b.guestName || b.externalId}${b.resource ? `, ${b.resource}` : ''}`.slice(
-            0,
-            500,
-          ),
+        description: (b.kind === 'visitor'
+          ? `Visitor ${b.guestName}`
+          : `Booking ${b.guestName || b.externalId}${b.resource ? `, ${b.resource}` : ''}`
+        ).slice(0, 500),
         count,
         batchName: count > 1 ? `Booking ${b.externalId}`.slice(0, 200) : null,
       },
