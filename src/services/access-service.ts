@@ -128,7 +128,9 @@ export function createAccessService(deps: {
     ): Admission {
       const settings = deps.settings();
       const held = store.sessions.slotsOf(token.id, now);
-      const usedMs = projectUsage(store, token, now, staleMs());
+      // The token row counts its live sessions: with none there is nothing to project.
+      const usedMs =
+        token.liveSessions === 0 ? token.usedMs : projectUsage(store, token, now, staleMs());
       const decision = authorize(token, held.map(toSlot), usedMs, { mac, now });
       if (!decision.ok) return { decision };
       const until = now + settings.reservationGraceSeconds * 1000;

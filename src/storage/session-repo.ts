@@ -123,38 +123,78 @@ export type SessionListFilter = {
 
 type Row = Record<string, unknown>;
 
-/** toSession returns the SessionRecord of a `sessions` row. */
-function toSession(r: Row): SessionRecord {
+// The hot lookups read rows as arrays in this column order: better-sqlite3 builds a keyed
+// object per row otherwise, which costs about as much again as the lookup itself.
+const COLUMNS = [
+  'id',
+  'token_id',
+  'nas_id',
+  'status',
+  'class',
+  'acct_session_id',
+  'device_mac',
+  'framed_ip',
+  'called_station',
+  'nas_port_id',
+  'reserved_at',
+  'reservation_expires_at',
+  'started_at',
+  'last_seen_at',
+  'updated_at',
+  'stopped_at',
+  'session_seconds',
+  'input_octets',
+  'output_octets',
+  'interim_interval',
+  'terminate_cause',
+  'closed_by',
+  'login',
+  'user_name',
+  'nas_ip_address',
+  'nas_identifier',
+  'calling_station_id',
+  'slot_released_at',
+] as const;
+const SESSION_COLUMNS = COLUMNS.join(', ');
+const STATUS = COLUMNS.indexOf('status');
+
+/** fromRaw returns the SessionRecord of a row read in COLUMNS order. */
+function fromRaw(v: unknown[]): SessionRecord {
   return {
-    id: r.id as number,
-    tokenId: r.token_id as number,
-    nasId: r.nas_id as number | null,
-    status: r.status as SessionStatus,
-    class: r.class as string,
-    acctSessionId: r.acct_session_id as string | null,
-    deviceMac: r.device_mac as string | null,
-    framedIp: r.framed_ip as string | null,
-    calledStation: r.called_station as string | null,
-    nasPortId: r.nas_port_id as string | null,
-    reservedAt: r.reserved_at as number,
-    reservationExpiresAt: r.reservation_expires_at as number | null,
-    startedAt: r.started_at as number | null,
-    lastSeenAt: r.last_seen_at as number | null,
-    updatedAt: r.updated_at as number | null,
-    stoppedAt: r.stopped_at as number | null,
-    sessionSeconds: r.session_seconds as number,
-    inputOctets: r.input_octets as number,
-    outputOctets: r.output_octets as number,
-    interimInterval: r.interim_interval as number | null,
-    terminateCause: r.terminate_cause as string | null,
-    closedBy: r.closed_by as string | null,
-    login: r.login as SessionLogin | null,
-    userName: r.user_name as string | null,
-    nasIpAddress: r.nas_ip_address as string | null,
-    nasIdentifier: r.nas_identifier as string | null,
-    callingStationId: r.calling_station_id as string | null,
-    slotReleasedAt: r.slot_released_at as number | null,
+    id: v[0] as number,
+    tokenId: v[1] as number,
+    nasId: v[2] as number | null,
+    status: v[3] as SessionStatus,
+    class: v[4] as string,
+    acctSessionId: v[5] as string | null,
+    deviceMac: v[6] as string | null,
+    framedIp: v[7] as string | null,
+    calledStation: v[8] as string | null,
+    nasPortId: v[9] as string | null,
+    reservedAt: v[10] as number,
+    reservationExpiresAt: v[11] as number | null,
+    startedAt: v[12] as number | null,
+    lastSeenAt: v[13] as number | null,
+    updatedAt: v[14] as number | null,
+    stoppedAt: v[15] as number | null,
+    sessionSeconds: v[16] as number,
+    inputOctets: v[17] as number,
+    outputOctets: v[18] as number,
+    interimInterval: v[19] as number | null,
+    terminateCause: v[20] as string | null,
+    closedBy: v[21] as string | null,
+    login: v[22] as SessionLogin | null,
+    userName: v[23] as string | null,
+    nasIpAddress: v[24] as string | null,
+    nasIdentifier: v[25] as string | null,
+    callingStationId: v[26] as string | null,
+    slotReleasedAt: v[27] as number | null,
   };
+}
+
+/** toSession returns the SessionRecord of a `sessions` row read as an object. */
+function toSession(r: Row): SessionRecord {
+  return fromRaw(COLUMNS.map((c) => r[c]));
 }
 
 const ROW_SELECT = `SELECT s.*, t.code AS code, n.name AS nas_name,
@@ -174,23 +214,43 @@ export function createSessionRepo(db: Db) {
     @calledStation, @nasPortId, @reservedAt, @reservationExpiresAt, @startedAt, @lastSeenAt,
     @updatedAt, @interimInterval, @login, @userName, @nasIpAddress, @nasIdentifier,
     @callingStationId)`);
-  const byId = db.prepare('SELECT * FROM sessions WHERE id = ?');
-  const byClass = db.prepare('SELECT * FROM sessions WHERE class = ?');
+  const byId = db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`).raw();
+  const byClass = db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE class = ?`).raw();
   // Newest first straight from the index (no sort); the caller prefers an open one.
-  const byAcct = db.prepare(`SELECT * FROM sessions WHERE nas_id = ? AND acct_session_id = ?
-    ORDER BY id DESC LIMIT 8`);
-  const reservedFor = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND device_mac = ?
-    AND status = 'reserved' AND slot_released_at IS NULL ORDER BY id DESC LIMIT 1`);
-  const slots = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND slot_released_at IS NULL
-    AND (status = 'live' OR (status = 'reserved' AND reservation_expires_at > ?)) ORDER BY id`);
-  const liveOf = db.prepare(
-    "SELECT * FROM sessions WHERE token_id = ? AND status = 'live' ORDER BY id",
-  );
-  const openOfDevice = db.prepare(`SELECT * FROM sessions WHERE token_id = ? AND device_mac = ?
-    AND status <> 'closed' ORDER BY id`);
-  const openOfNas = db.prepare(
-    "SELECT * FROM sessions WHERE nas_id = ? AND status <> 'closed' ORDER BY id",
-  );
+  const byAcct = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE nas_id = ? AND acct_session_id = ?
+      ORDER BY id DESC LIMIT 8`,
+    )
+    .raw();
+  const reservedFor = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND device_mac = ?
+    AND status = 'reserved' AND slot_released_at IS NULL ORDER BY id DESC LIMIT 1`,
+    )
+    .raw();
+  const slots = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND slot_released_at IS NULL
+    AND (status = 'live' OR (status = 'reserved' AND reservation_expires_at > ?)) ORDER BY id`,
+    )
+    .raw();
+  const liveOf = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND status = 'live' ORDER BY id`,
+    )
+    .raw();
+  const openOfDevice = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND device_mac = ?
+    AND status <> 'closed' ORDER BY id`,
+    )
+    .raw();
+  const openOfNas = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE nas_id = ? AND status <> 'closed' ORDER BY id`,
+    )
+    .raw();
   const extend =
     db.prepare(`UPDATE sessions SET reservation_expires_at = MAX(COALESCE(reservation_expires_at, 0), ?)
     WHERE id = ? AND status = 'reserved'`);
@@ -219,8 +279,12 @@ export function createSessionRepo(db: Db) {
   const restoreSlot = db.prepare(
     "UPDATE sessions SET slot_released_at = NULL WHERE id = ? AND status = 'live'",
   );
-  const stale = db.prepare(`SELECT * FROM sessions WHERE status = 'live' AND updated_at < ?
-    ORDER BY updated_at LIMIT ?`);
+  const stale = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE status = 'live' AND updated_at < ?
+    ORDER BY updated_at LIMIT ?`,
+    )
+    .raw();
   const lapse =
     db.prepare(`UPDATE sessions SET status = 'closed', stopped_at = reservation_expires_at,
     terminate_cause = 'reservation-lapsed', closed_by = 'portico', reservation_expires_at = NULL
@@ -284,40 +348,40 @@ export function createSessionRepo(db: Db) {
     },
     /** findById returns a session or undefined. */
     findById(id: number): SessionRecord | undefined {
-      const r = byId.get(id) as Row | undefined;
-      return r ? toSession(r) : undefined;
+      const r = byId.get(id) as unknown[] | undefined;
+      return r ? fromRaw(r) : undefined;
     },
     /** findByClass returns the session whose Class attribute is `cls`, or undefined. */
     findByClass(cls: string): SessionRecord | undefined {
-      const r = byClass.get(cls) as Row | undefined;
-      return r ? toSession(r) : undefined;
+      const r = byClass.get(cls) as unknown[] | undefined;
+      return r ? fromRaw(r) : undefined;
     },
     /** findByAcct returns the session a NAS calls `acctSessionId`: the open one, else the newest. */
     findByAcct(nasId: number, acctSessionId: string): SessionRecord | undefined {
-      const rows = byAcct.all(nasId, acctSessionId) as Row[];
-      const r = rows.find((x) => x.status !== 'closed') ?? rows[0];
-      return r ? toSession(r) : undefined;
+      const rows = byAcct.all(nasId, acctSessionId) as unknown[][];
+      const r = rows.find((x) => x[STATUS] !== 'closed') ?? rows[0];
+      return r ? fromRaw(r) : undefined;
     },
     /** findReserved returns the newest reservation a device holds on a token, or undefined. */
     findReserved(tokenId: number, mac: string): SessionRecord | undefined {
-      const r = reservedFor.get(tokenId, mac) as Row | undefined;
-      return r ? toSession(r) : undefined;
+      const r = reservedFor.get(tokenId, mac) as unknown[] | undefined;
+      return r ? fromRaw(r) : undefined;
     },
     /** slotsOf returns the sessions holding a token's device slots at `now`. */
     slotsOf(tokenId: number, now: number): SessionRecord[] {
-      return (slots.all(tokenId, now) as Row[]).map(toSession);
+      return (slots.all(tokenId, now) as unknown[][]).map(fromRaw);
     },
     /** liveOf returns a token's live sessions. */
     liveOf(tokenId: number): SessionRecord[] {
-      return (liveOf.all(tokenId) as Row[]).map(toSession);
+      return (liveOf.all(tokenId) as unknown[][]).map(fromRaw);
     },
     /** openOfDevice returns a device's reserved and live sessions on a token. */
     openOfDevice(tokenId: number, mac: string): SessionRecord[] {
-      return (openOfDevice.all(tokenId, mac) as Row[]).map(toSession);
+      return (openOfDevice.all(tokenId, mac) as unknown[][]).map(fromRaw);
     },
     /** openOfNas returns every reserved or live session of a NAS. */
     openOfNas(nasId: number): SessionRecord[] {
-      return (openOfNas.all(nasId) as Row[]).map(toSession);
+      return (openOfNas.all(nasId) as unknown[][]).map(fromRaw);
     },
     /** extendReservation pushes a reservation's expiry out to `until` (never earlier). */
     extendReservation(id: number, until: number): void {
@@ -331,10 +395,23 @@ export function createSessionRepo(db: Db) {
     ): SessionRecord {
       activate.run({ ...identity, ...at, id: r.id });
       // The statement keeps a stored value wherever the NAS sent none (COALESCE).
-      const kept = Object.fromEntries(
-        Object.entries(identity).map(([k, v]) => [k, v ?? r[k as keyof SessionRecord]]),
-      ) as SessionIdentity;
-      return { ...r, ...kept, ...at, status: 'live', reservationExpiresAt: null };
+      return {
+        ...r,
+        ...at,
+        status: 'live',
+        reservationExpiresAt: null,
+        acctSessionId: identity.acctSessionId,
+        nasId: identity.nasId ?? r.nasId,
+        deviceMac: identity.deviceMac ?? r.deviceMac,
+        framedIp: identity.framedIp ?? r.framedIp,
+        calledStation: identity.calledStation ?? r.calledStation,
+        nasPortId: identity.nasPortId ?? r.nasPortId,
+        userName: identity.userName ?? r.userName,
+        nasIpAddress: identity.nasIpAddress ?? r.nasIpAddress,
+        nasIdentifier: identity.nasIdentifier ?? r.nasIdentifier,
+        callingStationId: identity.callingStationId ?? r.callingStationId,
+        login: identity.login ?? r.login,
+      };
     },
     /** recordUsage stores a session's advanced counters and charged end. */
     recordUsage(id: number, u: SessionUsage): void {
@@ -365,7 +442,7 @@ export function createSessionRepo(db: Db) {
     },
     /** listStale returns live sessions with no accounting since `before`, oldest first. */
     listStale(before: number, limit = 500): SessionRecord[] {
-      return (stale.all(before, limit) as Row[]).map(toSession);
+      return (stale.all(before, limit) as unknown[][]).map(fromRaw);
     },
     /** closeLapsedReservations closes reservations whose grace ended by `now`; returns how many. */
     closeLapsedReservations(now: number): number {
