@@ -60,6 +60,11 @@ export async function buildApp(
   await app.register(portalRoutes, { services });
   await app.register(bookingWebhookRoutes, { prefix: '/webhooks', services });
 
-  app.get('/healthz', async () => ({ ok: true, now: services.clock.now() }));
+  // RADIUS counters (decisions, drops, batches, latency) for monitoring; no secrets in them.
+  app.get('/healthz', async () => ({
+    ok: true,
+    now: services.clock.now(),
+    radius: services.radiusStats(),
+  }));
   return app;
 }
