@@ -165,18 +165,23 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
     return coovaRedirectUrl(opts.portalUrl, params, opts.uamSecret);
   };
 
+  // What identifies the NAS and the device in every request, as coova sends it.
+  const deviceAttributes = (d: Device): AttributePair[] => [
+    ['NAS-IP-Address', nasIp],
+    ['NAS-Identifier', opts.nasId],
+    ['NAS-Port', d.index],
+    ['NAS-Port-Type', 19],
+    ['Calling-Station-Id', d.mac],
+    ['Called-Station-Id', called],
+    ['Framed-IP-Address', d.ip],
+  ];
+
   const accountingAttributes = (d: Device, s: Session): AttributePair[] => {
     const seconds = Math.max(0, Math.floor((clock.now() - s.startedAt) / 1000));
     return [
       ['User-Name', s.username],
       ['Acct-Session-Id', s.acctSessionId],
-      ['NAS-IP-Address', nasIp],
-      ['NAS-Identifier', opts.nasId],
-      ['NAS-Port', d.index],
-      ['NAS-Port-Type', 19],
-      ['Calling-Station-Id', d.mac],
-      ['Called-Station-Id', called],
-      ['Framed-IP-Address', d.ip],
+      ...deviceAttributes(d),
       ...(s.cls ? [['Class', s.cls] as AttributePair] : []),
       ['Acct-Session-Time', seconds],
       ['Acct-Input-Octets', seconds * 2_000],
@@ -262,13 +267,7 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
       ['User-Name', username],
       ...credentials,
       ['Service-Type', 1],
-      ['NAS-IP-Address', nasIp],
-      ['NAS-Identifier', opts.nasId],
-      ['NAS-Port', d.index],
-      ['NAS-Port-Type', 19],
-      ['Calling-Station-Id', d.mac],
-      ['Called-Station-Id', called],
-      ['Framed-IP-Address', d.ip],
+      ...deviceAttributes(d),
       ['Acct-Session-Id', acctSessionId],
     ]);
     if (!answer) {
