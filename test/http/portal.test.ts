@@ -486,9 +486,17 @@ describe('pages for captive browsers', () => {
     const statusHref = decodeEntities(/href="(\/status\/[^"]+)"/.exec(success.body)?.[1] ?? '');
     reserveSlot(t.id, '11-11-11-11-11-01');
     const status = await f.app.inject({ url: statusHref, headers: HOST });
-    const error = await redeem(hidden, { code: t.code, terms: 'yes' });
+    const devicesFull = await redeem(hidden, { code: t.code, terms: 'yes' });
+    const unknownCode = await redeem(hidden, { code: 'ZZZZ-ZZZZ', terms: 'yes' });
     const lookup = await f.app.inject({ url: '/status', headers: HOST });
-    const pages = { splash, success, status, error, lookup };
+    const q = new URLSearchParams({
+      'link-login-only': 'http://10.5.50.1/login',
+      mac: '30:39:26:86:CC:EA',
+    });
+    const mikrotik = await f.app.inject({ url: `/portal?${q}`, headers: HOST });
+    const other = f.newToken();
+    const handoff = await redeem(hiddenFields(mikrotik.body), { code: other.code, terms: 'yes' });
+    const pages = { splash, success, status, devicesFull, unknownCode, lookup, handoff };
     const weights: Record<string, number> = {};
     for (const [name, page] of Object.entries(pages)) {
       expect(page.statusCode, name).toBeLessThan(500);
@@ -497,10 +505,14 @@ describe('pages for captive browsers', () => {
       expect(body, name).not.toMatch(
         /<link\b|<script\b[^>]*\bsrc=|<img\b[^>]*\bsrc="(?!data:)|@import|url\(/i,
       );
-      expect(body, name).not.toMatch(/https?:\/\/(?!example\.com)/);
+      expect(body, name).not.toMatch(
+        /https?:\/\/(?!example\.com|10\.5\.50\.1\/login|portal\.test\/portal\/success)/,
+      );
       expect(weights[name], name).toBeLessThan(8 * 1024);
     }
-    expect(weights.error).toBeGreaterThan(0);
+    expect(devicesFull.statusCode).toBe(409);
+    expect(unknownCode.statusCode).toBe(400);
+    expect(handoff.body).toContain('action="http://10.5.50.1/login"');
     console.log(`page weights (bytes): ${JSON.stringify(weights)}`);
   });
 
