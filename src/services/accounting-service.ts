@@ -65,6 +65,12 @@ export type AccountingOutcome = {
   closed?: number;
 };
 
+/**
+ * REUSE_SLACK_MS is how much earlier than an open session's start a packet's session may
+ * seem to begin (NAS and Portico clocks, rounding) and still be taken as about it.
+ */
+const REUSE_SLACK_MS = 60_000;
+
 /** CLOSED_BY_GUESS lists who closes a session without a Stop; a late Stop may correct them. */
 const CLOSED_BY_GUESS = new Set(['sweeper', 'nas-reset']);
 
@@ -98,14 +104,28 @@ export function createAccountingService(deps: {
   const impliedStart = (e: AccountingEvent): number =>
     e.status === 'start' ? e.eventAt : e.eventAt - (e.sessionSeconds ?? 0) * 1000;
 
-  /** belongsTo returns whether the packet is about session `s` rather than a reuse of its id. */
-  const belongsTo = (s: SessionRecord, e: AccountingEvent): boolean => {
-    if (e.mac && s.deviceMac && s.deviceMac !== e.mac) return false;
-    if (s.status !== 'closed') return true;
-    if (e.cls !== null) return e.cls === s.class;
-    // Acct-Session-Id counters restart after a NAS reboot: a session that began after the
-    // closed one ended is a new one with a recycled id.
-    return impliedStart(e) <= (s.stoppedAt ?? 0);
+  /**
+   * pick returns the session among those sharing the packet's Acct-Session-Id that the packet
+   * is about: the one whose Class it echoes, else an open one it can belong to (it did not
+   * begin well before that session), else a closed one that had not ended when the packet's
+   * session began. A NAS that rebooted reuses its ids, and its retransmissions of old packets
+   * must not touch the new session that now has the id.
+   */
+  const pick = (candidates: SessionRecord[], e: AccountingEvent): SessionRecord | undefined => {
+    const same = candidates.filter((s) => !(e.mac && s.deviceMac && s.deviceMac !== e.mac));
+    if (e.cls !== null) {
+      const echoed = same.find((s) => s.class === e.cls);
+      if (echoed) return echoed;
+    }
+    const began = impliedStart(e);
+    for (const s of same) {
+      if (s.status !== 'closed') {
+        if (s.startedAt === null || began >= s.startedAt - REUSE_SLACK_MS) return s;
+      } else if (e.cls === null && began <= (s.stoppedAt ?? 0)) {
+        return s;
+      }
+    }
+    return undefined;
   };
 
   /** open turns a reservation into a live session, or inserts a live one for `tokenId`. */
@@ -213,8 +233,7 @@ export function createAccountingService(deps: {
       if (e.acctSessionId === null || e.acctSessionId === '') return { result: 'malformed' };
       const ev = e as AccountingEvent & { acctSessionId: string };
 
-      let s = store.sessions.findByAcct(e.nasId, ev.acctSessionId);
-      if (s && !belongsTo(s, e)) s = undefined;
+      let s = pick(store.sessions.findByAcct(e.nasId, ev.acctSessionId), e);
       let created = false;
       if (!s) {
         let reservation: SessionRecord | undefined;

@@ -356,11 +356,16 @@ export function createSessionRepo(db: Db) {
       const r = byClass.get(cls) as unknown[] | undefined;
       return r ? fromRaw(r) : undefined;
     },
-    /** findByAcct returns the session a NAS calls `acctSessionId`: the open one, else the newest. */
-    findByAcct(nasId: number, acctSessionId: string): SessionRecord | undefined {
+    /**
+     * findByAcct returns the sessions a NAS has called `acctSessionId` (a rebooted NAS reuses
+     * its ids): open ones first, then the newest, at most eight.
+     */
+    findByAcct(nasId: number, acctSessionId: string): SessionRecord[] {
       const rows = byAcct.all(nasId, acctSessionId) as unknown[][];
-      const r = rows.find((x) => x[STATUS] !== 'closed') ?? rows[0];
-      return r ? fromRaw(r) : undefined;
+      const open = rows.filter((x) => x[STATUS] !== 'closed');
+      const ordered =
+        open.length === 0 ? rows : [...open, ...rows.filter((x) => x[STATUS] === 'closed')];
+      return ordered.map(fromRaw);
     },
     /** findReserved returns the newest reservation a device holds on a token, or undefined. */
     findReserved(tokenId: number, mac: string): SessionRecord | undefined {

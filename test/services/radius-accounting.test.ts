@@ -1,0 +1,216 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
+import type { AccountingEvent, AcctStatus } from '../../src/services/accounting-service.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { openDatabase, type Db } from '../../src/storage/database.js';
+
+const T0 = Date.UTC(2026, 11, 3, 8, 0);
+const config: Config = loadConfig({ PORTICO_TIMEZONE: 'UTC', PORTICO_DB: ':memory:' });
+let db: Db;
+let s: Services;
+let clock: ReturnType<typeof fixedClock>;
+let nasId: number;
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  clock = fixedClock(T0);
+  s = createServices({ db, clock, config });
+  nasId = s.nas.add({ name: 'n1', address: '192.0.2.1', secret: 'secret-123' }, 't').id;
+});
+afterEach(() => db.close());
+
+const token = (input: Record<string, unknown> = {}) =>
+  s.tokens.create({ minutes: 60, maxDevices: 3, ...input }, 'staff').tokens[0]!;
+
+/** acct records one Accounting-Request arriving now, in a transaction as the handler does. */
+function acct(
+  status: AcctStatus,
+  f: Partial<AccountingEvent> & { code?: string; device?: string; delay?: number } = {},
+) {
+  const mac = f.device ? (normalizeMac(f.device) as MacAddress) : null;
+  const e: AccountingEvent = {
+    status,
+    nasId,
+    identity: {
+      nasId,
+      acctSessionId: f.acctSessionId ?? null,
+      deviceMac: mac,
+      framedIp: null,
+      calledStation: null,
+      nasPortId: null,
+      login: null,
+      userName: f.code ?? null,
+      nasIpAddress: null,
+      nasIdentifier: null,
+      callingStationId: f.device ?? null,
+    },
+    acctSessionId: f.acctSessionId ?? null,
+    cls: f.cls ?? null,
+    userName: f.code ?? null,
+    mac,
+    eventAt: clock.now() - (f.delay ?? 0) * 1000,
+    receivedAt: clock.now(),
+    sessionSeconds: f.sessionSeconds,
+    inputOctets: f.inputOctets,
+    outputOctets: f.outputOctets,
+    terminateCause: f.terminateCause ?? null,
+  };
+  return s.store.transaction(() => s.accounting.record(e));
+}
+const used = (id: number) => s.store.tokens.findById(id)!.usedMs;
+const row = (acctId: string) =>
+  db
+    .prepare(
+      'SELECT status, started_at, last_seen_at, stopped_at, closed_by, terminate_cause FROM sessions WHERE acct_session_id = ? ORDER BY id DESC',
+    )
+    .get(acctId) as Record<string, unknown>;
+
+describe('accounting rules', () => {
+  it('takes an Interim before its Start as the session, and the late Start changes nothing', () => {
+    const t = token();
+    clock.advance(120_000);
+    expect(acct('interim', { acctSessionId: 'x', code: t.code, sessionSeconds: 120 }).result).toBe(
+      'updated',
+    );
+    // The 120 s it reports are charged: the device was online.
+    expect(row('x')).toMatchObject({ status: 'live', started_at: T0, last_seen_at: T0 + 120_000 });
+    expect(used(t.id)).toBe(120_000);
+    expect(acct('start', { acctSessionId: 'x', code: t.code, delay: 120 }).result).toBe(
+      'duplicate',
+    );
+    clock.advance(60_000);
+    acct('interim', { acctSessionId: 'x', code: t.code, sessionSeconds: 180 });
+    expect(used(t.id)).toBe(180_000);
+  });
+
+  it('charges two devices online at the same time once (the union)', () => {
+    const t = token();
+    acct('start', { acctSessionId: 'a', code: t.code, device: 'aa-bb-cc-dd-ee-01' });
+    clock.advance(2 * 60_000);
+    acct('start', { acctSessionId: 'b', code: t.code, device: 'aa-bb-cc-dd-ee-02' });
+    clock.advance(8 * 60_000);
+    acct('interim', {
+      acctSessionId: 'a',
+      code: t.code,
+      device: 'aa-bb-cc-dd-ee-01',
+      sessionSeconds: 600,
+    });
+    acct('interim', {
+      acctSessionId: 'b',
+      code: t.code,
+      device: 'aa-bb-cc-dd-ee-02',
+      sessionSeconds: 480,
+    });
+    expect(used(t.id)).toBe(10 * 60_000);
+  });
+
+  it('never moves a session backwards: a reordered older Interim charges nothing', () => {
+    const t = token();
+    acct('start', { acctSessionId: 'a', code: t.code });
+    clock.advance(300_000);
+    acct('interim', { acctSessionId: 'a', code: t.code, sessionSeconds: 300, inputOctets: 500 });
+    acct('interim', {
+      acctSessionId: 'a',
+      code: t.code,
+      sessionSeconds: 240,
+      inputOctets: 400,
+      delay: 60,
+    });
+    expect(used(t.id)).toBe(300_000);
+    expect(s.store.tokens.findById(t.id)!.usedBytes).toBe(500);
+  });
+
+  it('adds Gigawords: octet counters are 64-bit', () => {
+    const t = token();
+    acct('start', { acctSessionId: 'g', code: t.code });
+    clock.advance(60_000);
+    acct('interim', {
+      acctSessionId: 'g',
+      code: t.code,
+      sessionSeconds: 60,
+      inputOctets: 3 * 2 ** 32 + 5,
+    });
+    expect(s.store.tokens.findById(t.id)!.usedBytes).toBe(3 * 2 ** 32 + 5);
+  });
+
+  it('lets a late Stop correct a session the sweeper closed, and an Interim reopen it', () => {
+    const t = token();
+    acct('start', { acctSessionId: 'a', code: t.code });
+    clock.advance(60_000);
+    acct('interim', { acctSessionId: 'a', code: t.code, sessionSeconds: 60 });
+    clock.advance(10 * 60_000);
+    expect(s.cutoff.scan().stale).toBe(1);
+    expect(row('a')).toMatchObject({
+      status: 'closed',
+      closed_by: 'sweeper',
+      stopped_at: T0 + 60_000,
+    });
+    acct('interim', { acctSessionId: 'a', code: t.code, sessionSeconds: 600 });
+    expect(row('a')).toMatchObject({ status: 'live', stopped_at: null });
+    acct('stop', {
+      acctSessionId: 'a',
+      code: t.code,
+      sessionSeconds: 660,
+      terminateCause: 'Lost-Carrier',
+    });
+    expect(row('a')).toMatchObject({
+      status: 'closed',
+      closed_by: 'nas',
+      stopped_at: T0 + 660_000,
+    });
+    expect(used(t.id)).toBe(660_000);
+  });
+
+  it('closes sessions at their last report on Accounting-On and at the event on Accounting-Off', () => {
+    const t = token();
+    acct('start', { acctSessionId: 'a', code: t.code });
+    clock.advance(60_000);
+    acct('interim', { acctSessionId: 'a', code: t.code, sessionSeconds: 60 });
+    clock.advance(30_000);
+    expect(acct('on').closed).toBe(1);
+    expect(row('a')).toMatchObject({
+      status: 'closed',
+      stopped_at: T0 + 60_000,
+      terminate_cause: 'nas-reboot',
+    });
+
+    const u = token();
+    acct('start', { acctSessionId: 'b', code: u.code });
+    clock.advance(45_000);
+    acct('off');
+    expect(row('b')).toMatchObject({ status: 'closed', stopped_at: clock.now() });
+    expect(used(u.id)).toBe(45_000);
+  });
+
+  it('starts a new session when a rebooted NAS reuses an Acct-Session-Id', () => {
+    const t = token();
+    acct('start', { acctSessionId: '80f00001', code: t.code });
+    clock.advance(60_000);
+    acct('stop', { acctSessionId: '80f00001', code: t.code, sessionSeconds: 60 });
+    clock.advance(3600_000);
+    expect(acct('start', { acctSessionId: '80f00001', code: t.code }).result).toBe('started');
+    expect(
+      db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE acct_session_id = '80f00001'").get(),
+    ).toEqual({ n: 2 });
+    // But a retransmitted Stop of the first one is recognised as such.
+    expect(
+      acct('stop', { acctSessionId: '80f00001', code: t.code, sessionSeconds: 60, delay: 3600 })
+        .result,
+    ).toBe('ignored-after-stop');
+  });
+
+  it('reports when a token runs out so the cut-off scheduler looks at once', () => {
+    const t = token({ minutes: 1 });
+    acct('start', { acctSessionId: 'a', code: t.code });
+    clock.advance(30_000);
+    expect(
+      acct('interim', { acctSessionId: 'a', code: t.code, sessionSeconds: 30 }).limitReached,
+    ).toBe(false);
+    clock.advance(30_000);
+    expect(
+      acct('interim', { acctSessionId: 'a', code: t.code, sessionSeconds: 60 }).limitReached,
+    ).toBe(true);
+  });
+});
