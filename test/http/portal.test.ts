@@ -345,9 +345,18 @@ describe('success and status pages', () => {
     expect(page.body).not.toContain('Only');
   });
 
-  it('warns when little time is left', async () => {
+  it('warns when little time is left: under 5 minutes or under a tenth of the minutes', async () => {
     const { page } = await successPage({ minutes: 4 });
     expect(page.body).toContain('Only 4 minutes left');
+    const t = f.newToken({ minutes: 200 });
+    const ref = f.services.portal.statusRef(t);
+    const shows = async (usedMinutes: number) => {
+      f.db.prepare('UPDATE tokens SET used_ms = ? WHERE id = ?').run(usedMinutes * 60_000, t.id);
+      const r = await f.app.inject({ url: `/status/${ref}`, headers: HOST });
+      return /Only \d+ minutes left/.exec(r.body)?.[0];
+    };
+    expect(await shows(180)).toBeUndefined();
+    expect(await shows(181)).toBe('Only 19 minutes left');
   });
 
   it('shows the success page when CoovaChilli comes back with res=success', async () => {

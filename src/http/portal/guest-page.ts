@@ -103,8 +103,9 @@ export type UsageText = {
   low: string | undefined;
 };
 
-/** LOW_BALANCE_MS and LOW_BALANCE_SHARE: below either, the guest is told time is running out. */
+/** LOW_BALANCE_MS is the time left below which the guest is told time is running out. */
 export const LOW_BALANCE_MS = 5 * 60_000;
+/** LOW_BALANCE_SHARE is the share of the minutes left below which the guest is told too. */
 export const LOW_BALANCE_SHARE = 0.1;
 
 /** usageText returns the sentences a guest page shows about a token's usage. */
