@@ -80,7 +80,10 @@ describe('fuzzing the RADIUS sockets', () => {
           break;
         case 1:
           p = Buffer.from(seed);
-          for (let k = 0; k <= int(4); k++) p[int(p.length)] ^= 1 + int(255);
+          for (let k = 0; k <= int(4); k++) {
+            const at = int(p.length);
+            p[at] = (p[at] as number) ^ (1 + int(255));
+          }
           break;
         case 2:
           p = seed.subarray(0, int(seed.length));
