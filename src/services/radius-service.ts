@@ -38,7 +38,7 @@ import { vendorAttributes } from './vendor-attributes.js';
 /** NasClient is a RADIUS client backed by a router row. */
 export type NasClient = RadiusClient & { readonly nas: NasRecord };
 
-/** RadiusLogger is the pino-like logger the handler writes decisions to. */
+/** HandlerLogger is the pino-like logger the handler writes decisions to. */
 export type HandlerLogger = {
   debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
