@@ -66,7 +66,7 @@ function cutReason(t: TokenRecord, usedMs: number, now: number): string | null {
   return null;
 }
 
-/** sessionIdentification returns the attributes that tell a NAS which session a request is about. */
+/** sessionIdentification returns the attributes that tell a NAS which session is meant. */
 export function sessionIdentification(s: SessionRecord, code: string | null): AttributePair[] {
   const out: AttributePair[] = [];
   const user = s.userName ?? (s.login === 'mac' ? s.callingStationId : code);
