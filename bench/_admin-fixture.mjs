@@ -1,7 +1,9 @@
 // Shared set-up for the dashboard benchmarks: a database file with 100,000 tokens in ten
 // batches, in every state, and a signed-in admin session for requests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { fixedClock } from '../dist/clock.js';
 import { loadConfig } from '../dist/config.js';
@@ -77,4 +79,19 @@ export async function seededAdmin(total = 100_000) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** appendResults adds a dated section with the machine's load and `lines` to RESULTS.md. */
+export function appendResults(title, file, lines) {
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  const date = new Date().toISOString().slice(0, 10);
+  appendFileSync(
+    fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
+    `\n## ${title} (bench/${file}, ${date})\n\n` +
+      `- machine load average while measuring: ${load} (2 cores shared with other work)\n` +
+      lines.map((l) => `- ${l}`).join('\n') +
+      '\n',
+  );
 }

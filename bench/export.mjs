@@ -5,12 +5,11 @@
 // the size of the file; time to first byte shows it streams rather than builds the file.
 // Run after `npm run build`: node --expose-gc bench/export.mjs (appends to RESULTS.md)
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { seededAdmin } from './_admin-fixture.mjs';
+import { appendResults, seededAdmin } from './_admin-fixture.mjs';
 
 const f = await seededAdmin(100_000);
 const scratch = mkdtempSync(join(tmpdir(), 'portico-bench-export-'));
@@ -72,15 +71,7 @@ for (const [name, path] of [
 await f.close();
 rmSync(scratch, { recursive: true, force: true });
 
-const load = loadavg()
-  .map((x) => x.toFixed(1))
-  .join(' ');
-const date = new Date().toISOString().slice(0, 10);
-appendFileSync(
-  fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
-  `\n## Dashboard CSV export, streamed (bench/export.mjs, ${date})\n\n` +
-    `- machine load average while measuring: ${load} (2 cores shared with other work)\n` +
-    `- GET /admin/tokens/export.csv with a staff session over loopback, downloaded by curl in its own process; the server's RSS sampled every 5 ms\n` +
-    lines.map((l) => `- ${l}`).join('\n') +
-    '\n',
-);
+appendResults('Dashboard CSV export, streamed', 'export.mjs', [
+  "GET /admin/tokens/export.csv with a staff session over loopback, downloaded by curl in its own process; the server's RSS sampled every 5 ms",
+  ...lines,
+]);

@@ -133,3 +133,14 @@ export async function makeAdmin(env: Record<string, string> = {}): Promise<Admin
     },
   };
 }
+
+/** SignedIn is a fixture with one browser signed in and the CSRF token of its session. */
+export type SignedIn = { f: AdminFixture; b: Browser; csrf: string };
+
+/** signedIn builds a fixture and signs `user` in. */
+export async function signedIn(user: { username: string; password: string }): Promise<SignedIn> {
+  const f = await makeAdmin();
+  const b = f.browser();
+  await b.signIn(user);
+  return { f, b, csrf: await b.csrf() };
+}

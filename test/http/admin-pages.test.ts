@@ -1,16 +1,13 @@
 // Settings, routers, staff accounts and sessions pages through app.inject.
 
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ADMIN, makeAdmin, type AdminFixture, type Browser } from './admin-fixture.js';
+import { ADMIN, signedIn, type AdminFixture, type Browser } from './admin-fixture.js';
 
 let f: AdminFixture;
 let b: Browser;
 let csrf: string;
 beforeEach(async () => {
-  f = await makeAdmin();
-  b = f.browser();
-  await b.signIn(ADMIN);
-  csrf = await b.csrf();
+  ({ f, b, csrf } = await signedIn(ADMIN));
 });
 afterEach(async () => {
   await f.close();

@@ -4,16 +4,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ADMIN, makeAdmin, STAFF, type AdminFixture, type Browser } from './admin-fixture.js';
+import { ADMIN, signedIn, STAFF, type AdminFixture, type Browser } from './admin-fixture.js';
 
 let f: AdminFixture;
 let b: Browser;
 let csrf: string;
 beforeEach(async () => {
-  f = await makeAdmin();
-  b = f.browser();
-  await b.signIn(STAFF);
-  csrf = await b.csrf();
+  ({ f, b, csrf } = await signedIn(STAFF));
 });
 afterEach(async () => {
   await f.close();

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PorticoError } from '../../errors.js';
 import { packageRoot } from '../../paths.js';
 import type { Services } from '../../services/services.js';
@@ -48,31 +48,23 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
+  // Hooks cannot return a page: they send it, and Fastify stops there.
+  const refuseWith =
+    (title: string, message: string) => async (request: FastifyRequest, reply: FastifyReply) =>
+      reply.send(await pages.error(request, reply, 403, title, message));
   await app.register(staffAuth, {
     services,
-    forbidden: async (request, reply) =>
-      reply.send(
-        await pages.error(
-          request,
-          reply,
-          403,
-          'Admins only',
-          'This page is for admins. Ask an admin if you need something changed here.',
-        ),
-      ),
+    forbidden: refuseWith(
+      'Admins only',
+      'This page is for admins. Ask an admin if you need something changed here.',
+    ),
   });
   await app.register(csrf, {
     services,
-    refuse: async (request, reply) =>
-      reply.send(
-        await pages.error(
-          request,
-          reply,
-          403,
-          'Form refused',
-          'This form did not carry a valid security token, so nothing was changed. It may be from an old tab or another site. Go back, reload the page and try again.',
-        ),
-      ),
+    refuse: refuseWith(
+      'Form refused',
+      'This form did not carry a valid security token, so nothing was changed. It may be from an old tab or another site. Go back, reload the page and try again.',
+    ),
   });
 
   app.setErrorHandler(async (err, request, reply) => {

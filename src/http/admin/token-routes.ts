@@ -299,12 +299,12 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   });
 
   app.get<{ Querystring: Query }>('/tokens/print', staffOnly, async (request, reply) => {
-    const { filter } = filterFromQuery(request.query);
+    const { filter, text } = filterFromQuery(request.query);
     const layout = request.query.layout === 'receipt' ? 'receipt' : 'a4';
     const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
     const { cards, total } = await services.print.cards(filter, offset);
     services.print.recordPrint(staffActor(request), filter, cards.length);
-    const base = filterParams(filter, filterFromQuery(request.query).text);
+    const base = filterParams(filter, text);
     reply.type('text/html; charset=utf-8');
     return reply.viewAsync('admin/print/sheet', {
       title: `Print ${cards.length} voucher card${cards.length === 1 ? '' : 's'}`,

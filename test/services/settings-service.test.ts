@@ -1,0 +1,89 @@
+// Settings: defaults from the configuration, stored values over them, validation that names
+// every field, and an audit entry only for what really changed.
+
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { PorticoError } from '../../src/errors.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { openDatabase, type Db } from '../../src/storage/database.js';
+
+let db: Db;
+let s: Services;
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  const config = loadConfig({
+    PORTICO_TIMEZONE: 'Europe/Berlin',
+    PORTICO_CODE_LENGTH: '9',
+    PORTICO_INTERIM_INTERVAL: '120',
+  });
+  s = createServices({ db, clock: fixedClock(Date.UTC(2026, 11, 1)), config });
+});
+afterEach(() => db.close());
+
+test('a fresh install follows the configuration', () => {
+  expect(s.settings.get()).toEqual({
+    spaceName: 'Portico',
+    logo: null,
+    timeZone: 'Europe/Berlin',
+    termsText: '',
+    portalLanguages: ['en'],
+    interimIntervalSeconds: 120,
+    idleTimeoutSeconds: 900,
+    codeLength: 9,
+  });
+});
+
+test('an update stores only what it names, parses form strings, and the others read it', () => {
+  const after = s.settings.update(
+    { spaceName: '  Harbour  ', portalLanguages: 'de, en,de', codeLength: '10' },
+    'alice',
+  );
+  expect(after).toMatchObject({
+    spaceName: 'Harbour',
+    portalLanguages: ['de', 'en'],
+    codeLength: 10,
+    timeZone: 'Europe/Berlin',
+  });
+  expect(s.settings.value('codeLength')).toBe(10);
+  expect(s.tokens.create({ minutes: 5 }, 'alice').tokens[0]?.code).toHaveLength(10);
+  const entry = s.audit.list(10).find((e) => e.action === 'settings.update');
+  expect(entry).toMatchObject({
+    actor: 'alice',
+    action: 'settings.update',
+    details: { changed: ['spaceName', 'portalLanguages', 'codeLength'] },
+  });
+});
+
+test('a patch that changes nothing records nothing', () => {
+  const before = s.audit.list(10).length;
+  s.settings.update({ timeZone: 'Europe/Berlin', spaceName: 'Portico' }, 'alice');
+  expect(s.audit.list(10)).toHaveLength(before);
+});
+
+test('bad values name every field and nothing is stored', () => {
+  let err: unknown;
+  try {
+    s.settings.update(
+      { spaceName: '', timeZone: 'Nowhere/Else', idleTimeoutSeconds: '-1', logo: 'x' },
+      'alice',
+    );
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(PorticoError);
+  expect((err as PorticoError).code).toBe('PORTICO_BAD_INPUT');
+  expect((err as PorticoError).fields.map((f) => f.field).sort()).toEqual([
+    'idleTimeoutSeconds',
+    'logo',
+    'spaceName',
+    'timeZone',
+  ]);
+  expect(s.settings.get().spaceName).toBe('Portico');
+});
+
+test('the logo can be removed again', () => {
+  const png = 'data:image/png;base64,iVBORw0KGgo=';
+  expect(s.settings.update({ logo: png }, 'alice').logo).toBe(png);
+  expect(s.settings.update({ logo: null }, 'alice').logo).toBeNull();
+});
