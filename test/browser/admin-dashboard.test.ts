@@ -142,13 +142,13 @@ let page: Page;
 let base: string;
 let batchCodes: string[] = [];
 
-const shot = async (p: Page, name: string) => {
+const shot = async (p: Page, name: string, fullPage = true) => {
   for (const [size, viewport] of [
     ['phone', PHONE],
     ['desktop', DESKTOP],
   ] as const) {
     await p.setViewportSize(viewport);
-    await p.screenshot({ path: join(ARTIFACTS, `admin-${name}-${size}.png`), fullPage: true });
+    await p.screenshot({ path: join(ARTIFACTS, `admin-${name}-${size}.png`), fullPage });
   }
   await p.setViewportSize(DESKTOP);
 };
@@ -289,7 +289,10 @@ describe('staff dashboard in Chromium', { timeout: 90_000 }, () => {
       decoded.add(code);
     }
     expect(decoded).toEqual(new Set(batchCodes));
-    await shot(page, 'print-a4');
+    await shot(page, 'print-a4', false);
+    // Printed on A4, three cards across and four down: 100 cards fill 9 sheets.
+    const pdf = await page.pdf({ preferCSSPageSize: true });
+    expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(9);
     await page.getByRole('link', { name: '80 mm receipt' }).click();
     await page.locator('article.card').first().waitFor();
     await page.setViewportSize(PHONE);
