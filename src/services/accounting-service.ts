@@ -254,11 +254,13 @@ export function createAccountingService(deps: {
       }
       const base = { sessionId: s.id, tokenId: s.tokenId };
 
+      // Routers such as CoovaChilli send Acct-Session-Id already in the Access-Request, so
+      // the reservation itself is found by it: the Start (or any later packet) makes it live.
+      const wasReserved = s.status === 'reserved';
+      if (wasReserved) s = open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
       if (e.status === 'start') {
-        return { result: created ? 'started' : 'duplicate', ...base };
+        return { result: created || wasReserved ? 'started' : 'duplicate', ...base };
       }
-      if (s.status === 'reserved')
-        s = open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
       if (s.status === 'closed') {
         const guessed = s.closedBy !== null && CLOSED_BY_GUESS.has(s.closedBy);
         if (!guessed) return { result: 'ignored-after-stop', ...base };
