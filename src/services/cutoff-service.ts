@@ -106,6 +106,9 @@ export function createCutoffService(deps: {
   let working: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  // Set while stopping: answers cut short by the shutdown are not recorded, so those jobs
+  // stay 'sending' and are sent again after the next start.
+  let closing = false;
   const staleMs = () => {
     const s = deps.settings();
     return s.staleAfterIntervals * s.interimIntervalSeconds * 1000;
@@ -224,6 +227,7 @@ export function createCutoffService(deps: {
       result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'>;
     }>,
   ): void => {
+    if (closing) return;
     const now = clock.now();
     store.transaction(() => {
       for (const { job, result } of done) {
@@ -263,6 +267,7 @@ export function createCutoffService(deps: {
   /** work sends queued jobs until none is left, `concurrency` at a time. */
   const work = async (): Promise<void> => {
     for (;;) {
+      if (closing) return;
       const jobs = store.transaction(() => store.coaJobs.claimPending(concurrency));
       if (jobs.length === 0) return;
       record(await Promise.all(jobs.map(sendOne)));
@@ -364,14 +369,23 @@ export function createCutoffService(deps: {
       timer.unref();
       this.wake();
     },
-    /** stop ends the scheduler and waits for the jobs being sent. */
+    /**
+     * stop ends the scheduler and resolves once the worker has returned; close the
+     * Disconnect/CoA client meanwhile so requests waiting for an answer end at once (their
+     * jobs are sent again after the next start).
+     */
     async stop(): Promise<void> {
       stopped = true;
+      closing = true;
       if (timer) clearInterval(timer);
       if (soon) clearImmediate(soon);
       timer = undefined;
       soon = undefined;
-      await working;
+      try {
+        await working;
+      } finally {
+        closing = false;
+      }
     },
   };
 }

@@ -65,11 +65,13 @@ export async function startRadiusRuntime(
   return {
     ports,
     async close() {
-      // No new packets, then the batch in hand, then the worker, then its socket.
+      // No new packets, then the batch in hand; then the scheduler and worker, whose
+      // requests still waiting for a NAS end when the client closes (re-sent after restart).
       await server.close();
       await radius.idle();
-      await cutoff.stop();
+      const stopping = cutoff.stop();
       await das.close();
+      await stopping;
     },
   };
 }

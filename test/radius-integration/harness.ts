@@ -24,6 +24,7 @@ import {
   encodeResponse,
   type RadiusPacket,
 } from '../../src/radius/packet.js';
+import type { RetryPolicy } from '../../src/radius/dynamic-authorization.js';
 import { startRadiusRuntime, type RadiusRuntime } from '../../src/services/radius-runtime.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
@@ -176,7 +177,7 @@ async function openNasPeer(ports: { auth: number; acct: number }): Promise<NasPe
 
 /** startHarness starts a RADIUS side over a fresh database file, with one NAS on 127.0.0.1. */
 export async function startHarness(
-  opts: { vendor?: string; start?: number } = {},
+  opts: { vendor?: string; start?: number; retry?: Partial<RetryPolicy> } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-radius-'));
   const config = loadConfig({ PORTICO_DB: join(dir, 'portico.db'), PORTICO_TIMEZONE: 'UTC' });
@@ -202,7 +203,7 @@ export async function startHarness(
     acctPort: 0,
     logger: silent,
     cutoffIntervalMs: 3_600_000,
-    retry: { irtMs: 100, mrc: 2, mrtMs: 200, mrdMs: 400 },
+    retry: opts.retry ?? { irtMs: 100, mrc: 2, mrtMs: 200, mrdMs: 400 },
   });
   const peer = await openNasPeer(runtime.ports);
   return {
