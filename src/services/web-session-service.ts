@@ -55,9 +55,13 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
-/** lockoutKeys returns the guessing-defence keys a staff sign-in counts against. */
+/**
+ * lockoutKeys returns the guessing-defence keys a staff sign-in counts against. The address
+ * key is kept apart from the guests' `ip:` key so that failed staff sign-ins at the desk
+ * never lock guests behind the same address out of the splash page, nor the other way round.
+ */
 export function lockoutKeys(username: string, ip: string): string[] {
-  return [`staff:${username.trim().toLowerCase()}`, `ip:${ip}`];
+  return [`staff:${username.trim().toLowerCase()}`, `staff-ip:${ip}`];
 }
 
 /** createWebSessionService returns the staff sign-in use cases. */

@@ -1,5 +1,6 @@
 // Failure counters and lockouts for guessing defence, keyed by what was guessed from
-// (`ip:192.0.2.7`, `mac:aa-bb-..`, `staff:alice`).
+// (`ip:192.0.2.7` and `mac:aa-bb-..` for guests, `staff:alice` and `staff-ip:192.0.2.7` for
+// staff sign-in).
 
 import type { Db } from './database.js';
 
