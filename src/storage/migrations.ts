@@ -7,12 +7,18 @@ import { ERROR_CODES, PorticoError } from '../errors.js';
 import { MIGRATION_0001 } from './migrations/0001-initial.js';
 import { MIGRATION_0002 } from './migrations/0002-bookings.js';
 import { MIGRATION_0003 } from './migrations/0003-radius-sessions.js';
+import { MIGRATION_0004 } from './migrations/0004-nas-login-hosts.js';
 
 /** Migration is one schema step: the version it brings the file to and its SQL. */
 export type Migration = { version: number; name: string; sql: string };
 
 /** MIGRATIONS lists every migration in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [MIGRATION_0001, MIGRATION_0002, MIGRATION_0003];
+export const MIGRATIONS: readonly Migration[] = [
+  MIGRATION_0001,
+  MIGRATION_0002,
+  MIGRATION_0003,
+  MIGRATION_0004,
+];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */
 export const LATEST_VERSION = MIGRATIONS.length;
