@@ -10,10 +10,12 @@ import {
   ADAPTER_ERRORS,
   ROUTER_RESULTS,
   adapterError,
+  checkLoginUrl,
   type AdapterOptions,
   type ClientContext,
   type Credentials,
   type HandOffResult,
+  type LoginUrlResult,
   type ParseResult,
   type RouterAdapter,
   type RouterRequest,
@@ -27,7 +29,7 @@ import {
   readRaw,
   readText,
 } from './router-params.js';
-import { checkOriginalUrl, checkRouterUrl } from './safe-url.js';
+import { checkOriginalUrl } from './safe-url.js';
 
 // coova's chilli_limits.h: RADIUS_PWSIZE and REDIR_USERNAMESIZE (with its NUL).
 const MAX_PAP_PASSWORD_BYTES = 128;
@@ -113,28 +115,32 @@ function isRouterResult(value: string | undefined): value is RouterResult {
 }
 
 // The logon URL is built from an IP literal and a port number only, never a host name, so a
-// crafted redirect cannot point the guest's credentials anywhere but an address.
-function buildLoginUrl(uamip: string, uamport: string, opts: AdapterOptions): string | undefined {
-  if (!/^[0-9]{1,5}$/.test(uamport)) return undefined;
-  const port = Number(uamport);
-  if (port < 1 || port > 65535) return undefined;
+// crafted redirect cannot point the guest's credentials anywhere but an address, and that
+// address must be router-local or one of the NAS's login hosts.
+function buildLoginUrl(uamip: string, uamport: string, opts: AdapterOptions): LoginUrlResult {
+  const port = /^[0-9]{1,5}$/.test(uamport) ? Number(uamport) : 0;
+  if (port < 1 || port > 65535)
+    return adapterError(ADAPTER_ERRORS.BAD_LOGIN_URL, 'uamport is not a port number');
   const host = isIP(uamip) === 6 ? `[${uamip}]` : uamip;
-  const rule = opts.allowedRedirectHosts ? { allowedHosts: opts.allowedRedirectHosts } : {};
-  return checkRouterUrl(`http://${host}:${port}/logon`, rule);
+  return checkLoginUrl(`http://${host}:${port}/logon`, opts, 'uamip');
 }
 
 // A context may have travelled through a form; the login URL is checked again before use.
-function recheckLoginUrl(loginUrl: string | undefined, opts: AdapterOptions): string | undefined {
-  if (!loginUrl) return undefined;
+function recheckLoginUrl(loginUrl: string | undefined, opts: AdapterOptions): LoginUrlResult {
+  const unusable = adapterError(
+    ADAPTER_ERRORS.BAD_LOGIN_URL,
+    'no usable uamip:uamport in the context',
+  );
+  if (!loginUrl) return unusable;
   let url: URL;
   try {
     url = new URL(loginUrl);
   } catch {
-    return undefined;
+    return unusable;
   }
-  if (url.pathname !== '/logon' || url.search !== '' || url.hash !== '') return undefined;
+  if (url.pathname !== '/logon' || url.search !== '' || url.hash !== '') return unusable;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(host) === 0) return undefined;
+  if (isIP(host) === 0) return unusable;
   return buildLoginUrl(host, url.port || '80', opts);
 }
 
@@ -165,13 +171,8 @@ function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
   const uamip = readIp(params, 'uamip');
   if (uamip === undefined)
     return adapterError(ADAPTER_ERRORS.BAD_PARAM, 'uamip is not an IP address');
-  const loginUrl = buildLoginUrl(uamip, rawPort, opts);
-  if (loginUrl === undefined) {
-    return adapterError(
-      ADAPTER_ERRORS.BAD_LOGIN_URL,
-      'uamport is not a port or uamip is not an allowed host',
-    );
-  }
+  const login = buildLoginUrl(uamip, rawPort, opts);
+  if (!login.ok) return login;
 
   const challenge = readText(params, 'challenge');
   if (challenge !== undefined && !CHALLENGE_HEX.test(challenge)) {
@@ -189,7 +190,7 @@ function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
     calledStation: called,
     apMac: calledParts.apMac,
     ssid: readText(params, 'ssid') ?? calledParts.ssid,
-    loginUrl,
+    loginUrl: login.href,
     challenge: challenge?.toLowerCase(),
     sessionId: readText(params, 'sessionid'),
     originalUrl: checkOriginalUrl(readRaw(params, 'userurl')),
@@ -204,9 +205,8 @@ function handOff(
   credentials: Credentials,
   opts: AdapterOptions,
 ): HandOffResult {
-  const loginUrl = recheckLoginUrl(ctx.loginUrl, opts);
-  if (!loginUrl)
-    return adapterError(ADAPTER_ERRORS.BAD_LOGIN_URL, 'no usable uamip:uamport in the context');
+  const login = recheckLoginUrl(ctx.loginUrl, opts);
+  if (!login.ok) return login;
   const { username, password } = credentials;
   if (username === '' || Buffer.byteLength(username, 'utf8') > MAX_USERNAME_BYTES) {
     return adapterError(
@@ -241,7 +241,7 @@ function handOff(
 
   // redir_urldecode does not turn `+` into a space, so every value is percent-encoded.
   const qs = query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-  return { ok: true, handOff: { kind: 'redirect', url: `${loginUrl}?${qs}` } };
+  return { ok: true, handOff: { kind: 'redirect', url: `${login.href}?${qs}` } };
 }
 
 /** coovaAdapter handles CoovaChilli and uspot UAM redirects and the /logon hand-off. */

@@ -8,6 +8,7 @@ import { normalizeMac } from '../core/mac.js';
 import {
   ADAPTER_ERRORS,
   adapterError,
+  checkLoginUrl,
   type AdapterOptions,
   type ClientContext,
   type Credentials,
@@ -24,7 +25,7 @@ import {
   readRaw,
   readText,
 } from './router-params.js';
-import { checkOriginalUrl, checkRouterUrl } from './safe-url.js';
+import { checkOriginalUrl } from './safe-url.js';
 
 const MAX_CHALLENGE_BYTES = 64;
 
@@ -93,22 +94,14 @@ function readEscaped(params: Record<string, string>, key: string): string | unde
   }
 }
 
-function loginRule(opts: AdapterOptions): { allowedHosts?: readonly string[] } {
-  return opts.allowedRedirectHosts ? { allowedHosts: opts.allowedRedirectHosts } : {};
-}
-
 function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
   const { params } = request;
   const rawLogin =
     readEscaped(params, 'link-login-only')?.trim() || readEscaped(params, 'link-login')?.trim();
   if (!rawLogin) return adapterError(ADAPTER_ERRORS.MISSING_PARAM, 'link-login-only is required');
-  const loginUrl = checkRouterUrl(rawLogin, loginRule(opts));
-  if (loginUrl === undefined) {
-    return adapterError(
-      ADAPTER_ERRORS.BAD_LOGIN_URL,
-      'link-login-only is not an http(s) URL on an allowed host',
-    );
-  }
+  // The guest's code goes to this URL: only the router's own address, or a host staff listed.
+  const login = checkLoginUrl(rawLogin, opts, 'link-login-only');
+  if (!login.ok) return login;
 
   const rawId = readEscaped(params, 'chap-id');
   const rawChallenge = readEscaped(params, 'chap-challenge');
@@ -135,7 +128,7 @@ function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
     nasId: readText(params, 'identity'),
     // RouterOS sends the hotspot server name as Called-Station-Id; keep the two in step.
     calledStation: readText(params, 'server-name'),
-    loginUrl,
+    loginUrl: login.href,
     chapId,
     challenge,
     sessionId: readText(params, 'session-id'),
@@ -153,9 +146,9 @@ function handOff(
   credentials: Credentials,
   opts: AdapterOptions,
 ): HandOffResult {
-  const loginUrl = checkRouterUrl(ctx.loginUrl, loginRule(opts));
-  if (!loginUrl)
-    return adapterError(ADAPTER_ERRORS.BAD_LOGIN_URL, 'no usable link-login-only in the context');
+  // The NAS's login hosts may have changed since the guest arrived.
+  const login = checkLoginUrl(ctx.loginUrl, opts, 'link-login-only');
+  if (!login.ok) return login;
   const { username, password } = credentials;
   if (username === '' || password === '') {
     return adapterError(ADAPTER_ERRORS.BAD_CREDENTIALS, 'username and password must not be empty');
@@ -187,7 +180,7 @@ function handOff(
     dst: checkOriginalUrl(ctx.originalUrl) ?? opts.defaultLandingUrl,
     popup: 'true',
   };
-  return { ok: true, handOff: { kind: 'form-post', url: loginUrl, fields } };
+  return { ok: true, handOff: { kind: 'form-post', url: login.href, fields } };
 }
 
 /** mikrotikAdapter handles MikroTik Hotspot external login pages and the link-login POST. */

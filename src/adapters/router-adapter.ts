@@ -3,6 +3,7 @@
 // adapter says how to hand the guest back to the router. Adapters are pure: no I/O, no clock.
 
 import type { MacAddress } from '../core/mac.js';
+import { inspectRouterUrl, routerLoginRule } from './safe-url.js';
 
 /** ADAPTER_NAMES lists the router families Portico can hand a guest back to. */
 export const ADAPTER_NAMES = ['coova', 'mikrotik', 'macauth', 'generic'] as const;
@@ -60,7 +61,10 @@ export type AdapterOptions = {
   authMode?: AuthMode;
   /** Where the guest goes after login when the router gave no usable original URL. */
   defaultLandingUrl: string;
-  /** When set, login URLs must be on one of these hosts (names or IP literals). */
+  /**
+   * The hosts (names or IP literals) the router's own login URL may name; unset or empty
+   * allows only router-local addresses (see routerLoginRule).
+   */
   allowedRedirectHosts?: readonly string[];
 };
 
@@ -81,6 +85,7 @@ export const ADAPTER_ERRORS = {
   MISSING_SIGNATURE: 'ADAPTER_MISSING_SIGNATURE',
   BAD_SIGNATURE: 'ADAPTER_BAD_SIGNATURE',
   BAD_LOGIN_URL: 'ADAPTER_BAD_LOGIN_URL',
+  LOGIN_HOST_REFUSED: 'ADAPTER_LOGIN_HOST_REFUSED',
   NO_CHALLENGE: 'ADAPTER_NO_CHALLENGE',
   BAD_CREDENTIALS: 'ADAPTER_BAD_CREDENTIALS',
 } as const;
@@ -88,8 +93,11 @@ export const ADAPTER_ERRORS = {
 /** AdapterErrorCode is one of the ADAPTER_ERRORS values. */
 export type AdapterErrorCode = (typeof ADAPTER_ERRORS)[keyof typeof ADAPTER_ERRORS];
 
-/** AdapterError says why an adapter refused: a stable code and a message for the log. */
-export type AdapterError = { code: AdapterErrorCode; message: string };
+/**
+ * AdapterError says why an adapter refused: a stable code, a message for the log and, for
+ * LOGIN_HOST_REFUSED, the login URL's host that the NAS does not allow.
+ */
+export type AdapterError = { code: AdapterErrorCode; message: string; host?: string };
 
 /** ParseResult is a client context, or the reason the router parameters were refused. */
 export type ParseResult = { ok: true; context: ClientContext } | { ok: false; error: AdapterError };
@@ -122,10 +130,35 @@ export interface RouterAdapter {
   handOff(ctx: ClientContext, credentials: Credentials, opts: AdapterOptions): HandOffResult;
 }
 
-/** adapterError returns a refused result with `code` and `message`. */
+/** adapterError returns a refused result with `code`, `message` and, when given, `host`. */
 export function adapterError(
   code: AdapterErrorCode,
   message: string,
+  host?: string,
 ): { ok: false; error: AdapterError } {
-  return { ok: false, error: { code, message } };
+  return { ok: false, error: host === undefined ? { code, message } : { code, message, host } };
+}
+
+/** LoginUrlResult is a router login URL fit to receive the guest's code, or why not. */
+export type LoginUrlResult = { ok: true; href: string } | { ok: false; error: AdapterError };
+
+/**
+ * checkLoginUrl returns the normalised href of the router's own login URL when it is a plain
+ * http(s) URL on a host routerLoginRule allows for `opts`; otherwise BAD_LOGIN_URL, or
+ * LOGIN_HOST_REFUSED with the host. `what` names the parameter in the message.
+ */
+export function checkLoginUrl(
+  raw: string | undefined,
+  opts: AdapterOptions,
+  what: string,
+): LoginUrlResult {
+  const check = inspectRouterUrl(raw, routerLoginRule(opts.allowedRedirectHosts));
+  if (check.ok) return { ok: true, href: check.href };
+  if (check.reason === 'malformed')
+    return adapterError(ADAPTER_ERRORS.BAD_LOGIN_URL, `${what} is not a plain http(s) URL`);
+  return adapterError(
+    ADAPTER_ERRORS.LOGIN_HOST_REFUSED,
+    `${what} names ${check.host}, which is neither router-local nor one of the NAS's login hosts`,
+    check.host,
+  );
 }

@@ -137,7 +137,40 @@ describe('coova parse', () => {
     expect(coovaAdapter.parse({ params: paramsOf(url) }, allowed).ok).toBe(true);
     expect(coovaAdapter.parse({ params: paramsOf(url) }, other)).toMatchObject({
       ok: false,
-      error: { code: 'ADAPTER_BAD_LOGIN_URL' },
+      error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: '10.1.0.1' },
+    });
+  });
+
+  // Without login hosts the logon URL must be the router's own, router-local address.
+  const uamips: [string, string, string | undefined][] = [
+    ['private IPv4', '192.168.182.1', 'http://192.168.182.1:3990/logon'],
+    ['CGNAT', '100.64.0.1', 'http://100.64.0.1:3990/logon'],
+    ['loopback', '127.0.0.1', 'http://127.0.0.1:3990/logon'],
+    ['IPv6 ULA', 'fd00::1', 'http://[fd00::1]:3990/logon'],
+    ['IPv4-mapped private', '::ffff:10.1.0.1', 'http://[::ffff:a01:1]:3990/logon'],
+    ['public IPv4', '203.0.113.7', undefined],
+    ['public IPv6', '2001:db8::1', undefined],
+    ['IPv4-mapped public', '::ffff:203.0.113.7', undefined],
+    ['unspecified', '0.0.0.0', undefined],
+  ];
+  it.each(uamips)('without login hosts, uamip %s (%s) -> %s', (_name, uamip, href) => {
+    const url = `${PORTAL}?res=notyet&uamip=${encodeURIComponent(uamip)}&uamport=3990`;
+    const result = coovaAdapter.parse({ params: paramsOf(url), rawUrl: url }, base);
+    if (href === undefined) {
+      expect(result).toMatchObject({ ok: false, error: { code: 'ADAPTER_LOGIN_HOST_REFUSED' } });
+    } else {
+      expect(result).toMatchObject({ ok: true, context: { loginUrl: href } });
+    }
+  });
+
+  it('accepts a public uamip once it is one of the NAS login hosts', () => {
+    const url = `${PORTAL}?res=notyet&uamip=203.0.113.7&uamport=3990&challenge=${CHALLENGE}`;
+    const listed = { ...base, allowedRedirectHosts: ['203.0.113.7'] };
+    const ctx = parseOk(url, listed);
+    expect(handOffUrl(ctx, listed).origin).toBe('http://203.0.113.7:3990');
+    expect(coovaAdapter.handOff(ctx, { username: 'u', password: 'p' }, base)).toMatchObject({
+      ok: false,
+      error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: '203.0.113.7' },
     });
   });
 });
@@ -325,6 +358,14 @@ describe('coova CHAP and PAP', () => {
         error: { code: 'ADAPTER_BAD_LOGIN_URL' },
       });
     }
+  });
+
+  it('refuses a tampered context whose logon address is public', () => {
+    const ctx = { ...parseOk(SIGNED_URL, withSecret), loginUrl: 'http://203.0.113.7:3990/logon' };
+    expect(coovaAdapter.handOff(ctx, { username: 'u', password: 'p' }, withSecret)).toMatchObject({
+      ok: false,
+      error: { code: 'ADAPTER_LOGIN_HOST_REFUSED' },
+    });
   });
 
   it('falls back to the landing page when a tampered context carries an unsafe original URL', () => {

@@ -171,7 +171,52 @@ describe('mikrotik parse', () => {
         { params: { ...PARAMS, 'link-login-only': 'http://evil.com/login' } },
         allow,
       ),
-    ).toMatchObject({ ok: false, error: { code: 'ADAPTER_BAD_LOGIN_URL' } });
+    ).toMatchObject({ ok: false, error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: 'evil.com' } });
+  });
+
+  // Without login hosts the code may only go to the router's own (router-local) address.
+  const withoutList: [string, string, string | undefined][] = [
+    ['a private IP', 'http://192.168.88.1/login', 'http://192.168.88.1/login'],
+    ['a CGNAT IP over https', 'https://100.64.1.1/login', 'https://100.64.1.1/login'],
+    ['a private IP written in hex', 'http://0xc0a85801/login', 'http://192.168.88.1/login'],
+    ['a public IP', 'http://203.0.113.7/login', undefined],
+    ['a public IP written as one number', 'http://3405803783/login', undefined],
+    ['a public IP mapped into IPv6', 'http://[::ffff:203.0.113.7]/login', undefined],
+    ['a host name (the hotspot dns-name)', 'http://login.hotspot.lan/login', undefined],
+    ['a public host name', 'http://evil.example/login', undefined],
+  ];
+  it.each(withoutList)('without login hosts, link-login-only on %s -> %s', (_n, raw, href) => {
+    const result = mikrotikAdapter.parse({ params: { ...PARAMS, 'link-login-only': raw } }, opts);
+    if (href === undefined) {
+      expect(result).toMatchObject({ ok: false, error: { code: 'ADAPTER_LOGIN_HOST_REFUSED' } });
+    } else {
+      expect(result).toMatchObject({ ok: true, context: { loginUrl: href } });
+    }
+  });
+
+  it('accepts a public link-login-only once its host is listed, and nothing else then', () => {
+    const listed = { ...opts, allowedRedirectHosts: ['203.0.113.7', 'login.hotspot.lan'] };
+    const publicLogin = { ...PARAMS, 'link-login-only': 'http://203.0.113.7/login' };
+    expect(parseOk(publicLogin, listed).loginUrl).toBe('http://203.0.113.7/login');
+    expect(
+      parseOk({ ...PARAMS, 'link-login-only': 'http://LOGIN.hotspot.lan/login' }, listed).loginUrl,
+    ).toBe('http://login.hotspot.lan/login');
+    expect(
+      mikrotikAdapter.parse(
+        { params: { ...PARAMS, 'link-login-only': 'http://10.9.9.9/' } },
+        listed,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: '10.9.9.9' } });
+  });
+
+  it('refuses a public link-login only fallback too', () => {
+    const { 'link-login-only': _drop, ...rest } = PARAMS;
+    expect(
+      mikrotikAdapter.parse(
+        { params: { ...rest, 'link-login': 'http://evil.example/login' } },
+        opts,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'ADAPTER_LOGIN_HOST_REFUSED' } });
   });
 });
 
@@ -231,7 +276,21 @@ describe('mikrotik hand-off', () => {
     const ctx = { ...parseOk(PARAMS, allow), loginUrl: 'http://evil.com/login' };
     expect(mikrotikAdapter.handOff(ctx, credentials, allow)).toMatchObject({
       ok: false,
-      error: { code: 'ADAPTER_BAD_LOGIN_URL' },
+      error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: 'evil.com' },
+    });
+  });
+
+  it('re-checks the login URL against the router-local rule when the NAS lists no hosts', () => {
+    const listed = { ...opts, allowedRedirectHosts: ['203.0.113.7'] };
+    const ctx = parseOk({ ...PARAMS, 'link-login-only': 'http://203.0.113.7/login' }, listed);
+    expect(mikrotikAdapter.handOff(ctx, credentials, listed)).toMatchObject({
+      ok: true,
+      handOff: { url: 'http://203.0.113.7/login' },
+    });
+    // Staff emptied the list after the guest arrived: the public host no longer gets the code.
+    expect(mikrotikAdapter.handOff(ctx, credentials, opts)).toMatchObject({
+      ok: false,
+      error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: '203.0.113.7' },
     });
   });
 });

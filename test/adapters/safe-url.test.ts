@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_URL_LENGTH, checkOriginalUrl, checkRouterUrl } from '../../src/adapters/safe-url.js';
+import {
+  MAX_URL_LENGTH,
+  checkOriginalUrl,
+  checkRouterUrl,
+  inspectRouterUrl,
+  isRouterLocalAddress,
+  routerLoginRule,
+} from '../../src/adapters/safe-url.js';
 
 describe('checkOriginalUrl', () => {
   const accepted: [string, string][] = [
@@ -115,5 +122,124 @@ describe('checkRouterUrl', () => {
   ];
   it.each(merakiTable)('Meraki rule, %j -> %s', (raw, ok) => {
     expect(checkRouterUrl(raw, meraki) !== undefined).toBe(ok);
+  });
+});
+
+describe('router-local login URLs', () => {
+  // Every form the WHATWG parser turns into an address, and the edges of each range.
+  const local: [string, string][] = [
+    ['loopback', 'http://127.0.0.1/login'],
+    ['loopback top', 'http://127.255.255.254/login'],
+    ['short loopback', 'http://127.1/login'],
+    ['RFC 1918 10/8', 'http://10.5.50.1/login'],
+    ['RFC 1918 172.16/12 low edge', 'http://172.16.0.1/login'],
+    ['RFC 1918 172.16/12 high edge', 'http://172.31.255.254/login'],
+    ['RFC 1918 192.168/16', 'http://192.168.88.1/login'],
+    ['CGNAT low edge', 'http://100.64.0.1/login'],
+    ['CGNAT high edge', 'http://100.127.255.254/login'],
+    ['link-local', 'http://169.254.1.1/login'],
+    ['https and a port', 'https://10.5.50.1:8443/login'],
+    ['trailing dot', 'http://10.5.50.1./login'],
+    ['hex octet', 'http://0x0a.5.50.1/login'],
+    ['octal octets', 'http://0300.0250.0.1/login'],
+    ['one decimal number', 'http://167772161/login'],
+    ['one hex number', 'http://0xc0a80001/login'],
+    ['two parts', 'http://10.1/login'],
+    ['percent-encoded digits', 'http://%31%30.0.0.1/login'],
+    ['full-width digits', 'http://１０.0.0.1/login'],
+    ['IPv6 loopback', 'http://[::1]:3990/logon'],
+    ['IPv6 loopback spelt out', 'http://[0:0:0:0:0:0:0:1]/logon'],
+    ['IPv6 link-local', 'http://[fe80::1]/logon'],
+    ['IPv6 link-local upper edge', 'http://[febf:ffff::1]/logon'],
+    ['IPv6 ULA fc00::/7 (fd)', 'http://[fd00::1]/logon'],
+    ['IPv6 ULA fc00::/7 (fc)', 'http://[FC00::1]/logon'],
+    ['IPv4-mapped private, dotted', 'http://[::ffff:10.0.0.1]/login'],
+    ['IPv4-mapped private, hex', 'http://[::ffff:c0a8:101]/login'],
+  ];
+  it.each(local)('accepts %s (%s)', (_name, raw) => {
+    expect(checkRouterUrl(raw, { localOnly: true })).toBeDefined();
+  });
+
+  const outside: [string, string][] = [
+    ['public IPv4', 'http://203.0.113.7/login'],
+    ['just below 10/8', 'http://9.255.255.255/login'],
+    ['just above 10/8', 'http://11.0.0.1/login'],
+    ['just below 172.16/12', 'http://172.15.255.255/login'],
+    ['just above 172.16/12', 'http://172.32.0.1/login'],
+    ['just below CGNAT', 'http://100.63.255.255/login'],
+    ['just above CGNAT', 'http://100.128.0.1/login'],
+    ['192.169/16', 'http://192.169.0.1/login'],
+    ['unspecified 0.0.0.0', 'http://0.0.0.0/login'],
+    ['zero shorthand', 'http://0/login'],
+    ['broadcast', 'http://255.255.255.255/login'],
+    ['public as one decimal number', 'http://134744072/login'],
+    ['public in hex', 'http://0x08080808/login'],
+    ['public in octal', 'http://010.010.010.010/login'],
+    ['host name', 'http://evil.example/login'],
+    ['localhost by name', 'http://localhost/login'],
+    ['host name that looks like a private address', 'http://10.0.0.1.nip.io/login'],
+    ['host name ending in a private address', 'http://evil.example.10.0.0.1/login'],
+    ['IPv6 unspecified', 'http://[::]/logon'],
+    ['IPv6 global', 'http://[2001:db8::1]/logon'],
+    ['just above fe80::/10', 'http://[fec0::1]/logon'],
+    ['just below fc00::/7', 'http://[fbff::1]/logon'],
+    ['IPv4-mapped public, dotted', 'http://[::ffff:8.8.8.8]/login'],
+    ['IPv4-mapped public, hex', 'http://[::ffff:808:808]/login'],
+    ['IPv4-compatible (deprecated) private', 'http://[::10.0.0.1]/login'],
+    ['NAT64 with a private address inside', 'http://[64:ff9b::10.0.0.1]/login'],
+    ['6to4 with a private address inside', 'http://[2002:a00:1::1]/login'],
+    ['zone id', 'http://[fe80::1%25eth0]/logon'],
+    ['private address behind userinfo', 'http://10.0.0.1@evil.example/login'],
+    ['private address in the path', 'http://evil.example/10.0.0.1'],
+    ['bad IPv4 (out of range part)', 'http://10.0.0.256/login'],
+  ];
+  it.each(outside)('refuses %s (%s)', (_name, raw) => {
+    expect(checkRouterUrl(raw, { localOnly: true })).toBeUndefined();
+  });
+
+  it('normalises the address the guest is sent to, so what was checked is what is used', () => {
+    expect(checkRouterUrl('http://0x0a.5.50.1/login', { localOnly: true })).toBe(
+      'http://10.5.50.1/login',
+    );
+    expect(checkRouterUrl('http://[::ffff:10.0.0.1]/login', { localOnly: true })).toBe(
+      'http://[::ffff:a00:1]/login',
+    );
+  });
+
+  it('checks bare addresses too, in any spelling', () => {
+    expect(isRouterLocalAddress('10.5.50.1')).toBe(true);
+    expect(isRouterLocalAddress('fd00::1')).toBe(true);
+    expect(isRouterLocalAddress('[fd00::1]')).toBe(true);
+    expect(isRouterLocalAddress('::ffff:192.168.1.1')).toBe(true);
+    expect(isRouterLocalAddress('8.8.8.8')).toBe(false);
+    expect(isRouterLocalAddress('hotspot.lan')).toBe(false);
+    expect(isRouterLocalAddress('')).toBe(false);
+  });
+
+  it('routerLoginRule holds the host to the NAS list when there is one, else to router-local', () => {
+    expect(routerLoginRule(undefined)).toEqual({ localOnly: true });
+    expect(routerLoginRule([])).toEqual({ localOnly: true });
+    const listed = routerLoginRule(['login.hotspot.lan', '203.0.113.7']);
+    expect(checkRouterUrl('http://login.hotspot.lan/login', listed)).toBeDefined();
+    expect(checkRouterUrl('http://203.0.113.7/login', listed)).toBeDefined();
+    // With a list, an unlisted private address is refused as well: the list is the whole truth.
+    expect(checkRouterUrl('http://10.5.50.1/login', listed)).toBeUndefined();
+    expect(checkRouterUrl('http://evil.example/login', listed)).toBeUndefined();
+  });
+
+  it('inspectRouterUrl names the refused host, or says the URL is malformed', () => {
+    expect(inspectRouterUrl('http://EVIL.example:81/login', { localOnly: true })).toEqual({
+      ok: false,
+      reason: 'refused',
+      host: 'evil.example',
+    });
+    expect(inspectRouterUrl('javascript:alert(1)', { localOnly: true })).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(inspectRouterUrl('http://10.5.50.1/login', { localOnly: true })).toEqual({
+      ok: true,
+      href: 'http://10.5.50.1/login',
+    });
   });
 });
