@@ -5,6 +5,7 @@
 // anything whose meaning depends on that repair.
 
 import { BlockList, isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 
 /** MAX_URL_LENGTH is the longest URL accepted, CoovaChilli's REDIR_USERURLSIZE. */
 export const MAX_URL_LENGTH = 2048;
@@ -80,6 +81,26 @@ function normaliseHost(host: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * normaliseLoginHost returns `text` as a login URL's host compares (lower case, punycode,
+ * IPv6 compressed and without brackets) when it is an IP literal or a DNS host name, or
+ * undefined for anything else, including names the URL parser would read as an IPv4 address.
+ */
+export function normaliseLoginHost(text: string): string | undefined {
+  const bare = text.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare) !== 0) return normaliseHost(bare)?.replace(/^\[(.*)\]$/, '$1');
+  // domainToASCII reads a URL's host out of its input; only a bare name may come in.
+  if (/[\s/\\?#@:%[\]]/.test(bare)) return undefined;
+  const ascii = domainToASCII(bare);
+  if (ascii === '' || ascii.length > 253) return undefined;
+  const labels = ascii.split('.');
+  if (!labels.every((label) => HOST_LABEL.test(label))) return undefined;
+  // WHATWG reads a name whose last label is a number (`10.1`, `0x0a`) as an IPv4 address.
+  return /^(?:[0-9]+|0x[0-9a-f]*)$/.test(labels.at(-1) ?? '') ? undefined : ascii;
 }
 
 /**

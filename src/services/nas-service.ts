@@ -4,7 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
 import { badInput, ERROR_CODES, notFound, PorticoError, type FieldError } from '../errors.js';
-import { NAS_VENDORS, type NasRecord, type NasVendor, type NewNas } from '../storage/nas-repo.js';
+import { normaliseLoginHost } from '../adapters/safe-url.js';
+import {
+  NAS_VENDORS,
+  splitHosts,
+  type NasRecord,
+  type NasVendor,
+  type NewNas,
+} from '../storage/nas-repo.js';
 import type { Store } from '../storage/store.js';
 import { isUniqueViolation } from '../storage/store.js';
 
@@ -20,7 +27,32 @@ export type NasInput = {
   coaEventTimestamp?: boolean;
   coaMessageAuthenticator?: boolean;
   uamSecret?: string | null;
+  /** Host names or IP literals, as a list or one comma- or space-separated text. */
+  loginHosts?: string | readonly string[];
 };
+
+/** MAX_LOGIN_HOSTS is how many login hosts one router may list. */
+export const MAX_LOGIN_HOSTS = 20;
+
+// Each entry normalised the way the splash page compares hosts, duplicates dropped.
+function checkLoginHosts(given: string | readonly string[], errors: FieldError[]): string[] {
+  const texts = (typeof given === 'string' ? [given] : given).flatMap(splitHosts);
+  const hosts: string[] = [];
+  for (const text of texts) {
+    const host = normaliseLoginHost(text);
+    if (host === undefined) {
+      errors.push({
+        field: 'loginHosts',
+        message: `"${text.slice(0, 80)}" is not a host name or IP address`,
+      });
+      return [];
+    }
+    if (!hosts.includes(host)) hosts.push(host);
+  }
+  if (hosts.length > MAX_LOGIN_HOSTS)
+    errors.push({ field: 'loginHosts', message: `must list at most ${MAX_LOGIN_HOSTS} hosts` });
+  return hosts;
+}
 
 /** generateSecret returns a random shared secret of 24 URL-safe characters. */
 export function generateSecret(): string {
@@ -78,6 +110,7 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
     }
     if (input.uamSecret !== undefined)
       out.uamSecret = input.uamSecret === '' ? null : input.uamSecret;
+    if (input.loginHosts !== undefined) out.loginHosts = checkLoginHosts(input.loginHosts, errors);
     if (errors.length > 0) throw badInput(errors);
     return out;
   };
@@ -107,6 +140,7 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
         coaEventTimestamp: v.coaEventTimestamp ?? true,
         coaMessageAuthenticator: v.coaMessageAuthenticator ?? true,
         uamSecret: v.uamSecret ?? null,
+        loginHosts: v.loginHosts ?? [],
         createdAt: now,
       };
       try {
@@ -118,7 +152,12 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
             action: 'nas.add',
             targetType: 'nas',
             targetId: String(id),
-            details: { name: nas.name, address: nas.address, vendor: nas.vendor },
+            details: {
+              name: nas.name,
+              address: nas.address,
+              vendor: nas.vendor,
+              loginHosts: nas.loginHosts,
+            },
           });
           return id;
         });

@@ -24,7 +24,15 @@ export const SEAL_PURPOSES = ['router-context', 'success'] as const;
 export type SealPurpose = (typeof SEAL_PURPOSES)[number];
 
 /** RouterProfile is what the splash page needs to know about the router a guest came through. */
-export type RouterProfile = Pick<NasRecord, 'id' | 'name' | 'vendor' | 'uamSecret'>;
+export type RouterProfile = Pick<NasRecord, 'id' | 'name' | 'vendor' | 'uamSecret' | 'loginHosts'>;
+
+const profileOf = (nas: NasRecord): RouterProfile => ({
+  id: nas.id,
+  name: nas.name,
+  vendor: nas.vendor,
+  uamSecret: nas.uamSecret,
+  loginHosts: nas.loginHosts,
+});
 
 const b64 = (buf: Buffer) => buf.toString('base64url');
 const STATUS_MAC_CHARS = 22;
@@ -147,12 +155,12 @@ export function createPortalService(deps: PortalDeps) {
       const nas =
         (hints.nasId ? store.nas.findByName(hints.nasId) : undefined) ??
         (hints.address ? store.nas.findByAddress(hints.address) : undefined);
-      return nas && { id: nas.id, name: nas.name, vendor: nas.vendor, uamSecret: nas.uamSecret };
+      return nas && profileOf(nas);
     },
     /** routerProfileById returns the router with this id, or undefined. */
     routerProfileById(id: number): RouterProfile | undefined {
       const nas = store.nas.findById(id);
-      return nas && { id: nas.id, name: nas.name, vendor: nas.vendor, uamSecret: nas.uamSecret };
+      return nas && profileOf(nas);
     },
     /**
      * check returns whether the code (as typed) could get the device `mac` online now,

@@ -28,6 +28,8 @@ export type NasRecord = {
   coaEventTimestamp: boolean;
   coaMessageAuthenticator: boolean;
   uamSecret: string | null;
+  /** Hosts the router's login URL may name; empty allows only router-local addresses. */
+  loginHosts: string[];
   createdAt: number;
   lastSeenAt: number | null;
 };
@@ -36,6 +38,12 @@ export type NasRecord = {
 export type NewNas = Omit<NasRecord, 'id' | 'lastSeenAt'>;
 
 type Row = Record<string, unknown>;
+
+/** splitHosts returns the host names in a comma- or space-separated list, without empties. */
+export function splitHosts(text: string): string[] {
+  return text.split(/[\s,]+/).filter((h) => h !== '');
+}
+
 const toNas = (r: Row): NasRecord => ({
   id: r.id as number,
   name: r.name as string,
@@ -48,6 +56,7 @@ const toNas = (r: Row): NasRecord => ({
   coaEventTimestamp: r.coa_event_timestamp === 1,
   coaMessageAuthenticator: r.coa_message_authenticator === 1,
   uamSecret: r.uam_secret as string | null,
+  loginHosts: splitHosts(r.login_hosts as string),
   createdAt: r.created_at as number,
   lastSeenAt: r.last_seen_at as number | null,
 });
@@ -63,9 +72,11 @@ const COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
   coaEventTimestamp: 'coa_event_timestamp',
   coaMessageAuthenticator: 'coa_message_authenticator',
   uamSecret: 'uam_secret',
+  loginHosts: 'login_hosts',
 };
 
-const toDb = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+const toDb = (v: unknown) =>
+  typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) ? v.join(' ') : v;
 
 /** createNasRepo returns the router repository over `db`. */
 export function createNasRepo(db: Db) {

@@ -5,6 +5,7 @@ import {
   checkRouterUrl,
   inspectRouterUrl,
   isRouterLocalAddress,
+  normaliseLoginHost,
   routerLoginRule,
 } from '../../src/adapters/safe-url.js';
 
@@ -241,5 +242,49 @@ describe('router-local login URLs', () => {
       ok: true,
       href: 'http://10.5.50.1/login',
     });
+  });
+});
+
+describe('normaliseLoginHost', () => {
+  const table: [string, string | undefined][] = [
+    ['login.hotspot.lan', 'login.hotspot.lan'],
+    ['  Login.Hotspot.LAN ', 'login.hotspot.lan'],
+    ['hotspot', 'hotspot'],
+    ['bücher.de', 'xn--bcher-kva.de'],
+    ['10.5.50.1', '10.5.50.1'],
+    ['203.0.113.7', '203.0.113.7'],
+    ['FD00:0:0::1', 'fd00::1'],
+    ['[fd00::1]', 'fd00::1'],
+    ['::ffff:10.0.0.1', '::ffff:a00:1'],
+    ['', undefined],
+    ['login.hotspot.lan.', undefined],
+    ['-bad.lan', undefined],
+    ['a..b', undefined],
+    ['evil.com/login', undefined],
+    ['evil.com\\x', undefined],
+    ['evil.com?x', undefined],
+    ['evil%2ecom', undefined],
+    ['two hosts', undefined],
+    ['http://evil.com', undefined],
+    ['user@evil.com', undefined],
+    ['evil.com:80', undefined],
+    ['under_score.lan', undefined],
+    ['10.1', undefined],
+    ['010.0.0.1', undefined],
+    ['0x0a.0.0.1', undefined],
+    ['0xc0a80001', undefined],
+    ['10.0.0.256', undefined],
+    [`${'a'.repeat(64)}.lan`, undefined],
+  ];
+  it.each(table)('%j -> %j', (text, host) => {
+    expect(normaliseLoginHost(text)).toBe(host);
+  });
+
+  it('normalises hosts the way the login URL check compares them', () => {
+    for (const raw of ['http://bücher.de/login', 'http://[fd00::1]/logon']) {
+      const host = new URL(raw).hostname.replace(/^\[(.*)\]$/, '$1');
+      const listed = normaliseLoginHost(host) ?? '';
+      expect(checkRouterUrl(raw, routerLoginRule([listed]))).toBeDefined();
+    }
   });
 });

@@ -1,0 +1,92 @@
+// Routers' login hosts: validated and normalised the way the splash page compares them,
+// stored, read back, changed, audited.
+
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { PorticoError } from '../../src/errors.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { openDatabase, type Db } from '../../src/storage/database.js';
+
+let db: Db;
+let s: Services;
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  s = createServices({ db, clock: fixedClock(Date.UTC(2026, 11, 1)), config: loadConfig({}) });
+});
+afterEach(() => db.close());
+
+const fieldsOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PorticoError) return { code: err.code, fields: err.fields };
+    throw err;
+  }
+  throw new Error('expected a PorticoError');
+};
+
+test('a router without login hosts has an empty list', () => {
+  const nas = s.nas.add({ name: 'lobby', address: '10.0.0.2' }, 'alice');
+  expect(nas.loginHosts).toEqual([]);
+  expect(db.prepare('SELECT login_hosts FROM nas_clients').get()).toEqual({ login_hosts: '' });
+});
+
+test('login hosts from a list or a comma/space text are normalised, deduplicated and stored', () => {
+  const nas = s.nas.add(
+    {
+      name: 'lobby',
+      address: '10.0.0.2',
+      vendor: 'mikrotik',
+      loginHosts: ['Login.Hotspot.LAN', 'bücher.de, 203.0.113.7', '[FD00::1]', 'login.hotspot.lan'],
+    },
+    'alice',
+  );
+  expect(nas.loginHosts).toEqual([
+    'login.hotspot.lan',
+    'xn--bcher-kva.de',
+    '203.0.113.7',
+    'fd00::1',
+  ]);
+  expect(s.nas.get('lobby').loginHosts).toEqual(nas.loginHosts);
+
+  const changed = s.nas.update('lobby', { loginHosts: ' 10.5.50.1 ,  hotspot.lan ' }, 'bob');
+  expect(changed.loginHosts).toEqual(['10.5.50.1', 'hotspot.lan']);
+  expect(s.nas.update('lobby', { loginHosts: '' }, 'bob').loginHosts).toEqual([]);
+  const updates = s.store.audit.list(10).filter((e) => e.action === 'nas.update');
+  expect(updates.map((e) => (e.details as { loginHosts?: string[] }).loginHosts)).toEqual(
+    expect.arrayContaining([['10.5.50.1', 'hotspot.lan'], []]),
+  );
+});
+
+test('a change that does not name login hosts keeps them', () => {
+  s.nas.add({ name: 'lobby', address: '10.0.0.2', loginHosts: 'hotspot.lan' }, 'alice');
+  expect(s.nas.update('lobby', { coaPort: 3800 }, 'bob').loginHosts).toEqual(['hotspot.lan']);
+});
+
+test.each([
+  ['a URL', ['http://evil.example/login']],
+  ['a host with a port', ['evil.example:80']],
+  ['a name the URL parser reads as an address', ['0x0a.0.0.1']],
+  ['an octal address', ['010.0.0.1']],
+  ['a trailing dot', ['hotspot.lan.']],
+  ['a path', 'evil.example/login'],
+])('refuses %s, naming the field', (_name, loginHosts) => {
+  expect(fieldsOf(() => s.nas.add({ name: 'x', address: '10.0.0.3', loginHosts }, 'a'))).toEqual({
+    code: 'PORTICO_BAD_INPUT',
+    fields: [{ field: 'loginHosts', message: expect.stringContaining('not a host name or IP') }],
+  });
+  expect(s.nas.list()).toEqual([]);
+});
+
+test('accepts 20 login hosts and refuses 21', () => {
+  const hosts = Array.from({ length: 21 }, (_, i) => `ap${i}.hotspot.lan`);
+  expect(
+    s.nas.add({ name: 'a', address: '10.0.0.2', loginHosts: hosts.slice(0, 20) }, 'x').loginHosts,
+  ).toHaveLength(20);
+  expect(fieldsOf(() => s.nas.update('a', { loginHosts: hosts }, 'x'))).toEqual({
+    code: 'PORTICO_BAD_INPUT',
+    fields: [{ field: 'loginHosts', message: 'must list at most 20 hosts' }],
+  });
+  expect(s.nas.get('a').loginHosts).toHaveLength(20);
+});
