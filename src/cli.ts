@@ -113,6 +113,11 @@ Revokes tokens: they stop working at once and their live sessions are disconnect
   --vendor V                  ${NAS_VENDORS.join(', ')} (default generic)
   --coa-port P                where it listens for Disconnect/CoA (default 3799)
   --uam-secret S              CoovaChilli/uspot UAM secret (checks the redirect's md)
+  --login-host HOST           a host name or IP address the router's login page may be on
+                              (MikroTik link-login-only, CoovaChilli uamip); repeat for
+                              more, at most 20. Without it, the splash page sends codes only
+                              to private, loopback, CGNAT or link-local IP addresses. Give
+                              the hotspot profile's dns-name here when it has one.
   --no-message-authenticator  accept Access-Requests without Message-Authenticator (old
                               routers; weakens BlastRADIUS protection)
   --coa-no-event-timestamp    leave Event-Timestamp out of Disconnect/CoA (uspot NAKs it)
@@ -163,7 +168,7 @@ function parse(argv: string[], options: Opts, topic: string, allowPositionals = 
       strict: true,
     });
     return {
-      values: r.values as Record<string, string | boolean | undefined>,
+      values: r.values as Record<string, string | boolean | string[] | undefined>,
       positionals: r.positionals,
       help: r.values.help === true,
       topic,
@@ -184,7 +189,8 @@ function withServices<T>(config: Config, fn: (s: Services) => T): T {
   }
 }
 
-const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+const str = (v: string | boolean | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+const strs = (v: string | boolean | string[] | undefined) => (Array.isArray(v) ? v : undefined);
 
 function tokenLines(t: TokenView, tz: string): string {
   const d = (ms: number | null) => (ms === null ? '-' : formatIsoInZone(ms, tz));
@@ -469,6 +475,7 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
           vendor: { type: 'string' },
           'coa-port': { type: 'string' },
           'uam-secret': { type: 'string' },
+          'login-host': { type: 'string', multiple: true },
           'no-message-authenticator': { type: 'boolean' },
           'coa-no-event-timestamp': { type: 'boolean' },
           'coa-no-message-authenticator': { type: 'boolean' },
@@ -492,6 +499,7 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
             vendor: str(v.vendor),
             coaPort: str(v['coa-port']),
             uamSecret: str(v['uam-secret']),
+            loginHosts: strs(v['login-host']),
             requireMessageAuthenticator: !v['no-message-authenticator'],
             coaEventTimestamp: !v['coa-no-event-timestamp'],
             coaMessageAuthenticator: !v['coa-no-message-authenticator'],

@@ -43,7 +43,7 @@ function checkLoginHosts(given: string | readonly string[], errors: FieldError[]
     if (host === undefined) {
       errors.push({
         field: 'loginHosts',
-        message: `"${text.slice(0, 80)}" is not a host name or IP address`,
+        message: `must be host names or IP addresses ("${text.slice(0, 80)}" is neither)`,
       });
       return [];
     }

@@ -99,6 +99,10 @@ describe('portico tokens', () => {
       ['nas', 'add', '--name', 'lobby', '--address', 'not-an-ip'],
       /address: must be the IPv4 or IPv6 address/,
     ],
+    [
+      ['nas', 'add', '--name', 'lobby', '--address', '192.0.2.10', '--login-host', 'http://x/'],
+      /loginHosts: must be host names or IP addresses \("http:\/\/x\/" is neither\)/,
+    ],
     [['launch'], /unknown command 'launch'/],
   ])('exits 2 with a message for %j', async (argv, message) => {
     const r = await run(...argv);
@@ -168,6 +172,21 @@ describe('portico nas and admin', () => {
     expect((await run('nas', 'add', '--name', 'lobby', '--address', '192.0.2.11')).code).toBe(1);
     expect((await run('nas', 'remove', 'lobby')).code).toBe(0);
     expect(JSON.parse((await run('nas', 'list', '--json')).out)).toEqual([]);
+  });
+
+  it('adds a router with repeated --login-host and documents the option', async () => {
+    const argv = 'nas add --name lobby --address 192.0.2.10 --vendor mikrotik --json';
+    const added = await run(
+      ...argv.split(' '),
+      ...['--login-host', 'Login.Hotspot.LAN', '--login-host', '203.0.113.7'],
+    );
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.out).loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
+    expect(JSON.parse((await run('nas', 'list', '--json')).out)[0].loginHosts).toEqual([
+      'login.hotspot.lan',
+      '203.0.113.7',
+    ]);
+    expect((await run('nas', 'add', '--help')).out).toMatch(/--login-host HOST .*\n.*repeat/);
   });
 
   it('adds a staff account and refuses a short password', async () => {

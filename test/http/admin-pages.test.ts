@@ -134,6 +134,46 @@ describe('routers', () => {
     );
   });
 
+  test('login hosts: added, shown on the router page and the form, refused by the field', async () => {
+    const form = {
+      _csrf: csrf,
+      name: 'lobby',
+      address: '192.0.2.10',
+      vendor: 'mikrotik',
+      coaPort: '3799',
+    };
+    const r = await b.post('/admin/routers', {
+      ...form,
+      loginHosts: 'Login.Hotspot.LAN, 203.0.113.7',
+    });
+    expect(r.status).toBe(200);
+    const nas = f.services.nas.get('lobby');
+    expect(nas.loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
+    expect((await b.get(`/admin/routers/${nas.id}`)).body).toContain(
+      'name="loginHosts" type="text" value="login.hotspot.lan 203.0.113.7"',
+    );
+    expect((await b.get(`/admin/routers/${nas.id}/test`)).body).toContain(
+      '<span class="code">login.hotspot.lan</span>, <span class="code">203.0.113.7</span> (its login hosts)',
+    );
+
+    const bad = await b.post(`/admin/routers/${nas.id}`, {
+      ...form,
+      loginHosts: 'http://<b>evil</b>/login',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain(
+      'id="e-loginHosts">Login hosts must be host names or IP addresses (&quot;http://&lt;b&gt;evil&lt;/b&gt;/login&quot; is neither)',
+    );
+    expect(f.services.nas.get(nas.id).loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
+
+    const cleared = await b.post(`/admin/routers/${nas.id}`, { ...form, loginHosts: '' });
+    expect(cleared.location).toBe(`/admin/routers/${nas.id}/test?saved=1`);
+    expect(f.services.nas.get(nas.id).loginHosts).toEqual([]);
+    expect((await b.get(`/admin/routers/${nas.id}/test`)).body).toContain(
+      'a private, loopback or link-local IP address (no login hosts are set)',
+    );
+  });
+
   test('changes and removes a router after confirmation', async () => {
     const nas = f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
     const r = await b.post(`/admin/routers/${nas.id}`, {

@@ -69,6 +69,32 @@ describe('/api/v1/nas', () => {
     expect((await api.call('PATCH', `/api/v1/nas/${id}`, { body: {} })).status).toBe(404);
   });
 
+  it("sets, shows and changes a router's login hosts", async () => {
+    const made = await api.call('POST', '/api/v1/nas', {
+      body: {
+        name: 'lobby',
+        address: '192.0.2.10',
+        loginHosts: ['Login.Hotspot.LAN', '203.0.113.7'],
+      },
+    });
+    expect(made.status).toBe(201);
+    expect(made.json.nas.loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
+    const id = made.json.nas.id as number;
+    expect((await api.call('GET', `/api/v1/nas/${id}`)).json.loginHosts).toEqual([
+      'login.hotspot.lan',
+      '203.0.113.7',
+    ]);
+    const kept = await api.call('PATCH', `/api/v1/nas/${id}`, { body: { coaPort: 1700 } });
+    expect(kept.json.loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
+    const cleared = await api.call('PATCH', `/api/v1/nas/${id}`, { body: { loginHosts: [] } });
+    expect(cleared.json.loginHosts).toEqual([]);
+    expect(api.services.nas.get(id).loginHosts).toEqual([]);
+    const many = Array.from({ length: 21 }, (_, i) => `ap${i}.lan`);
+    const tooMany = await api.call('PATCH', `/api/v1/nas/${id}`, { body: { loginHosts: many } });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.error.fields[0].field).toBe('loginHosts');
+  });
+
   it('refuses bad routers with the field named, and a duplicate with 409', async () => {
     for (const [body, field] of [
       [{ name: 'x', address: 'router.local' }, 'address'],
@@ -76,6 +102,7 @@ describe('/api/v1/nas', () => {
       [{ name: 'x', address: '192.0.2.1', vendor: 'cisco' }, 'vendor'],
       [{ name: 'x', address: '192.0.2.1', secret: 'short' }, 'secret'],
       [{ address: '192.0.2.1' }, 'name'],
+      [{ name: 'x', address: '192.0.2.1', loginHosts: ['http://evil.example/'] }, 'loginHosts'],
     ] as const) {
       const r = await api.call('POST', '/api/v1/nas', { body });
       expect(r.status, JSON.stringify(body)).toBe(400);

@@ -74,7 +74,12 @@ test.each([
 ])('refuses %s, naming the field', (_name, loginHosts) => {
   expect(fieldsOf(() => s.nas.add({ name: 'x', address: '10.0.0.3', loginHosts }, 'a'))).toEqual({
     code: 'PORTICO_BAD_INPUT',
-    fields: [{ field: 'loginHosts', message: expect.stringContaining('not a host name or IP') }],
+    fields: [
+      {
+        field: 'loginHosts',
+        message: expect.stringMatching(/^must be host names or IP addresses \(".+" is neither\)$/),
+      },
+    ],
   });
   expect(s.nas.list()).toEqual([]);
 });

@@ -25,6 +25,8 @@ export function nasInput(body: Form): NasInput {
     coaPort: str(body.coaPort),
     uamSecret: str(body.uamSecret).trim(),
   };
+  // A form without the field (an older page) leaves the list as it is.
+  if (body.loginHosts !== undefined) input.loginHosts = str(body.loginHosts);
   for (const k of FLAGS) input[k] = list(body[k]).includes('1');
   return input;
 }
@@ -112,6 +114,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
       vendor: nas.vendor,
       coaPort: String(nas.coaPort),
       uamSecret: nas.uamSecret ?? '',
+      loginHosts: nas.loginHosts.join(' '),
     };
     for (const k of FLAGS) values[k] = nas[k] ? '1' : '0';
     return formPage(request, reply, { id: nas.id, values });

@@ -42,6 +42,12 @@ const fields = {
   uamSecret: Nullable(Type.String({ maxLength: 128 }), {
     description: 'CoovaChilli/uspot UAM secret; null or "" removes it',
   }),
+  loginHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+    maxItems: 20,
+    description:
+      "Host names or IP literals the router's own login URL (MikroTik link-login-only, CoovaChilli uamip) may name; the splash page sends guests' codes nowhere else. Empty: only private, loopback, CGNAT and link-local addresses",
+    examples: [['login.hotspot.lan']],
+  }),
 };
 
 /** NasCreateBody adds a router. */
@@ -57,6 +63,7 @@ export const NasCreateBody = Type.Object(
     coaEventTimestamp: Type.Optional(fields.coaEventTimestamp),
     coaMessageAuthenticator: Type.Optional(fields.coaMessageAuthenticator),
     uamSecret: Type.Optional(fields.uamSecret),
+    loginHosts: Type.Optional(fields.loginHosts),
   },
   {
     additionalProperties: false,
@@ -82,6 +89,7 @@ export const NasSchema = Type.Object({
   coaEventTimestamp: Type.Boolean(),
   coaMessageAuthenticator: Type.Boolean(),
   hasUamSecret: Type.Boolean(),
+  loginHosts: fields.loginHosts,
   createdAt: IsoDateTime,
   lastSeenAt: Nullable(IsoDateTime, { description: 'When the router last spoke to Portico' }),
 });
