@@ -51,6 +51,8 @@ export const MESSAGES_DE: Messages = {
     'Diese Seite ist abgelaufen. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
   'error.router':
     'Das Netzwerk hat unvollständige Angaben geschickt. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
+  'error.loginHost':
+    'Die Anmeldeadresse dieses Routers ist nicht erlaubt: In Portico beim Router unter „Login hosts“ eintragen. Bitte zeig diese Seite dem Personal.',
   'error.notfound':
     'Diese Seite gibt es nicht. Prüfe den Link oder gib deinen Code noch einmal ein.',
   'error.back': 'Zurück zum Anfang',

@@ -257,6 +257,102 @@ describe('redeeming a code', () => {
   });
 });
 
+describe("the router's login address", () => {
+  const MIKROTIK = {
+    'link-orig': 'http://example.com/',
+    mac: '30:39:26:86:CC:EA',
+    ip: '10.5.50.7',
+    'chap-id': '\\371',
+    'chap-challenge': '\\032\\045\\100abc',
+  };
+  const splash = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    f.app.inject({
+      url: `/portal?${new URLSearchParams(params)}`,
+      headers: { ...HOST, ...headers },
+    });
+  const warnings = () =>
+    f.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40);
+  const STAFF_HINT =
+    "This router's login address is not allowed: add it to the router's login hosts in Portico.";
+
+  it('refuses a crafted MikroTik link to a public host: no code form, no hand-off, staff told why', async () => {
+    const res = await splash({ ...MIKROTIK, 'link-login-only': 'http://evil.example/login' });
+    expect(res.statusCode).toBe(400);
+    expect(decodeEntities(res.body)).toContain(STAFF_HINT);
+    expect(res.body).not.toContain('/portal/redeem');
+    expect(res.body).not.toContain('evil.example');
+    expect(hiddenFields(res.body).ctx).toBeUndefined();
+    expect(warnings()).toContainEqual(
+      expect.objectContaining({
+        reason: 'ADAPTER_LOGIN_HOST_REFUSED',
+        stage: 'arrival',
+        nas: null,
+        host: 'evil.example',
+      }),
+    );
+  });
+
+  it('says so in German too', async () => {
+    f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
+    const res = await splash(
+      { ...MIKROTIK, 'link-login-only': 'http://203.0.113.7/login' },
+      { 'accept-language': 'de' },
+    );
+    expect(res.statusCode).toBe(400);
+    expect(decodeEntities(res.body)).toContain(
+      'Die Anmeldeadresse dieses Routers ist nicht erlaubt: In Portico beim Router unter „Login hosts“ eintragen.',
+    );
+  });
+
+  it('hands off to a listed login host, and refuses once staff removed it, never logging the code', async () => {
+    const nas = f.services.nas.add(
+      { name: 'gate', address: '10.5.50.1', vendor: 'mikrotik', loginHosts: ['login.hotspot.lan'] },
+      'test',
+    );
+    const refused = await splash({
+      ...MIKROTIK,
+      identity: 'gate',
+      'link-login-only': 'http://10.5.50.1/login',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(warnings()).toContainEqual(
+      expect.objectContaining({ nas: 'gate', host: '10.5.50.1', stage: 'arrival' }),
+    );
+
+    const t = f.newToken();
+    const arrival = await splash({
+      ...MIKROTIK,
+      identity: 'gate',
+      'link-login-only': 'http://login.hotspot.lan/login',
+    });
+    expect(arrival.statusCode).toBe(200);
+    const handOff = await redeem(hiddenFields(arrival.body), { code: t.code });
+    expect(handOff.body).toContain('<form method="post" action="http://login.hotspot.lan/login"');
+
+    f.services.nas.update(nas.id, { loginHosts: [] }, 'test');
+    const again = await redeem(hiddenFields(arrival.body), { code: t.code });
+    expect(again.statusCode).toBe(400);
+    expect(decodeEntities(again.body)).toContain(STAFF_HINT);
+    expect(again.body).not.toContain('login.hotspot.lan');
+    expect(hiddenFields(again.body).password).toBeUndefined();
+    expect(warnings()).toContainEqual(
+      expect.objectContaining({ nas: 'gate', host: 'login.hotspot.lan', stage: 'hand-off' }),
+    );
+    const logged = f.logs.join('\n');
+    expect(logged).not.toContain(t.code);
+  });
+
+  it('refuses a CoovaChilli redirect whose uamip is public', async () => {
+    const res = await f.app.inject({
+      url: `/portal?${new URLSearchParams({ res: 'notyet', uamip: '198.51.100.7', uamport: '3990', challenge: CHALLENGE })}`,
+      headers: HOST,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(decodeEntities(res.body)).toContain(STAFF_HINT);
+    expect(warnings()).toContainEqual(expect.objectContaining({ host: '198.51.100.7' }));
+  });
+});
+
 describe('refusals that say what to do', () => {
   it('explains a used-up code', async () => {
     const t = f.newToken({ minutes: 1 });

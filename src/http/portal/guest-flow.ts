@@ -15,7 +15,7 @@ import {
   type Guest,
   type Note,
 } from './guest-page.js';
-import { handOffFor, portalOrigin, type Arrival } from './router-context.js';
+import { handOffFor, portalOrigin, type Arrival, type RouterRefusal } from './router-context.js';
 
 /** SUCCESS_TTL_MS is how long the link to a success page works. */
 export const SUCCESS_TTL_MS = 24 * 3_600_000;
@@ -73,6 +73,37 @@ export function createGuestFlow(services: Services) {
         switchHref: (l) => withQuery(backHref.split('?')[0] ?? '/', { lang: l }),
         data: { heading, lines, backHref, devices: undefined },
       });
+    },
+
+    /**
+     * routerProblem logs why the router's parameters (`stage` arrival) or the hand-off were
+     * refused, with the NAS and the host for a login address it does not allow (never the
+     * code), and tells the guest, and the staff they show it to, what to do.
+     */
+    routerProblem(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      guest: Guest,
+      refused: RouterRefusal,
+      stage: 'arrival' | 'hand-off',
+      backHref: string,
+    ) {
+      const hostRefused = refused.code === 'ADAPTER_LOGIN_HOST_REFUSED';
+      if (hostRefused) {
+        request.log.warn(
+          { reason: refused.code, stage, nas: refused.nas ?? null, host: refused.host },
+          "portal: router login address not allowed; add it to the router's login hosts",
+        );
+      } else {
+        request.log.warn(
+          { reason: refused.code },
+          stage === 'arrival'
+            ? 'portal: router parameters refused'
+            : 'portal: no hand-off to the router',
+        );
+      }
+      const line = guest.t(hostRefused ? 'error.loginHost' : 'error.router');
+      return flow.problem(reply, guest, 400, [line], backHref);
     },
 
     /** splash renders the code form for a guest who came through `arrival`. */
@@ -207,16 +238,15 @@ export function createGuestFlow(services: Services) {
       const s = services.portal.seal('success', seal, SUCCESS_TTL_MS);
       const successUrl = `${portalOrigin(services, request)}${withQuery('/portal/success', { s })}`;
       const result = handOffFor(services, request, arrival, token.code, successUrl);
-      if (!result.ok) {
-        request.log.warn({ reason: result.error.code }, 'portal: no hand-off to the router');
-        return flow.problem(
+      if (!result.ok)
+        return flow.routerProblem(
+          request,
           reply,
           guest,
-          400,
-          [guest.t('error.router')],
+          result,
+          'hand-off',
           splashHref(arrival, guest.lang),
         );
-      }
       const h = result.handOff;
       switch (h.kind) {
         case 'redirect':

@@ -39,16 +39,15 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     const params = flatParams(request.query);
     const guest = guestOf(services, request);
     const read = readArrival(services, request, params);
-    if (!read.ok) {
-      request.log.warn({ reason: read.code }, 'portal: router parameters refused');
-      return flow.problem(
+    if (!read.ok)
+      return flow.routerProblem(
+        request,
         reply,
         guest,
-        400,
-        [guest.t('error.router')],
+        read,
+        'arrival',
         withQuery('/', { lang: guest.lang }),
       );
-    }
     const { arrival } = read;
     const { ctx } = arrival;
     const notes: Note[] = [];

@@ -6,10 +6,11 @@
 import type { FastifyRequest } from 'fastify';
 import { adapterByName, selectAdapter } from '../../adapters/registry.js';
 import type {
+  AdapterError,
   AdapterErrorCode,
   AdapterOptions,
   ClientContext,
-  HandOffResult,
+  HandOff,
 } from '../../adapters/router-adapter.js';
 import type { RouterProfile } from '../../services/portal-service.js';
 import type { Services } from '../../services/services.js';
@@ -20,8 +21,17 @@ export const CONTEXT_TTL_MS = 12 * 3_600_000;
 /** Arrival is a guest's router context, the router it came through and its sealed form. */
 export type Arrival = { ctx: ClientContext; nasId: number | null; sealed: string };
 
+/**
+ * RouterRefusal is why the router's parameters or hand-off were refused: the adapter's code,
+ * and for a login URL on a host the NAS does not allow, that host and the NAS's name.
+ */
+export type RouterRefusal = { code: AdapterErrorCode; host?: string; nas?: string };
+
 /** ArrivalResult is an arrival, or the adapter's reason for refusing the router's parameters. */
-export type ArrivalResult = { ok: true; arrival: Arrival } | { ok: false; code: AdapterErrorCode };
+export type ArrivalResult = { ok: true; arrival: Arrival } | ({ ok: false } & RouterRefusal);
+
+/** HandOffOutcome is how to send the guest back to the router, or why that is refused. */
+export type HandOffOutcome = { ok: true; handOff: HandOff } | ({ ok: false } & RouterRefusal);
 
 type Sealed = { c: ClientContext; n: number | null };
 
@@ -47,11 +57,23 @@ export function portalOrigin(services: Services, request: FastifyRequest): strin
   return `${request.protocol}://${host}`;
 }
 
-/** adapterOptions returns the per-router settings an adapter needs. */
+/**
+ * adapterOptions returns the per-router settings an adapter needs; for an unknown router no
+ * login hosts, so its login URL must be router-local.
+ */
 export function adapterOptions(profile: RouterProfile | undefined, origin: string): AdapterOptions {
   return {
     ...(profile?.uamSecret ? { uamSecret: profile.uamSecret } : {}),
+    ...(profile ? { allowedRedirectHosts: profile.loginHosts } : {}),
     defaultLandingUrl: `${origin}/`,
+  };
+}
+
+function refusal(error: AdapterError, profile: RouterProfile | undefined): RouterRefusal {
+  return {
+    code: error.code,
+    ...(error.host === undefined ? {} : { host: error.host }),
+    ...(profile ? { nas: profile.name } : {}),
   };
 }
 
@@ -96,30 +118,38 @@ export function readArrival(
   const origin = portalOrigin(services, request);
   const opts = adapterOptions(profile, origin);
   const candidates = [...new Set([origin, new URL(services.config.publicUrl).origin])];
-  let code: AdapterErrorCode = 'ADAPTER_BAD_PARAM';
+  let error: AdapterError = { code: 'ADAPTER_BAD_PARAM', message: 'not parsed' };
   for (const base of candidates) {
     const parsed = adapter.parse({ params, rawUrl: `${base}${request.url}` }, opts);
     if (parsed.ok)
       return { ok: true, arrival: sealArrival(services, parsed.context, profile?.id ?? null) };
-    code = parsed.error.code;
-    if (code !== 'ADAPTER_BAD_SIGNATURE') break;
+    error = parsed.error;
+    if (error.code !== 'ADAPTER_BAD_SIGNATURE') break;
   }
-  return { ok: false, code };
+  return { ok: false, ...refusal(error, profile) };
 }
 
-/** handOffFor returns how to send the guest back to their router with `code` as credentials. */
+/**
+ * handOffFor returns how to send the guest back to their router with `code` as credentials,
+ * checked against the router's settings as they are now, or why not.
+ */
 export function handOffFor(
   services: Services,
   request: FastifyRequest,
   arrival: Arrival,
   code: string,
   successUrl: string,
-): HandOffResult {
+): HandOffOutcome {
   const profile =
     arrival.nasId === null ? undefined : services.portal.routerProfileById(arrival.nasId);
   const opts = adapterOptions(profile, portalOrigin(services, request));
   // The router sends the guest on to `originalUrl` after login: make that our success page,
   // which links on to the page they first asked for.
   const ctx: ClientContext = { ...arrival.ctx, originalUrl: successUrl };
-  return adapterByName(arrival.ctx.adapter).handOff(ctx, { username: code, password: code }, opts);
+  const result = adapterByName(arrival.ctx.adapter).handOff(
+    ctx,
+    { username: code, password: code },
+    opts,
+  );
+  return result.ok ? result : { ok: false, ...refusal(result.error, profile) };
 }
