@@ -20,4 +20,8 @@ add dst-address=192.0.2.1 action=accept
 
 # In hotspot/login.html, send the guest to Portico with the router's parameters:
 #   <meta http-equiv="refresh" content="0; url=https://wifi.example.org/?link-login-only=$(link-login-only-esc)&link-orig=$(link-orig-esc)&mac=$(mac-esc)&ip=$(ip)&chap-id=$(chap-id-esc)&chap-challenge=$(chap-challenge-esc)&identity=$(identity)&server-name=$(server-name)&error=$(error-esc)">
-# Portico posts the code back to link-login-only (CHAP-MD5 when chap-id is present).
+# Portico posts the code back to link-login-only (CHAP-MD5 when chap-id is present), but
+# only when its host is a private/loopback/link-local IP or one of the router's login hosts.
+# When the hotspot profile has a dns-name, link-login-only uses that name: add it with
+#   portico nas add --name lobby --address 192.0.2.10 --vendor mikrotik --login-host <dns-name>
+# (or in the dashboard's router form), otherwise guests see "login address is not allowed".
