@@ -55,8 +55,23 @@ export function firstUseDeadline(t: TokenLimits & Pick<TokenUsage, 'firstUsedAt'
 }
 
 /** remainingMs returns the online time left in ms, or null when minutes are unlimited. */
-export function remainingMs(t: TokenLimits, usedMs: number): number | null {
+export function remainingMs(t: Pick<TokenLimits, 'minutes'>, usedMs: number): number | null {
   return t.minutes === null ? null : Math.max(0, t.minutes * 60_000 - usedMs);
+}
+
+/** LOW_BALANCE_MS is the online time left below which a token is running low. */
+export const LOW_BALANCE_MS = 5 * 60_000;
+/** LOW_BALANCE_SHARE is the share of its minutes left below which a token is running low. */
+export const LOW_BALANCE_SHARE = 0.1;
+
+/**
+ * isLowBalance returns true when a token with minutes has some left, but under five minutes
+ * or under a tenth of them; tokens without minutes never run low.
+ */
+export function isLowBalance(t: Pick<TokenLimits, 'minutes'>, usedMs: number): boolean {
+  const left = remainingMs(t, usedMs);
+  if (left === null || left <= 0) return false;
+  return left < LOW_BALANCE_MS || left < (t.minutes ?? 0) * 60_000 * LOW_BALANCE_SHARE;
 }
 
 /** LimitKind says which limit ended or will end a token. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   deriveState,
   firstUseDeadline,
+  isLowBalance,
   remainingMs,
   timeLeft,
   type Token,
@@ -54,6 +55,22 @@ describe('remainingMs', () => {
     { name: 'more than all used', minutes: 120, used: 121 * MIN, left: 0 },
   ])('returns $left for $name', ({ minutes, used, left }) => {
     expect(remainingMs(token({ minutes }), used)).toBe(left);
+  });
+});
+
+describe('isLowBalance', () => {
+  it.each([
+    { name: 'unlimited minutes', minutes: null, used: 5 * HOUR, low: false },
+    { name: '60 min, 6 min left', minutes: 60, used: 54 * MIN, low: false },
+    { name: '60 min, just under 6 min left (10 %)', minutes: 60, used: 54 * MIN + 1, low: true },
+    { name: '600 min, 60 min left', minutes: 600, used: 540 * MIN, low: false },
+    { name: '600 min, just under 60 min left', minutes: 600, used: 540 * MIN + 1, low: true },
+    { name: '30 min, 5 min left', minutes: 30, used: 25 * MIN, low: false },
+    { name: '30 min, just under 5 min left', minutes: 30, used: 25 * MIN + 1, low: true },
+    { name: '3 min, nothing used', minutes: 3, used: 0, low: true },
+    { name: 'used up', minutes: 60, used: 60 * MIN, low: false },
+  ])('is $low for $name', ({ minutes, used, low }) => {
+    expect(isLowBalance(token({ minutes }), used)).toBe(low);
   });
 });
 
