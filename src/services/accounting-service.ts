@@ -10,12 +10,13 @@
 // admin login, other services), and leaving those unanswered would make it retransmit them
 // forever. Packets without Acct-Session-Id are malformed (RFC 2866 §5.5) and dropped.
 
-import { advanceCounters } from '../core/counters.js';
+import { advanceCounters, type Counters } from '../core/counters.js';
 import { normalizeCode } from '../core/code.js';
 import { normalizeMac, type MacAddress } from '../core/mac.js';
 import type { SessionIdentity, SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
 import { newSessionClass } from './session-ops.js';
+import { createUsageEvents, type UsageEvents } from './usage-events.js';
 
 /** ACCT_STATUS names the Acct-Status-Type values accounting acts on (RFC 2866 §5.1). */
 export const ACCT_STATUS = {
@@ -78,8 +79,11 @@ const CLOSED_BY_GUESS = new Set(['sweeper', 'nas-reset']);
 export function createAccountingService(deps: {
   store: Store;
   settings: () => { interimIntervalSeconds: number; staleAfterIntervals: number };
+  /** Raises the session and token webhook events in the packet's transaction. */
+  events?: UsageEvents;
 }) {
   const { store } = deps;
+  const usage = deps.events ?? createUsageEvents({ store });
   const staleMs = () => {
     const s = deps.settings();
     return s.staleAfterIntervals * s.interimIntervalSeconds * 1000;
@@ -152,15 +156,25 @@ export function createAccountingService(deps: {
           interimInterval: deps.settings().interimIntervalSeconds,
           ...at,
         });
-    store.tokens.markFirstUse(found.tokenId, startedAt);
+    if (store.tokens.markFirstUse(found.tokenId, startedAt)) usage.tokenRedeemed(s, startedAt);
+    usage.sessionStarted(s);
     return s;
   };
 
-  /** charge advances a session to what the packet reports and returns the ms charged. */
+  /**
+   * charge advances a session to what the packet reports and returns the ms charged, the
+   * session's counters now, and whether the token is used up (when this packet charged it).
+   */
   const charge = (
     s: SessionRecord,
     e: AccountingEvent,
-  ): { chargedMs: number; bytes: number; end: number } => {
+  ): {
+    chargedMs: number;
+    bytes: number;
+    end: number;
+    counters: Counters;
+    limitReached: boolean;
+  } => {
     const startedAt = s.startedAt ?? e.eventAt;
     const prevEnd = s.lastSeenAt ?? startedAt;
     let end = e.sessionSeconds !== undefined ? startedAt + e.sessionSeconds * 1000 : e.eventAt;
@@ -193,7 +207,8 @@ export function createAccountingService(deps: {
     if (e.identity.framedIp !== null && e.identity.framedIp !== s.framedIp) {
       store.sessions.setFramedIp(s.id, e.identity.framedIp);
     }
-    return { chargedMs, bytes, end };
+    const limitReached = (chargedMs > 0 || bytes > 0) && usage.charged(s.tokenId, e.receivedAt);
+    return { chargedMs, bytes, end, counters: next, limitReached };
   };
 
   /** closeNas closes a rebooted NAS's sessions: Accounting-On at their last known time. */
@@ -214,13 +229,10 @@ export function createAccountingService(deps: {
       // Accounting-Off is sent as the NAS goes down, so its sessions were online until then
       // (within the stale window); after Accounting-On the NAS was down for an unknown time.
       const until = e.status === 'off' ? Math.min(e.eventAt, last + cap) : last;
-      const { end } = charge(s, { ...e, sessionSeconds: undefined, eventAt: until });
-      store.sessions.close(s.id, {
-        stoppedAt: end,
-        terminateCause: 'nas-reboot',
-        closedBy: 'nas-reset',
-        updatedAt: e.receivedAt,
-      });
+      const { end, counters } = charge(s, { ...e, sessionSeconds: undefined, eventAt: until });
+      const how = { stoppedAt: end, terminateCause: 'nas-reboot', closedBy: 'nas-reset' };
+      store.sessions.close(s.id, { ...how, updatedAt: e.receivedAt });
+      usage.sessionStopped(s, { ...how, counters });
       closed++;
     }
     return { result: 'nas-reset', closed };
@@ -268,22 +280,26 @@ export function createAccountingService(deps: {
           // The sweeper gave up on a session that is still online after all.
           if (s.closedBy !== 'sweeper') return { result: 'ignored-after-stop', ...base };
           store.sessions.reopen(s.id);
+          // The sweeper announced its stop; the real one must not be announced again.
+          usage.sessionReopened(s, e.receivedAt);
         }
       }
-      const { chargedMs, bytes, end } = charge(s, e);
+      const { chargedMs, end, counters, limitReached } = charge(s, e);
       if (e.status === 'stop') {
-        store.sessions.close(s.id, {
+        const how = {
           stoppedAt: end,
           terminateCause: e.terminateCause ?? 'unknown',
           closedBy: 'nas',
-          updatedAt: e.receivedAt,
-        });
+        };
+        store.sessions.close(s.id, { ...how, updatedAt: e.receivedAt });
+        // A Stop after a guessed close corrects it; the stop itself was announced then.
+        if (s.status !== 'closed') usage.sessionStopped(s, { ...how, counters });
       }
       return {
         result: e.status === 'stop' ? 'stopped' : 'updated',
         ...base,
         chargedMs,
-        limitReached: (chargedMs > 0 || bytes > 0) && store.sessions.tokenLimitReached(s.tokenId),
+        limitReached,
       };
     },
   };

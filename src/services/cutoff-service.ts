@@ -19,6 +19,7 @@ import type { Store } from '../storage/store.js';
 import type { TokenRecord } from '../storage/token-repo.js';
 import type { TokenChange } from './token-service.js';
 import { projectedUsedMs, requestDisconnect } from './session-ops.js';
+import { createUsageEvents, type UsageEvents } from './usage-events.js';
 import { vendorAttributes } from './vendor-attributes.js';
 
 /** CutoffLogger is the pino-like logger the cut-off service writes to. */
@@ -92,8 +93,11 @@ export function createCutoffService(deps: {
   intervalMs?: number;
   /** Jobs sent at once; default 64. */
   concurrency?: number;
+  /** Raises session.stopped and token.expired in the pass's transaction. */
+  events?: UsageEvents;
 }) {
   const { store, clock } = deps;
+  const usage = deps.events ?? createUsageEvents({ store });
   let das = deps.das ?? null;
   let logger: CutoffLogger = deps.logger ?? {
     info: () => undefined,
@@ -131,14 +135,16 @@ export function createCutoffService(deps: {
       const lapsed = store.sessions.closeLapsedReservations(now);
       let stale = 0;
       for (const s of store.sessions.listStale(now - window)) {
-        store.sessions.close(s.id, {
+        const how = {
           stoppedAt: s.lastSeenAt ?? s.startedAt ?? now,
           terminateCause: 'stale',
           closedBy: 'sweeper',
-          updatedAt: s.updatedAt ?? now,
-        });
+        };
+        store.sessions.close(s.id, { ...how, updatedAt: s.updatedAt ?? now });
+        usage.sessionStopped(s, how);
         stale++;
       }
+      usage.prune(now);
       let disconnects = 0;
       for (const c of store.sessions.liveTokenBudgets()) {
         // Cheap bound first: the projection can add at most the time since the oldest report.
@@ -157,6 +163,7 @@ export function createCutoffService(deps: {
         const live = store.sessions.liveOf(t.id);
         const reason = cutReason(t, projectedUsedMs(store, t, now, window, live), now);
         if (reason === null) continue;
+        if (reason === 'expired') usage.tokenExpired(t, live.length, now);
         for (const s of live) {
           if (!mayRetry(s.id, now)) continue;
           requestDisconnect(store, s, reason, null, now);
@@ -237,12 +244,13 @@ export function createCutoffService(deps: {
         if (!s || s.status === 'closed') continue;
         if (result.outcome === 'nak' && result.errorCause === SESSION_NOT_FOUND) {
           // The NAS no longer has this session: its Stop was lost. Close it where we last saw it.
-          store.sessions.close(s.id, {
+          const how = {
             stoppedAt: s.lastSeenAt ?? s.startedAt ?? now,
             terminateCause: 'session-not-found',
             closedBy: 'portico',
-            updatedAt: now,
-          });
+          };
+          store.sessions.close(s.id, { ...how, updatedAt: now });
+          if (s.status === 'live') usage.sessionStopped(s, how);
         } else if (result.outcome !== 'ack') {
           // Still online: it holds its slot again until a later attempt ends it.
           store.sessions.restoreSlot(s.id);

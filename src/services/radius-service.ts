@@ -33,6 +33,7 @@ import {
   type AcctStatus,
 } from './accounting-service.js';
 import { createLockoutService, type LockoutPolicy } from './lockout-service.js';
+import type { UsageEvents } from './usage-events.js';
 import { vendorAttributes } from './vendor-attributes.js';
 
 /** NasClient is a RADIUS client backed by a router row. */
@@ -275,6 +276,8 @@ export function createRadiusService(deps: {
   settings: () => RadiusSettings;
   /** Called after a commit that queued Disconnect jobs or used up a token. */
   wake: () => void;
+  /** Raises device.refused in the packet's transaction. */
+  events?: UsageEvents;
   logger?: HandlerLogger;
   /** How long a NAS row is cached by address; default 2 s. */
   nasCacheMs?: number;
@@ -458,6 +461,14 @@ export function createRadiusService(deps: {
       log.info(
         { ...ctx, token: token.id, decision: 'reject', reason: a.decision.reason },
         'RADIUS access refused',
+      );
+      const nas = req.client.nas;
+      deps.events?.deviceRefused(
+        token,
+        { mac, callingStationId: identity.callingStationId, login: identity.login ?? 'code' },
+        a.decision.reason,
+        { id: nas.id, name: nas.name },
+        req.receivedAt,
       );
       return reject(a.decision.reason);
     }

@@ -25,6 +25,7 @@ import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
 import { createIcsPoller } from './ics-poller.js';
 import { createWebhookService } from './webhook-service.js';
+import { createUsageEvents } from './usage-events.js';
 
 /** createServices returns every use case over `db`, with settings read from `config`. */
 export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
@@ -36,15 +37,18 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const codeLength = () => setting('codeLength', config.codeLength);
   const staff = createStaffService({ store, clock });
   const webhooks = createWebhookService({ store, clock });
+  // The RADIUS side's webhook events (sessions, token balance, refusals), raised in the
+  // transactions of accounting, access and the cut-off pass.
+  const usage = createUsageEvents({ store, events: webhooks });
   const lockouts = createLockoutService({ store, clock });
   const settings = createSettingsService({ store, clock, config });
   const timings = radiusTimings(config, settings);
   const access = createAccessService({ store, clock, settings: timings });
   // The scheduler and worker run only once main.ts attaches the Disconnect/CoA client and
   // starts them; until then (CLI) jobs are queued for the running server to send.
-  const cutoff = createCutoffService({ store, clock, settings: timings });
+  const cutoff = createCutoffService({ store, clock, settings: timings, events: usage });
   const sessions = createSessionService({ store, clock, wake: () => cutoff.wake() });
-  const accounting = createAccountingService({ store, settings: timings });
+  const accounting = createAccountingService({ store, settings: timings, events: usage });
   const radius = createRadiusService({
     store,
     clock,
@@ -52,6 +56,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     accounting,
     settings: timings,
     wake: () => cutoff.wake(),
+    events: usage,
   });
   const tokens = createTokenService({
     store,
@@ -59,6 +64,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     timeZone,
     codeLength,
     events: webhooks,
+    usage,
     onChange: (id, change) => cutoff.tokenChanged(id, change),
   });
   const bookingSettings = createBookingSettings({ store, clock });

@@ -23,6 +23,7 @@ import type {
   TokenSort,
   TokenUpdate,
 } from '../storage/token-repo.js';
+import type { UsageEvents } from './usage-events.js';
 
 /** MAX_BULK is the most tokens one bulk request may create. */
 export const MAX_BULK = 10_000;
@@ -90,6 +91,8 @@ export type TokenServiceDeps = {
    * Session-Timeout, or a Disconnect); `changed` names the limits an update changed.
    */
   onChange?: (tokenId: number, change: TokenChange) => void;
+  /** Re-arms the once-only webhook events a change of limits makes untrue, in its transaction. */
+  usage?: Pick<UsageEvents, 'limitsChanged'>;
 };
 
 /** TokenChange is what happened to a token, for the hook that reaches its live sessions. */
@@ -376,6 +379,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       if (input.dataQuotaMb === undefined) changes.dataQuotaBytes = t.dataQuotaBytes;
       store.transaction(() => {
         store.tokens.update(t.id, changes);
+        deps.usage?.limitsChanged(t.id, t, { ...t, ...changes });
         store.audit.record({
           at: now,
           actor,

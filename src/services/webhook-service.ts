@@ -174,9 +174,13 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     /**
      * emit queues `type` with `data` for every enabled receiver of that type and returns the
      * event id. Call it inside the transaction that made the change: the event is kept only
-     * if the change is.
+     * if the change is. `data` may be a function, called only when someone subscribes, so
+     * the RADIUS path builds no payload nobody reads.
      */
-    emit(type: WebhookEvent, data: Record<string, unknown>): string {
+    emit(
+      type: WebhookEvent,
+      data: Record<string, unknown> | (() => Record<string, unknown>),
+    ): string {
       const ids = repo.subscribers(type);
       const eventId = randomUUID();
       if (ids.length === 0) return eventId;
@@ -185,7 +189,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         id: eventId,
         type,
         createdAt: new Date(now).toISOString(),
-        data,
+        data: typeof data === 'function' ? data() : data,
       });
       for (const webhookId of ids) repo.enqueue(webhookId, eventId, type, payload, now);
       // Runs after the caller's (synchronous) transaction has committed.

@@ -6,6 +6,7 @@ import { createApiKeyRepo } from './api-key-repo.js';
 import { createAuditRepo } from './audit-repo.js';
 import { createBindingRepo } from './binding-repo.js';
 import { createCoaJobRepo } from './coa-job-repo.js';
+import { createEventMarkRepo } from './event-mark-repo.js';
 import { createBookingRepo } from './booking-repo.js';
 import { createBatchRepo } from './batch-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
@@ -37,6 +38,7 @@ export function createStore(db: Db) {
     bookings: createBookingRepo(db),
     emails: createEmailOutboxRepo(db),
     webhooks: createWebhookRepo(db),
+    eventMarks: createEventMarkRepo(db),
     apiKeys: createApiKeyRepo(db),
     webSessions: createWebSessionRepo(db),
     batches: createBatchRepo(db),

@@ -111,6 +111,12 @@ function rowToToken(r: Row): TokenRecord {
   };
 }
 
+/** TokenMeter is what accounting needs to judge a token's balance after a charge. */
+export type TokenMeter = Pick<
+  TokenRecord,
+  'code' | 'minutes' | 'usedMs' | 'dataQuotaBytes' | 'usedBytes'
+>;
+
 /** TokenUpdate lists the fields staff may change after creation. */
 export type TokenUpdate = Partial<
   Pick<
@@ -178,8 +184,11 @@ export function createTokenRepo(db: Db) {
     first_used_at = COALESCE(first_used_at, ?), last_used_at = MAX(COALESCE(last_used_at, 0), ?)
     WHERE id = ?`);
   const markFirstUse = db.prepare(
-    'UPDATE tokens SET first_used_at = COALESCE(first_used_at, ?) WHERE id = ?',
+    'UPDATE tokens SET first_used_at = ? WHERE id = ? AND first_used_at IS NULL',
   );
+  const meter = db
+    .prepare('SELECT code, minutes, used_ms, data_quota_bytes, used_bytes FROM tokens WHERE id = ?')
+    .raw();
 
   const where = (f: TokenFilter, params: Record<string, unknown>): string => {
     const clauses = ['t.deleted_at IS NULL'];
@@ -328,9 +337,19 @@ export function createTokenRepo(db: Db) {
     coverageSince(tokenId: number, since: number): Interval[] {
       return coverageOf.all(tokenId, since) as Interval[];
     },
-    /** markFirstUse records the first login time when none is recorded yet. */
-    markFirstUse(tokenId: number, at: number): void {
-      markFirstUse.run(at, tokenId);
+    /**
+     * markFirstUse records the first login time when none is recorded yet and returns true
+     * when it did (the token's first use), false when one was recorded already.
+     */
+    markFirstUse(tokenId: number, at: number): boolean {
+      return markFirstUse.run(at, tokenId).changes === 1;
+    },
+    /** meterOf returns a token's code, minutes, data quota and charged usage, or undefined. */
+    meterOf(tokenId: number): TokenMeter | undefined {
+      const r = meter.get(tokenId) as
+        [string, number | null, number, number | null, number] | undefined;
+      if (!r) return undefined;
+      return { code: r[0], minutes: r[1], usedMs: r[2], dataQuotaBytes: r[3], usedBytes: r[4] };
     },
   };
 }

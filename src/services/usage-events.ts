@@ -1,0 +1,220 @@
+// The outgoing-webhook events of the RADIUS side: a session starting or stopping, a token
+// used for the first time, running low, used up or expiring, a known token's device refused.
+// Every function runs inside the caller's transaction (a packet's savepoint, a cut-off pass),
+// so an event exists exactly when the change it reports is committed and rolls back with it.
+// What must happen once is remembered in the database (first_used_at, event_marks), never in
+// memory, so several nodes sharing the file raise each event once between them.
+
+import { maskCode } from '../core/code.js';
+import { firstUseDeadline, isLowBalance, type LimitKind, type TokenLimits } from '../core/token.js';
+import type { SessionRecord } from '../storage/session-repo.js';
+import type { Store } from '../storage/store.js';
+import type { TokenMeter, TokenRecord } from '../storage/token-repo.js';
+import type { EventSink } from './webhook-service.js';
+
+/** DEVICE_REFUSED_INTERVAL_MS is the least time between two device.refused of a token and device. */
+export const DEVICE_REFUSED_INTERVAL_MS = 60_000;
+
+/** SessionEnd is how a session was closed, as stored on it. */
+export type SessionEnd = {
+  stoppedAt: number;
+  terminateCause: string;
+  closedBy: string;
+  /** The counters as they stand after the closing packet, if it advanced them. */
+  counters?: { sessionSeconds: number; inputOctets: number; outputOctets: number };
+};
+
+const tokenSubject = (tokenId: number) => `token:${tokenId}`;
+const sessionSubject = (sessionId: number) => `session:${sessionId}`;
+
+/** createUsageEvents returns the RADIUS side's event raisers; with no sink they only keep marks. */
+export function createUsageEvents(deps: { store: Store; events?: EventSink | null }) {
+  const { store } = deps;
+  const sink = deps.events ?? null;
+
+  const tokenRef = (tokenId: number, code?: string) => ({
+    id: tokenId,
+    code: code ?? store.tokens.findById(tokenId)?.code ?? null,
+  });
+
+  const sessionRef = (s: SessionRecord) => ({
+    id: s.id,
+    nasId: s.nasId,
+    nas: s.nasId === null ? null : (store.nas.findById(s.nasId)?.name ?? null),
+    acctSessionId: s.acctSessionId,
+    mac: s.deviceMac,
+    framedIp: s.framedIp,
+    login: s.login,
+    startedAt: s.startedAt,
+  });
+
+  return {
+    /** sessionStarted raises session.started for a session accounting just made live. */
+    sessionStarted(s: SessionRecord): void {
+      sink?.emit('session.started', () => ({
+        token: tokenRef(s.tokenId),
+        session: sessionRef(s),
+      }));
+    },
+    /**
+     * tokenRedeemed raises token.redeemed; call it only when the token's first use was just
+     * recorded (markFirstUse returned true), which happens once per token.
+     */
+    tokenRedeemed(s: SessionRecord, firstUsedAt: number): void {
+      sink?.emit('token.redeemed', () => ({
+        token: tokenRef(s.tokenId),
+        firstUsedAt,
+        session: sessionRef(s),
+      }));
+    },
+    /**
+     * sessionStopped raises session.stopped for a live session that was just closed, unless
+     * its stop was announced before (the sweeper closed it and accounting reopened it).
+     */
+    sessionStopped(s: SessionRecord, end: SessionEnd): void {
+      if (!sink) return;
+      if (store.eventMarks.has('session.stopped', sessionSubject(s.id))) return;
+      sink.emit('session.stopped', () => {
+        const c = end.counters ?? s;
+        const seconds = Math.max(
+          0,
+          Math.round((end.stoppedAt - (s.startedAt ?? end.stoppedAt)) / 1000),
+        );
+        return {
+          token: tokenRef(s.tokenId),
+          session: {
+            ...sessionRef(s),
+            stoppedAt: end.stoppedAt,
+            terminateCause: end.terminateCause,
+            closedBy: end.closedBy,
+            seconds,
+            minutes: Math.round(seconds / 6) / 10,
+            sessionSeconds: c.sessionSeconds,
+            inputOctets: c.inputOctets,
+            outputOctets: c.outputOctets,
+          },
+        };
+      });
+    },
+    /** sessionReopened remembers that a session's stop was announced though it goes on. */
+    sessionReopened(s: SessionRecord, at: number): void {
+      store.eventMarks.claim('session.stopped', sessionSubject(s.id), at);
+    },
+    /**
+     * charged judges a token's balance after accounting charged it, raises token.low_balance
+     * (crossing under five minutes or a tenth of its minutes) and token.depleted (minutes or
+     * data used up), each once until staff give the token more, and returns true when the
+     * token is used up.
+     */
+    charged(tokenId: number, at: number): boolean {
+      const m = store.tokens.meterOf(tokenId);
+      if (!m) return false;
+      const limit: Extract<LimitKind, 'minutes' | 'data'> | null =
+        m.minutes !== null && m.usedMs >= m.minutes * 60_000
+          ? 'minutes'
+          : m.dataQuotaBytes !== null && m.usedBytes >= m.dataQuotaBytes
+            ? 'data'
+            : null;
+      const subject = tokenSubject(tokenId);
+      if (limit !== null) {
+        if (store.eventMarks.claim('token.depleted', subject, at))
+          sink?.emit('token.depleted', () => ({
+            token: tokenRef(tokenId, m.code),
+            limit,
+            ...balance(m),
+          }));
+        return true;
+      }
+      if (isLowBalance(m, m.usedMs) && store.eventMarks.claim('token.low_balance', subject, at))
+        sink?.emit('token.low_balance', () => ({
+          token: tokenRef(tokenId, m.code),
+          ...balance(m),
+        }));
+      return false;
+    },
+    /**
+     * tokenExpired raises token.expired for a token whose validity or first-use lifetime ended
+     * while it had `live` sessions (the cut-off pass found them), once until staff extend it.
+     */
+    tokenExpired(t: TokenRecord, live: number, at: number): void {
+      if (!store.eventMarks.claim('token.expired', tokenSubject(t.id), at)) return;
+      const deadline = firstUseDeadline(t);
+      const byValidity = t.validUntil !== null && (deadline === null || t.validUntil <= deadline);
+      const limit: LimitKind = byValidity ? 'valid-until' : 'first-use';
+      sink?.emit('token.expired', () => ({
+        token: tokenRef(t.id, t.code),
+        limit,
+        expiredAt: byValidity ? t.validUntil : deadline,
+        liveSessions: live,
+      }));
+    },
+    /**
+     * deviceRefused raises device.refused for a known token's device that was refused, at
+     * most once a minute per token and device; the code is masked, since the request came
+     * from a device the guest holds, not from staff.
+     */
+    deviceRefused(
+      t: TokenRecord,
+      device: { mac: string | null; callingStationId: string | null; login: 'code' | 'mac' },
+      reason: string,
+      nas: { id: number; name: string },
+      at: number,
+    ): void {
+      const key = `${tokenSubject(t.id)}/${(device.mac ?? device.callingStationId ?? '').slice(0, 64)}`;
+      if (!store.eventMarks.throttle('device.refused', key, at, DEVICE_REFUSED_INTERVAL_MS)) return;
+      sink?.emit('device.refused', () => ({
+        token: { id: t.id, maskedCode: maskCode(t.code) },
+        reason,
+        device: { ...device },
+        nas,
+      }));
+    },
+    /**
+     * limitsChanged forgets the once-only marks that a staff change made untrue (more minutes
+     * or data, a later end of validity), so the token can run low, be used up or expire
+     * again; call it in the updating transaction.
+     */
+    limitsChanged(tokenId: number, before: LimitFields, after: LimitFields): void {
+      const subject = tokenSubject(tokenId);
+      const minutes = raised(before.minutes, after.minutes);
+      if (minutes) store.eventMarks.clear('token.low_balance', subject);
+      if (minutes || raised(before.dataQuotaBytes, after.dataQuotaBytes))
+        store.eventMarks.clear('token.depleted', subject);
+      if (
+        raised(before.validUntil, after.validUntil) ||
+        raised(before.expiresAfterFirstUseMinutes, after.expiresAfterFirstUseMinutes)
+      )
+        store.eventMarks.clear('token.expired', subject);
+    },
+    /** prune forgets device.refused marks older than the interval; the cut-off pass calls it. */
+    prune(now: number): void {
+      store.eventMarks.prune('device.refused', now - DEVICE_REFUSED_INTERVAL_MS);
+    },
+  };
+}
+
+/** LimitFields are the token limits whose raising re-arms a once-only event. */
+export type LimitFields = Pick<
+  TokenLimits,
+  'minutes' | 'dataQuotaBytes' | 'validUntil' | 'expiresAfterFirstUseMinutes'
+>;
+
+/** raised returns true when a limit went up; null means no limit, the highest of all. */
+function raised(before: number | null, after: number | null): boolean {
+  return before !== null && (after === null || after > before);
+}
+
+/** balance returns a token's minutes and data, used and left, for a payload. */
+function balance(m: TokenMeter) {
+  return {
+    minutes: m.minutes,
+    minutesUsed: Math.floor(m.usedMs / 60_000),
+    minutesLeft:
+      m.minutes === null ? null : Math.max(0, Math.ceil((m.minutes * 60_000 - m.usedMs) / 60_000)),
+    dataQuotaBytes: m.dataQuotaBytes,
+    dataUsedBytes: m.usedBytes,
+  };
+}
+
+/** UsageEvents is the RADIUS side's event raisers' interface. */
+export type UsageEvents = ReturnType<typeof createUsageEvents>;
