@@ -6,6 +6,7 @@ import type { TokenState } from '../core/token.js';
 import { notFound } from '../errors.js';
 import type { BatchSummary } from '../storage/batch-repo.js';
 import type { Store } from '../storage/store.js';
+import type { TokenChange } from './token-service.js';
 
 /** BatchView is a batch with how many of its live tokens are in each state. */
 export type BatchView = {
@@ -17,7 +18,12 @@ export type BatchView = {
 };
 
 /** createBatchService returns the batch use cases over a store. */
-export function createBatchService(deps: { store: Store; clock: Clock }) {
+export function createBatchService(deps: {
+  store: Store;
+  clock: Clock;
+  /** Called for each deleted token after the commit, so its live sessions are cut off. */
+  onChange?: (tokenId: number, change: TokenChange) => void;
+}) {
   const { store, clock } = deps;
   return {
     /** list returns the newest batches that still have tokens, newest first. */
@@ -34,16 +40,17 @@ export function createBatchService(deps: { store: Store; clock: Clock }) {
     },
     /**
      * remove deletes every live token of a batch in one transaction and returns how many;
-     * throws PORTICO_NOT_FOUND for an unknown batch.
+     * their live sessions are then cut off as a single delete's are. Throws
+     * PORTICO_NOT_FOUND for an unknown batch.
      */
     remove(id: number, actor: string): { deleted: number } {
       const b = store.tokens.getBatch(id);
       if (!b) throw notFound(`batch #${id}`);
       const now = clock.now();
-      return store.transaction(() => {
-        let deleted = 0;
+      const ids = store.transaction(() => {
+        const ids: number[] = [];
         for (const t of store.tokens.listBatch(id)) {
-          if (store.tokens.softDelete(t.id, now)) deleted++;
+          if (store.tokens.softDelete(t.id, now)) ids.push(t.id);
         }
         store.audit.record({
           at: now,
@@ -51,10 +58,12 @@ export function createBatchService(deps: { store: Store; clock: Clock }) {
           action: 'batch.delete',
           targetType: 'batch',
           targetId: String(id),
-          details: { name: b.name, count: deleted },
+          details: { name: b.name, count: ids.length },
         });
-        return { deleted };
+        return ids;
       });
+      for (const tokenId of ids) deps.onChange?.(tokenId, { kind: 'deleted' });
+      return { deleted: ids.length };
     },
   };
 }

@@ -105,7 +105,11 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     settings,
     print: createPrintService({ store, clock, config, tokens, settings, timeZone }),
     apiKeys: createApiKeyService({ store, clock }),
-    batches: createBatchService({ store, clock }),
+    batches: createBatchService({
+      store,
+      clock,
+      onChange: (id, change) => cutoff.tokenChanged(id, change),
+    }),
     access,
     sessions,
     portal: createPortalService({ store, clock, access, sessions }),

@@ -196,4 +196,32 @@ describe('/api/v1/sessions', () => {
     expect(gone.code).toBe(RadiusCode.DisconnectRequest);
     expect(gone.attrs.get('Acct-Session-Id')).toEqual(['sess-b']);
   });
+
+  it('disconnects the live sessions of every token of a batch deleted through the API', async () => {
+    const { batchId, tokens } = h.services.tokens.create({ minutes: 120, count: 3 }, 'staff');
+    const online = tokens.slice(0, 2);
+    for (const [i, t] of online.entries()) {
+      const mac = `AA:BB:CC:DD:EE:1${i}`;
+      const accept = await h.nas.auth(papLogin(t.code, mac));
+      expect(accept?.code).toBe(RadiusCode.AccessAccept);
+      const cls = attr(accept, 'Class');
+      expect(
+        (await h.nas.acct(acctPairs('Start', { id: `batch-${i}`, user: t.code, mac, cls })))?.code,
+      ).toBe(RadiusCode.AccountingResponse);
+    }
+    const del = await call('DELETE', `/api/v1/batches/${batchId}`);
+    expect(del).toEqual({ status: 200, json: { deleted: 3 } });
+    const cut = await received(2);
+    expect(cut.map((r) => r.code)).toEqual([
+      RadiusCode.DisconnectRequest,
+      RadiusCode.DisconnectRequest,
+    ]);
+    expect(cut.flatMap((r) => r.attrs.get('Acct-Session-Id')).sort()).toEqual([
+      'batch-0',
+      'batch-1',
+    ]);
+    expect((await h.nas.auth(papLogin(online[0]!.code, 'AA:BB:CC:DD:EE:19')))?.code).toBe(
+      RadiusCode.AccessReject,
+    );
+  });
 });
