@@ -25,6 +25,20 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/** WEBHOOK_EVENT_HELP says, per event type, when Portico raises it (for the dashboard). */
+export const WEBHOOK_EVENT_HELP: Record<WebhookEvent, string> = {
+  'token.created': 'a token is made (dashboard, API, bulk, booking)',
+  'token.redeemed': 'a token is used for the first time',
+  'token.low_balance':
+    'a token falls under 5 minutes or a tenth of its minutes (again after minutes are added)',
+  'token.depleted': "a token's minutes or data are used up",
+  'token.expired': "a token's validity or first-use lifetime ends while a device is online",
+  'session.started': 'a device goes online (accounting Start)',
+  'session.stopped': 'a device goes offline: Stop, silent session closed, router reboot',
+  'device.refused':
+    'a valid code is refused for a device (device limit, expired, used up…); once a minute per device',
+};
+
 /** WEBHOOK_MAX_ATTEMPTS is how often a delivery is tried before it is marked failed. */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** WEBHOOK_TIMEOUT_MS is how long one POST may take. */

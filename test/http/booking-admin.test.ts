@@ -197,7 +197,11 @@ describe('outbox and webhooks', () => {
     expect(secret).toMatch(/^whsec_/);
     const [w] = f.services.webhooks.list();
     expect(w).toMatchObject({ events: ['token.created', 'session.started'], disabledAt: null });
-    expect((await b.get('/admin/bookings/webhooks')).body).not.toContain(secret);
+    const page = (await b.get('/admin/bookings/webhooks')).body;
+    expect(page).not.toContain(secret);
+    // Each event says when it is raised.
+    expect(page).toContain('a token is used for the first time');
+    expect(page).toContain('a device goes offline: Stop, silent session closed, router reboot');
 
     f.services.tokens.create({ minutes: 30 }, 'test');
     const log = await b.get('/admin/bookings/webhooks');

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { EMAIL_PLACEHOLDERS, unknownPlaceholders } from '../../services/email-template.js';
 import type { EmailKind } from '../../services/email-service.js';
-import { WEBHOOK_EVENTS } from '../../services/webhook-service.js';
+import { WEBHOOK_EVENT_HELP, WEBHOOK_EVENTS } from '../../services/webhook-service.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { fieldErrors, formBody, list, str, type AdminOptions } from './pages.js';
 
@@ -243,6 +243,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     webhooks: services.webhooks.list(),
     deliveries: services.webhooks.deliveries({ limit: 100 }),
     events: WEBHOOK_EVENTS,
+    eventHelp: WEBHOOK_EVENT_HELP,
     values: e.values ?? { events: [] },
     newSecret: e.newSecret ?? '',
   }));
