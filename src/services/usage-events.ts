@@ -6,6 +6,7 @@
 // memory, so several nodes sharing the file raise each event once between them.
 
 import { maskCode } from '../core/code.js';
+import type { Counters } from '../core/counters.js';
 import { firstUseDeadline, isLowBalance, type LimitKind, type TokenLimits } from '../core/token.js';
 import type { SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
@@ -21,7 +22,7 @@ export type SessionEnd = {
   terminateCause: string;
   closedBy: string;
   /** The counters as they stand after the closing packet, if it advanced them. */
-  counters?: { sessionSeconds: number; inputOctets: number; outputOctets: number };
+  counters?: Counters;
 };
 
 const tokenSubject = (tokenId: number) => `token:${tokenId}`;
