@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { startCheckpointer } from './storage/checkpointer.js';
 import { checkpoint, openDatabase } from './storage/database.js';
 import { createServices, type Services } from './services/services.js';
 import { startRadiusRuntime } from './services/radius-runtime.js';
@@ -57,15 +58,13 @@ export async function startPortico(
     const first = services.staff.ensureFirstAdmin(config.adminUser, config.adminPassword);
     if (first) opts.onFirstAdmin?.(first);
 
-    const checkpointer = setInterval(() => {
-      try {
-        checkpoint(db);
-      } catch (err) {
-        log.warn({ err }, 'WAL checkpoint failed');
-      }
-    }, 1000);
-    checkpointer.unref();
-    closers.push(() => clearInterval(checkpointer));
+    // Checkpoints run in a worker thread so their fsyncs never stall RADIUS on this thread.
+    if (config.dbFile !== ':memory:') {
+      const checkpointer = startCheckpointer(config.dbFile, {
+        onError: (message) => log.warn({ message }, 'WAL checkpoint failed'),
+      });
+      closers.push(() => checkpointer.stop());
+    }
 
     const app = await buildApp(services, { logger: log.child({ component: 'http' }) });
     await app.listen({ host: config.httpHost, port: config.httpPort });

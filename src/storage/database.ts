@@ -33,6 +33,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   db.pragma('busy_timeout = 5000');
   // The server checkpoints from its own timer, not inside a commit on the RADIUS hot path.
   if (opts.manualCheckpoint) db.pragma('wal_autocheckpoint = 0');
+  // When a checkpoint has caught up, the next writer starts the WAL over; this also trims the
+  // file back to 64 MiB at that moment.
+  db.pragma('journal_size_limit = 67108864');
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -32000');
   if (opts.migrate !== false) migrate(db);

@@ -1,0 +1,104 @@
+// WAL checkpoints off the main thread. A checkpoint copies the WAL back into the database
+// file and fsyncs it: tens of milliseconds that, on the main thread, would stall every RADIUS
+// packet in flight. A worker thread with its own connection runs PASSIVE checkpoints, which
+// never block writers, and resets the WAL with a TRUNCATE checkpoint once it has grown past a
+// limit, so it cannot grow without bound under sustained load.
+
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** CheckpointerOptions tunes how often the WAL is copied back and when it is reset. */
+export type CheckpointerOptions = {
+  /** Pause between PASSIVE checkpoints. */
+  intervalMs?: number;
+  /** WAL size in pages (4 KiB) above which the worker resets it with TRUNCATE. */
+  truncateAbovePages?: number;
+  onError?: (message: string) => void;
+};
+
+/** CheckpointerStats counts what the worker has done. */
+export type CheckpointerStats = {
+  checkpoints: number;
+  truncates: number;
+  largestWalPages: number;
+  errors: number;
+};
+
+/** Checkpointer is a running checkpoint worker. */
+export type Checkpointer = { stats(): CheckpointerStats; stop(): Promise<void> };
+
+// Plain CommonJS so the worker runs the same from src/ (tests) and dist/ (installed).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 2000');
+let timer;
+let stopped = false;
+const tick = () => {
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    let truncated = false;
+    if (r.busy === 0 && r.log > workerData.truncateAbovePages) {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      truncated = true;
+    }
+    parentPort.postMessage({ type: 'done', log: r.log, truncated });
+  } catch (err) {
+    parentPort.postMessage({ type: 'error', message: String(err && err.message) });
+  }
+  if (!stopped) timer = setTimeout(tick, workerData.intervalMs);
+};
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  stopped = true;
+  clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+tick();
+`;
+
+/**
+ * startCheckpointer returns a worker thread that checkpoints the WAL of the database `file`
+ * every `intervalMs`; stop() ends it and resolves once its connection is closed.
+ */
+export function startCheckpointer(file: string, opts: CheckpointerOptions = {}): Checkpointer {
+  const stats: CheckpointerStats = { checkpoints: 0, truncates: 0, largestWalPages: 0, errors: 0 };
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      file,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      intervalMs: opts.intervalMs ?? 200,
+      truncateAbovePages: opts.truncateAbovePages ?? 32_768,
+    },
+  });
+  worker.unref();
+  worker.on(
+    'message',
+    (m: { type: string; log?: number; truncated?: boolean; message?: string }) => {
+      if (m.type === 'done') {
+        stats.checkpoints++;
+        if (m.truncated) stats.truncates++;
+        stats.largestWalPages = Math.max(stats.largestWalPages, m.log ?? 0);
+      } else if (m.type === 'error') {
+        stats.errors++;
+        opts.onError?.(m.message ?? 'unknown error');
+      }
+    },
+  );
+  worker.on('error', (err) => {
+    stats.errors++;
+    opts.onError?.(err.message);
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    stats: () => ({ ...stats }),
+    async stop() {
+      worker.postMessage('stop');
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
+      if ((await Promise.race([exited, timeout])) === 'timeout') await worker.terminate();
+    },
+  };
+}
