@@ -15,7 +15,7 @@ export type OpenOptions = {
   synchronous?: 'normal' | 'full';
   /** Skip migrations (tests that migrate step by step). */
   migrate?: boolean;
-  /** Turn SQLite's automatic checkpoints off; the server then calls checkpoint() on a timer. */
+  /** Turn SQLite's automatic checkpoints off; the server runs startCheckpointer() instead. */
   manualCheckpoint?: boolean;
 };
 
@@ -31,7 +31,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  // The server checkpoints from its own timer, not inside a commit on the RADIUS hot path.
+  // The server checkpoints from a worker thread, never inside a commit on the RADIUS hot path.
   if (opts.manualCheckpoint) db.pragma('wal_autocheckpoint = 0');
   // When a checkpoint has caught up, the next writer starts the WAL over; this also trims the
   // file back to 64 MiB at that moment.
