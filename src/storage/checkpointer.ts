@@ -96,9 +96,13 @@ export function startCheckpointer(file: string, opts: CheckpointerOptions = {}):
   return {
     stats: () => ({ ...stats }),
     async stop() {
+      // Keep the process alive until the worker has closed its connection: shutdown awaits it.
+      worker.ref();
       worker.postMessage('stop');
-      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 5000)));
       if ((await Promise.race([exited, timeout])) === 'timeout') await worker.terminate();
+      clearTimeout(timer);
     },
   };
 }
