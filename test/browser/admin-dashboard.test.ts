@@ -13,6 +13,7 @@ import jsQRModule from 'jsqr';
 import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 import { loadConfig } from '../../src/config.js';
 import { startPortico, type Running } from '../../src/main.js';
 import { encodeAttributes, listAttributes } from '../../src/radius/attributes.js';
@@ -24,15 +25,6 @@ import { decodePacket, encodeResponse } from '../../src/radius/packet.js';
 const jsQR = jsQRModule.default;
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
 const PUBLIC_URL = 'https://wifi.example.org';
@@ -190,7 +182,7 @@ beforeAll(async () => {
     'test',
   );
   s.settings.update({ spaceName: 'Harbour Coworking' }, 'test');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await chromium.launch(CHROMIUM_LAUNCH);
   context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', acceptDownloads: true });
   page = await context.newPage();
 });

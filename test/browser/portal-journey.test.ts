@@ -11,21 +11,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 import { fixedClock } from '../../src/clock.js';
 import { startDemo, type Demo } from '../../src/demo/demo.js';
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0);
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const PHONE = { width: 390, height: 844 };
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let demo: Demo;
 let clock: ReturnType<typeof fixedClock>;
@@ -53,7 +45,7 @@ beforeAll(async () => {
     },
     'test',
   );
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await chromium.launch(CHROMIUM_LAUNCH);
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'set-cookie': 'probe=1; Path=/', 'content-type': 'text/plain' });
     res.end('cookie probe');
@@ -85,8 +77,7 @@ async function openContext(v: Variant): Promise<BrowserContext> {
     JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }),
   );
   return chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
-    args: ARGS,
+    ...CHROMIUM_LAUNCH,
     viewport: PHONE,
     javaScriptEnabled: v.js,
     locale: 'en-GB',

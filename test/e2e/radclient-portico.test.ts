@@ -1,35 +1,10 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { radclient } from '../support/radclient.js';
 import { SECRET, startHarness, type Harness } from '../radius-integration/harness.js';
 
 // End-to-end with Debian's radclient (freeradius-utils): an independent RADIUS client that
 // verifies our authenticators and Message-Authenticator itself, against Portico's real
 // handler, database and accounting rules.
-const RADCLIENT = '/usr/bin/radclient';
-
-type Run = { exitCode: number | null; output: string };
-
-function radclient(args: string[], input: string, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(RADCLIENT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`radclient did not finish within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, output });
-    });
-    child.stdin.end(input);
-  });
-}
 
 /** received returns the attributes radclient printed for the reply, as `Name = value` lines. */
 function received(output: string): Record<string, string> {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 import { makeApi, type ApiFixture } from './api-fixture.js';
 
 let api: ApiFixture;
@@ -22,16 +23,7 @@ afterEach(async () => {
 it('renders every operation at /api/docs with nothing loaded from elsewhere', async () => {
   const origin = await api.app.listen({ host: '127.0.0.1', port: 0 });
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    ...CHROMIUM_LAUNCH,
   });
   try {
     const page = await context.newPage();

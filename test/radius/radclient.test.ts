@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { radclient } from '../support/radclient.js';
 import { getAcctOutputOctets64, getString } from '../../src/radius/attributes.js';
 import { RadiusCode } from '../../src/radius/codes.js';
 import { getUserPassword, verifyChapRequest } from '../../src/radius/password.js';
@@ -14,36 +14,10 @@ import { useCleanup } from './udp.js';
 
 // End-to-end: Debian's radclient (freeradius-utils 3.2.1) is a real, independent RADIUS
 // client; it verifies our Response Authenticator and Message-Authenticator itself.
-const RADCLIENT = '/usr/bin/radclient';
 const SECRET = 'testing123';
 const cleanup = useCleanup();
 
-interface Run {
-  readonly exitCode: number | null;
-  readonly output: string;
-}
 
-function radclient(args: string[], input: string, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(RADCLIENT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`radclient did not finish within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, output });
-    });
-    child.stdin.end(input);
-  });
-}
 
 const seen: RadiusRequest[] = [];
 
