@@ -2,6 +2,7 @@
 // the layout's data (space name, logo, language switch) and the plain-language wording of a
 // token's usage. Routes hand `renderGuestPage` a view name and the page's own data.
 
+import { isLowBalance } from '../../core/token.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   formatDateTime,
@@ -103,22 +104,16 @@ export type UsageText = {
   low: string | undefined;
 };
 
-/** LOW_BALANCE_MS is the time left below which the guest is told time is running out. */
-export const LOW_BALANCE_MS = 5 * 60_000;
-/** LOW_BALANCE_SHARE is the share of the minutes left below which the guest is told too. */
-export const LOW_BALANCE_SHARE = 0.1;
-
 /** usageText returns the sentences a guest page shows about a token's usage. */
 export function usageText(u: GuestUsage, guest: Guest, timeZone: string, now: number): UsageText {
   const { t, lang } = guest;
   const date = (ms: number) => formatDateTime(ms, lang, timeZone, now);
   const leftMin = u.leftMs === null ? null : Math.floor(u.leftMs / 60_000);
-  const total = u.minutes === null ? null : u.minutes * 60_000;
+  // The same rule that raises the token.low_balance event.
   const low =
+    u.minutes !== null &&
     u.leftMs !== null &&
-    total !== null &&
-    u.leftMs > 0 &&
-    (u.leftMs < LOW_BALANCE_MS || u.leftMs < total * LOW_BALANCE_SHARE);
+    isLowBalance({ minutes: u.minutes }, u.minutes * 60_000 - u.leftMs);
   const online = u.devices.filter((d) => d.status !== 'bound').length;
   return {
     minutesLeft:
