@@ -24,20 +24,41 @@ export const DEFAULT_LOCKOUT_POLICY: LockoutPolicy = {
   maxLockMs: 60 * 60_000,
 };
 
+/**
+ * SHARED_KEY_POLICY is for keys many people share: an address (every guest behind a venue's
+ * NAT, or every desk in an office, arrives from one address when Portico runs in the cloud)
+ * and a router (every guest of a venue). A device or account key locks after a few failures;
+ * a shared key only after enough that guessing from behind it is still pointless.
+ */
+export const SHARED_KEY_POLICY: LockoutPolicy = {
+  freeFailures: 100,
+  windowMs: 15 * 60_000,
+  baseLockMs: 60_000,
+  maxLockMs: 15 * 60_000,
+};
+
+/** SHARED_KEY_PREFIXES are the key kinds that SHARED_KEY_POLICY applies to. */
+export const SHARED_KEY_PREFIXES = ['ip:', 'staff-ip:', 'nas:'] as const;
+
+/** policyForKey returns the lockout policy for a key from its kind (`mac:`, `ip:`, ...). */
+export function policyForKey(key: string, base: LockoutPolicy): LockoutPolicy {
+  return SHARED_KEY_PREFIXES.some((p) => key.startsWith(p)) ? SHARED_KEY_POLICY : base;
+}
+
 /** LockoutCheck says whether attempts are refused now and until when. */
 export type LockoutCheck = { locked: boolean; retryAfterMs: number; key: string | null };
 
 /** createLockoutService returns the guessing-defence use cases. */
 export function createLockoutService(deps: { store: Store; clock: Clock; policy?: LockoutPolicy }) {
   const { store, clock } = deps;
-  const policy = deps.policy ?? DEFAULT_LOCKOUT_POLICY;
+  const basePolicy = deps.policy ?? DEFAULT_LOCKOUT_POLICY;
   const repo = store.lockouts;
 
   const lockedFor = (rec: LockoutRecord | undefined, now: number) =>
     rec?.lockedUntil && rec.lockedUntil > now ? rec.lockedUntil - now : 0;
 
   return {
-    policy,
+    policy: basePolicy,
     /** check returns whether any of `keys` is locked now, and the longest wait. */
     check(keys: readonly string[]): LockoutCheck {
       const now = clock.now();
@@ -54,6 +75,7 @@ export function createLockoutService(deps: { store: Store; clock: Clock; policy?
       store.transaction(() => {
         for (const key of keys) {
           const prev = repo.get(key);
+          const policy = policyForKey(key, basePolicy);
           const fresh = !prev || now - prev.lastFailedAt > policy.windowMs;
           const failures = fresh ? 1 : prev.failures + 1;
           const over = failures - policy.freeFailures;
@@ -82,7 +104,7 @@ export function createLockoutService(deps: { store: Store; clock: Clock; policy?
     list(): Array<LockoutRecord & { locked: boolean }> {
       const now = clock.now();
       return repo
-        .listRecent(now, now - policy.windowMs)
+        .listRecent(now, now - Math.max(basePolicy.windowMs, SHARED_KEY_POLICY.windowMs))
         .map((r) => ({ ...r, locked: lockedFor(r, now) > 0 }));
     },
     /** clear lifts a key's lockout and forgets its failures; false when there was none. */

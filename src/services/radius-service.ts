@@ -32,7 +32,7 @@ import {
   type AccountingService,
   type AcctStatus,
 } from './accounting-service.js';
-import { createLockoutService, type LockoutPolicy } from './lockout-service.js';
+import { createLockoutService } from './lockout-service.js';
 import type { UsageEvents } from './usage-events.js';
 import { vendorAttributes } from './vendor-attributes.js';
 
@@ -68,17 +68,6 @@ export type RadiusHandlerStats = {
 
 /** MAX_BATCH is the most packets one transaction carries. */
 export const MAX_BATCH = 256;
-
-/**
- * NAS_LOCKOUT_POLICY limits wrong codes per router: generous, since every guest of a venue
- * shares it, but enough to make guessing through one NAS pointless.
- */
-export const NAS_LOCKOUT_POLICY: LockoutPolicy = {
-  freeFailures: 100,
-  windowMs: 15 * 60_000,
-  baseLockMs: 60_000,
-  maxLockMs: 15 * 60_000,
-};
 
 /** REPLY_MESSAGES are the plain-English reasons a router may show a refused guest. */
 export const REPLY_MESSAGES: Record<RejectReason | 'bad-code' | 'locked' | 'not-bound', string> = {
@@ -289,8 +278,9 @@ export function createRadiusService(deps: {
     warn: () => undefined,
     error: () => undefined,
   };
-  const deviceLockouts = createLockoutService({ store, clock });
-  const nasLockouts = createLockoutService({ store, clock, policy: NAS_LOCKOUT_POLICY });
+  // Device keys lock after a few wrong codes; the router's key (shared by every guest of a
+  // venue) only after many: lockout-service picks the policy by the key's kind.
+  const lockouts = createLockoutService({ store, clock });
   const outcomes: Record<string, number> = {};
   const drops: Record<string, number> = {};
   const batches = { count: 0, packets: 0, largest: 0, failed: 0 };
@@ -400,8 +390,8 @@ export function createRadiusService(deps: {
     const nasKey = `nas:${nas.id}`;
     const ctx = { nas: nas.name, mac: mac ?? p.callingStation, user: maskCode(p.userName ?? '') };
 
-    const locked = deviceKey ? deviceLockouts.check([deviceKey]) : { locked: false };
-    if (locked.locked || nasLockouts.check([nasKey]).locked) {
+    const locked = deviceKey ? lockouts.check([deviceKey]) : { locked: false };
+    if (locked.locked || lockouts.check([nasKey]).locked) {
       log.info(
         { ...ctx, decision: 'reject', reason: 'locked' },
         'RADIUS access refused: too many wrong codes',
@@ -434,15 +424,15 @@ export function createRadiusService(deps: {
         : undefined;
     if (!token) {
       const keys = deviceKey ? [deviceKey] : [];
-      if (keys.length > 0) deviceLockouts.recordFailure(keys);
-      nasLockouts.recordFailure([nasKey]);
+      if (keys.length > 0) lockouts.recordFailure(keys);
+      lockouts.recordFailure([nasKey]);
       log.info(
         { ...ctx, decision: 'reject', reason: 'bad-code' },
         'RADIUS access refused: wrong code',
       );
       return reject('bad-code');
     }
-    if (deviceKey && store.lockouts.get(deviceKey)) deviceLockouts.recordSuccess([deviceKey]);
+    if (deviceKey && store.lockouts.get(deviceKey)) lockouts.recordSuccess([deviceKey]);
     return admitDevice(req, token, mac, identityOf(p, nas, mac, 'code'), s, fx, ctx);
   };
 
