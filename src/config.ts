@@ -2,6 +2,7 @@
 // Every bad key is reported together, so one run tells the operator everything to fix.
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { CODE_LENGTH_DEFAULT, CODE_LENGTH_MAX, CODE_LENGTH_MIN } from './core/code.js';
 import { isValidTimeZone } from './core/time.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
@@ -24,6 +25,7 @@ export type Config = {
   reservationGraceSeconds: number;
   staleAfterIntervals: number;
   cookieSecure: 'auto' | 'always' | 'never';
+  trustProxy: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 
@@ -64,6 +66,23 @@ const url = (v: string) => {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be an http(s) URL');
   return v.replace(/\/+$/, '');
+};
+
+const proxyList = (v: string) => {
+  const items = v.split(/[\s,]+/).filter(Boolean);
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(item);
+    const family = isIP(addr ?? '');
+    const prefixOk =
+      bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!named && (family === 0 || !prefixOk || extra !== undefined)) {
+      throw new Error(
+        `${item} is not an address, a CIDR range or one of loopback, linklocal, uniquelocal`,
+      );
+    }
+  }
+  return items;
 };
 
 const systemZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -188,6 +207,13 @@ export const CONFIG_SPECS: readonly Spec[] = [
     help: 'Secure flag on staff cookies: auto (when the public URL is https), always, never',
     default: () => 'auto',
     parse: oneOf('auto', 'always', 'never'),
+  },
+  {
+    env: 'PORTICO_TRUST_PROXY',
+    key: 'trustProxy',
+    help: 'reverse proxies whose X-Forwarded-For is believed: addresses, CIDR ranges or loopback (empty: none)',
+    default: () => '',
+    parse: proxyList,
   },
   {
     env: 'PORTICO_LOG_LEVEL',

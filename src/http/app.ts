@@ -21,7 +21,10 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
-    trustProxy: false,
+    // Behind a reverse proxy the guest's address (for lockouts and logs) comes from
+    // X-Forwarded-For, but only when the request arrives from a proxy staff named.
+    trustProxy:
+      services.config.trustProxy.length > 0 ? services.config.trustProxy.join(',') : false,
     bodyLimit: 1_048_576,
   });
 
