@@ -87,7 +87,13 @@ export function createIcsPoller(deps: IcsPollerDeps) {
       const text = await read(policy.icsUrl);
       const now = clock.now();
       const horizonEnd = now + policy.icsHorizonDays * 86_400_000;
-      const occurrences = expandOccurrences(parseIcs(text), {
+      const events = parseIcs(text);
+      // A calendar that suddenly holds no events at all is far more often a broken export
+      // than a venue with every booking cancelled: keep the bookings and say so.
+      if (events.length === 0 && store.bookings.listConfirmed('ics', now).length > 0) {
+        throw new Error('the feed has no events at all; upcoming feed bookings were kept');
+      }
+      const occurrences = expandOccurrences(events, {
         from: now - LOOKBACK_MS,
         until: horizonEnd,
         timeZone: deps.timeZone(),

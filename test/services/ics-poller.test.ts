@@ -166,4 +166,19 @@ describe('ICS feed import', () => {
     expect(await s.ics.pollOnce()).toBeNull();
     expect(icsBookings()).toHaveLength(0);
   });
+
+  it('keeps the bookings when the feed suddenly has no events at all', async () => {
+    feed = cal(weekly, single);
+    expect((await s.ics.pollOnce())?.ok).toBe(true);
+    const before = icsBookings().filter((b) => b.status === 'confirmed').length;
+    expect(before).toBeGreaterThan(0);
+    feed = cal();
+    const r = await s.ics.pollOnce();
+    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/no events at all/) });
+    expect(icsBookings().filter((b) => b.status === 'confirmed')).toHaveLength(before);
+    // A feed that still has events but drops one does cancel it.
+    feed = cal(weekly);
+    expect((await s.ics.pollOnce())?.ok).toBe(true);
+    expect(icsBookings().filter((b) => b.status === 'confirmed').length).toBeLessThan(before);
+  });
 });
