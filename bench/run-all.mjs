@@ -15,7 +15,9 @@ const files = readdirSync(here)
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f}`);
-  const r = spawnSync(process.execPath, [join(here, f)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, f), '--record'], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     console.error(`${f} exited with ${r.status ?? r.signal}`);
     failed++;
