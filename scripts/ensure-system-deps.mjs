@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 const wanted = [
   { pkg: 'freeradius-utils', bin: '/usr/bin/radclient' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
+  // Text on screenshots and in the contrast checks needs at least one font.
+  { pkg: 'fonts-dejavu-core', bin: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);
