@@ -11,6 +11,7 @@ import { PorticoError } from '../errors.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
 import { portalRoutes } from './portal/portal-routes.js';
+import { requestSerializer } from './request-log.js';
 import { bookingWebhookRoutes } from './webhooks/bookings.js';
 import type { Services } from '../services/services.js';
 
@@ -20,7 +21,11 @@ export async function buildApp(
   opts: { logger?: FastifyBaseLogger } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    ...(opts.logger
+      ? {
+          loggerInstance: opts.logger.child({}, { serializers: { req: requestSerializer } }),
+        }
+      : { logger: false }),
     // Behind a reverse proxy the guest's address (for lockouts and logs) comes from
     // X-Forwarded-For, but only when the request arrives from a proxy staff named.
     trustProxy:

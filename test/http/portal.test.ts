@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { coovaChapResponse } from '../../src/adapters/coova-adapter.js';
 import { mikrotikChapPassword } from '../../src/adapters/mikrotik-adapter.js';
-import { formatCode } from '../../src/core/code.js';
+import { formatCode, maskCode } from '../../src/core/code.js';
 import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
 import {
   decodeEntities,
@@ -99,6 +99,18 @@ describe('arriving from a CoovaChilli router', () => {
     const res = await f.app.inject({ url: `/t/${t.code.toLowerCase()}`, headers: HOST });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain(`value="${formatCode(t.code)}"`);
+  });
+
+  it('never logs the whole code of a card link or a code in the query', async () => {
+    const t = f.newToken();
+    const lower = t.code.toLowerCase();
+    await f.app.inject({ url: `/t/${lower}`, headers: HOST });
+    await f.app.inject({ url: `/t/${formatCode(t.code)}?lang=en`, headers: HOST });
+    await f.app.inject({ url: `/portal?code=${lower}`, headers: HOST });
+    const logged = f.logs.join('\n');
+    expect(logged).toContain(`"url":"/t/${maskCode(lower)}"`);
+    expect(logged.toUpperCase()).not.toContain(t.code);
+    expect(logged).not.toContain(formatCode(t.code));
   });
 
   it('shows what the router said after a failed login or a logoff', async () => {

@@ -1,0 +1,37 @@
+// What Fastify logs about each request. A code printed on a card or typed into a link is a
+// bearer credential, so the request log shows it masked like every other log line does.
+
+import type { FastifyRequest } from 'fastify';
+import { maskCode } from '../core/code.js';
+
+// The splash page's card links (/t/CODE) and the API's token routes (/api/v1/tokens/CODE...).
+const CODE_IN_PATH = /^(\/t\/|\/api\/v1\/tokens\/)([^/?#]+)/;
+const CODE_IN_QUERY = /(^|&)(code=)([^&]*)/gi;
+
+/** redactUrl returns a request URL with the token codes in its path and `code=` masked. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = (q === -1 ? url : url.slice(0, q)).replace(
+    CODE_IN_PATH,
+    (_m, prefix: string, code: string) => prefix + (code === 'export.csv' ? code : maskCode(code)),
+  );
+  if (q === -1) return path;
+  const query = url
+    .slice(q + 1)
+    .replace(
+      CODE_IN_QUERY,
+      (_m, sep: string, key: string, code: string) => sep + key + maskCode(code),
+    );
+  return `${path}?${query}`;
+}
+
+/** requestSerializer returns the request as Fastify logs it, with codes masked in the URL. */
+export function requestSerializer(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
