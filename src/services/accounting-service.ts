@@ -116,12 +116,21 @@ export function createAccountingService(deps: {
    * must not touch the new session that now has the id.
    */
   const pick = (candidates: SessionRecord[], e: AccountingEvent): SessionRecord | undefined => {
-    const same = candidates.filter((s) => !(e.mac && s.deviceMac && s.deviceMac !== e.mac));
+    const began = impliedStart(e);
+    // A packet that says when its session began, and it began after this session was last
+    // heard of, is about a new one: the NAS rebooted without Accounting-On and reused the id
+    // (and a device that re-authenticated meanwhile echoes the old session's Class).
+    const later = (s: SessionRecord): boolean =>
+      (e.status === 'start' || e.sessionSeconds !== undefined) &&
+      s.startedAt !== null &&
+      began > (s.lastSeenAt ?? s.startedAt) + REUSE_SLACK_MS;
+    const same = candidates.filter(
+      (s) => !(e.mac && s.deviceMac && s.deviceMac !== e.mac) && !later(s),
+    );
     if (e.cls !== null) {
       const echoed = same.find((s) => s.class === e.cls);
       if (echoed) return echoed;
     }
-    const began = impliedStart(e);
     for (const s of same) {
       if (s.status !== 'closed') {
         if (s.startedAt === null || began >= s.startedAt - REUSE_SLACK_MS) return s;

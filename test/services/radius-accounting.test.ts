@@ -201,6 +201,35 @@ describe('accounting rules', () => {
     ).toBe('ignored-after-stop');
   });
 
+  it('starts a new session when a NAS rebooted without Accounting-On reuses a live id', () => {
+    // Power cut: no Stop, no Accounting-On. The same device comes back under the same id
+    // before the sweeper closed the old session, echoing the Class of that session (a
+    // re-authenticating device keeps its slot's Class) or none at all.
+    for (const echo of [true, false]) {
+      const t = token();
+      const dev = 'aa-bb-cc-dd-ee-01';
+      const id = `80f0000${echo ? 1 : 2}`;
+      const start = clock.now();
+      acct('start', { acctSessionId: id, code: t.code, device: dev });
+      clock.advance(60_000);
+      acct('interim', { acctSessionId: id, code: t.code, device: dev, sessionSeconds: 60 });
+      const cls = echo
+        ? (db
+            .prepare('SELECT class FROM sessions WHERE acct_session_id = ?')
+            .pluck()
+            .get(id) as string)
+        : undefined;
+      clock.advance(90_000);
+      const again = { acctSessionId: id, code: t.code, device: dev, ...(cls ? { cls } : {}) };
+      expect(acct('start', again).result).toBe('started');
+      clock.advance(120_000);
+      acct('interim', { ...again, sessionSeconds: 120 });
+      // 60 s before the reboot and 120 s after it; the 90 s in between were offline.
+      expect(used(t.id)).toBe(180_000);
+      expect(row(id)).toMatchObject({ status: 'live', started_at: start + 150_000 });
+    }
+  });
+
   it('reports when a token runs out so the cut-off scheduler looks at once', () => {
     const t = token({ minutes: 1 });
     acct('start', { acctSessionId: 'a', code: t.code });
