@@ -225,6 +225,9 @@ export function createAccountingService(deps: {
     let closed = 0;
     const cap = staleMs();
     for (const s of store.sessions.openOfNas(e.nasId)) {
+      // A retransmitted On/Off (new Identifier, Acct-Delay-Time) may arrive after the NAS
+      // began new sessions; those were not cut by the reboot it reports.
+      if ((s.startedAt ?? s.reservedAt) > e.eventAt) continue;
       if (s.status === 'reserved') {
         store.sessions.close(s.id, {
           stoppedAt: e.eventAt,

@@ -230,6 +230,25 @@ describe('accounting rules', () => {
     }
   });
 
+  it('lets a retransmitted Accounting-On close only the sessions from before the reboot', () => {
+    const t = token();
+    acct('start', { acctSessionId: 'old', code: t.code });
+    clock.advance(60_000);
+    acct('interim', { acctSessionId: 'old', code: t.code, sessionSeconds: 60 });
+    clock.advance(60_000);
+    // The NAS boots and sends Accounting-On; its answer is lost, a guest logs in at once.
+    expect(acct('on').closed).toBe(1);
+    clock.advance(5_000);
+    expect(acct('start', { acctSessionId: 'new', code: t.code }).result).toBe('started');
+    clock.advance(5_000);
+    // The retransmission carries a new Identifier and the time it waited.
+    expect(acct('on', { delay: 10 }).closed).toBe(0);
+    expect(row('new')).toMatchObject({ status: 'live' });
+    clock.advance(50_000);
+    acct('interim', { acctSessionId: 'new', code: t.code, sessionSeconds: 55 });
+    expect(used(t.id)).toBe(60_000 + 55_000);
+  });
+
   it('reports when a token runs out so the cut-off scheduler looks at once', () => {
     const t = token({ minutes: 1 });
     acct('start', { acctSessionId: 'a', code: t.code });
