@@ -64,6 +64,14 @@ export function lockoutKeys(username: string, ip: string): string[] {
   return [`staff:${username.trim().toLowerCase()}`, `staff-ip:${ip}`];
 }
 
+/**
+ * isStaffLockoutKey returns true for a key that lockoutKeys makes: clearing one lets someone
+ * go on guessing staff passwords, so only admins may.
+ */
+export function isStaffLockoutKey(key: string): boolean {
+  return key.startsWith('staff:') || key.startsWith('staff-ip:');
+}
+
 /** createWebSessionService returns the staff sign-in use cases. */
 export function createWebSessionService(deps: {
   store: Store;

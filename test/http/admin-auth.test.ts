@@ -106,6 +106,28 @@ describe('sign-in', () => {
     expect((await b.signIn(ADMIN)).status).toBe(303);
   });
 
+  test('staff clear a guest lockout but not the lockout of a staff account or address', async () => {
+    // An address is a shared key: it locks only after 100 failures.
+    for (let i = 0; i < 101; i++) f.services.lockouts.recordFailure(['staff-ip:192.0.2.9']);
+    for (let i = 0; i < 6; i++)
+      f.services.lockouts.recordFailure(['staff:admin', 'mac:aa-bb-cc-dd-ee-ff']);
+    const desk = f.browser();
+    await desk.signIn(STAFF);
+    const csrf = await desk.csrf();
+    for (const key of ['staff:admin', 'staff-ip:192.0.2.9']) {
+      const r = await desk.post('/admin/lockouts/clear', { key, _csrf: csrf });
+      expect(r.status, key).toBe(403);
+      expect(r.body).toContain('Admins only');
+      expect(f.services.lockouts.check([key]).locked, key).toBe(true);
+    }
+    const guest = await desk.post('/admin/lockouts/clear', {
+      key: 'mac:aa-bb-cc-dd-ee-ff',
+      _csrf: csrf,
+    });
+    expect(guest.location).toBe('/admin/lockouts?cleared=1');
+    expect(f.services.lockouts.check(['mac:aa-bb-cc-dd-ee-ff']).locked).toBe(false);
+  });
+
   test('the sign-in form without its CSRF value is refused', async () => {
     const b = f.browser();
     await b.get('/admin/sign-in');

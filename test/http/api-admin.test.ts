@@ -154,6 +154,20 @@ describe('/api/v1/lockouts', () => {
   });
 });
 
+describe('/api/v1/lockouts of staff sign-ins', () => {
+  it('are cleared by admin keys only', async () => {
+    for (let i = 0; i < 6; i++) api.services.lockouts.recordFailure(['staff:admin']);
+    const path = `/api/v1/lockouts/${encodeURIComponent('staff:admin')}`;
+    const refused = await api.call('DELETE', path, { key: api.staffKey });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.code).toBe('PORTICO_FORBIDDEN');
+    expect(api.services.lockouts.check(['staff:admin']).locked).toBe(true);
+    const cleared = await api.call('DELETE', path, { key: api.adminKey });
+    expect(cleared.status).toBe(204);
+    expect(api.services.lockouts.check(['staff:admin']).locked).toBe(false);
+  });
+});
+
 describe('/api/v1/audit', () => {
   it('shows who did what, newest first, to admin keys only', async () => {
     await api.call('POST', '/api/v1/tokens', {

@@ -2,6 +2,7 @@
 // at the desk who mistyped too often).
 
 import type { FastifyPluginAsync } from 'fastify';
+import { isStaffLockoutKey } from '../../services/web-session-service.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { formBody, str, type AdminOptions } from './pages.js';
 
@@ -25,6 +26,14 @@ export const lockoutRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
 
   app.post('/lockouts/clear', staffOnly, async (request, reply) => {
     const key = str(formBody(request).key).slice(0, 300);
+    if (isStaffLockoutKey(key) && request.staff?.role !== 'admin')
+      return pages.error(
+        request,
+        reply,
+        403,
+        'Admins only',
+        'Only an admin can clear the lockout of a staff account or address.',
+      );
     const cleared = key !== '' && services.lockouts.clear(key, staffActor(request));
     return reply.redirect(`/admin/lockouts?cleared=${cleared ? 1 : 0}`, 303);
   });

@@ -3,8 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import { formatIsoInZone } from '../../core/time.js';
-import { notFound } from '../../errors.js';
+import { ERROR_CODES, notFound, PorticoError } from '../../errors.js';
 import type { Services } from '../../services/services.js';
+import { isStaffLockoutKey } from '../../services/web-session-service.js';
 import { apiActor } from '../plugins/api-auth.js';
 import { isoOrNull } from './present.js';
 import { errorResponses } from './schemas/common.js';
@@ -49,12 +50,18 @@ export const lockoutRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         tags,
         summary: 'Clear a lockout',
-        description: 'Lifts the lockout and forgets the failures of this key.',
+        description:
+          'Lifts the lockout and forgets the failures of this key. A staff sign-in key (`staff:`, `staff-ip:`) needs an admin key.',
         params: LockoutKeyParams,
-        response: { 204: Type.Null({ description: 'Cleared' }), ...errorResponses(404) },
+        response: { 204: Type.Null({ description: 'Cleared' }), ...errorResponses(403, 404) },
       },
     },
     async (request, reply) => {
+      if (isStaffLockoutKey(request.params.key) && request.apiKey?.role !== 'admin')
+        throw new PorticoError(
+          ERROR_CODES.FORBIDDEN,
+          'clearing the lockout of a staff account or address needs an admin API key',
+        );
       if (!services.lockouts.clear(request.params.key, apiActor(request)))
         throw notFound(`lockout ${request.params.key}`);
       return reply.status(204).send(null);
