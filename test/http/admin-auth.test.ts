@@ -289,6 +289,14 @@ describe('CSRF and roles', () => {
     expect(menu).not.toContain('href="/admin/routers"');
   });
 
+  test('an unknown asset is 404, also one named like a built-in object property', async () => {
+    for (const name of ['nope.js', 'constructor', '__proto__', 'toString']) {
+      const r = await f.app.inject({ url: `/admin/assets/${name}` });
+      expect(r.statusCode, name).toBe(404);
+    }
+    expect((await f.app.inject({ url: '/admin/assets/admin.js' })).statusCode).toBe(200);
+  });
+
   test('dashboard pages send no-store, frame and content-security headers', async () => {
     const b = f.browser();
     await b.signIn(ADMIN);

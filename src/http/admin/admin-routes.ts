@@ -103,7 +103,8 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     '/assets/:name',
     { config: { public: true } },
     async (request, reply) => {
-      const asset = assets[request.params.name];
+      const { name } = request.params;
+      const asset = Object.hasOwn(assets, name) ? assets[name] : undefined;
       if (!asset) return pages.error(request, reply, 404, 'Not found', 'No such file.');
       reply.header('cache-control', 'public, max-age=300');
       return reply.type(asset.type).send(asset.body);
