@@ -134,7 +134,8 @@ export function createCutoffService(deps: {
     return store.transaction(() => {
       const lapsed = store.sessions.closeLapsedReservations(now);
       let stale = 0;
-      for (const s of store.sessions.listStale(now - window)) {
+      const intervals = deps.settings().staleAfterIntervals;
+      for (const s of store.sessions.listStale(now - window, now, intervals)) {
         const how = {
           stoppedAt: s.lastSeenAt ?? s.startedAt ?? now,
           terminateCause: 'stale',

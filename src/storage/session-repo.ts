@@ -281,8 +281,9 @@ export function createSessionRepo(db: Db) {
   );
   const stale = db
     .prepare(
-      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE status = 'live' AND updated_at < ?
-    ORDER BY updated_at LIMIT ?`,
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE status = 'live' AND updated_at < @before
+    AND updated_at < @now - @intervals * COALESCE(interim_interval, 0) * 1000
+    ORDER BY updated_at LIMIT @limit`,
     )
     .raw();
   const lapse =
@@ -445,9 +446,13 @@ export function createSessionRepo(db: Db) {
     restoreSlot(id: number): void {
       restoreSlot.run(id);
     },
-    /** listStale returns live sessions with no accounting since `before`, oldest first. */
-    listStale(before: number, limit = 500): SessionRecord[] {
-      return (stale.all(before, limit) as unknown[][]).map(fromRaw);
+    /**
+     * listStale returns live sessions with no accounting since `before`, nor for `intervals`
+     * of the interim interval each was given (it outlives a later change of the setting),
+     * as of `now`, oldest first.
+     */
+    listStale(before: number, now: number, intervals: number, limit = 500): SessionRecord[] {
+      return (stale.all({ before, now, intervals, limit }) as unknown[][]).map(fromRaw);
     },
     /** closeLapsedReservations closes reservations whose grace ended by `now`; returns how many. */
     closeLapsedReservations(now: number): number {

@@ -166,6 +166,20 @@ describe('cut-off scheduler and worker', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('closes a silent session after several of its own interim intervals, not the new setting', async () => {
+    const t = online({ maxDevices: 1 }, 'I');
+    // The router was told 300 s in the Access-Accept; staff have since set 60 s.
+    db.prepare("UPDATE sessions SET interim_interval = 300 WHERE acct_session_id = 'I'").run();
+    clock.advance(4 * 60_000);
+    expect((await cut()).stale).toBe(0);
+    expect(s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02').decision).toMatchObject({
+      ok: false,
+      reason: 'device-limit',
+    });
+    clock.advance(12 * 60_000);
+    expect((await cut()).stale).toBe(1);
+  });
+
   it('closes lapsed reservations, freeing their slots', async () => {
     const t = s.tokens.create({ minutes: 60 }, 'staff').tokens[0]!;
     const ev = s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-01');
