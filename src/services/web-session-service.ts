@@ -199,8 +199,21 @@ export function createWebSessionService(deps: {
       currentPassword: string,
       newPassword: string,
     ): Promise<void> {
+      // The same guessing defence as signing in: a borrowed session must not try passwords.
+      const keys = [lockoutKeys(identity.username, '')[0] as string];
+      const lock = lockouts.check(keys);
+      const locked = (ms: number) => {
+        const minutes = Math.max(1, Math.ceil(ms / 60_000));
+        const message = `was wrong too many times; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+        return badInput([{ field: 'currentPassword', message }]);
+      };
+      if (lock.locked) throw locked(lock.retryAfterMs);
       const user = await staff.authenticate(identity.username, currentPassword);
-      if (!user) throw badInput([{ field: 'currentPassword', message: 'is not right' }]);
+      if (!user) {
+        const after = lockouts.recordFailure(keys);
+        if (after.locked) throw locked(after.retryAfterMs);
+        throw badInput([{ field: 'currentPassword', message: 'is not right' }]);
+      }
       try {
         staff.setPassword(identity.username, newPassword, identity.username);
       } catch (err) {

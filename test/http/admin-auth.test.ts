@@ -224,6 +224,29 @@ describe('session lifetime', () => {
     expect((await again.signIn({ ...STAFF, password: 'brand-new-password' })).status).toBe(303);
   });
 
+  test('guessing the current password on the account page counts like wrong sign-ins', async () => {
+    const desk = f.browser();
+    await desk.signIn(STAFF);
+    const csrf = await desk.csrf();
+    const change = (currentPassword: string) =>
+      desk.post('/admin/account/password', {
+        _csrf: csrf,
+        currentPassword,
+        newPassword: 'brand-new-password',
+        confirmPassword: 'brand-new-password',
+      });
+    for (let i = 0; i < 5; i++) expect((await change(`guess-${i}-xxxxx`)).status).toBe(400);
+    const sixth = await change('guess-6-xxxxx');
+    expect(sixth.body).toContain('Current password was wrong too many times; try again in');
+    const right = await change(STAFF.password);
+    expect(right.status).toBe(400);
+    expect(right.body).toContain('was wrong too many times');
+    expect(f.services.lockouts.check([`staff:${STAFF.username}`]).locked).toBe(true);
+    expect((await f.services.staff.authenticate(STAFF.username, STAFF.password))?.username).toBe(
+      STAFF.username,
+    );
+  });
+
   test('disabling an account ends its sessions at once', async () => {
     const admin = f.browser();
     const desk = f.browser();
