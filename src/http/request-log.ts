@@ -1,27 +1,39 @@
 // What Fastify logs about each request. A code printed on a card or typed into a link is a
-// bearer credential, so the request log shows it masked like every other log line does.
+// bearer credential, and so are a status link and a success link (either opens the token's
+// page, signs its devices out and hands its code to a router), so the request log shows
+// them masked like every other log line does.
 
 import type { FastifyRequest } from 'fastify';
 import { maskCode } from '../core/code.js';
 
 // The splash page's card links (/t/CODE) and the API's token routes (/api/v1/tokens/CODE...).
 const CODE_IN_PATH = /^(\/t\/|\/api\/v1\/tokens\/)([^/?#]+)/;
+// A status link keeps its token id (base 36) and loses its HMAC.
+const STATUS_REF_IN_PATH = /^(\/status\/[0-9a-z]{1,11}\.)[^/?#]+/;
 const CODE_IN_QUERY = /(^|&)(code=)([^&]*)/gi;
+const SEAL_IN_QUERY = /(^|&)(s=)[^&]*/g;
 
-/** redactUrl returns a request URL with the token codes in its path and `code=` masked. */
+/**
+ * redactUrl returns a request URL with the token codes in its path and `code=` masked, and
+ * the HMAC of a status link and a success link's `s=` replaced by `***`.
+ */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = (q === -1 ? url : url.slice(0, q)).replace(
-    CODE_IN_PATH,
-    (_m, prefix: string, code: string) => prefix + (code === 'export.csv' ? code : maskCode(code)),
-  );
+  const path = (q === -1 ? url : url.slice(0, q))
+    .replace(
+      CODE_IN_PATH,
+      (_m, prefix: string, code: string) =>
+        prefix + (code === 'export.csv' ? code : maskCode(code)),
+    )
+    .replace(STATUS_REF_IN_PATH, '$1***');
   if (q === -1) return path;
   const query = url
     .slice(q + 1)
     .replace(
       CODE_IN_QUERY,
       (_m, sep: string, key: string, code: string) => sep + key + maskCode(code),
-    );
+    )
+    .replace(SEAL_IN_QUERY, '$1$2***');
   return `${path}?${query}`;
 }
 

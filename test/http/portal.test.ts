@@ -113,6 +113,20 @@ describe('arriving from a CoovaChilli router', () => {
     expect(logged).not.toContain(formatCode(t.code));
   });
 
+  it('never logs a status link or a success link, which open the token like its code', async () => {
+    const t = f.newToken();
+    const ref = f.services.portal.statusRef(t);
+    const seal = f.services.portal.seal('success', { t: t.id, u: null, l: 'en' }, 60_000);
+    expect((await f.app.inject({ url: `/status/${ref}`, headers: HOST })).statusCode).toBe(200);
+    const success = await f.app.inject({ url: `/portal/success?s=${seal}`, headers: HOST });
+    expect(success.statusCode).toBe(200);
+    const logged = f.logs.join('\n');
+    expect(logged).toContain(`"url":"/status/${t.id.toString(36)}.***"`);
+    expect(logged).toContain('"url":"/portal/success?s=***"');
+    expect(logged).not.toContain(ref.split('.')[1]);
+    expect(logged).not.toContain(seal.split('.')[1]);
+  });
+
   it('shows what the router said after a failed login or a logoff', async () => {
     const failed = await arrive({ res: 'failed', reply: 'Code not accepted <b>' });
     expect(failed.res.body).toContain('The network did not accept the code');
