@@ -124,8 +124,13 @@ export function createAccountingService(deps: {
       (e.status === 'start' || e.sessionSeconds !== undefined) &&
       s.startedAt !== null &&
       began > (s.lastSeenAt ?? s.startedAt) + REUSE_SLACK_MS;
+    // A reservation closed before any accounting (lapsed, released) never was a session:
+    // a late Start of the device the router let on opens one.
     const same = candidates.filter(
-      (s) => !(e.mac && s.deviceMac && s.deviceMac !== e.mac) && !later(s),
+      (s) =>
+        !(e.mac && s.deviceMac && s.deviceMac !== e.mac) &&
+        !later(s) &&
+        !(s.status === 'closed' && s.startedAt === null),
     );
     if (e.cls !== null) {
       const echoed = same.find((s) => s.class === e.cls);

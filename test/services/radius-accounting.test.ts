@@ -249,6 +249,43 @@ describe('accounting rules', () => {
     expect(used(t.id)).toBe(60_000 + 55_000);
   });
 
+  it('meters a device whose Start came after its reservation lapsed (CoovaChilli ids)', () => {
+    const t = token();
+    const dev = 'aa-bb-cc-dd-ee-01';
+    const mac = normalizeMac(dev) as MacAddress;
+    // CoovaChilli sends its Acct-Session-Id in the Access-Request already.
+    const a = s.store.transaction(() =>
+      s.access.admit(
+        s.store.tokens.findById(t.id)!,
+        mac,
+        {
+          nasId,
+          acctSessionId: 'c1',
+          deviceMac: mac,
+          framedIp: null,
+          calledStation: null,
+          nasPortId: null,
+          login: 'code',
+          userName: t.code,
+          nasIpAddress: null,
+          nasIdentifier: null,
+          callingStationId: dev,
+        },
+        clock.now(),
+      ),
+    );
+    if (!('session' in a)) throw new Error('not admitted');
+    clock.advance((config.reservationGraceSeconds + 5) * 1000);
+    expect(s.cutoff.scan().lapsed).toBe(1);
+    // The router did let the device on; its accounting is late but real.
+    const c = { acctSessionId: 'c1', code: t.code, device: dev, cls: a.session.class };
+    expect(acct('start', c).result).toBe('started');
+    clock.advance(60_000);
+    acct('interim', { ...c, sessionSeconds: 60 });
+    expect(used(t.id)).toBe(60_000);
+    expect(row('c1')).toMatchObject({ status: 'live' });
+  });
+
   it('reports when a token runs out so the cut-off scheduler looks at once', () => {
     const t = token({ minutes: 1 });
     acct('start', { acctSessionId: 'a', code: t.code });
