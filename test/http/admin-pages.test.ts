@@ -174,6 +174,30 @@ describe('routers', () => {
     );
   });
 
+  test('the router page never shows the UAM secret; blank keeps it, Remove clears it', async () => {
+    const nas = f.services.nas.add(
+      { name: 'chilli', address: '192.0.2.30', vendor: 'coova-chilli', uamSecret: 'uam-Secret-42' },
+      'test',
+    );
+    const edit = await b.get(`/admin/routers/${nas.id}`);
+    expect(edit.status).toBe(200);
+    expect(edit.body).not.toContain('uam-Secret-42');
+    expect(edit.body).toContain('A UAM secret is set');
+    const form = {
+      _csrf: csrf,
+      name: 'chilli',
+      address: '192.0.2.30',
+      vendor: 'coova-chilli',
+      coaPort: '3799',
+    };
+    await b.post(`/admin/routers/${nas.id}`, { ...form, uamSecret: '' });
+    expect(f.services.nas.get(nas.id).uamSecret).toBe('uam-Secret-42');
+    await b.post(`/admin/routers/${nas.id}`, { ...form, uamSecret: 'uam-new-7' });
+    expect(f.services.nas.get(nas.id).uamSecret).toBe('uam-new-7');
+    await b.post(`/admin/routers/${nas.id}`, { ...form, uamSecret: '', removeUamSecret: '1' });
+    expect(f.services.nas.get(nas.id).uamSecret).toBeNull();
+  });
+
   test('changes and removes a router after confirmation', async () => {
     const nas = f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
     const r = await b.post(`/admin/routers/${nas.id}`, {

@@ -23,8 +23,11 @@ export function nasInput(body: Form): NasInput {
     address: str(body.address),
     vendor: str(body.vendor),
     coaPort: str(body.coaPort),
-    uamSecret: str(body.uamSecret).trim(),
   };
+  // The page never shows the UAM secret, so a blank field keeps it unless Remove is ticked.
+  const uamSecret = str(body.uamSecret).trim();
+  if (uamSecret !== '') input.uamSecret = uamSecret;
+  else if (list(body.removeUamSecret).includes('1')) input.uamSecret = '';
   // A form without the field (an older page) leaves the list as it is.
   if (body.loginHosts !== undefined) input.loginHosts = str(body.loginHosts);
   for (const k of FLAGS) input[k] = list(body[k]).includes('1');
@@ -45,7 +48,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   const formPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    data: { id?: number; values: Form; errors?: FieldErrors },
+    data: { id?: number; values: Form; errors?: FieldErrors; uamSecretSet?: boolean },
   ) =>
     pages.render(
       request,
@@ -55,6 +58,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
         title: data.id === undefined ? 'Add a router' : 'Change router',
         vendors: VENDOR_PROFILES,
         id: data.id ?? null,
+        uamSecretSet: data.uamSecretSet ?? false,
         values: data.values,
         errors: data.errors ?? {},
       },
@@ -113,11 +117,11 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
       address: nas.address,
       vendor: nas.vendor,
       coaPort: String(nas.coaPort),
-      uamSecret: nas.uamSecret ?? '',
+      uamSecret: '',
       loginHosts: nas.loginHosts.join(' '),
     };
     for (const k of FLAGS) values[k] = nas[k] ? '1' : '0';
-    return formPage(request, reply, { id: nas.id, values });
+    return formPage(request, reply, { id: nas.id, values, uamSecretSet: nas.uamSecret !== null });
   });
 
   app.post<{ Params: { id: string } }>('/routers/:id', idParams, async (request, reply) => {
@@ -129,7 +133,8 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
     } catch (err) {
       const errors = fieldErrors(err) ?? conflictErrors(err);
       if (!errors) throw err;
-      return formPage(request, reply, { id, values: flagValues(body), errors });
+      const uamSecretSet = services.nas.get(id).uamSecret !== null;
+      return formPage(request, reply, { id, values: flagValues(body), errors, uamSecretSet });
     }
   });
 
