@@ -103,9 +103,7 @@ export function parseDictionary(
 ): Dictionary {
   const byName = new Map<string, MutableDefinition>();
   const byLowerName = new Map<string, MutableDefinition>();
-  const standard: (MutableDefinition | undefined)[] = new Array<MutableDefinition | undefined>(
-    256,
-  );
+  const standard: (MutableDefinition | undefined)[] = new Array<MutableDefinition | undefined>(256);
   const byVendor = new Map<number, (MutableDefinition | undefined)[]>();
   const vendorsByName = new Map<string, VendorDefinition>();
   const vendorsById = new Map<number, VendorDefinition>();
@@ -126,9 +124,9 @@ export function parseDictionary(
       def.vendorId === 0
         ? standard
         : (byVendor.get(def.vendorId) ??
-          byVendor.set(def.vendorId, new Array<MutableDefinition | undefined>(256)).get(
-            def.vendorId,
-          )!);
+          byVendor
+            .set(def.vendorId, new Array<MutableDefinition | undefined>(256))
+            .get(def.vendorId)!);
     // The first name for a number wins when decoding; later names are aliases.
     table[def.type] ??= def;
   };

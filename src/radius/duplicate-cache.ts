@@ -55,12 +55,17 @@ export function createDuplicateCache(options: {
       purge(now);
       const entry = entries.get(key);
       if (entry && safeEqual(entry.authenticator, authenticator)) {
-        return entry.response ? { kind: 'answered', response: entry.response } : { kind: 'in-progress' };
+        return entry.response
+          ? { kind: 'answered', response: entry.response }
+          : { kind: 'in-progress' };
       }
       // The same key with another authenticator is a new request: the old entry goes.
       if (entry) entries.delete(key);
       // The authenticator is a view into the datagram; copy it so the entry owns its bytes.
-      entries.set(key, { authenticator: Buffer.from(authenticator), expiresAt: now + options.ttlMs });
+      entries.set(key, {
+        authenticator: Buffer.from(authenticator),
+        expiresAt: now + options.ttlMs,
+      });
       if (entries.size > options.maxEntries) purge(now);
       return { kind: 'new' };
     },

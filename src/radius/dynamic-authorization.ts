@@ -135,7 +135,10 @@ export function createDynamicAuthorizationClient(
     const decoded = decodePacket(bytes);
     const from = `${remote.address}:${remote.port}`;
     if (!decoded.ok) {
-      logger.warn({ from, reason: decoded.reason }, 'malformed reply to a Disconnect/CoA request ignored');
+      logger.warn(
+        { from, reason: decoded.reason },
+        'malformed reply to a Disconnect/CoA request ignored',
+      );
       return;
     }
     const packet = decoded.packet;
@@ -183,11 +186,16 @@ export function createDynamicAuthorizationClient(
       nextId: Math.floor(random() * 256),
       socket: new Promise((resolve, reject) => {
         socket.once('error', reject);
-        socket.bind({ port: 0, ...(options.bindAddress ? { address: options.bindAddress } : {}) }, () => {
-          socket.off('error', reject);
-          socket.on('error', (error) => logger.error({ err: error }, 'Disconnect/CoA socket error'));
-          resolve(socket);
-        });
+        socket.bind(
+          { port: 0, ...(options.bindAddress ? { address: options.bindAddress } : {}) },
+          () => {
+            socket.off('error', reject);
+            socket.on('error', (error) =>
+              logger.error({ err: error }, 'Disconnect/CoA socket error'),
+            );
+            resolve(socket);
+          },
+        );
       }),
     };
     socket.on('message', (bytes, remote) => onMessage(channel, bytes, remote));
@@ -222,8 +230,13 @@ export function createDynamicAuthorizationClient(
     pairs: readonly AttributePair[],
   ): Promise<DynamicAuthorizationResult> => {
     const attributes = encodeAttributes(pairs, dictionary);
-    if (target.addEventTimestamp && !attributes.some((a) => a.type === AttributeType.EventTimestamp)) {
-      attributes.push(...encodeAttributes([['Event-Timestamp', Math.floor(now() / 1000)]], dictionary));
+    if (
+      target.addEventTimestamp &&
+      !attributes.some((a) => a.type === AttributeType.EventTimestamp)
+    ) {
+      attributes.push(
+        ...encodeAttributes([['Event-Timestamp', Math.floor(now() / 1000)]], dictionary),
+      );
     }
     const channel = channelFor(target.address);
     const socket = await channel.socket;
@@ -260,7 +273,14 @@ export function createDynamicAuthorizationClient(
           clearTimeout(pending.timer);
           release(channel, identifier);
           logger.info(
-            { to: `${target.address}:${target.port}`, code: name, id: identifier, outcome: result.outcome, errorCause: result.errorCause, attempts: result.attempts },
+            {
+              to: `${target.address}:${target.port}`,
+              code: name,
+              id: identifier,
+              outcome: result.outcome,
+              errorCause: result.errorCause,
+              attempts: result.attempts,
+            },
             `${name} ${result.outcome}`,
           );
           resolve(result);
@@ -270,7 +290,11 @@ export function createDynamicAuthorizationClient(
         if (closed) return;
         pending.attempts++;
         socket.send(bytes, target.port, target.address, (error) => {
-          if (error) logger.warn({ err: error, to: `${target.address}:${target.port}` }, `${name} send failed`);
+          if (error)
+            logger.warn(
+              { err: error, to: `${target.address}:${target.port}` },
+              `${name} send failed`,
+            );
         });
         // RFC 5080 §2.2.1: stop after MRC transmissions or MRD in total; otherwise double
         // the timeout with jitter, capping it near MRT.
@@ -278,7 +302,11 @@ export function createDynamicAuthorizationClient(
         pending.timer = setTimeout(() => {
           spentMs += waitMs;
           if (pending.attempts >= policy.mrc || spentMs >= policy.mrdMs) {
-            pending.finish({ outcome: 'timeout', attempts: pending.attempts, rttMs: performance.now() - pending.startedAt });
+            pending.finish({
+              outcome: 'timeout',
+              attempts: pending.attempts,
+              rttMs: performance.now() - pending.startedAt,
+            });
             return;
           }
           timeoutMs = 2 * timeoutMs + (random() * 2 - 1) * policy.jitter * timeoutMs;
@@ -300,7 +328,11 @@ export function createDynamicAuthorizationClient(
       const sockets: Promise<void>[] = [];
       for (const channel of channels.values()) {
         for (const pending of [...channel.inFlight.values()]) {
-          pending?.finish({ outcome: 'timeout', attempts: pending.attempts, rttMs: performance.now() - pending.startedAt });
+          pending?.finish({
+            outcome: 'timeout',
+            attempts: pending.attempts,
+            rttMs: performance.now() - pending.startedAt,
+          });
         }
         for (const wake of channel.waiting.splice(0)) wake();
         sockets.push(

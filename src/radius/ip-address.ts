@@ -45,7 +45,7 @@ export function formatIpv6(bytes: Buffer): string {
   for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

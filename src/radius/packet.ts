@@ -201,9 +201,7 @@ export interface RequestOptions {
  */
 export function encodeRequest(options: RequestOptions): Buffer {
   const computed = usesComputedRequestAuthenticator(options.code);
-  const authenticator = computed
-    ? ZERO_AUTHENTICATOR
-    : (options.authenticator ?? randomBytes(16));
+  const authenticator = computed ? ZERO_AUTHENTICATOR : (options.authenticator ?? randomBytes(16));
   let attributes = withoutMessageAuthenticator(options.attributes);
   if (options.code === RadiusCode.AccessRequest) {
     attributes = attributes.map((a) =>

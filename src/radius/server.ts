@@ -9,10 +9,7 @@ import { createDuplicateCache } from './duplicate-cache.js';
 import { normalizeRemoteAddress } from './ip-address.js';
 import { createThrottledLog, type RadiusLogger, silentLogger } from './logger.js';
 import { decodePacket, encodeResponse, type RadiusAttribute, type RadiusPacket } from './packet.js';
-import {
-  createRadiusMetrics,
-  type RadiusMetricsSnapshot,
-} from './server-metrics.js';
+import { createRadiusMetrics, type RadiusMetricsSnapshot } from './server-metrics.js';
 
 /** RadiusClient is a NAS the server accepts packets from, known by its source address. */
 export interface RadiusClient {
@@ -106,13 +103,18 @@ export const DropReason = {
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 const allowedReplies: ReadonlyMap<number, readonly number[]> = new Map([
-  [RadiusCode.AccessRequest, [RadiusCode.AccessAccept, RadiusCode.AccessReject, RadiusCode.AccessChallenge]],
+  [
+    RadiusCode.AccessRequest,
+    [RadiusCode.AccessAccept, RadiusCode.AccessReject, RadiusCode.AccessChallenge],
+  ],
   [RadiusCode.AccountingRequest, [RadiusCode.AccountingResponse]],
 ]);
 
 function acceptsCode(socket: RadiusSocketKind, code: number): boolean {
   if (code === RadiusCode.StatusServer) return true;
-  return socket === 'auth' ? code === RadiusCode.AccessRequest : code === RadiusCode.AccountingRequest;
+  return socket === 'auth'
+    ? code === RadiusCode.AccessRequest
+    : code === RadiusCode.AccountingRequest;
 }
 
 function carries(packet: RadiusPacket, type: number): boolean {
@@ -160,11 +162,21 @@ export function createRadiusServer<C extends RadiusClient>(
     if (closed) return;
     metrics.replied(codeName(code));
     socket.send(bytes, remote.port, remote.address, (error) => {
-      if (error) logger.error({ err: error, remote: `${remote.address}:${remote.port}` }, 'RADIUS send failed');
+      if (error)
+        logger.error(
+          { err: error, remote: `${remote.address}:${remote.port}` },
+          'RADIUS send failed',
+        );
     });
   };
 
-  const answerStatusServer = (socket: Socket, kind: RadiusSocketKind, packet: RadiusPacket, client: C, remote: RemoteInfo): void => {
+  const answerStatusServer = (
+    socket: Socket,
+    kind: RadiusSocketKind,
+    packet: RadiusPacket,
+    client: C,
+    remote: RemoteInfo,
+  ): void => {
     // RFC 5997 §3: Access-Accept on the auth port, Accounting-Response on the accounting
     // port, with Message-Authenticator, and without involving the handler.
     const code = kind === 'auth' ? RadiusCode.AccessAccept : RadiusCode.AccountingResponse;
@@ -204,7 +216,12 @@ export function createRadiusServer<C extends RadiusClient>(
     }
   };
 
-  const runHandler = (socket: Socket, request: RadiusRequest<C>, key: string, remote: RemoteInfo): void => {
+  const runHandler = (
+    socket: Socket,
+    request: RadiusRequest<C>,
+    key: string,
+    remote: RemoteInfo,
+  ): void => {
     const { packet, client } = request;
     const authenticator = packet.authenticator;
     const started = performance.now();
@@ -225,7 +242,10 @@ export function createRadiusServer<C extends RadiusClient>(
       if (reply === null) {
         cache.forget(key, authenticator);
         metrics.dropped(DropReason.HandlerDropped);
-        logger.debug({ client: client.name, id: packet.identifier }, 'RADIUS handler dropped the request');
+        logger.debug(
+          { client: client.name, id: packet.identifier },
+          'RADIUS handler dropped the request',
+        );
         return;
       }
       const bytes = buildReply(packet, client, reply);
@@ -260,7 +280,12 @@ export function createRadiusServer<C extends RadiusClient>(
     );
   };
 
-  const onMessage = (kind: RadiusSocketKind, socket: Socket, datagram: Buffer, remote: RemoteInfo): void => {
+  const onMessage = (
+    kind: RadiusSocketKind,
+    socket: Socket,
+    datagram: Buffer,
+    remote: RemoteInfo,
+  ): void => {
     const receivedAt = now();
     const address = normalizeRemoteAddress(remote.address);
     let client: C | undefined;
@@ -268,11 +293,21 @@ export function createRadiusServer<C extends RadiusClient>(
       client = options.lookupClient(address);
     } catch (error) {
       metrics.dropped(DropReason.ClientLookupFailed);
-      throttled.log('error', DropReason.ClientLookupFailed, { err: error, address }, 'RADIUS client lookup failed');
+      throttled.log(
+        'error',
+        DropReason.ClientLookupFailed,
+        { err: error, address },
+        'RADIUS client lookup failed',
+      );
       return;
     }
     if (!client) {
-      drop(DropReason.UnknownClient, remote, { socket: kind }, `RADIUS packet from unknown client ${address} dropped`);
+      drop(
+        DropReason.UnknownClient,
+        remote,
+        { socket: kind },
+        `RADIUS packet from unknown client ${address} dropped`,
+      );
       return;
     }
     const decoded = decodePacket(datagram);
@@ -284,7 +319,14 @@ export function createRadiusServer<C extends RadiusClient>(
     const name = codeName(packet.code);
     metrics.received(name);
     logger.debug(
-      { socket: kind, code: name, id: packet.identifier, length: packet.raw.length, client: client.name, remote: `${address}:${remote.port}` },
+      {
+        socket: kind,
+        code: name,
+        id: packet.identifier,
+        length: packet.raw.length,
+        client: client.name,
+        remote: `${address}:${remote.port}`,
+      },
       'RADIUS request',
     );
     const context = { client: client.name, code: name, id: packet.identifier };
@@ -293,22 +335,42 @@ export function createRadiusServer<C extends RadiusClient>(
       return;
     }
     if (!verifyRequestAuthenticator(packet, client.secret)) {
-      drop(DropReason.BadRequestAuthenticator, remote, context, `RADIUS ${name} from ${client.name} has a bad authenticator (wrong shared secret?); dropped`);
+      drop(
+        DropReason.BadRequestAuthenticator,
+        remote,
+        context,
+        `RADIUS ${name} from ${client.name} has a bad authenticator (wrong shared secret?); dropped`,
+      );
       return;
     }
     const hasMessageAuthenticator = packet.messageAuthenticatorOffset >= 0;
     if (hasMessageAuthenticator && !verifyMessageAuthenticator(packet, client.secret)) {
-      drop(DropReason.BadMessageAuthenticator, remote, context, `RADIUS ${name} from ${client.name} has a bad Message-Authenticator (wrong shared secret?); dropped`);
+      drop(
+        DropReason.BadMessageAuthenticator,
+        remote,
+        context,
+        `RADIUS ${name} from ${client.name} has a bad Message-Authenticator (wrong shared secret?); dropped`,
+      );
       return;
     }
     if (!hasMessageAuthenticator) {
       if (packet.code === RadiusCode.StatusServer) {
-        drop(DropReason.MissingMessageAuthenticator, remote, context, 'Status-Server without Message-Authenticator dropped (RFC 5997 §3)');
+        drop(
+          DropReason.MissingMessageAuthenticator,
+          remote,
+          context,
+          'Status-Server without Message-Authenticator dropped (RFC 5997 §3)',
+        );
         return;
       }
       if (packet.code === RadiusCode.AccessRequest) {
         if (carries(packet, AttributeType.EapMessage)) {
-          drop(DropReason.EapWithoutMessageAuthenticator, remote, context, 'EAP Access-Request without Message-Authenticator dropped (RFC 3579 §3.3)');
+          drop(
+            DropReason.EapWithoutMessageAuthenticator,
+            remote,
+            context,
+            'EAP Access-Request without Message-Authenticator dropped (RFC 3579 §3.3)',
+          );
           return;
         }
         if (client.requireMessageAuthenticator) {
@@ -349,7 +411,12 @@ export function createRadiusServer<C extends RadiusClient>(
       send(socket, duplicate.response, remote, duplicate.response[0]!);
       return;
     }
-    runHandler(socket, { packet, client, remote: { address, port: remote.port }, socket: kind, receivedAt }, key, remote);
+    runHandler(
+      socket,
+      { packet, client, remote: { address, port: remote.port }, socket: kind, receivedAt },
+      key,
+      remote,
+    );
   };
 
   const open = (kind: RadiusSocketKind, port: number): Promise<Socket> =>
@@ -365,14 +432,21 @@ export function createRadiusServer<C extends RadiusClient>(
       socket.once('error', onBindError);
       socket.bind({ address: host, port }, () => {
         socket.off('error', onBindError);
-        socket.on('error', (error) => logger.error({ err: error, socket: kind }, 'RADIUS socket error'));
+        socket.on('error', (error) =>
+          logger.error({ err: error, socket: kind }, 'RADIUS socket error'),
+        );
         socket.on('message', (datagram, remote) => {
           try {
             onMessage(kind, socket, datagram, remote);
           } catch (error) {
             // A bug in the checks must cost one packet, not the socket.
             metrics.dropped('internal-error');
-            throttled.log('error', 'internal-error', { err: error }, 'RADIUS packet processing failed');
+            throttled.log(
+              'error',
+              'internal-error',
+              { err: error },
+              'RADIUS packet processing failed',
+            );
           }
         });
         resolve(socket);

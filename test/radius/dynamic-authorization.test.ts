@@ -34,7 +34,10 @@ interface Received {
   validMessageAuthenticator: boolean;
 }
 
-type Answer = (request: RadiusPacket, index: number) => { code: number; pairs?: AttributePair[]; secret?: Buffer } | null;
+type Answer = (
+  request: RadiusPacket,
+  index: number,
+) => { code: number; pairs?: AttributePair[]; secret?: Buffer } | null;
 
 async function fakeDas(answer: Answer) {
   const received: Received[] = [];
@@ -131,8 +134,9 @@ describe('Disconnect/CoA client against a fake DAS', () => {
 
   it('retransmits the same bytes and times out after MRC transmissions', async () => {
     const { received, target } = await fakeDas(() => null);
-    const result = await client({ retry: { irtMs: 20, mrc: 3, mrtMs: 40, mrdMs: 5_000 } })
-      .sendDisconnect(target(), session);
+    const result = await client({
+      retry: { irtMs: 20, mrc: 3, mrtMs: 40, mrdMs: 5_000 },
+    }).sendDisconnect(target(), session);
     expect(result).toMatchObject({ outcome: 'timeout', attempts: 3 });
     expect(result.reply).toBeUndefined();
     await waitFor(() => received.length === 3);
@@ -154,8 +158,9 @@ describe('Disconnect/CoA client against a fake DAS', () => {
     const { target } = await fakeDas((_request, index) =>
       index === 0 ? null : { code: RadiusCode.DisconnectAck },
     );
-    const result = await client({ retry: { irtMs: 50, mrc: 5, mrtMs: 200, mrdMs: 5_000 } })
-      .sendDisconnect(target(), session);
+    const result = await client({
+      retry: { irtMs: 50, mrc: 5, mrtMs: 200, mrdMs: 5_000 },
+    }).sendDisconnect(target(), session);
     expect(result.outcome).toBe('ack');
     expect(result.attempts).toBeGreaterThanOrEqual(2);
   });
@@ -165,16 +170,18 @@ describe('Disconnect/CoA client against a fake DAS', () => {
       code: RadiusCode.DisconnectAck,
       secret: Buffer.from('not-the-secret'),
     }));
-    const result = await client({ retry: { irtMs: 20, mrc: 2, mrtMs: 40, mrdMs: 5_000 } })
-      .sendDisconnect(target(), session);
+    const result = await client({
+      retry: { irtMs: 20, mrc: 2, mrtMs: 40, mrdMs: 5_000 },
+    }).sendDisconnect(target(), session);
     expect(result).toMatchObject({ outcome: 'timeout', attempts: 2 });
     expect(received.length).toBe(2);
   });
 
   it('ignores a reply with the wrong code', async () => {
     const { target } = await fakeDas(() => ({ code: RadiusCode.CoaAck }));
-    const result = await client({ retry: { irtMs: 20, mrc: 2, mrtMs: 40, mrdMs: 5_000 } })
-      .sendDisconnect(target(), session);
+    const result = await client({
+      retry: { irtMs: 20, mrc: 2, mrtMs: 40, mrdMs: 5_000 },
+    }).sendDisconnect(target(), session);
     expect(result.outcome).toBe('timeout');
   });
 
@@ -199,7 +206,9 @@ describe('Disconnect/CoA client against a fake DAS', () => {
     const socketClosed = dac.close();
     const outcomes = await Promise.all(results.map((r) => r.catch(() => 'closed')));
     await socketClosed;
-    expect(outcomes.filter((o) => typeof o === 'object' && o.outcome === 'timeout')).toHaveLength(256);
+    expect(outcomes.filter((o) => typeof o === 'object' && o.outcome === 'timeout')).toHaveLength(
+      256,
+    );
     expect(outcomes.filter((o) => o === 'closed')).toHaveLength(44);
   });
 
@@ -209,7 +218,9 @@ describe('Disconnect/CoA client against a fake DAS', () => {
     );
     const dac = client({ retry: { irtMs: 50, mrc: 1, mrtMs: 50, mrdMs: 50 } });
     const results = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => dac.sendDisconnect(target(), [['Acct-Session-Id', `s${i}`]])),
+      Array.from({ length: 300 }, (_, i) =>
+        dac.sendDisconnect(target(), [['Acct-Session-Id', `s${i}`]]),
+      ),
     );
     expect(results.filter((r) => r.outcome === 'timeout')).toHaveLength(256);
     expect(results.filter((r) => r.outcome === 'ack')).toHaveLength(44);

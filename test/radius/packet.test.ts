@@ -137,12 +137,21 @@ describe('decodePacket length rules', () => {
     ['an attribute of length 1', header(22, [1, 1]), 'attribute-too-short'],
     ['a lone type octet', header(21, [1]), 'attribute-too-short'],
     ['an attribute past Length', header(23, [1, 4, 0x41]), 'attribute-overflow'],
-    ['an attribute past Length into trailing bytes', header(23, [1, 5, 0x41, 0x42, 0x43]),
-      'attribute-overflow'],
-    ['two Message-Authenticators', header(56, [80, 18, ...Buffer.alloc(16), 80, 18,
-      ...Buffer.alloc(16)]), 'duplicate-message-authenticator'],
-    ['a 17-octet Message-Authenticator', header(37, [80, 17, ...Buffer.alloc(15)]),
-      'bad-message-authenticator-length'],
+    [
+      'an attribute past Length into trailing bytes',
+      header(23, [1, 5, 0x41, 0x42, 0x43]),
+      'attribute-overflow',
+    ],
+    [
+      'two Message-Authenticators',
+      header(56, [80, 18, ...Buffer.alloc(16), 80, 18, ...Buffer.alloc(16)]),
+      'duplicate-message-authenticator',
+    ],
+    [
+      'a 17-octet Message-Authenticator',
+      header(37, [80, 17, ...Buffer.alloc(15)]),
+      'bad-message-authenticator-length',
+    ],
   ])('drops %s with reason %s', (_label, bytes, reason) => {
     const result = decodePacket(bytes);
     expect(result.ok).toBe(false);
@@ -175,8 +184,9 @@ describe('decodePacket length rules', () => {
 
 describe('serializePacket', () => {
   it('refuses a value over 253 octets and a packet over 4096', () => {
-    expect(() => serializePacket(2, 0, Buffer.alloc(16), [{ type: 18, value: Buffer.alloc(254) }]))
-      .toThrow(expect.objectContaining({ code: 'ERR_RADIUS_ATTRIBUTE_VALUE' }));
+    expect(() =>
+      serializePacket(2, 0, Buffer.alloc(16), [{ type: 18, value: Buffer.alloc(254) }]),
+    ).toThrow(expect.objectContaining({ code: 'ERR_RADIUS_ATTRIBUTE_VALUE' }));
     const many = Array.from({ length: 17 }, () => ({ type: 25, value: Buffer.alloc(253) }));
     expect(() => serializePacket(2, 0, Buffer.alloc(16), many)).toThrow(
       expect.objectContaining({ code: 'ERR_RADIUS_PACKET_TOO_LONG' }),

@@ -17,8 +17,6 @@ import { useCleanup } from './udp.js';
 const SECRET = 'testing123';
 const cleanup = useCleanup();
 
-
-
 const seen: RadiusRequest[] = [];
 
 // A trivial policy: the code is its own password; accounting is always recorded.

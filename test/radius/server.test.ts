@@ -161,12 +161,17 @@ describe('RADIUS server on 127.0.0.1', () => {
 
   it('answers an Accounting-Request carrying MA with a signed Accounting-Response without MA', async () => {
     const { server, nas, calls } = await start(acceptAll);
-    const bytes = accountingRequest([
-      ['Acct-Status-Type', 'Interim-Update'],
-      ['Acct-Session-Id', '5f1a'],
-      ['Acct-Output-Octets', 4294967295],
-      ['Acct-Output-Gigawords', 1],
-    ], 1, secret, true);
+    const bytes = accountingRequest(
+      [
+        ['Acct-Status-Type', 'Interim-Update'],
+        ['Acct-Session-Id', '5f1a'],
+        ['Acct-Output-Octets', 4294967295],
+        ['Acct-Output-Gigawords', 1],
+      ],
+      1,
+      secret,
+      true,
+    );
     nas.send(bytes, server.ports.acct);
     const reply = decoded(await nas.next());
     expect(reply.code).toBe(RadiusCode.AccountingResponse);
@@ -268,7 +273,10 @@ describe('RADIUS server on 127.0.0.1', () => {
     it('logs the missing MA once per NAS and interval, naming the NAS', async () => {
       const { server, nas, logger } = await start(acceptAll);
       for (const identifier of [1, 2, 3]) {
-        nas.send(accessRequest([['User-Name', 'x']], { identifier, messageAuthenticator: false }), server.ports.auth);
+        nas.send(
+          accessRequest([['User-Name', 'x']], { identifier, messageAuthenticator: false }),
+          server.ports.auth,
+        );
       }
       await waitFor(() => server.metrics().drops['missing-message-authenticator'] === 3);
       const warnings = logger.lines.filter((l) => l.level === 'warn');
@@ -282,7 +290,13 @@ describe('RADIUS server on 127.0.0.1', () => {
         client: { requireMessageAuthenticator: false, limitProxyState: false },
       });
       nas.send(
-        accessRequest([['User-Name', 'x'], ['Proxy-State', 'p']], { messageAuthenticator: false }),
+        accessRequest(
+          [
+            ['User-Name', 'x'],
+            ['Proxy-State', 'p'],
+          ],
+          { messageAuthenticator: false },
+        ),
         server.ports.auth,
       );
       const reply = decoded(await nas.next());
@@ -383,7 +397,12 @@ describe('RADIUS server on 127.0.0.1', () => {
     const { server, nas } = await start(
       (request) =>
         new Promise((resolve) => {
-          pending.push(() => resolve({ code: RadiusCode.AccessAccept, attributes: [['Reply-Message', String(request.packet.identifier)]] }));
+          pending.push(() =>
+            resolve({
+              code: RadiusCode.AccessAccept,
+              attributes: [['Reply-Message', String(request.packet.identifier)]],
+            }),
+          );
         }),
     );
     nas.send(accessRequest([['User-Name', 'x']], { identifier: 1 }), server.ports.auth);
