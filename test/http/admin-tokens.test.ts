@@ -307,6 +307,15 @@ describe('export and print', () => {
     expect(f.services.audit.list(5).some((e) => e.action === 'tokens.print')).toBe(true);
   });
 
+  test('a print link with a nonsense offset starts at the first card', async () => {
+    await bulk(2, 'Cards');
+    for (const offset of ['1e400', '-3', 'abc']) {
+      const r = await b.get(`/admin/tokens/print?offset=${offset}`);
+      expect(r.status, offset).toBe(200);
+      expect(r.body.match(/<article class="card">/g), offset).toHaveLength(2);
+    }
+  });
+
   test('a print-card.eta in the data folder replaces the card layout, escaped', async () => {
     await bulk(2, 'Custom <b>');
     writeFileSync(

@@ -301,7 +301,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   app.get<{ Querystring: Query }>('/tokens/print', staffOnly, async (request, reply) => {
     const { filter, text } = filterFromQuery(request.query);
     const layout = request.query.layout === 'receipt' ? 'receipt' : 'a4';
-    const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
+    const offset = /^\d{1,9}$/.test(request.query.offset ?? '') ? Number(request.query.offset) : 0;
     const { cards, total } = await services.print.cards(filter, offset);
     services.print.recordPrint(staffActor(request), filter, cards.length);
     const base = filterParams(filter, text);
