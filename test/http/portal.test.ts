@@ -107,6 +107,9 @@ describe('arriving from a CoovaChilli router', () => {
     await f.app.inject({ url: `/t/${lower}`, headers: HOST });
     await f.app.inject({ url: `/t/${formatCode(t.code)}?lang=en`, headers: HOST });
     await f.app.inject({ url: `/portal?code=${lower}`, headers: HOST });
+    // Staff search the token list and the API by code, too.
+    await f.app.inject({ url: `/admin/tokens?state=unused&q=${t.code}`, headers: HOST });
+    await f.app.inject({ url: `/api/v1/tokens?q=${formatCode(t.code)}`, headers: HOST });
     const logged = f.logs.join('\n');
     expect(logged).toContain(`"url":"/t/${maskCode(lower)}"`);
     expect(logged.toUpperCase()).not.toContain(t.code);
