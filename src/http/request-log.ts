@@ -10,12 +10,13 @@ import { maskCode } from '../core/code.js';
 const CODE_IN_PATH = /^(\/t\/|\/api\/v1\/tokens\/)([^/?#]+)/;
 // A status link keeps its token id (base 36) and loses its HMAC.
 const STATUS_REF_IN_PATH = /^(\/status\/[0-9a-z]{1,11}\.)[^/?#]+/;
-// `code=` on the splash page and the API, `q=` when staff search the token list by code.
-const CODE_IN_QUERY = /(^|&)(code=|q=)([^&]*)/gi;
+// `code=` on the splash page and the API, `uid=`/`username=` when a router sends the guest
+// back after a login, `q=` when staff search the token list by code.
+const CODE_IN_QUERY = /(^|&)(code=|uid=|username=|q=)([^&]*)/gi;
 const SEAL_IN_QUERY = /(^|&)(s=)[^&]*/g;
 
 /**
- * redactUrl returns a request URL with the token codes in its path, `code=` and `q=` masked, and
+ * redactUrl returns a request URL with the token codes in its path and query masked, and
  * the HMAC of a status link and a success link's `s=` replaced by `***`.
  */
 export function redactUrl(url: string): string {

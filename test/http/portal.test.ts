@@ -107,6 +107,8 @@ describe('arriving from a CoovaChilli router', () => {
     await f.app.inject({ url: `/t/${lower}`, headers: HOST });
     await f.app.inject({ url: `/t/${formatCode(t.code)}?lang=en`, headers: HOST });
     await f.app.inject({ url: `/portal?code=${lower}`, headers: HOST });
+    // CoovaChilli names the code it logged in with as uid= when it sends the guest back.
+    await f.app.inject({ url: f.arrivalPath({ res: 'failed', uid: t.code }), headers: HOST });
     // Staff search the token list and the API by code, too.
     await f.app.inject({ url: `/admin/tokens?state=unused&q=${t.code}`, headers: HOST });
     await f.app.inject({ url: `/api/v1/tokens?q=${formatCode(t.code)}`, headers: HOST });
