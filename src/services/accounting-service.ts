@@ -96,7 +96,9 @@ export function createAccountingService(deps: {
       const t = store.tokens.findByCode(code);
       if (t) return { tokenId: t.id, login: 'code' };
     }
-    const mac = normalizeMac(e.userName) ?? e.mac;
+    // Only MAC authentication (the MAC as User-Name) logs in by binding: a code we no longer
+    // know (deleted) from a bound device must not charge the binding's token.
+    const mac = normalizeMac(e.userName);
     if (mac) {
       const b = store.bindings.findLive(mac);
       if (b) return { tokenId: b.tokenId, login: 'mac' };

@@ -286,6 +286,28 @@ describe('accounting rules', () => {
     expect(row('c1')).toMatchObject({ status: 'live' });
   });
 
+  it('does not charge a MAC binding for a code that no longer exists', () => {
+    const bound = token();
+    const gone = token();
+    const dev = 'aa-bb-cc-dd-ee-01';
+    s.access.bindDevice(bound.id, dev);
+    const old = { acctSessionId: 'o1', code: gone.code, device: dev };
+    acct('start', old);
+    s.tokens.remove([gone.id], 'staff');
+    // The deleted token's session goes on being metered on it until it is cut off.
+    clock.advance(60_000);
+    expect(acct('interim', { ...old, sessionSeconds: 60 }).result).toBe('updated');
+    expect(used(gone.id)).toBe(60_000);
+    // A new session under the deleted code is not ours, whatever the device's binding says.
+    const fresh = { acctSessionId: 'n1', code: gone.code, device: dev };
+    expect(acct('start', fresh).result).toBe('unknown');
+    clock.advance(60_000);
+    expect(acct('interim', { ...fresh, sessionSeconds: 60 }).result).toBe('unknown');
+    expect(used(bound.id)).toBe(0);
+    // MAC authentication (the MAC as User-Name) still finds the binding.
+    expect(acct('start', { acctSessionId: 'm1', code: dev, device: dev }).tokenId).toBe(bound.id);
+  });
+
   it('reports when a token runs out so the cut-off scheduler looks at once', () => {
     const t = token({ minutes: 1 });
     acct('start', { acctSessionId: 'a', code: t.code });
