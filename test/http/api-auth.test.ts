@@ -37,6 +37,8 @@ describe('API key authentication', () => {
     });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ name: 'desk', role: 'staff' });
+    // Answers carry codes and secrets: never cached by a browser or proxy.
+    expect(r.headers['cache-control']).toBe('no-store');
   });
 
   it('refuses a key once it is revoked, and only that key', async () => {

@@ -100,6 +100,11 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
 
   await app.register(
     async (v1) => {
+      // API answers carry codes and secrets: no shared or browser cache may keep them.
+      v1.addHook('onSend', async (_request, reply, payload) => {
+        reply.header('cache-control', 'no-store');
+        return payload;
+      });
       await v1.register(apiAuth, { services });
       await v1.register(tokenRoutes, { services });
       await v1.register(batchRoutes, { services });
