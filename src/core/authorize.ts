@@ -62,19 +62,58 @@ export function authorize(
   }
   const sessionTimeout = left.ms === null ? null : Math.floor(left.ms / 1000);
 
-  const sameDevice = request.mac !== null && slots.some((s) => s.mac === request.mac);
-  const distinct = new Set(slots.map((s, i) => s.mac ?? `#${i}`));
-  let evict: DeviceSlot[] = [];
-  if (!sameDevice && distinct.size >= token.maxDevices) {
-    if (token.whenFull === 'refuse') return { ok: false, reason: 'device-limit' };
-    const byAge = [...slots].sort((a, b) => a.since - b.since);
-    const over = distinct.size - token.maxDevices + 1;
-    const evictMacs = new Set<string>();
-    for (const s of byAge) {
-      if (evictMacs.size >= over) break;
-      evictMacs.add(s.mac ?? `#${slots.indexOf(s)}`);
-    }
-    evict = byAge.filter((s) => evictMacs.has(s.mac ?? `#${slots.indexOf(s)}`));
+  const fit = fitDevice(token, slots, request.mac);
+  if (!fit.ok) return { ok: false, reason: 'device-limit' };
+  return {
+    ok: true,
+    sessionTimeout,
+    limit: left.limit,
+    sameDevice: fit.sameDevice,
+    evict: fit.evict,
+  };
+}
+
+/** DeviceFit is whether a device fits a token's slots, and which slots must make room. */
+export type DeviceFit = { ok: false } | { ok: true; sameDevice: boolean; evict: DeviceSlot[] };
+
+/**
+ * fitDevice returns whether the device `mac` may hold one of a token's slots besides `slots`:
+ * a device that holds one already fits; a new one fits while fewer devices hold slots than
+ * the token allows, else it is refused or, under replace-oldest, the oldest devices make room.
+ */
+export function fitDevice(
+  token: Pick<Token, 'maxDevices' | 'whenFull'>,
+  slots: readonly DeviceSlot[],
+  mac: MacAddress | null,
+): DeviceFit {
+  const sameDevice = mac !== null && slots.some((s) => s.mac === mac);
+  if (sameDevice) return { ok: true, sameDevice, evict: [] };
+  const over = deviceCount(slots) - token.maxDevices + 1;
+  if (over <= 0) return { ok: true, sameDevice, evict: [] };
+  if (token.whenFull === 'refuse') return { ok: false };
+  return { ok: true, sameDevice, evict: devicesFrom(slots, over, 'oldest') };
+}
+
+/** deviceKey returns who holds a slot: its MAC, or the slot itself when the MAC is unknown. */
+const deviceKey = (s: DeviceSlot, i: number): string => s.mac ?? `#${s.sessionId ?? `i${i}`}`;
+
+/** deviceCount returns how many distinct devices hold `slots`. */
+function deviceCount(slots: readonly DeviceSlot[]): number {
+  return new Set(slots.map(deviceKey)).size;
+}
+
+/** devicesFrom returns every slot of the `count` oldest (or newest) devices holding `slots`. */
+function devicesFrom(
+  slots: readonly DeviceSlot[],
+  count: number,
+  end: 'oldest' | 'newest',
+): DeviceSlot[] {
+  const keyed = slots.map((s, i) => ({ s, key: deviceKey(s, i) }));
+  keyed.sort((a, b) => (end === 'oldest' ? a.s.since - b.s.since : b.s.since - a.s.since));
+  const picked = new Set<string>();
+  for (const { key } of keyed) {
+    if (picked.size >= count) break;
+    picked.add(key);
   }
-  return { ok: true, sessionTimeout, limit: left.limit, sameDevice, evict };
+  return keyed.filter((k) => picked.has(k.key)).map((k) => k.s);
 }

@@ -14,6 +14,7 @@ import {
   newSessionClass,
   projectedUsedMs as projectUsage,
   requestDisconnect,
+  slotOf,
 } from './session-ops.js';
 
 /** AccessSettings are the timings the access decision needs, read on every call. */
@@ -43,15 +44,6 @@ export type Admission =
       /** Disconnect jobs queued for sessions evicted by the replace-oldest policy. */
       evictionJobs: number[];
     };
-
-/** toSlot returns the DeviceSlot a session holds. */
-function toSlot(s: SessionRecord): DeviceSlot {
-  return {
-    mac: s.deviceMac as MacAddress | null,
-    since: s.startedAt ?? s.reservedAt,
-    sessionId: s.id,
-  };
-}
 
 /** createAccessService returns the access use cases over a store. */
 export function createAccessService(deps: {
@@ -104,7 +96,7 @@ export function createAccessService(deps: {
           slots: [],
         };
       }
-      const slots = store.sessions.slotsOf(token.id, now).map(toSlot);
+      const slots = store.sessions.slotsOf(token.id, now).map(slotOf);
       const usedMs = projectUsage(store, token, now, staleMs());
       return {
         decision: authorize(token, slots, usedMs, { mac: device, now }),
@@ -131,7 +123,7 @@ export function createAccessService(deps: {
       // The token row counts its live sessions: with none there is nothing to project.
       const usedMs =
         token.liveSessions === 0 ? token.usedMs : projectUsage(store, token, now, staleMs());
-      const decision = authorize(token, held.map(toSlot), usedMs, { mac, now });
+      const decision = authorize(token, held.map(slotOf), usedMs, { mac, now });
       if (!decision.ok) return { decision };
       const until = now + settings.reservationGraceSeconds * 1000;
       if (decision.sameDevice) {

@@ -10,12 +10,13 @@
 // admin login, other services), and leaving those unanswered would make it retransmit them
 // forever. Packets without Acct-Session-Id are malformed (RFC 2866 §5.5) and dropped.
 
+import { fitDevice } from '../core/authorize.js';
 import { advanceCounters, type Counters } from '../core/counters.js';
 import { normalizeCode } from '../core/code.js';
 import { normalizeMac, type MacAddress } from '../core/mac.js';
 import type { SessionIdentity, SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
-import { newSessionClass } from './session-ops.js';
+import { newSessionClass, requestDisconnect, slotOf } from './session-ops.js';
 import { createUsageEvents, type UsageEvents } from './usage-events.js';
 
 /** ACCT_STATUS names the Acct-Status-Type values accounting acts on (RFC 2866 §5.1). */
@@ -64,6 +65,8 @@ export type AccountingOutcome = {
   limitReached?: boolean;
   /** Sessions closed by Accounting-On/Off. */
   closed?: number;
+  /** Disconnects queued to keep the token within its device limit: the worker should send them. */
+  disconnects?: number;
 };
 
 /**
@@ -227,6 +230,25 @@ export function createAccountingService(deps: {
     return { chargedMs, bytes, end, counters: next, limitReached };
   };
 
+  /**
+   * keepWithinLimit applies the token's device limit to a session that no live reservation
+   * admitted (it lapsed, or was evicted, and the router let the device on anyway): under
+   * refuse the session is cut off, under replace-oldest the oldest other devices are. The
+   * device was online all the same, so its accounting is still charged. Returns the
+   * Disconnects queued.
+   */
+  const keepWithinLimit = (s: SessionRecord, now: number): number => {
+    const t = store.tokens.findById(s.tokenId);
+    if (!t) return 0;
+    const others = store.sessions.slotsOf(t.id, now).filter((o) => o.id !== s.id);
+    const fit = fitDevice(t, others.map(slotOf), s.deviceMac as MacAddress | null);
+    const cut = fit.ok ? others.filter((o) => fit.evict.some((v) => v.sessionId === o.id)) : [s];
+    const reason = fit.ok ? 'replaced-by-new-device' : 'device-limit';
+    let queued = 0;
+    for (const o of cut) if (requestDisconnect(store, o, reason, null, now) !== null) queued++;
+    return queued;
+  };
+
   /** closeNas closes a rebooted NAS's sessions: Accounting-On at their last known time. */
   const closeNas = (e: AccountingEvent): AccountingOutcome => {
     let closed = 0;
@@ -266,8 +288,8 @@ export function createAccountingService(deps: {
 
       let s = pick(store.sessions.findByAcct(e.nasId, ev.acctSessionId), e);
       let created = false;
+      let reservation: SessionRecord | undefined;
       if (!s) {
-        let reservation: SessionRecord | undefined;
         let owner: { tokenId: number; login: 'code' | 'mac' | null } | undefined;
         const byClass = e.cls !== null ? store.sessions.findByClass(e.cls) : undefined;
         if (byClass) {
@@ -283,12 +305,21 @@ export function createAccountingService(deps: {
         s = open(ev, { ...owner, ...(reservation ? { reservation } : {}) });
         created = true;
       }
-      const base = { sessionId: s.id, tokenId: s.tokenId };
 
       // Routers such as CoovaChilli send Acct-Session-Id already in the Access-Request, so
       // the reservation itself is found by it: the Start (or any later packet) makes it live.
       const wasReserved = s.status === 'reserved';
-      if (wasReserved) s = open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
+      if (wasReserved) {
+        reservation = s;
+        s = open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
+      }
+      // Only a reservation still held when the device came online kept its slot for it.
+      const admitted = (reservation?.reservationExpiresAt ?? 0) > e.receivedAt;
+      const disconnects =
+        (created || wasReserved) && !admitted && e.status !== 'stop'
+          ? keepWithinLimit(s, e.receivedAt)
+          : 0;
+      const base = { sessionId: s.id, tokenId: s.tokenId, disconnects };
       if (e.status === 'start') {
         return { result: created || wasReserved ? 'started' : 'duplicate', ...base };
       }

@@ -521,7 +521,7 @@ export function createRadiusService(deps: {
       return null;
     }
     count(outcomes, `acct.${status}.${out.result}`);
-    if (out.limitReached) fx.wake = true;
+    if (out.limitReached || (out.disconnects ?? 0) > 0) fx.wake = true;
     const line = {
       nas: nas.name,
       status,

@@ -2,7 +2,9 @@
 // share. Each runs inside the caller's transaction; none opens one or touches the network.
 
 import { randomBytes } from 'node:crypto';
+import type { DeviceSlot } from '../core/authorize.js';
 import { uncoveredMs, type Interval } from '../core/intervals.js';
+import type { MacAddress } from '../core/mac.js';
 import type { SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
 import type { TokenRecord } from '../storage/token-repo.js';
@@ -24,6 +26,15 @@ export function newSessionClass(): string {
   const out = pool.toString('base64url', used, used + 12);
   used += 12;
   return `${CLASS_PREFIX}${out}`;
+}
+
+/** slotOf returns the device slot a session holds. */
+export function slotOf(s: SessionRecord): DeviceSlot {
+  return {
+    mac: s.deviceMac as MacAddress | null,
+    since: s.startedAt ?? s.reservedAt,
+    sessionId: s.id,
+  };
 }
 
 /**

@@ -213,6 +213,24 @@ describe('accounting over UDP', () => {
     expect(usedMs(t.id)).toBe(120_000);
   });
 
+  it('disconnects a device that went online past a one-device limit without a held slot', async () => {
+    const t = newToken({ maxDevices: 1, whenFull: 'refuse' });
+    const a = await login(t.code, 'aa-bb-cc-dd-ee-01');
+    await h.nas.acct(
+      acctPairs('Start', { id: 'A', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls: a }),
+    );
+    // The router let a second device on (its reservation long gone): an Interim, no Start.
+    const r = await h.nas.acct(
+      acctPairs('Interim-Update', { id: 'B', user: t.code, mac: 'aa-bb-cc-dd-ee-02', time: 60 }),
+    );
+    expect(r?.code).toBe(RadiusCode.AccountingResponse);
+    await waitUntil(() => h.das.received.length >= 1);
+    expect(h.das.received.map((d) => [d.code, d.attrs.get('Acct-Session-Id')?.[0]])).toEqual([
+      [RadiusCode.DisconnectRequest, 'B'],
+    ]);
+    expect(session('B')).toMatchObject({ status: 'live', session_seconds: 60 });
+  });
+
   it('sends a staff Disconnect, records a NAK with its Error-Cause, and a CoA when minutes are added', async () => {
     const t = newToken({ minutes: 30 });
     const cls = await login(t.code, 'aa-bb-cc-dd-ee-01');

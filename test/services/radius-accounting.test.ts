@@ -60,6 +60,16 @@ function acct(
   return s.store.transaction(() => s.accounting.record(e));
 }
 const used = (id: number) => s.store.tokens.findById(id)!.usedMs;
+/** disconnectsOf returns the reasons of the Disconnect jobs queued for a session, in order. */
+const disconnectsOf = (acctId: string) =>
+  (
+    db
+      .prepare(
+        `SELECT j.reason FROM coa_jobs j JOIN sessions s ON s.id = j.session_id
+        WHERE s.acct_session_id = ? AND j.kind = 'disconnect' ORDER BY j.id`,
+      )
+      .all(acctId) as Array<{ reason: string }>
+  ).map((r) => r.reason);
 const row = (acctId: string) =>
   db
     .prepare(
@@ -284,6 +294,36 @@ describe('accounting rules', () => {
     acct('interim', { ...c, sessionSeconds: 60 });
     expect(used(t.id)).toBe(60_000);
     expect(row('c1')).toMatchObject({ status: 'live' });
+  });
+
+  it('cuts off a device whose late Start puts a one-device token over its limit (refuse)', () => {
+    const t = token({ maxDevices: 1, whenFull: 'refuse' });
+    const one = { acctSessionId: 'd1', code: t.code, device: 'aa-bb-cc-dd-ee-01' };
+    const two = { acctSessionId: 'd2', code: t.code, device: 'aa-bb-cc-dd-ee-02' };
+    expect(acct('start', one).disconnects).toBe(0);
+    expect(disconnectsOf('d1')).toEqual([]);
+    // No reservation admitted the second device (it lapsed): it must not stay online.
+    const out = acct('start', two);
+    expect(out).toMatchObject({ result: 'started', disconnects: 1 });
+    expect(disconnectsOf('d2')).toEqual(['device-limit']);
+    expect(disconnectsOf('d1')).toEqual([]);
+    // It was online meanwhile: its time is still recorded and charged.
+    clock.advance(60_000);
+    acct('interim', { ...two, sessionSeconds: 60 });
+    expect(used(t.id)).toBe(60_000);
+  });
+
+  it('asks the oldest device to leave when a late Interim opens a session (replace-oldest)', () => {
+    const t = token({ maxDevices: 1, whenFull: 'replace-oldest' });
+    acct('start', { acctSessionId: 'd1', code: t.code, device: 'aa-bb-cc-dd-ee-01' });
+    clock.advance(60_000);
+    const two = { acctSessionId: 'd2', code: t.code, device: 'aa-bb-cc-dd-ee-02' };
+    expect(acct('interim', { ...two, sessionSeconds: 30 }).disconnects).toBe(1);
+    expect(disconnectsOf('d1')).toEqual(['replaced-by-new-device']);
+    expect(disconnectsOf('d2')).toEqual([]);
+    // The same device again (a new Acct-Session-Id) is not a new device.
+    expect(acct('start', { ...two, acctSessionId: 'd3' }).disconnects).toBe(0);
+    expect(disconnectsOf('d3')).toEqual([]);
   });
 
   it('does not charge a MAC binding for a code that no longer exists', () => {
