@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // The guest portal over app.inject: arriving from a router, redeeming, the hand-off each router
 // family expects, refusals that say what to do, the sealed context, status pages, languages
 // and what a captive browser needs (no external assets, small pages).
@@ -266,6 +267,13 @@ describe('redeeming a code', () => {
       mikrotikChapPassword(t.code, 'f9', Buffer.from('\x1a\x25\x40abc', 'latin1').toString('hex')),
     );
     expect(new URL(fields.dst ?? '').pathname).toBe('/portal/success');
+    // The page's one inline script is exactly the one the content security policy allows.
+    const script = /<script>([^<]*)<\/script>/.exec(res.body)?.[1] ?? '';
+    const hash = createHash('sha256').update(script).digest('base64');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain(`script-src 'sha256-${hash}'`);
+    expect(csp).toContain("default-src 'none'");
+    expect(arrival.headers['content-security-policy']).toBe(csp);
   });
 
   it('binds the MAC for a MAC-authentication router and goes to the success page', async () => {

@@ -9,6 +9,7 @@ import type { PortalCheck } from '../../services/portal-service.js';
 import type { Services } from '../../services/services.js';
 import {
   deviceItems,
+  HANDOFF_SCRIPT,
   renderGuestPage,
   usageText,
   withQuery,
@@ -259,6 +260,7 @@ export function createGuestFlow(services: Services) {
             data: {
               url: h.url,
               fields: Object.entries(h.fields).map(([name, value]) => ({ name, value })),
+              handoffScript: HANDOFF_SCRIPT,
             },
           });
         case 'bind-mac':

@@ -2,6 +2,7 @@
 // the layout's data (space name, logo, language switch) and the plain-language wording of a
 // token's usage. Routes hand `renderGuestPage` a view name and the page's own data.
 
+import { createHash } from 'node:crypto';
 import { isLowBalance } from '../../core/token.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -75,7 +76,8 @@ export function renderGuestPage(
     .header('cache-control', 'no-store')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
-    .header('x-frame-options', 'DENY');
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', PORTAL_CSP);
   return reply.viewAsync(`portal/${page.view}.eta`, {
     ...page.data,
     lang: guest.lang,
@@ -103,6 +105,23 @@ export type UsageText = {
   devices: string;
   low: string | undefined;
 };
+
+/** HANDOFF_SCRIPT is the one script guest pages run: it submits the MikroTik hand-off form. */
+export const HANDOFF_SCRIPT = "document.getElementById('handoff').submit()";
+
+/**
+ * PORTAL_CSP allows guest pages their inline styles, data: images (the logo) and exactly the
+ * hand-off script; forms may post to the router's own login page, which is plain http.
+ */
+export const PORTAL_CSP = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  "img-src 'self' data:",
+  `script-src 'sha256-${createHash('sha256').update(HANDOFF_SCRIPT).digest('base64')}'`,
+  "form-action 'self' http: https:",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** usageText returns the sentences a guest page shows about a token's usage. */
 export function usageText(u: GuestUsage, guest: Guest, timeZone: string, now: number): UsageText {
