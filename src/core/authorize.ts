@@ -94,6 +94,20 @@ export function fitDevice(
   return { ok: true, sameDevice, evict: devicesFrom(slots, over, 'oldest') };
 }
 
+/**
+ * excessSlots returns the slots of the devices beyond a token's limit (none when they fit):
+ * the oldest devices under replace-oldest, which give way to newer ones, else the newest,
+ * which should have been refused.
+ */
+export function excessSlots(
+  token: Pick<Token, 'maxDevices' | 'whenFull'>,
+  slots: readonly DeviceSlot[],
+): DeviceSlot[] {
+  const over = deviceCount(slots) - token.maxDevices;
+  if (over <= 0) return [];
+  return devicesFrom(slots, over, token.whenFull === 'replace-oldest' ? 'oldest' : 'newest');
+}
+
 /** deviceKey returns who holds a slot: its MAC, or the slot itself when the MAC is unknown. */
 const deviceKey = (s: DeviceSlot, i: number): string => s.mac ?? `#${s.sessionId ?? `i${i}`}`;
 
@@ -109,7 +123,10 @@ function devicesFrom(
   end: 'oldest' | 'newest',
 ): DeviceSlot[] {
   const keyed = slots.map((s, i) => ({ s, key: deviceKey(s, i) }));
-  keyed.sort((a, b) => (end === 'oldest' ? a.s.since - b.s.since : b.s.since - a.s.since));
+  // Among slots taken at the same moment, the later session is the newer one.
+  const age = (a: DeviceSlot, b: DeviceSlot) =>
+    a.since - b.since || (a.sessionId ?? 0) - (b.sessionId ?? 0);
+  keyed.sort((a, b) => (end === 'oldest' ? age(a.s, b.s) : age(b.s, a.s)));
   const picked = new Set<string>();
   for (const { key } of keyed) {
     if (picked.size >= count) break;

@@ -4,6 +4,7 @@
 // records what it answered. The same pass closes sessions gone silent (a lost Stop) at their
 // last known time and closes reservations whose grace ended, freeing their slots.
 
+import { excessSlots } from '../core/authorize.js';
 import { deriveState, timeLeft } from '../core/token.js';
 import type { Clock } from '../clock.js';
 import type { AttributePair } from '../radius/attributes.js';
@@ -18,7 +19,7 @@ import type { SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
 import type { TokenRecord } from '../storage/token-repo.js';
 import type { TokenChange } from './token-service.js';
-import { projectedUsedMs, requestDisconnect } from './session-ops.js';
+import { projectedUsedMs, requestDisconnect, slotOf } from './session-ops.js';
 import { createUsageEvents, type UsageEvents } from './usage-events.js';
 import { vendorAttributes } from './vendor-attributes.js';
 
@@ -128,6 +129,28 @@ export function createCutoffService(deps: {
     return !last || now - (last.finishedAt ?? last.createdAt) >= RETRY_AFTER_MS;
   };
 
+  /**
+   * keepWithinLimits queues Disconnects for the devices beyond a token's device limit: an
+   * eviction the NAS refused (its slot came back) or a device the router let on without a
+   * slot. The oldest devices go under replace-oldest, the newest under refuse; each session
+   * is tried a bounded number of times. Returns the Disconnects queued.
+   */
+  const keepWithinLimits = (now: number): number => {
+    let queued = 0;
+    for (const tokenId of store.sessions.overDeviceLimit(now)) {
+      const t = store.tokens.findById(tokenId);
+      if (!t) continue;
+      const held = store.sessions.slotsOf(tokenId, now);
+      const reason = t.whenFull === 'replace-oldest' ? 'replaced-by-new-device' : 'device-limit';
+      for (const slot of excessSlots(t, held.map(slotOf))) {
+        const s = held.find((h) => h.id === slot.sessionId);
+        if (!s || (s.status === 'live' && !mayRetry(s.id, now))) continue;
+        if (requestDisconnect(store, s, reason, null, now) !== null) queued++;
+      }
+    }
+    return queued;
+  };
+
   /** scan runs one scheduler pass in one transaction and returns what it did. */
   const scan = (now: number = clock.now()): ScanResult => {
     const window = staleMs();
@@ -171,6 +194,7 @@ export function createCutoffService(deps: {
           disconnects++;
         }
       }
+      disconnects += keepWithinLimits(now);
       if (stale + disconnects > 0) {
         logger.info({ stale, disconnects, lapsed }, 'cut-off pass');
       }

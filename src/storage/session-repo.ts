@@ -296,6 +296,16 @@ export function createSessionRepo(db: Db) {
       THEN t.first_used_at + t.expires_after_first_use_minutes * 60000 END AS first_use_deadline,
     MIN(COALESCE(s.last_seen_at, s.started_at)) AS since
     FROM sessions s JOIN tokens t ON t.id = s.token_id WHERE s.status = 'live' GROUP BY s.token_id`);
+  // The partial index on open sessions keeps this to reservations and live sessions.
+  const overLimit = db
+    .prepare(
+      `SELECT s.token_id FROM sessions s JOIN tokens t ON t.id = s.token_id
+    WHERE s.status <> 'closed' AND s.slot_released_at IS NULL
+    AND (s.status = 'live' OR s.reservation_expires_at > ?) GROUP BY s.token_id
+    HAVING SUM(s.status = 'live') > 0
+    AND COUNT(DISTINCT COALESCE(s.device_mac, '#' || s.id)) > MAX(t.max_devices)`,
+    )
+    .pluck();
   const rowById = db.prepare(`${ROW_SELECT} WHERE s.id = ?`);
   const limitReached = db
     .prepare(
@@ -473,6 +483,13 @@ export function createSessionRepo(db: Db) {
         deletedAt: r.deleted_at as number | null,
         since: r.since as number,
       }));
+    },
+    /**
+     * overDeviceLimit returns the tokens with a live session whose slots (as `slotsOf` counts
+     * them at `now`) are held by more distinct devices than the token allows.
+     */
+    overDeviceLimit(now: number): number[] {
+      return overLimit.all(now) as number[];
     },
     /** tokenLimitReached returns true when a token's charged minutes or data are used up. */
     tokenLimitReached(tokenId: number): boolean {

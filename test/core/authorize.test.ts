@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, type DeviceSlot } from '../../src/core/authorize.js';
+import { authorize, excessSlots, type DeviceSlot } from '../../src/core/authorize.js';
 import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
 import type { Token } from '../../src/core/token.js';
 
@@ -350,5 +350,26 @@ describe('authorize: replace-oldest', () => {
       sameDevice: false,
       evict: [],
     });
+  });
+});
+
+describe('excessSlots: devices beyond the limit', () => {
+  const a1 = slot(A, NOW - 3 * HOUR, 1);
+  const b1 = slot(B, NOW - 2 * HOUR, 2);
+  const a2 = slot(A, NOW - 1 * HOUR, 3);
+  const c1 = slot(C, NOW - 2 * HOUR, 4);
+
+  it('names none while the devices fit, however many slots one device holds', () => {
+    expect(excessSlots(token({ maxDevices: 2 }), [a1, b1, a2])).toEqual([]);
+  });
+
+  it('names the oldest devices under replace-oldest, with every slot they hold', () => {
+    const t = token({ maxDevices: 1, whenFull: 'replace-oldest' });
+    expect(excessSlots(t, [c1, a2, b1, a1])).toEqual([a1, b1, a2]);
+  });
+
+  it('names the newest device under refuse; of two that came at once, the later session', () => {
+    expect(excessSlots(token({ maxDevices: 2 }), [a1, b1, c1])).toEqual([c1]);
+    expect(excessSlots(token({ maxDevices: 1 }), [c1, b1])).toEqual([c1]);
   });
 });

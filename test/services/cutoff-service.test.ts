@@ -43,25 +43,28 @@ function online(input: Record<string, unknown>, acctId: string, mac = 'aa-bb-cc-
   return t;
 }
 
+/** identityOf returns what the NAS tells about a device's session. */
+const identityOf = (mac: string, acctSessionId: string | null, userName: string | null) => ({
+  nasId,
+  acctSessionId,
+  deviceMac: mac,
+  framedIp: '10.5.0.7',
+  calledStation: null,
+  nasPortId: null,
+  login: 'code' as const,
+  userName,
+  nasIpAddress: '10.0.0.1',
+  nasIdentifier: 'hs1',
+  callingStationId: mac.toUpperCase(),
+});
+
 /** report sends a Start (no seconds) or an Interim-Update (seconds online) for a session. */
 function report(code: string, acctId: string, mac: string, seconds?: number) {
   s.store.transaction(() =>
     s.accounting.record({
       status: seconds === undefined ? 'start' : 'interim',
       nasId,
-      identity: {
-        nasId,
-        acctSessionId: acctId,
-        deviceMac: mac,
-        framedIp: '10.5.0.7',
-        calledStation: null,
-        nasPortId: null,
-        login: 'code',
-        userName: code.toLowerCase(),
-        nasIpAddress: '10.0.0.1',
-        nasIdentifier: 'hs1',
-        callingStationId: mac.toUpperCase(),
-      },
+      identity: identityOf(mac, acctId, code.toLowerCase()),
       acctSessionId: acctId,
       cls: null,
       userName: code,
@@ -178,6 +181,50 @@ describe('cut-off scheduler and worker', () => {
     });
     clock.advance(12 * 60_000);
     expect((await cut()).stale).toBe(1);
+  });
+
+  it('retries evicting the oldest device when the NAS refused to end it (replace-oldest)', async () => {
+    const t = online({ maxDevices: 1, whenFull: 'replace-oldest' }, 'OLD');
+    answer = { outcome: 'nak', errorCause: 506 };
+    // A second device is admitted: the first is asked to leave, and the NAS says no.
+    const a = s.store.transaction(() =>
+      s.access.admit(
+        s.store.tokens.findById(t.id)!,
+        'aa-bb-cc-dd-ee-02' as never,
+        identityOf('aa-bb-cc-dd-ee-02', null, null),
+        clock.now(),
+      ),
+    );
+    expect(a).toMatchObject({ evictionJobs: [expect.any(Number)] });
+    await s.cutoff.processJobs();
+    report(t.code, 'NEW', 'aa-bb-cc-dd-ee-02');
+    expect(s.sessions.listLive().total).toBe(2);
+    for (let i = 0; i < MAX_DISCONNECT_TRIES + 2; i++) {
+      clock.advance(RETRY_AFTER_MS);
+      await cut();
+    }
+    // Both were online on a one-device token: the old one is asked again, a bounded number of times.
+    expect(sent.map((x) => x.attrs.get('Acct-Session-Id'))).toEqual(
+      Array(MAX_DISCONNECT_TRIES).fill('OLD'),
+    );
+  });
+
+  it('retries cutting off the newest device over a refuse limit until the NAS ends it', async () => {
+    const t = online({ maxDevices: 1, whenFull: 'refuse' }, 'FIRST');
+    answer = { outcome: 'timeout' };
+    // Its reservation had lapsed; accounting queued a Disconnect the NAS did not answer.
+    report(t.code, 'LATE', 'aa-bb-cc-dd-ee-02');
+    await s.cutoff.processJobs();
+    // Not again while the next try is not due, nor while one is queued.
+    expect((await cut()).disconnects).toBe(0);
+    clock.advance(RETRY_AFTER_MS);
+    answer = { outcome: 'ack' };
+    expect(s.cutoff.scan().disconnects).toBe(1);
+    expect(s.cutoff.scan().disconnects).toBe(0);
+    await s.cutoff.processJobs();
+    clock.advance(RETRY_AFTER_MS);
+    expect((await cut()).disconnects).toBe(0);
+    expect(sent.map((x) => x.attrs.get('Acct-Session-Id'))).toEqual(['LATE', 'LATE']);
   });
 
   it('closes lapsed reservations, freeing their slots', async () => {
