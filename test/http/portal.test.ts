@@ -294,6 +294,19 @@ describe('redeeming a code', () => {
     const devices = f.services.sessions.devicesOfToken(t.id);
     expect(devices.map((d) => [d.mac, d.status])).toEqual([['11-22-33-44-55-66', 'bound']]);
   });
+
+  it('counts wrong codes against the address only when the router did not sign the MAC', async () => {
+    // UniFi's redirect is unsigned: anyone can put a neighbour's MAC in it.
+    const q = new URLSearchParams({ id: '11:22:33:44:55:77', ap: '00:27:22:aa:bb:cc', ssid: 'G' });
+    const splash = await f.app.inject({ url: `/portal?${q}`, headers: HOST });
+    for (let i = 0; i < 6; i++) await redeem(hiddenFields(splash.body), { code: 'ZZZZ-ZZZZ' });
+    expect(f.services.store.lockouts.get('mac:11-22-33-44-55-77')).toBeUndefined();
+    expect(f.services.store.lockouts.get('ip:127.0.0.1')?.failures).toBe(6);
+    // CoovaChilli with a UAM secret signs its redirect: there the device counts too.
+    const signed = await f.app.inject({ url: f.arrivalPath(), headers: HOST });
+    await redeem(hiddenFields(signed.body), { code: 'ZZZZ-ZZZZ' });
+    expect(f.services.store.lockouts.get('mac:aa-bb-cc-dd-ee-01')?.failures).toBe(1);
+  });
 });
 
 describe("the router's login address", () => {

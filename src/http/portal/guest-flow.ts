@@ -37,9 +37,27 @@ export type SplashPage = {
   notes?: Note[];
 };
 
-/** guessKeys returns the lockout keys a code attempt counts against: the address and the device. */
-export function guessKeys(request: FastifyRequest, mac: string | undefined): string[] {
-  return [`ip:${request.ip}`, ...(mac ? [`mac:${mac}`] : [])];
+/**
+ * guessKeys returns the lockout keys a code attempt counts against: the address, and the
+ * device when its MAC is `trusted`. A MAC that only an unsigned redirect vouches for is the
+ * sender's to choose: counting it would let anyone lock a neighbour's phone out while a
+ * guesser simply changes it, so such attempts count against the address alone.
+ */
+export function guessKeys(
+  request: FastifyRequest,
+  mac: string | undefined,
+  trusted: boolean,
+): string[] {
+  return [`ip:${request.ip}`, ...(mac && trusted ? [`mac:${mac}`] : [])];
+}
+
+/**
+ * macIsSigned returns true when the arrival's MAC came in a redirect the router signed: a
+ * CoovaChilli/uspot NAS with a UAM secret, whose `md` the adapter verified before sealing.
+ */
+export function macIsSigned(services: Services, arrival: Arrival): boolean {
+  if (arrival.ctx.adapter !== 'coova' || arrival.nasId === null) return false;
+  return Boolean(services.portal.routerProfileById(arrival.nasId)?.uamSecret);
 }
 
 /** lockedText returns the "try again in N minutes" sentence for a lockout of `ms`. */

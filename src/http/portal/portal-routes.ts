@@ -11,7 +11,13 @@ import {
   normalizeCode,
 } from '../../core/code.js';
 import type { Services } from '../../services/services.js';
-import { createGuestFlow, guessKeys, lockedText, type SuccessSeal } from './guest-flow.js';
+import {
+  createGuestFlow,
+  guessKeys,
+  lockedText,
+  macIsSigned,
+  type SuccessSeal,
+} from './guest-flow.js';
 import { field, guestOf, withQuery, type Note } from './guest-page.js';
 import { flatParams, openArrival, readArrival, type Arrival } from './router-context.js';
 import { statusRoutes } from './status-routes.js';
@@ -98,7 +104,7 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
       });
     }
 
-    const keys = guessKeys(request, arrival.ctx.mac);
+    const keys = guessKeys(request, arrival.ctx.mac, macIsSigned(services, arrival));
     const lock = services.lockouts.check(keys);
     if (lock.locked) return again(429, { codeError: lockedText(guest, lock.retryAfterMs) });
 
@@ -116,7 +122,8 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     if (!check.ok) return flow.refusal(reply, guest, arrival, check);
     // Only the device's own counter is forgiven: clearing the address's would let one valid
     // code reset a guesser's count over and over.
-    if (arrival.ctx.mac) services.lockouts.recordSuccess([`mac:${arrival.ctx.mac}`]);
+    if (arrival.ctx.mac && macIsSigned(services, arrival))
+      services.lockouts.recordSuccess([`mac:${arrival.ctx.mac}`]);
     return flow.handOff(request, reply, guest, arrival, check);
   });
 

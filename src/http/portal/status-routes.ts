@@ -65,7 +65,7 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
         codeError: guest.t('error.code.malformed', { min: CODE_LENGTH_MIN, max: CODE_LENGTH_MAX }),
       });
     }
-    const keys = guessKeys(request, undefined);
+    const keys = guessKeys(request, undefined, false);
     const lock = services.lockouts.check(keys);
     if (lock.locked)
       return lookup(reply, guest, {
