@@ -210,6 +210,9 @@ describe('change, revoke, delete', () => {
     expect(limits.location).toBe(`/admin/tokens/${id}?done=limits`);
     const page = await b.get(limits.location as string);
     expect(page.body).toContain('Changes saved');
+    // A notice name that is not ours (an inherited property) shows nothing.
+    const odd = await b.get(`/admin/tokens/${id}?done=constructor`);
+    expect(odd.body).not.toContain('function Object');
     expect(page.body).toContain(
       'works until 24 Dec 18:00 or 90 minutes online, whichever comes first, on up to 3 devices',
     );

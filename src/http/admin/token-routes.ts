@@ -420,7 +420,7 @@ const NOTICES: Record<string, string> = {
 
 /** noticeFor returns the confirmation for a finished action named in the URL, or ''. */
 function noticeFor(done: string | undefined): string {
-  return done === undefined ? '' : (NOTICES[done] ?? '');
+  return done !== undefined && Object.hasOwn(NOTICES, done) ? (NOTICES[done] ?? '') : '';
 }
 
 /** chunked joins many short strings into pieces of about 64 kB, so streaming is cheap. */
