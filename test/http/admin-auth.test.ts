@@ -113,6 +113,12 @@ describe('sign-in', () => {
       f.services.lockouts.recordFailure(['staff:admin', 'mac:aa-bb-cc-dd-ee-ff']);
     const desk = f.browser();
     await desk.signIn(STAFF);
+    // The page offers staff no Clear button for the staff keys, only for the guest's.
+    const page = await desk.get('/admin/lockouts');
+    expect(page.body.match(/name="key" value="[^"]+"/g)).toEqual([
+      'name="key" value="mac:aa-bb-cc-dd-ee-ff"',
+    ]);
+    expect(page.body).toContain('an admin can clear it');
     const csrf = await desk.csrf();
     for (const key of ['staff:admin', 'staff-ip:192.0.2.9']) {
       const r = await desk.post('/admin/lockouts/clear', { key, _csrf: csrf });

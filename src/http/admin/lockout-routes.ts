@@ -2,6 +2,7 @@
 // at the desk who mistyped too often).
 
 import type { FastifyPluginAsync } from 'fastify';
+import { SHARED_KEY_POLICY } from '../../services/lockout-service.js';
 import { isStaffLockoutKey } from '../../services/web-session-service.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { formBody, str, type AdminOptions } from './pages.js';
@@ -13,8 +14,13 @@ export const lockoutRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
   app.get<{ Querystring: { cleared?: string } }>('/lockouts', staffOnly, async (request, reply) =>
     pages.render(request, reply, 'lockouts', {
       title: 'Lockouts',
-      lockouts: services.lockouts.list(),
+      // Staff may clear a guest's lockout, but only an admin a staff account's or address's.
+      lockouts: services.lockouts.list().map((l) => ({
+        ...l,
+        clearable: !isStaffLockoutKey(l.key) || request.staff?.role === 'admin',
+      })),
       policy: services.lockouts.policy,
+      shared: SHARED_KEY_POLICY,
       notice:
         request.query.cleared === '1'
           ? 'Lockout cleared.'
