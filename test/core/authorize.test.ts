@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { token } from './token-fixture.js';
 import { authorize, excessSlots, type DeviceSlot } from '../../src/core/authorize.js';
 import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
 import type { Token } from '../../src/core/token.js';
@@ -7,25 +8,6 @@ const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
 const SEC = 1000;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-const base: Token = {
-  id: 1,
-  code: '7KQ4M2XD',
-  minutes: null,
-  validFrom: null,
-  validUntil: null,
-  expiresAfterFirstUseMinutes: null,
-  maxDevices: 1,
-  whenFull: 'refuse',
-  dataQuotaBytes: null,
-  rateDownKbps: null,
-  rateUpKbps: null,
-  usedMs: 0,
-  usedBytes: 0,
-  firstUsedAt: null,
-  revokedAt: null,
-};
-const token = (over: Partial<Token>): Token => ({ ...base, ...over });
 
 const mac = (s: string): MacAddress => {
   const m = normalizeMac(s);
