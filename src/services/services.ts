@@ -31,10 +31,6 @@ import { createUsageEvents } from './usage-events.js';
 export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const store = createStore(deps.db);
   const { clock, config } = deps;
-  const setting = <T>(key: string, fallback: T): T =>
-    (store.settings.get(key) as T | undefined) ?? fallback;
-  const timeZone = () => setting('timeZone', config.timeZone);
-  const codeLength = () => setting('codeLength', config.codeLength);
   const staff = createStaffService({ store, clock });
   const webhooks = createWebhookService({ store, clock });
   // The RADIUS side's webhook events (sessions, token balance, refusals), raised in the
@@ -42,6 +38,9 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const usage = createUsageEvents({ store, events: webhooks });
   const lockouts = createLockoutService({ store, clock });
   const settings = createSettingsService({ store, clock, config });
+  // One reading of the settings for everyone: stored values over the config's defaults.
+  const timeZone = () => settings.value('timeZone');
+  const codeLength = () => settings.value('codeLength');
   const timings = radiusTimings(config, settings);
   const access = createAccessService({ store, clock, settings: timings });
   // The scheduler and worker run only once main.ts attaches the Disconnect/CoA client and
