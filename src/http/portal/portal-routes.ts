@@ -122,8 +122,8 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     if (!check.ok) return flow.refusal(reply, guest, arrival, check);
     // Only the device's own counter is forgiven: clearing the address's would let one valid
     // code reset a guesser's count over and over.
-    if (arrival.ctx.mac && macIsSigned(services, arrival))
-      services.lockouts.recordSuccess([`mac:${arrival.ctx.mac}`]);
+    const deviceKeys = keys.filter((k) => k.startsWith('mac:'));
+    if (deviceKeys.length > 0) services.lockouts.recordSuccess(deviceKeys);
     return flow.handOff(request, reply, guest, arrival, check);
   });
 
