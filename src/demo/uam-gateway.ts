@@ -7,7 +7,10 @@
 // takes the portal's hand-off, sends a real RADIUS Access-Request (CHAP-Challenge =
 // MD5(challenge ‖ uamsecret), CHAP-Password = 0 ‖ response, as coova's redir.c does) and on
 // Accept starts accounting: Start, Interim-Update on an interval, Stop on logoff, on
-// Session-Timeout or when Portico sends a Disconnect-Request to the gateway's CoA port.
+// Session-Timeout or when Portico sends a Disconnect-Request to the gateway's CoA port. A
+// CoA-Request sets the session's parameters the way CoovaChilli's config_radius_session
+// does: each one the CoA leaves out goes back to 0, so a CoA without Acct-Interim-Interval
+// ends interim accounting and one without Session-Timeout lifts the time limit.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
@@ -60,8 +63,15 @@ export type SimSession = {
   acctSessionId: string;
   startedAt: number;
   sessionTimeout: number | null;
+  /** 0 once a CoA left Acct-Interim-Interval out: no more Interim-Updates. */
   interimSeconds: number;
   interims: number;
+  idleTimeout: number;
+  /** WISPr-Bandwidth-Max-Up/Down in bit/s, 0 for none. */
+  bandwidthMaxUp: number;
+  bandwidthMaxDown: number;
+  /** ChilliSpot-Max-Total-Octets, 0 for none. */
+  maxTotalOctets: number;
 };
 
 /** UamGateway is a running simulated gateway. */
@@ -73,7 +83,10 @@ export type UamGateway = {
   device(name: string): Promise<SimDevice>;
   /** sessions returns the devices online now. */
   sessions(): SimSession[];
-  /** sendInterims sends one Interim-Update per online device and resolves once answered. */
+  /**
+   * sendInterims sends one Interim-Update per online device whose interval is not 0 and
+   * resolves once answered.
+   */
   sendInterims(): Promise<void>;
   /** tick ends the sessions whose Session-Timeout has passed at the clock's time. */
   tick(): Promise<void>;
@@ -213,7 +226,7 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
 
   const interim = async (d: Device) => {
     const s = d.session;
-    if (!s) return;
+    if (!s || s.interimSeconds === 0) return;
     s.interims++;
     await account(d, s, AcctStatusType.InterimUpdate);
   };
@@ -300,27 +313,52 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
     acctSessionId: string,
     answer: RadiusPacket,
   ): Session => {
-    const interimFromRadius = getInteger(answer, 'Acct-Interim-Interval');
     const session: Session = {
       device: d.name,
       username,
       acctSessionId,
       startedAt: clock.now(),
-      sessionTimeout: getInteger(answer, 'Session-Timeout') ?? null,
-      interimSeconds: opts.interimSeconds ?? Math.max(60, interimFromRadius ?? 600),
+      sessionTimeout: null,
+      interimSeconds: 0,
       interims: 0,
+      idleTimeout: 0,
+      bandwidthMaxUp: 0,
+      bandwidthMaxDown: 0,
+      maxTotalOctets: 0,
       cls: getOctets(answer, 'Class'),
       timer: undefined,
     };
+    configureSession(session, answer);
     d.session = session;
-    if (autoTimers) {
-      session.timer = setInterval(() => {
-        if (d.session !== session) return;
-        void (expired(session) ? stop(d, TERMINATE.sessionTimeout) : interim(d));
-      }, session.interimSeconds * 1000);
-      session.timer.unref();
-    }
+    startTimer(d, session);
     return session;
+  };
+
+  // As coova's config_radius_session(reconfig=0): what the packet does not carry is 0.
+  const configureSession = (session: Session, p: RadiusPacket) => {
+    const interim = getInteger(p, 'Acct-Interim-Interval');
+    session.sessionTimeout = getInteger(p, 'Session-Timeout') || null;
+    session.idleTimeout = getInteger(p, 'Idle-Timeout') ?? 0;
+    session.interimSeconds =
+      interim === undefined || interim < 60 ? 0 : (opts.interimSeconds ?? interim);
+    session.bandwidthMaxUp = getInteger(p, 'WISPr-Bandwidth-Max-Up') ?? 0;
+    session.bandwidthMaxDown = getInteger(p, 'WISPr-Bandwidth-Max-Down') ?? 0;
+    session.maxTotalOctets = getInteger(p, 'ChilliSpot-Max-Total-Octets') ?? 0;
+  };
+
+  // Interim-Updates on the session's interval (none when it is 0) and the Session-Timeout
+  // check, which runs every few seconds when there is no interval to ride on.
+  const startTimer = (d: Device, session: Session) => {
+    clearInterval(session.timer);
+    session.timer = undefined;
+    if (!autoTimers) return;
+    const every = session.interimSeconds > 0 ? session.interimSeconds : 5;
+    session.timer = setInterval(() => {
+      if (d.session !== session) return;
+      if (expired(session)) void stop(d, TERMINATE.sessionTimeout);
+      else if (session.interimSeconds > 0) void interim(d);
+    }, every * 1000);
+    session.timer.unref();
   };
 
   const handle = async (d: Device, req: IncomingMessage, res: ServerResponse) => {
@@ -362,6 +400,10 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
     sessionTimeout: s.sessionTimeout,
     interimSeconds: s.interimSeconds,
     interims: s.interims,
+    idleTimeout: s.idleTimeout,
+    bandwidthMaxUp: s.bandwidthMaxUp,
+    bandwidthMaxDown: s.bandwidthMaxDown,
+    maxTotalOctets: s.maxTotalOctets,
   });
 
   const createDevice = async (name: string): Promise<Device> => {
@@ -448,8 +490,13 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
     for (const d of targets) {
       log(`${d.name}: ${isDisconnect ? 'Disconnect' : 'CoA'}-Request from Portico, acknowledged`);
       if (isDisconnect) await stop(d, TERMINATE.adminReset);
-      else if (d.session)
-        d.session.sessionTimeout = getInteger(p, 'Session-Timeout') ?? d.session.sessionTimeout;
+      else if (d.session) {
+        configureSession(d.session, p);
+        startTimer(d, d.session);
+        log(
+          `${d.name}: CoA applied, Session-Timeout ${d.session.sessionTimeout ?? 'none'} s, interim every ${d.session.interimSeconds || 'never'} s`,
+        );
+      }
     }
   };
   await new Promise<void>((resolve, reject) => {

@@ -21,7 +21,7 @@ import type { TokenRecord } from '../storage/token-repo.js';
 import type { TokenChange } from './token-service.js';
 import { projectedUsedMs, requestDisconnect, slotOf } from './session-ops.js';
 import { createUsageEvents, type UsageEvents } from './usage-events.js';
-import { vendorAttributes } from './vendor-attributes.js';
+import { dasRules, sessionAttributes, sessionIdentification } from './vendor-attributes.js';
 
 /** CutoffLogger is the pino-like logger the cut-off service writes to. */
 export type CutoffLogger = {
@@ -31,7 +31,12 @@ export type CutoffLogger = {
 };
 
 /** CutoffSettings are the timings the cut-off pass needs, read on every pass. */
-export type CutoffSettings = { interimIntervalSeconds: number; staleAfterIntervals: number };
+export type CutoffSettings = {
+  interimIntervalSeconds: number;
+  staleAfterIntervals: number;
+  /** The Idle-Timeout Access-Accepts carry, restated in a CoA; 0 or absent: none. */
+  idleTimeoutSeconds?: number;
+};
 
 /** ScanResult counts what one scheduler pass did. */
 export type ScanResult = { disconnects: number; stale: number; lapsed: number };
@@ -40,6 +45,8 @@ export type ScanResult = { disconnects: number; stale: number; lapsed: number };
 export const MAX_DISCONNECT_TRIES = 3;
 /** RETRY_AFTER_MS is how long after a failed Disconnect the scheduler tries again. */
 export const RETRY_AFTER_MS = 30_000;
+/** MAX_SWEPT_DISCONNECTS bounds the stale-closed sessions a revoke or delete asks the NAS about. */
+const MAX_SWEPT_DISCONNECTS = 20;
 /** SESSION_LIMITS are the token fields a live session's router enforces. */
 const SESSION_LIMITS: ReadonlySet<string> = new Set([
   'minutes',
@@ -66,20 +73,6 @@ function cutReason(t: TokenRecord, usedMs: number, now: number): string | null {
   // Under a second cannot be a Session-Timeout: the access decision already refuses it.
   if (left.ms !== null && left.ms < 1000) return left.limit === 'minutes' ? 'depleted' : 'expired';
   return null;
-}
-
-/** sessionIdentification returns the attributes that tell a NAS which session is meant. */
-export function sessionIdentification(s: SessionRecord, code: string | null): AttributePair[] {
-  const out: AttributePair[] = [];
-  const user = s.userName ?? (s.login === 'mac' ? s.callingStationId : code);
-  if (user) out.push(['User-Name', user]);
-  if (s.acctSessionId) out.push(['Acct-Session-Id', s.acctSessionId]);
-  if (s.callingStationId) out.push(['Calling-Station-Id', s.callingStationId]);
-  if (s.framedIp && /^\d+\.\d+\.\d+\.\d+$/.test(s.framedIp))
-    out.push(['Framed-IP-Address', s.framedIp]);
-  if (s.nasIpAddress) out.push(['NAS-IP-Address', s.nasIpAddress]);
-  else if (s.nasIdentifier) out.push(['NAS-Identifier', s.nasIdentifier]);
-  return out;
 }
 
 /** createCutoffService returns the cut-off scheduler and the Disconnect/CoA worker. */
@@ -211,6 +204,39 @@ export function createCutoffService(deps: {
     addMessageAuthenticator: nas.coaMessageAuthenticator,
   });
 
+  /**
+   * restatement returns a CoA's session settings: everything the session's Access-Accept set
+   * that the vendor's DAS takes in a CoA, since some (CoovaChilli) reset whatever a CoA leaves
+   * out, interim accounting included. Limits count from the start of the session, as the
+   * Accept's did: the Session-Timeout the job computed, the octets it has used plus the
+   * token's quota left.
+   */
+  const restatement = (
+    job: CoaJobRecord,
+    s: SessionRecord,
+    nas: NasRecord,
+    t: TokenRecord | undefined,
+  ): AttributePair[] => {
+    const settings = deps.settings();
+    const quotaLeft =
+      t && t.dataQuotaBytes !== null ? Math.max(0, t.dataQuotaBytes - t.usedBytes) : null;
+    return sessionAttributes(
+      nas.vendor,
+      {
+        sessionTimeout: job.sessionTimeout,
+        interimIntervalSeconds: s.interimInterval ?? settings.interimIntervalSeconds,
+        idleTimeoutSeconds: settings.idleTimeoutSeconds ?? 0,
+        sessionClass: s.class,
+        limits: {
+          rateDownKbps: t?.rateDownKbps ?? null,
+          rateUpKbps: t?.rateUpKbps ?? null,
+          dataLeftBytes: quotaLeft === null ? null : quotaLeft + s.inputOctets + s.outputOctets,
+        },
+      },
+      dasRules(nas.vendor).coaRestates,
+    );
+  };
+
   /** sendOne sends one claimed job and returns the NAS's answer (timeout when unreachable). */
   const sendOne = async (
     job: CoaJobRecord,
@@ -228,24 +254,15 @@ export function createCutoffService(deps: {
       return { job, result: { outcome: 'timeout' } };
     }
     const t = store.tokens.findById(s.tokenId);
-    const attrs = sessionIdentification(s, t?.code ?? null);
+    const attrs = sessionIdentification(nas.vendor, s, t?.code ?? null);
     try {
       if (job.kind === 'disconnect') {
         return { job, result: await das.sendDisconnect(target(nas), attrs) };
       }
-      const extra: AttributePair[] =
-        job.sessionTimeout !== null ? [['Session-Timeout', job.sessionTimeout]] : [];
-      if (t) {
-        extra.push(
-          ...vendorAttributes(nas.vendor, {
-            rateDownKbps: t.rateDownKbps,
-            rateUpKbps: t.rateUpKbps,
-            dataLeftBytes:
-              t.dataQuotaBytes === null ? null : Math.max(0, t.dataQuotaBytes - t.usedBytes),
-          }),
-        );
-      }
-      return { job, result: await das.sendCoa(target(nas), [...attrs, ...extra]) };
+      return {
+        job,
+        result: await das.sendCoa(target(nas), [...attrs, ...restatement(job, s, nas, t)]),
+      };
     } catch (err) {
       logger.error({ err, job: job.id }, 'Disconnect/CoA could not be sent');
       return { job, result: { outcome: 'timeout' } };
@@ -353,9 +370,10 @@ export function createCutoffService(deps: {
       });
     },
     /**
-     * tokenChanged makes a token's live sessions follow a committed change: a CoA with the
-     * new Session-Timeout (and rate limits) when they may go on, else the next pass
-     * disconnects them. It never throws: staff's change is already saved.
+     * tokenChanged makes a token's live sessions follow a committed change: a CoA that
+     * restates the session's settings with the new Session-Timeout when they may go on, else
+     * the next pass disconnects them; a revoke or delete also queues a Disconnect for the
+     * sessions the sweeper closed as stale. It never throws: staff's change is already saved.
      */
     tokenChanged(tokenId: number, change: TokenChange): void {
       try {
@@ -380,6 +398,19 @@ export function createCutoffService(deps: {
                 sessionTimeout: left.ms === null ? null : elapsed + Math.floor(left.ms / 1000),
                 createdAt: now,
               });
+            }
+          });
+        }
+        if (change.kind === 'revoked' || change.kind === 'deleted') {
+          const now = clock.now();
+          store.transaction(() => {
+            // The pass disconnects live sessions; sessions swept as stale are Portico's guess,
+            // so the router is asked too, once each.
+            for (const s of store.sessions.sweptOf(tokenId, MAX_SWEPT_DISCONNECTS)) {
+              const asked = store.coaJobs
+                .ofSession(s.id)
+                .some((j) => j.kind === 'disconnect' && j.state !== 'nak' && j.state !== 'timeout');
+              if (!asked) requestDisconnect(store, s, change.kind, null, now);
             }
           });
         }

@@ -12,7 +12,6 @@ import { formatCode, maskCode, normalizeCode } from '../core/code.js';
 import { normalizeMac, type MacAddress } from '../core/mac.js';
 import type { RejectReason } from '../core/authorize.js';
 import type { Clock } from '../clock.js';
-import type { AttributePair } from '../radius/attributes.js';
 import { safeEqual } from '../radius/authenticator.js';
 import { RadiusCode } from '../radius/codes.js';
 import { defaultDictionary } from '../radius/dictionary.js';
@@ -34,7 +33,7 @@ import {
 } from './accounting-service.js';
 import { createLockoutService } from './lockout-service.js';
 import type { UsageEvents } from './usage-events.js';
-import { vendorAttributes } from './vendor-attributes.js';
+import { sessionAttributes } from './vendor-attributes.js';
 
 /** NasClient is a RADIUS client backed by a router row. */
 export type NasClient = RadiusClient & { readonly nas: NasRecord };
@@ -354,21 +353,20 @@ export function createRadiusService(deps: {
     sessionTimeout: number | null,
     s: RadiusSettings,
   ): RadiusReply => {
-    const attributes: AttributePair[] = [];
-    if (sessionTimeout !== null) attributes.push(['Session-Timeout', sessionTimeout]);
-    attributes.push(['Acct-Interim-Interval', s.interimIntervalSeconds]);
-    if (s.idleTimeoutSeconds > 0) attributes.push(['Idle-Timeout', s.idleTimeoutSeconds]);
-    attributes.push(['Class', cls]);
-    attributes.push(
-      ...vendorAttributes(nas.vendor, {
+    const attributes = sessionAttributes(nas.vendor, {
+      sessionTimeout,
+      interimIntervalSeconds: s.interimIntervalSeconds,
+      idleTimeoutSeconds: s.idleTimeoutSeconds,
+      sessionClass: cls,
+      limits: {
         rateDownKbps: token.rateDownKbps,
         rateUpKbps: token.rateUpKbps,
         dataLeftBytes:
           token.dataQuotaBytes === null
             ? null
             : Math.max(0, token.dataQuotaBytes - token.usedBytes),
-      }),
-    );
+      },
+    });
     count(outcomes, 'access.accept');
     return { code: RadiusCode.AccessAccept, attributes };
   };

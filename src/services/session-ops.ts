@@ -73,9 +73,20 @@ export function projectedUsedMs(
 }
 
 /**
+ * wasSwept returns whether Portico closed a session as stale by its own clock: the router
+ * never said it ended, so the guest may still be online (a lost Stop, or a router that
+ * stopped sending accounting) and only the router can tell.
+ */
+export function wasSwept(s: SessionRecord): boolean {
+  return s.status === 'closed' && s.closedBy === 'sweeper' && s.terminateCause === 'stale';
+}
+
+/**
  * requestDisconnect asks for a session to end and returns the queued Disconnect job's id: a
- * live session stops holding its device slot and gets a job for the worker; a reservation
- * is simply closed (no NAS session exists yet) and a closed session needs nothing: null.
+ * live session stops holding its device slot and gets a job for the worker, and so does a
+ * session the sweeper closed as stale (the router decides whether it still exists); a
+ * reservation is simply closed (no NAS session exists yet) and a session the router ended
+ * needs nothing: null.
  */
 export function requestDisconnect(
   store: Store,
@@ -84,7 +95,7 @@ export function requestDisconnect(
   requestedBy: string | null,
   now: number,
 ): number | null {
-  if (s.status === 'closed') return null;
+  if (s.status === 'closed' && !wasSwept(s)) return null;
   if (s.status === 'reserved') {
     store.sessions.close(s.id, {
       stoppedAt: now,
@@ -94,7 +105,7 @@ export function requestDisconnect(
     });
     return null;
   }
-  store.sessions.releaseSlot(s.id, now);
+  if (s.status === 'live') store.sessions.releaseSlot(s.id, now);
   return store.coaJobs.insert({
     sessionId: s.id,
     kind: 'disconnect',

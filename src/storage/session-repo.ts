@@ -240,6 +240,13 @@ export function createSessionRepo(db: Db) {
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND status = 'live' ORDER BY id`,
     )
     .raw();
+  // Closed by Portico's sweeper, not by the router: the router may still have them.
+  const sweptOf = db
+    .prepare(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND status = 'closed'
+    AND closed_by = 'sweeper' AND terminate_cause = 'stale' ORDER BY id DESC LIMIT ?`,
+    )
+    .raw();
   const openOfDevice = db
     .prepare(
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_id = ? AND device_mac = ?
@@ -390,6 +397,13 @@ export function createSessionRepo(db: Db) {
     /** liveOf returns a token's live sessions. */
     liveOf(tokenId: number): SessionRecord[] {
       return (liveOf.all(tokenId) as unknown[][]).map(fromRaw);
+    },
+    /**
+     * sweptOf returns a token's sessions that Portico closed as stale (no accounting for too
+     * long) without the router saying they ended, newest first, at most `limit`.
+     */
+    sweptOf(tokenId: number, limit: number): SessionRecord[] {
+      return (sweptOf.all(tokenId, limit) as unknown[][]).map(fromRaw);
     },
     /** openOfDevice returns a device's reserved and live sessions on a token. */
     openOfDevice(tokenId: number, mac: string): SessionRecord[] {

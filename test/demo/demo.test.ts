@@ -113,4 +113,31 @@ describe('portico demo', () => {
     expect(demo.gateway.sessions()).toEqual([]);
     expect(lines).toContain('phone: Disconnect-Request from Portico, acknowledged');
   });
+
+  it('keeps the session and its accounting through a CoA when staff add minutes', async () => {
+    const code = demo.tokens[0]?.code ?? '';
+    await joinWifi('phone', code);
+    const s = demo.portico.services;
+    const session = s.sessions.listLive().sessions[0];
+    expect(session).toBeDefined();
+    s.tokens.update(s.tokens.get(code).id, { addMinutes: 30 }, 'test');
+    const deadline = Date.now() + 10_000;
+    while (s.sessions.get(session!.id).lastCoa?.state !== 'ack' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(s.sessions.get(session!.id).lastCoa).toMatchObject({ kind: 'coa', state: 'ack' });
+    // The gateway, like CoovaChilli, reset whatever the CoA left out.
+    expect(demo.gateway.sessions()[0]).toMatchObject({
+      sessionTimeout: 90 * 60,
+      interimSeconds: 15,
+      idleTimeout: s.settings.value('idleTimeoutSeconds'),
+    });
+    // Long past the stale window the gateway still reports, so Portico keeps the session.
+    for (let minute = 1; minute <= 20; minute++) {
+      clock.advance(60_000);
+      await demo.gateway.sendInterims();
+    }
+    expect(s.cutoff.scan().stale).toBe(0);
+    expect(s.sessions.get(session!.id).status).toBe('live');
+    expect(s.tokens.get(code).minutesUsed).toBe(20);
+  });
 });
