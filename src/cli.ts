@@ -112,7 +112,10 @@ Revokes tokens: they stop working at once and their live sessions are disconnect
   --secret S                  shared secret (generated and printed when omitted)
   --vendor V                  ${NAS_VENDORS.join(', ')} (default generic)
   --coa-port P                where it listens for Disconnect/CoA (default 3799)
-  --uam-secret S              CoovaChilli/uspot UAM secret (checks the redirect's md)
+  --uam-secret S              CoovaChilli/uspot: REQUIRED when the router has a
+                              uamsecret, and must be exactly that secret (HS_UAMSECRET,
+                              option uamsecret / uam_secret). It checks the redirect's md
+                              and the CHAP login; without it every sign-in fails.
   --login-host HOST           a host name or IP address the router's login page may be on
                               (MikroTik link-login-only, CoovaChilli uamip); repeat for
                               more, at most 20. Without it, the splash page sends codes only

@@ -161,6 +161,13 @@ function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
       );
     }
     params = check.params;
+  } else if (params.md !== undefined) {
+    // The router signs with a uamsecret Portico does not know: its CHAP would never match,
+    // so every code would look wrong. Refuse before the guest types one.
+    return adapterError(
+      ADAPTER_ERRORS.NO_UAM_SECRET,
+      'the redirect is signed (md) but no UAM secret is set for this router',
+    );
   }
 
   const rawIp = readText(params, 'uamip');

@@ -73,6 +73,8 @@ export async function buildApp(
     ok: true,
     now: services.clock.now(),
     radius: services.radiusStats(),
+    // Routers whose guests cannot sign in because their UAM secret does not match.
+    signInProblems: services.portal.signInProblems(),
   }));
   return app;
 }

@@ -53,6 +53,9 @@ export const MESSAGES_DE: Messages = {
     'Das Netzwerk hat unvollständige Angaben geschickt. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
   'error.loginHost':
     'Die Anmeldeadresse dieses Routers ist nicht erlaubt: In Portico beim Router unter „Login hosts“ eintragen. Bitte zeig diese Seite dem Personal.',
+  'error.signInSetup.title': 'Die Anmeldung in diesem Netzwerk ist noch nicht eingerichtet',
+  'error.signInSetup':
+    'Router und Portico haben nicht dasselbe UAM-Secret, daher kann hier noch kein Code funktionieren. Bitte sag dem Personal Bescheid; dein Code wurde nicht verbraucht.',
   'error.notfound':
     'Diese Seite gibt es nicht. Prüfe den Link oder gib deinen Code noch einmal ein.',
   'error.back': 'Zurück zum Anfang',

@@ -52,6 +52,9 @@ export const MESSAGES_EN = {
     'The network sent incomplete details. Please reconnect to the Wi-Fi network and try again.',
   'error.loginHost':
     "This router's login address is not allowed: add it to the router's login hosts in Portico. If you are a guest, please show this page to the staff.",
+  'error.signInSetup.title': "This network's sign-in is not set up yet",
+  'error.signInSetup':
+    'The router and Portico do not share the same UAM secret, so no code can work here yet. Please tell the staff; your code has not been used.',
   'error.notfound': 'This page does not exist. Check the link or type your code again.',
   'error.back': 'Back to the start',
 

@@ -58,6 +58,23 @@ export type PortalCheck =
   | { ok: false; reason: 'unknown' }
   | { ok: false; reason: Exclude<RejectReason, 'unknown'>; tokenId: number; usage: GuestUsage };
 
+/**
+ * SignInProblem is why a router's guests cannot sign in because of how it is set up in
+ * Portico: a CoovaChilli/uspot redirect signed with `md` while the router has no UAM secret
+ * here, or an `md` that the UAM secret here does not verify (the two secrets differ), or a
+ * UAM secret here while the router signs nothing.
+ */
+export type SignInProblem = {
+  /** The router's id, or null when no router matched the redirect. */
+  nasId: number | null;
+  /** The router's name, or what the redirect called it (nasid or uamip). */
+  nas: string;
+  reason: 'no-uam-secret' | 'md-mismatch' | 'md-missing';
+  firstAt: number;
+  lastAt: number;
+  count: number;
+};
+
 /** PortalDeps are what the portal service builds on. */
 export type PortalDeps = {
   store: Store;
@@ -70,6 +87,9 @@ export type PortalDeps = {
 export function createPortalService(deps: PortalDeps) {
   const { store, clock, access, sessions } = deps;
   let cachedSecret: Buffer | undefined;
+  // Per node, like the duplicate caches: a diagnosis for staff, rebuilt by the next redirect.
+  const problems = new Map<string, SignInProblem>();
+  const MAX_PROBLEMS = 100;
 
   // Two first requests racing both try to store a secret; the transaction makes the second
   // one read the first one's instead of overwriting it.
@@ -219,6 +239,42 @@ export function createPortalService(deps: PortalDeps) {
       else if (found.sessionId !== null)
         sessions.disconnect(found.sessionId, 'guest', 'signed-out');
       return true;
+    },
+    /**
+     * noteSignInProblem records that a redirect from router `nas` was refused for `reason`
+     * and returns the record (how often, since when), for the log, the router page and
+     * /healthz.
+     */
+    noteSignInProblem(
+      nas: { id: number | null; name: string },
+      reason: SignInProblem['reason'],
+    ): SignInProblem {
+      const now = clock.now();
+      const key = `${nas.id ?? nas.name}:${reason}`;
+      const known = problems.get(key);
+      const next: SignInProblem = known
+        ? { ...known, lastAt: now, count: known.count + 1 }
+        : { nasId: nas.id, nas: nas.name, reason, firstAt: now, lastAt: now, count: 1 };
+      problems.delete(key);
+      problems.set(key, next);
+      // Bounded: unknown routers' names come from the request.
+      for (const oldest of problems.keys()) {
+        if (problems.size <= MAX_PROBLEMS) break;
+        problems.delete(oldest);
+      }
+      return next;
+    },
+    /**
+     * signInProblems returns the sign-in problems seen since the router's settings last
+     * changed (all routers, or one), newest first.
+     */
+    signInProblems(nasId?: number): SignInProblem[] {
+      const out = [...problems.values()].filter((p) => nasId === undefined || p.nasId === nasId);
+      return out.sort((a, b) => b.lastAt - a.lastAt);
+    },
+    /** clearSignInProblems forgets a router's sign-in problems (its settings changed). */
+    clearSignInProblems(nasId: number): void {
+      for (const [k, p] of problems) if (p.nasId === nasId) problems.delete(k);
     },
     /** bind records that device `mac` may go online on a token by MAC authentication. */
     bind(tokenId: number, mac: string, nasId: number | null): void {

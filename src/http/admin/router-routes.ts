@@ -81,6 +81,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
     pages.render(request, reply, 'routers/list', {
       title: 'Routers',
       routers: services.nas.list(),
+      signInProblems: services.portal.signInProblems(),
       removed: (request.query as Record<string, string>).removed ?? '',
     }),
   );
@@ -129,6 +130,8 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
     const body = formBody(request);
     try {
       services.nas.update(id, nasInput(body), staffActor(request));
+      // What the splash page saw was about the old settings.
+      services.portal.clearSignInProblems(id);
       return reply.redirect(`/admin/routers/${id}/test?saved=1`, 303);
     } catch (err) {
       const errors = fieldErrors(err) ?? conflictErrors(err);
@@ -152,6 +155,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
       return pages.render(request, reply, 'routers/test', {
         title: `Test ${nas.name}`,
         router: nas,
+        signInProblems: services.portal.signInProblems(nas.id),
         saved: request.query.saved !== undefined,
         radius: {
           host: services.config.radiusHost,

@@ -75,8 +75,12 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
         response: { 200: NasSchema, ...errorResponses(400, 403, 404, 409) },
       },
     },
-    async (request) =>
-      presentNas(services.nas.update(request.params.id, request.body, apiActor(request)), tz()),
+    async (request) => {
+      const n = services.nas.update(request.params.id, request.body, apiActor(request));
+      // What the splash page saw was about the old settings.
+      services.portal.clearSignInProblems(n.id);
+      return presentNas(n, tz());
+    },
   );
 
   app.post(

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkOriginalUrl } from '../../adapters/safe-url.js';
 import { formatDateTime } from '../../i18n/i18n.js';
-import type { PortalCheck } from '../../services/portal-service.js';
+import type { PortalCheck, SignInProblem } from '../../services/portal-service.js';
 import type { Services } from '../../services/services.js';
 import {
   deviceItems,
@@ -17,6 +17,16 @@ import {
   type Note,
 } from './guest-page.js';
 import { handOffFor, portalOrigin, type Arrival, type RouterRefusal } from './router-context.js';
+
+/** SIGN_IN_HELP is the log line for each sign-in problem: what staff must change. */
+export const SIGN_IN_HELP: Record<SignInProblem['reason'], string> = {
+  'no-uam-secret':
+    "portal: the router signs its redirect (md) but has no UAM secret in Portico; set it to the router's uamsecret on the router form (Admin, Routers)",
+  'md-mismatch':
+    "portal: the redirect's md does not verify with the router's UAM secret; it must match the router's uamsecret",
+  'md-missing':
+    'portal: the router has a UAM secret in Portico but its redirect is not signed; set the same uamsecret on the router',
+};
 
 /** SUCCESS_TTL_MS is how long the link to a success page works. */
 export const SUCCESS_TTL_MS = 24 * 3_600_000;
@@ -108,6 +118,20 @@ export function createGuestFlow(services: Services) {
       backHref: string,
     ) {
       const hostRefused = refused.code === 'ADAPTER_LOGIN_HOST_REFUSED';
+      if (refused.signIn) {
+        // A setup fault, not the guest's: no code is asked for, so none counts as a guess.
+        const { reason, nasId, nas } = refused.signIn;
+        const seen = services.portal.noteSignInProblem({ id: nasId, name: nas }, reason);
+        request.log.warn({ reason, nas, nasId, count: seen.count }, SIGN_IN_HELP[reason]);
+        return flow.problem(
+          reply,
+          guest,
+          503,
+          [guest.t('error.signInSetup')],
+          backHref,
+          guest.t('error.signInSetup.title'),
+        );
+      }
       if (hostRefused) {
         request.log.warn(
           { reason: refused.code, stage, nas: refused.nas ?? null, host: refused.host },

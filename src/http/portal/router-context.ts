@@ -12,7 +12,7 @@ import type {
   ClientContext,
   HandOff,
 } from '../../adapters/router-adapter.js';
-import type { RouterProfile } from '../../services/portal-service.js';
+import type { RouterProfile, SignInProblem } from '../../services/portal-service.js';
 import type { Services } from '../../services/services.js';
 
 /** CONTEXT_TTL_MS is how long a sealed router context stays usable (a splash left open). */
@@ -23,9 +23,23 @@ export type Arrival = { ctx: ClientContext; nasId: number | null; sealed: string
 
 /**
  * RouterRefusal is why the router's parameters or hand-off were refused: the adapter's code,
- * and for a login URL on a host the NAS does not allow, that host and the NAS's name.
+ * and for a login URL on a host the NAS does not allow, that host and the NAS's name. A
+ * redirect whose signature does not fit the router's UAM secret in Portico also names the
+ * sign-in problem and the router (its id, or what the redirect called it).
  */
-export type RouterRefusal = { code: AdapterErrorCode; host?: string; nas?: string };
+export type RouterRefusal = {
+  code: AdapterErrorCode;
+  host?: string;
+  nas?: string;
+  signIn?: { reason: SignInProblem['reason']; nasId: number | null; nas: string };
+};
+
+/** SIGN_IN_PROBLEMS maps the adapter codes of a UAM secret mismatch to the problem staff see. */
+const SIGN_IN_PROBLEMS: Partial<Record<AdapterErrorCode, SignInProblem['reason']>> = {
+  ADAPTER_NO_UAM_SECRET: 'no-uam-secret',
+  ADAPTER_BAD_SIGNATURE: 'md-mismatch',
+  ADAPTER_MISSING_SIGNATURE: 'md-missing',
+};
 
 /** ArrivalResult is an arrival, or the adapter's reason for refusing the router's parameters. */
 export type ArrivalResult = { ok: true; arrival: Arrival } | ({ ok: false } & RouterRefusal);
@@ -126,7 +140,13 @@ export function readArrival(
     error = parsed.error;
     if (error.code !== 'ADAPTER_BAD_SIGNATURE') break;
   }
-  return { ok: false, ...refusal(error, profile) };
+  const reason = SIGN_IN_PROBLEMS[error.code];
+  const named = profile?.name ?? params.nasid ?? params.uamip ?? 'unknown router';
+  return {
+    ok: false,
+    ...refusal(error, profile),
+    ...(reason ? { signIn: { reason, nasId: profile?.id ?? null, nas: named.slice(0, 64) } } : {}),
+  };
 }
 
 /**
