@@ -1,6 +1,7 @@
 // The `portico` command. Every command has --help; bad arguments exit 2 with a message that
 // says what to fix; scripts get --json.
 
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatCode } from './core/code.js';
 import { formatIsoInZone } from './core/time.js';
@@ -12,7 +13,8 @@ import { runDemoCommand } from './demo/demo-command.js';
 import { tokenCsvLines } from './services/csv-export.js';
 import { generatePassword } from './services/passwords.js';
 import { createServices, type Services } from './services/services.js';
-import type { TokenView } from './services/token-service.js';
+import type { SessionView } from './services/session-service.js';
+import type { TokenInput, TokenView } from './services/token-service.js';
 import { systemClock } from './clock.js';
 import { openDatabase } from './storage/database.js';
 import { NAS_VENDORS } from './storage/nas-repo.js';
@@ -45,8 +47,11 @@ Commands:
   tokens list                list tokens, optionally by state or batch
   tokens show CODE           show one token (state, minutes used and left, devices online)
   tokens export              write tokens as CSV to standard output
+  tokens update CODE         change a token: add minutes, move the window, limits
   tokens revoke CODE...      end tokens for good (live sessions are cut off)
   tokens delete CODE...      delete tokens (live sessions are cut off; usage history stays)
+  sessions list              devices online now (or recent sessions with --all)
+  sessions disconnect ID...  ask the router to end sessions (Disconnect-Request)
   nas add|list|remove        manage routers (RADIUS clients)
   admin add USERNAME         add a staff account
   apikey create|list|revoke  manage API keys for /api/v1 (scripts, booking systems)
@@ -97,6 +102,27 @@ may be typed in any case, with spaces or dashes.
 Writes every matching token as CSV (code, minutes, used, left, valid_from, valid_until,
 devices, description, batch, state, created). --bom adds a UTF-8 byte order mark for Excel.
 `,
+  'tokens update': `Usage: portico tokens update CODE [options]
+
+Changes a token; what you leave out stays as it is. Devices online get a CoA-Request with
+the new limits (sent by the running server), or are cut off if the token no longer allows
+them.
+
+  --add-minutes N          add N online minutes to what the token has
+  --minutes M              set the online minutes (none: no limit)
+  --valid-from DATE        move the start of the window (none: no start)
+  --valid-until DATE       move the end of the window (a bare date includes that day;
+                           none: no end)
+  --first-use-expiry MIN   lifetime in minutes from the first login (none: no lifetime)
+  --devices D              devices online at the same time
+  --when-full POLICY       refuse or replace-oldest
+  --data-mb MB             data quota in megabytes (none: no quota)
+  --down-kbps K            download rate limit in kbit/s (none: no limit)
+  --up-kbps K              upload rate limit in kbit/s (none: no limit)
+  --description TEXT       note shown to staff
+  --json                   print the token as JSON
+Dates without an offset are in PORTICO_TIMEZONE.
+`,
   'tokens delete': `Usage: portico tokens delete CODE...
 
 Deletes tokens. Their live sessions are disconnected; usage history is kept for reports.
@@ -104,6 +130,27 @@ Deletes tokens. Their live sessions are disconnected; usage history is kept for 
   'tokens revoke': `Usage: portico tokens revoke CODE...
 
 Revokes tokens: they stop working at once and their live sessions are disconnected.
+`,
+  'sessions list': `Usage: portico sessions list [--token CODE] [--nas NAME] [--all] [--limit N] [--json]
+
+Lists the devices online now, newest first: session id, code, device MAC and IP, router,
+when it started and last reported, and the latest Disconnect/CoA with the router's answer.
+
+  --token CODE    only the sessions of this token
+  --nas NAME      only the sessions on this router (name or address)
+  --all           recent sessions too, not only those online now
+  --limit N       at most N sessions (1 to 1000, default 100)
+`,
+  'sessions disconnect': `Usage: portico sessions disconnect ID... [--reason TEXT] [--wait SECONDS] [--json]
+
+Asks the router to end each session (RFC 5176 Disconnect-Request); the id is the first
+column of 'portico sessions list'. The running Portico server sends the request; with
+--wait the command waits up to SECONDS for the router's answer (ack, nak or timeout).
+A session Portico closed as stale is still sent to the router, which decides whether it
+exists; a device that had only reserved a slot is simply released.
+
+  --reason TEXT     recorded with the request (default admin-reset)
+  --wait SECONDS    wait for the router's answer (0 to 120, default 0: just queue it)
 `,
   'nas add': `Usage: portico nas add --name NAME --address IP [--secret S] [options]
 
@@ -193,6 +240,23 @@ function withServices<T>(config: Config, fn: (s: Services) => T): T {
 }
 
 const str = (v: string | boolean | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+
+/**
+ * cliActor returns who a CLI change is recorded as: `cli:` and the login name from the
+ * environment or, when that is unset (cron, containers), from the operating system; plain
+ * `cli` when neither knows.
+ */
+export function cliActor(env: Record<string, string | undefined>): string {
+  let name = env.USER || env.LOGNAME || '';
+  if (!name) {
+    try {
+      name = userInfo().username;
+    } catch {
+      name = '';
+    }
+  }
+  return name ? `cli:${name}` : 'cli';
+}
 const strs = (v: string | boolean | string[] | undefined) => (Array.isArray(v) ? v : undefined);
 
 function tokenLines(t: TokenView, tz: string): string {
@@ -305,7 +369,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
             rateUpKbps: str(v['up-kbps']),
             description: str(v.description),
           },
-          `cli:${process.env.USER ?? 'unknown'}`,
+          cliActor(io.env),
           Number(str(v.count) ?? 1) > 1 ? 'bulk' : 'manual',
         );
         const tz = s.timeZone();
@@ -428,6 +492,65 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
         return 0;
       });
     }
+    case 'update': {
+      const a = parse(
+        argv,
+        {
+          'add-minutes': { type: 'string' },
+          minutes: { type: 'string' },
+          'valid-from': { type: 'string' },
+          'valid-until': { type: 'string' },
+          'first-use-expiry': { type: 'string' },
+          devices: { type: 'string' },
+          'when-full': { type: 'string' },
+          'data-mb': { type: 'string' },
+          'down-kbps': { type: 'string' },
+          'up-kbps': { type: 'string' },
+          description: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        topic,
+        true,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      if (a.positionals.length !== 1)
+        throw new UsageError(
+          'give exactly one CODE, e.g. portico tokens update 7KQ4-M2XD --add-minutes 30',
+        );
+      const v = a.values;
+      // "none" clears a limit; the service reads a blank value as "no limit".
+      const limit = (k: string) => {
+        const x = str(v[k]);
+        return x === undefined ? undefined : x.trim().toLowerCase() === 'none' ? '' : x;
+      };
+      const input: TokenInput & { addMinutes?: string } = {
+        addMinutes: str(v['add-minutes']),
+        minutes: limit('minutes'),
+        validFrom: limit('valid-from'),
+        validUntil: limit('valid-until'),
+        expiresAfterFirstUseMinutes: limit('first-use-expiry'),
+        maxDevices: str(v.devices),
+        whenFull: str(v['when-full']),
+        dataQuotaMb: limit('data-mb'),
+        rateDownKbps: limit('down-kbps'),
+        rateUpKbps: limit('up-kbps'),
+        description: str(v.description),
+      };
+      const given = Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined));
+      if (Object.keys(given).length === 0)
+        throw new UsageError(
+          `say what to change, e.g. --add-minutes 30 or --valid-until 2026-12-24\nRun 'portico ${topic} --help' for the options.`,
+        );
+      if (input.addMinutes !== undefined && input.minutes !== undefined)
+        throw new UsageError('give --add-minutes or --minutes, not both');
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const t = s.tokens.update(a.positionals[0] as string, given, cliActor(io.env));
+        const tz = s.timeZone();
+        io.out(v.json ? JSON.stringify(jsonToken(t, tz), null, 2) + '\n' : tokenLines(t, tz));
+        return 0;
+      });
+    }
     case 'delete':
     case 'revoke': {
       const a = parse(argv, {}, topic, true);
@@ -437,7 +560,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
         if (sub === 'delete') {
-          const r = s.tokens.remove(a.positionals, 'cli');
+          const r = s.tokens.remove(a.positionals, cliActor(io.env));
           io.out(`deleted ${r.deleted.length} token(s)\n`);
           if (r.missing.length > 0) io.err(`not found: ${r.missing.join(', ')}\n`);
           return r.missing.length > 0 ? 1 : 0;
@@ -445,7 +568,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
         let missing = 0;
         for (const code of a.positionals) {
           try {
-            s.tokens.revoke(code, 'cli');
+            s.tokens.revoke(code, cliActor(io.env));
             io.out(`revoked ${code}\n`);
           } catch (err) {
             if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
@@ -460,8 +583,167 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       if (sub === undefined || sub === '--help' || sub === '-h')
         return (io.out(HELP.main as string), sub ? 0 : 2);
       throw new UsageError(
-        `unknown command 'tokens ${sub}'; try create, list, show, export, revoke, delete`,
+        `unknown command 'tokens ${sub}'; try create, list, show, export, update, revoke, delete`,
       );
+  }
+}
+
+function sessionLine(x: SessionView, tz: string): string {
+  const d = (ms: number | null) => (ms === null ? '-' : formatIsoInZone(ms, tz));
+  const coa = x.lastCoa ? `${x.lastCoa.kind} ${x.lastCoa.state}` : '-';
+  return [
+    String(x.id).padStart(6),
+    formatCode(x.code).padEnd(14),
+    x.status.padEnd(6),
+    (x.mac ?? '-').padEnd(17),
+    (x.ip ?? '-').padEnd(15),
+    (x.nasName ?? '-').padEnd(12),
+    d(x.startedAt),
+    d(x.lastSeenAt),
+    coa,
+  ].join(' ');
+}
+
+function jsonSession(x: SessionView, tz: string) {
+  const d = (ms: number | null) => (ms === null ? null : formatIsoInZone(ms, tz));
+  return {
+    ...x,
+    code: formatCode(x.code),
+    startedAt: d(x.startedAt),
+    lastSeenAt: d(x.lastSeenAt),
+    stoppedAt: d(x.stoppedAt),
+    lastCoa: x.lastCoa && { ...x.lastCoa, at: d(x.lastCoa.at) },
+  };
+}
+
+async function runSessions(sub: string | undefined, argv: string[], io: CliIo): Promise<number> {
+  const topic = `sessions ${sub ?? ''}`.trim();
+  switch (sub) {
+    case 'list': {
+      const a = parse(
+        argv,
+        {
+          token: { type: 'string' },
+          nas: { type: 'string' },
+          all: { type: 'boolean' },
+          limit: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        topic,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      const v = a.values;
+      const limit = Number(str(v.limit) ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new UsageError('--limit must be a whole number from 1 to 1000');
+      const config = loadConfig(io.env);
+      return withServices(config, (s) => {
+        const code = str(v.token);
+        const tokenId = code === undefined ? undefined : s.tokens.get(code).id;
+        const nasName = str(v.nas);
+        const nas =
+          nasName === undefined
+            ? undefined
+            : s.nas.list().find((n) => n.name === nasName || n.address === nasName);
+        if (nasName !== undefined && !nas)
+          throw new PorticoError(ERROR_CODES.NOT_FOUND, `no router named ${nasName}`);
+        let r = v.all
+          ? s.sessions.history({ tokenId, limit: nas ? 1000 : limit })
+          : s.sessions.listLive({ tokenId, nasId: nas?.id, limit });
+        if (v.all && nas) {
+          const mine = r.sessions.filter((x) => x.nasId === nas.id);
+          r = { sessions: mine.slice(0, limit), total: mine.length };
+        }
+        const tz = s.timeZone();
+        if (v.json) {
+          io.out(
+            JSON.stringify(
+              { total: r.total, sessions: r.sessions.map((x) => jsonSession(x, tz)) },
+              null,
+              2,
+            ) + '\n',
+          );
+          return 0;
+        }
+        if (r.sessions.length === 0) {
+          io.out(v.all ? 'no sessions\n' : 'no devices online\n');
+          return 0;
+        }
+        io.out(
+          `${'id'.padStart(6)} ${'code'.padEnd(14)} ${'status'.padEnd(6)} ${'mac'.padEnd(17)} ${'ip'.padEnd(15)} ${'router'.padEnd(12)} started / last report / last Disconnect-CoA\n`,
+        );
+        for (const x of r.sessions) io.out(`${sessionLine(x, tz)}\n`);
+        io.out(`${r.sessions.length} of ${r.total} shown\n`);
+        return 0;
+      });
+    }
+    case 'disconnect': {
+      const a = parse(
+        argv,
+        { reason: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } },
+        topic,
+        true,
+      );
+      if (a.help) return (io.out(HELP[topic] as string), 0);
+      if (a.positionals.length === 0)
+        throw new UsageError(
+          "give at least one session ID (see 'portico sessions list'), e.g. portico sessions disconnect 42",
+        );
+      const ids = a.positionals.map(Number);
+      const bad = a.positionals.find((p, i) => !/^[0-9]{1,12}$/.test(p) || ids[i] === 0);
+      if (bad !== undefined)
+        throw new UsageError(`'${bad}' is not a session id: ids are whole numbers`);
+      const wait = Number(str(a.values.wait) ?? 0);
+      if (!Number.isFinite(wait) || wait < 0 || wait > 120)
+        throw new UsageError('--wait must be a number of seconds from 0 to 120');
+      const reason = str(a.values.reason)?.slice(0, 200);
+      const config = loadConfig(io.env);
+      const db = openDatabase(config.dbFile);
+      try {
+        const s = createServices({ db, clock: systemClock, config });
+        const actor = cliActor(io.env);
+        const results: Array<{ sessionId: number; jobId: number | null; state: string }> = [];
+        let missing = 0;
+        for (const id of ids) {
+          try {
+            const { jobId } = s.sessions.disconnect(id, actor, reason);
+            results.push({ sessionId: id, jobId, state: jobId === null ? 'released' : 'pending' });
+          } catch (err) {
+            if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
+            io.err(`not found: session ${id}\n`);
+            missing++;
+          }
+        }
+        if (wait > 0) {
+          // The running server sends the jobs; its answers land in the shared database.
+          const deadline = Date.now() + wait * 1000;
+          for (const r of results) {
+            if (r.jobId === null) continue;
+            r.state = (
+              await s.sessions.waitForJob(r.jobId, Math.max(0, deadline - Date.now()))
+            ).state;
+          }
+        }
+        if (a.values.json) io.out(JSON.stringify({ results }, null, 2) + '\n');
+        else
+          for (const r of results) {
+            io.out(
+              r.jobId === null
+                ? `session ${r.sessionId}: only a reserved slot, released\n`
+                : r.state === 'pending' || r.state === 'sending'
+                  ? `session ${r.sessionId}: Disconnect queued (job ${r.jobId}); the running server sends it\n`
+                  : `session ${r.sessionId}: router answered ${r.state} (job ${r.jobId})\n`,
+            );
+          }
+        return missing > 0 ? 1 : 0;
+      } finally {
+        db.close();
+      }
+    }
+    default:
+      if (sub === undefined || sub === '--help' || sub === '-h')
+        return (io.out(`${HELP['sessions list']}\n${HELP['sessions disconnect']}`), sub ? 0 : 2);
+      throw new UsageError(`unknown command 'sessions ${sub}'; try list, disconnect`);
   }
 }
 
@@ -673,6 +955,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await runDemoCommand(argv.slice(1), io);
       case 'tokens':
         return runTokens(sub, rest, io);
+      case 'sessions':
+        return await runSessions(sub, rest, io);
       case 'nas':
         return runNas(sub, rest, io);
       case 'admin':
