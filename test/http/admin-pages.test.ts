@@ -261,6 +261,56 @@ describe('sessions', () => {
     expect(r.body).toContain('Nobody is online right now.');
   });
 
+  test('names the latest Disconnect/CoA in its protocol spelling: CoA: ACK', async () => {
+    const s = f.services;
+    const nas = s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 't');
+    const t = s.tokens.create({ minutes: 60 }, 't').tokens[0]!;
+    const identity = {
+      nasId: nas.id,
+      acctSessionId: 'A1',
+      deviceMac: 'aa-bb-cc-dd-ee-01',
+      framedIp: null,
+      calledStation: null,
+      nasPortId: null,
+      login: 'code' as const,
+      userName: t.code,
+      nasIpAddress: null,
+      nasIdentifier: null,
+      callingStationId: null,
+    };
+    const now = f.clock.now();
+    s.store.transaction(() => {
+      s.accounting.record({
+        status: 'start',
+        nasId: nas.id,
+        identity,
+        acctSessionId: 'A1',
+        cls: null,
+        userName: t.code,
+        mac: 'aa-bb-cc-dd-ee-01' as never,
+        eventAt: now,
+        receivedAt: now,
+        sessionSeconds: undefined,
+        inputOctets: undefined,
+        outputOctets: undefined,
+        terminateCause: null,
+      });
+      const session = s.sessions.listLive().sessions[0]!;
+      const job = s.store.coaJobs.insert({
+        sessionId: session.id,
+        kind: 'coa',
+        reason: 'token-minutes',
+        requestedBy: null,
+        sessionTimeout: 3600,
+        createdAt: now,
+      });
+      s.store.coaJobs.claimPending(10);
+      s.store.coaJobs.finish(job, 'ack', null, now);
+    });
+    const r = await b.get('/admin/sessions');
+    expect(r.body).toMatch(/<span class="badge verbatim s-ack"[^>]*>CoA: ACK<\/span>/);
+  });
+
   test('history filters say what is wrong with a filter', async () => {
     const r = await b.get('/admin/sessions/history?since=yesterday&code=NOPE-NOPE');
     expect(r.status).toBe(400);

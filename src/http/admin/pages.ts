@@ -34,6 +34,14 @@ export function formatters(timeZone: string, now: number) {
       if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
       return `${Math.floor(s / 86_400)} d ago`;
     },
+    /**
+     * The latest Disconnect/CoA as staff read it, in RFC 5176's spelling: `CoA: ACK`,
+     * `Disconnect: NAK (Error-Cause 503)`, `Disconnect: timeout`.
+     */
+    coa: (c: { kind: string; state: string; errorCause: number | null }) =>
+      `${c.kind === 'coa' ? 'CoA' : 'Disconnect'}: ${
+        c.state === 'ack' || c.state === 'nak' ? c.state.toUpperCase() : c.state
+      }${c.errorCause === null ? '' : ` (Error-Cause ${c.errorCause})`}`,
     /** Whole minutes of a duration in seconds. */
     duration: (seconds: number) =>
       seconds < 3600
