@@ -7,6 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RejectReason } from '../core/authorize.js';
 import { normalizeCode } from '../core/code.js';
+import { normalizeMac } from '../core/mac.js';
 import { firstUseDeadline, remainingMs } from '../core/token.js';
 import type { Clock } from '../clock.js';
 import type { NasRecord } from '../storage/nas-repo.js';
@@ -204,6 +205,21 @@ export function createPortalService(deps: PortalDeps) {
     findToken(typed: string): number | undefined {
       const code = normalizeCode(typed);
       return code === undefined ? undefined : access.evaluate(code, null, clock.now()).token?.id;
+    },
+    /**
+     * tokenOfDevice returns the token a device is online with (or holds a fresh slot on) at
+     * router `nasId`, newest first, or undefined. Only for a MAC the router vouched for.
+     */
+    tokenOfDevice(mac: string, nasId: number | null): number | undefined {
+      const device = normalizeMac(mac);
+      if (!device) return undefined;
+      const { rows } = store.sessions.list(
+        { statuses: ['live', 'reserved'], mac: device, nasId: nasId ?? undefined },
+        { limit: 1, offset: 0 },
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return store.tokens.findById(row.tokenId)?.deletedAt === null ? row.tokenId : undefined;
     },
     /** codeOf returns the code of a token that exists and is not deleted, else undefined. */
     codeOf(tokenId: number): string | undefined {

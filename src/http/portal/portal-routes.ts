@@ -16,6 +16,7 @@ import {
   guessKeys,
   lockedText,
   macIsSigned,
+  SUCCESS_TTL_MS,
   type SuccessSeal,
 } from './guest-flow.js';
 import { field, guestOf, withQuery, type Note } from './guest-page.js';
@@ -60,6 +61,18 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     if (ctx.routerResult === 'success' || ctx.routerResult === 'already') {
       const back = successFromRouter(ctx);
       if (back) return flow.success(reply, guest, back.s, back.data);
+      // The router's own success redirect (no link of ours): the code it logged in with
+      // (`uid`), or the token the device is online with when the router signed its MAC.
+      const tokenId =
+        (params.uid === undefined ? undefined : services.portal.findToken(params.uid)) ??
+        (ctx.mac && macIsSigned(services, arrival)
+          ? services.portal.tokenOfDevice(ctx.mac, arrival.nasId)
+          : undefined);
+      if (tokenId !== undefined && services.portal.codeOf(tokenId) !== undefined) {
+        const data: SuccessSeal = { t: tokenId, u: ctx.originalUrl ?? null, l: guest.lang };
+        const s = services.portal.seal('success', data, SUCCESS_TTL_MS);
+        return flow.success(reply, guest, s, data);
+      }
       notes.push({ kind: 'info', text: guest.t('router.already') });
     }
     if (ctx.routerResult === 'failed') notes.push({ kind: 'bad', text: guest.t('router.failed') });

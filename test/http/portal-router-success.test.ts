@@ -1,0 +1,94 @@
+// CoovaChilli's own res=success (or res=already) redirect, without the success link Portico
+// handed the router: the guest sees their token's status when Portico can tell which token
+// it is (the code the router logged in with, or the device's session when the router signed
+// its MAC), and only "already online" when it cannot.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
+import { GUEST_MAC, portalFixture, type PortalFixture } from './portal-fixture.js';
+
+let f: PortalFixture;
+beforeEach(async () => {
+  f = await portalFixture();
+});
+afterEach(async () => {
+  await f.close();
+});
+
+const HOST = { host: 'portal.test' };
+const arrive = (path: string) => f.app.inject({ url: path, headers: HOST });
+
+/** online puts the guest's device online on a token at router `nasId` through accounting. */
+function online(tokenId: number, nasId: number) {
+  const s = f.services;
+  const mac = normalizeMac(GUEST_MAC) as MacAddress;
+  s.store.transaction(() =>
+    s.accounting.record({
+      status: 'start',
+      nasId,
+      identity: {
+        nasId,
+        acctSessionId: 'A1',
+        deviceMac: mac,
+        framedIp: '10.1.0.23',
+        calledStation: null,
+        nasPortId: null,
+        login: 'code',
+        userName: s.store.tokens.findById(tokenId)!.code,
+        nasIpAddress: null,
+        nasIdentifier: null,
+        callingStationId: GUEST_MAC,
+      },
+      acctSessionId: 'A1',
+      cls: null,
+      userName: s.store.tokens.findById(tokenId)!.code,
+      mac,
+      eventAt: f.clock.now(),
+      receivedAt: f.clock.now(),
+      sessionSeconds: undefined,
+      inputOctets: undefined,
+      outputOctets: undefined,
+      terminateCause: null,
+    }),
+  );
+}
+
+describe("the router's own success redirect", () => {
+  it('shows the status of the code the router logged in with (uid)', async () => {
+    const t = f.newToken({ minutes: 90 });
+    const res = await arrive(f.arrivalPath({ res: 'success', uid: t.code, userurl: '' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('You are online');
+    expect(res.body).toContain('90 minutes left');
+    expect(res.body).toMatch(/href="\/status\/[\w-]+/);
+  });
+
+  it('shows the status of the token the signed device is online with', async () => {
+    const t = f.newToken({ minutes: 45 });
+    const lobby = f.services.nas.list()[0]!;
+    online(t.id, lobby.id);
+    const res = await arrive(f.arrivalPath({ res: 'already' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('You are online');
+    expect(res.body).toContain('45 minutes left');
+  });
+
+  it('does not trust a MAC the router did not sign', async () => {
+    const t = f.newToken({ minutes: 45 });
+    const open = f.services.nas.add(
+      { name: 'open', address: '10.2.0.1', secret: 'radius-secret-2', vendor: 'coova-chilli' },
+      'test',
+    );
+    online(t.id, open.id);
+    const path = f.arrivalPath(
+      { res: 'success', nasid: 'open', uamip: '10.2.0.1' },
+      {
+        secret: '',
+      },
+    );
+    const res = await arrive(path);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('This device is already online.');
+    expect(res.body).not.toContain('45 minutes left');
+  });
+});
