@@ -170,7 +170,8 @@ exists; a device that had only reserved a slot is simply released.
                               the hotspot profile's dns-name here when it has one.
   --no-message-authenticator  accept Access-Requests without Message-Authenticator (old
                               routers; weakens BlastRADIUS protection)
-  --coa-no-event-timestamp    leave Event-Timestamp out of Disconnect/CoA (uspot NAKs it)
+  --coa-no-event-timestamp    leave Event-Timestamp out of Disconnect/CoA (for openwrt,
+                              uspot, both are always left out: it NAKs them)
   --coa-no-message-authenticator  leave Message-Authenticator out of Disconnect/CoA
   --json                      print the router as JSON
 `,

@@ -196,13 +196,17 @@ export function createCutoffService(deps: {
   };
 
   /** target returns where and how to reach a NAS's Dynamic Authorization Server. */
-  const target = (nas: NasRecord): DasTarget => ({
-    address: nas.address,
-    port: nas.coaPort,
-    secret: Buffer.from(nas.secret, 'utf8'),
-    addEventTimestamp: nas.coaEventTimestamp,
-    addMessageAuthenticator: nas.coaMessageAuthenticator,
-  });
+  const target = (nas: NasRecord): DasTarget => {
+    // What the vendor's DAS refuses stays out whatever the router's flags say.
+    const rules = dasRules(nas.vendor);
+    return {
+      address: nas.address,
+      port: nas.coaPort,
+      secret: Buffer.from(nas.secret, 'utf8'),
+      addEventTimestamp: nas.coaEventTimestamp && !rules.refusesEventTimestamp,
+      addMessageAuthenticator: nas.coaMessageAuthenticator && !rules.refusesMessageAuthenticator,
+    };
+  };
 
   /**
    * restatement returns a CoA's session settings: everything the session's Access-Accept set

@@ -14,6 +14,7 @@ import {
 } from '../storage/nas-repo.js';
 import type { Store } from '../storage/store.js';
 import { isUniqueViolation } from '../storage/store.js';
+import { dasRules } from './vendor-attributes.js';
 
 /** NasInput is what staff type to add or change a router. */
 export type NasInput = {
@@ -137,8 +138,11 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
         coaPort: v.coaPort ?? 3799,
         requireMessageAuthenticator: v.requireMessageAuthenticator ?? true,
         limitProxyState: v.limitProxyState ?? true,
-        coaEventTimestamp: v.coaEventTimestamp ?? true,
-        coaMessageAuthenticator: v.coaMessageAuthenticator ?? true,
+        // Defaults follow the vendor's DAS: uspot NAKs both.
+        coaEventTimestamp:
+          v.coaEventTimestamp ?? !dasRules(v.vendor ?? 'generic').refusesEventTimestamp,
+        coaMessageAuthenticator:
+          v.coaMessageAuthenticator ?? !dasRules(v.vendor ?? 'generic').refusesMessageAuthenticator,
         uamSecret: v.uamSecret ?? null,
         loginHosts: v.loginHosts ?? [],
         createdAt: now,

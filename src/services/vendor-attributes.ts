@@ -112,6 +112,9 @@ export type SessionIdentifier =
  */
 export type DasRules = {
   identify: readonly SessionIdentifier[];
+  /** The DAS NAKs any request with Event-Timestamp or Message-Authenticator (uspot). */
+  refusesEventTimestamp: boolean;
+  refusesMessageAuthenticator: boolean;
   coaRestates: readonly SessionSetting[];
   coaResetsOmitted: boolean | 'unknown';
   /** Where these rules come from. */
@@ -143,6 +146,8 @@ const RFC5176_IDENTIFY: readonly SessionIdentifier[] = [
 // read only from the Access-Accept, so it is kept.
 const chilliDas: DasRules = {
   identify: RFC5176_IDENTIFY,
+  refusesEventTimestamp: false,
+  refusesMessageAuthenticator: false,
   coaRestates: ['Session-Timeout', 'Acct-Interim-Interval', 'Idle-Timeout', 'limits'],
   coaResetsOmitted: true,
   source: 'coova-chilli src/chilli.c: cb_radius_coa_ind, config_radius_session',
@@ -159,6 +164,8 @@ const chilliDas: DasRules = {
 // the three timers it carries and keeps the rest.
 const uspotDas: DasRules = {
   identify: ['User-Name', 'Acct-Session-Id', 'NAS-Identifier'],
+  refusesEventTimestamp: true,
+  refusesMessageAuthenticator: true,
   coaRestates: ['Session-Timeout', 'Acct-Interim-Interval', 'Idle-Timeout'],
   coaResetsOmitted: false,
   source: 'uspot src/radius-das.c (attribute filters), uspot.uc das_match_client, das_coa',
@@ -170,6 +177,8 @@ const uspotDas: DasRules = {
 // restates everything the Accept set except Class, which RouterOS reads from the Accept.
 const mikrotikDas: DasRules = {
   identify: RFC5176_IDENTIFY,
+  refusesEventTimestamp: false,
+  refusesMessageAuthenticator: false,
   coaRestates: ['Session-Timeout', 'Acct-Interim-Interval', 'Idle-Timeout', 'limits'],
   coaResetsOmitted: 'unknown',
   source: 'RouterOS RADIUS manual (/radius incoming); Framed-IP-Address per PacketFence #7703',
@@ -179,6 +188,8 @@ const mikrotikDas: DasRules = {
 // the whole authorization, Class included, since a DAS may replace it wholesale.
 const rfcDas: DasRules = {
   identify: RFC5176_IDENTIFY,
+  refusesEventTimestamp: false,
+  refusesMessageAuthenticator: false,
   coaRestates: EVERY_SETTING,
   coaResetsOmitted: 'unknown',
   source: 'RFC 5176 §3',

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AttributePair } from '../../src/radius/attributes.js';
+import type { DasTarget } from '../../src/radius/dynamic-authorization.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 import type { NasVendor } from '../../src/storage/nas-repo.js';
@@ -28,6 +29,8 @@ type Held = {
 type FakeDas = {
   disconnect(a: Attrs, held: Held): Answer;
   coa(a: Attrs, held: Held): Answer;
+  /** The DAS NAKs a request with Event-Timestamp or Message-Authenticator. */
+  refusesSigning?: boolean;
 };
 
 const ACK: Answer = { outcome: 'ack' };
@@ -80,6 +83,7 @@ const USPOT_MATCHED = new Set([
 const uspotMatches = (a: Attrs, held: Held) =>
   [...a].every(([k, v]) => !USPOT_MATCHED.has(k) || held.request[k] === v);
 const uspot: FakeDas = {
+  refusesSigning: true,
   disconnect: (a, held) =>
     [...a.keys()].every((k) => USPOT_DISCONNECT.has(k)) && uspotMatches(a, held) ? ACK : NAK,
   coa(a, held) {
@@ -139,14 +143,29 @@ function setUp(vendor: NasVendor, das: FakeDas, mac: string, token: Record<strin
   clock = fixedClock(T0);
   s = createServices({ db, clock, config });
   const nasId = s.nas.add(
-    { name: 'hs1', address: '192.0.2.1', secret: 'secret-123', coaPort: 3799, vendor },
+    // Flags as the router form's defaults: the vendor's DAS rules decide what is sent.
+    {
+      name: 'hs1',
+      address: '192.0.2.1',
+      secret: 'secret-123',
+      coaPort: 3799,
+      vendor,
+      coaEventTimestamp: true,
+      coaMessageAuthenticator: true,
+    },
     't',
   ).id;
   sent = [];
   const record =
-    (kind: 'disconnect' | 'coa') => async (_to: unknown, pairs: readonly AttributePair[]) => {
+    (kind: 'disconnect' | 'coa') => async (to: DasTarget, pairs: readonly AttributePair[]) => {
       const attrs: Attrs = new Map(pairs.map(([k, v]) => [k, v]));
-      const answer = kind === 'disconnect' ? das.disconnect(attrs, held) : das.coa(attrs, held);
+      const signed = to.addEventTimestamp || to.addMessageAuthenticator;
+      const answer =
+        das.refusesSigning && signed
+          ? NAK
+          : kind === 'disconnect'
+            ? das.disconnect(attrs, held)
+            : das.coa(attrs, held);
       sent.push({ kind, attrs, answer });
       return { ...answer, attempts: 1, rttMs: 1 };
     };
@@ -265,5 +284,22 @@ describe('a session Portico closed as stale', () => {
     s.tokens.remove([t.id], 'staff');
     await s.cutoff.processJobs();
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('router defaults', () => {
+  it('adds a uspot router without Event-Timestamp and Message-Authenticator in its CoA', () => {
+    db = openDatabase(':memory:');
+    s = createServices({ db, clock: fixedClock(T0), config });
+    const add = (name: string, vendor: NasVendor) =>
+      s.nas.add({ name, address: `192.0.2.${name.length}`, secret: 'secret-123', vendor }, 't');
+    expect(add('ap', 'openwrt')).toMatchObject({
+      coaEventTimestamp: false,
+      coaMessageAuthenticator: false,
+    });
+    expect(add('chilli', 'coova-chilli')).toMatchObject({
+      coaEventTimestamp: true,
+      coaMessageAuthenticator: true,
+    });
   });
 });
