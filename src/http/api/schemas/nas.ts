@@ -35,12 +35,17 @@ const fields = {
   limitProxyState: Type.Boolean({
     description: 'Drop Access-Requests carrying Proxy-State without Message-Authenticator',
   }),
-  coaEventTimestamp: Type.Boolean({ description: 'Send Event-Timestamp in Disconnect/CoA' }),
+  coaEventTimestamp: Type.Boolean({
+    description:
+      'Send Event-Timestamp in Disconnect/CoA (default true, false for openwrt: uspot NAKs it and it is never sent there)',
+  }),
   coaMessageAuthenticator: Type.Boolean({
-    description: 'Send Message-Authenticator in Disconnect/CoA',
+    description:
+      'Send Message-Authenticator in Disconnect/CoA (default true, false for openwrt: uspot NAKs it and it is never sent there)',
   }),
   uamSecret: Nullable(Type.String({ maxLength: 128 }), {
-    description: 'CoovaChilli/uspot UAM secret; null or "" removes it',
+    description:
+      'CoovaChilli/uspot UAM secret: must be exactly the router\'s uamsecret, or every sign-in fails; null or "" removes it',
   }),
   loginHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
     maxItems: 20,
