@@ -260,6 +260,14 @@ export function cliActor(env: Record<string, string | undefined>): string {
 }
 const strs = (v: string | boolean | string[] | undefined) => (Array.isArray(v) ? v : undefined);
 
+/** limitOf returns a --limit value (default 100); exits 2 unless it is 1 to 1000. */
+function limitOf(v: string | boolean | string[] | undefined): number {
+  const limit = Number(str(v) ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError('--limit must be a whole number from 1 to 1000');
+  return limit;
+}
+
 function tokenLines(t: TokenView, tz: string): string {
   const d = (ms: number | null) => (ms === null ? '-' : formatIsoInZone(ms, tz));
   return (
@@ -404,9 +412,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       const state = str(v.state);
       if (state && !(TOKEN_STATES as readonly string[]).includes(state))
         throw new UsageError(`--state must be one of ${TOKEN_STATES.join(', ')}`);
-      const limit = Number(str(v.limit) ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw new UsageError('--limit must be a whole number from 1 to 1000');
+      const limit = limitOf(v.limit);
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
         const batchName = str(v.batch);
@@ -634,9 +640,7 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
       );
       if (a.help) return (io.out(HELP[topic] as string), 0);
       const v = a.values;
-      const limit = Number(str(v.limit) ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw new UsageError('--limit must be a whole number from 1 to 1000');
+      const limit = limitOf(v.limit);
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
         const code = str(v.token);

@@ -11,6 +11,7 @@ import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { createServices } from '../../src/services/services.js';
 import { openDatabase } from '../../src/storage/database.js';
+import { reportAccounting } from '../support/accounting.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -52,36 +53,13 @@ function online(): { code: string; sessionId: number } {
       'test',
     );
     const t = s.tokens.create({ minutes: 60 }, 'test').tokens[0]!;
-    const now = s.clock.now();
-    s.store.transaction(() =>
-      s.accounting.record({
-        status: 'start',
-        nasId: nas.id,
-        identity: {
-          nasId: nas.id,
-          acctSessionId: 'A1',
-          deviceMac: 'aa-bb-cc-dd-ee-01',
-          framedIp: '10.5.0.7',
-          calledStation: null,
-          nasPortId: null,
-          login: 'code',
-          userName: t.code,
-          nasIpAddress: '192.0.2.1',
-          nasIdentifier: 'lobby',
-          callingStationId: 'AA:BB:CC:DD:EE:01',
-        },
-        acctSessionId: 'A1',
-        cls: null,
-        userName: t.code,
-        mac: 'aa-bb-cc-dd-ee-01' as never,
-        eventAt: now,
-        receivedAt: now,
-        sessionSeconds: undefined,
-        inputOctets: undefined,
-        outputOctets: undefined,
-        terminateCause: null,
-      }),
-    );
+    reportAccounting(s, {
+      nasId: nas.id,
+      code: t.code,
+      acctSessionId: 'A1',
+      mac: 'AA:BB:CC:DD:EE:01',
+      framedIp: '10.5.0.7',
+    });
     return { code: t.code, sessionId: s.sessions.listLive().sessions[0]!.id };
   } finally {
     db.close();

@@ -1,6 +1,7 @@
 // Settings, routers, staff accounts and sessions pages through app.inject.
 
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { reportAccounting } from '../support/accounting.js';
 import { ADMIN, signedIn, type AdminFixture, type Browser } from './admin-fixture.js';
 
 let f: AdminFixture;
@@ -265,36 +266,14 @@ describe('sessions', () => {
     const s = f.services;
     const nas = s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 't');
     const t = s.tokens.create({ minutes: 60 }, 't').tokens[0]!;
-    const identity = {
+    reportAccounting(s, {
       nasId: nas.id,
+      code: t.code,
       acctSessionId: 'A1',
-      deviceMac: 'aa-bb-cc-dd-ee-01',
-      framedIp: null,
-      calledStation: null,
-      nasPortId: null,
-      login: 'code' as const,
-      userName: t.code,
-      nasIpAddress: null,
-      nasIdentifier: null,
-      callingStationId: null,
-    };
+      mac: 'aa-bb-cc-dd-ee-01',
+    });
     const now = f.clock.now();
     s.store.transaction(() => {
-      s.accounting.record({
-        status: 'start',
-        nasId: nas.id,
-        identity,
-        acctSessionId: 'A1',
-        cls: null,
-        userName: t.code,
-        mac: 'aa-bb-cc-dd-ee-01' as never,
-        eventAt: now,
-        receivedAt: now,
-        sessionSeconds: undefined,
-        inputOctets: undefined,
-        outputOctets: undefined,
-        terminateCause: null,
-      });
       const session = s.sessions.listLive().sessions[0]!;
       const job = s.store.coaJobs.insert({
         sessionId: session.id,

@@ -4,7 +4,7 @@
 // its MAC), and only "already online" when it cannot.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
+import { reportAccounting } from '../support/accounting.js';
 import { GUEST_MAC, portalFixture, type PortalFixture } from './portal-fixture.js';
 
 let f: PortalFixture;
@@ -19,39 +19,14 @@ const HOST = { host: 'portal.test' };
 const arrive = (path: string) => f.app.inject({ url: path, headers: HOST });
 
 /** online puts the guest's device online on a token at router `nasId` through accounting. */
-function online(tokenId: number, nasId: number) {
-  const s = f.services;
-  const mac = normalizeMac(GUEST_MAC) as MacAddress;
-  s.store.transaction(() =>
-    s.accounting.record({
-      status: 'start',
-      nasId,
-      identity: {
-        nasId,
-        acctSessionId: 'A1',
-        deviceMac: mac,
-        framedIp: '10.1.0.23',
-        calledStation: null,
-        nasPortId: null,
-        login: 'code',
-        userName: s.store.tokens.findById(tokenId)!.code,
-        nasIpAddress: null,
-        nasIdentifier: null,
-        callingStationId: GUEST_MAC,
-      },
-      acctSessionId: 'A1',
-      cls: null,
-      userName: s.store.tokens.findById(tokenId)!.code,
-      mac,
-      eventAt: f.clock.now(),
-      receivedAt: f.clock.now(),
-      sessionSeconds: undefined,
-      inputOctets: undefined,
-      outputOctets: undefined,
-      terminateCause: null,
-    }),
-  );
-}
+const online = (tokenId: number, nasId: number) =>
+  reportAccounting(f.services, {
+    nasId,
+    code: f.services.store.tokens.findById(tokenId)!.code,
+    acctSessionId: 'A1',
+    mac: GUEST_MAC,
+    framedIp: '10.1.0.23',
+  });
 
 describe("the router's own success redirect", () => {
   it('shows the status of the code the router logged in with (uid)', async () => {

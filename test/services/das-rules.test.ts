@@ -11,6 +11,7 @@ import type { DasTarget } from '../../src/radius/dynamic-authorization.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 import type { NasVendor } from '../../src/storage/nas-repo.js';
+import { reportAccounting } from '../support/accounting.js';
 
 const T0 = Date.UTC(2026, 11, 4, 8, 0);
 const config: Config = loadConfig({
@@ -186,38 +187,18 @@ function setUp(vendor: NasVendor, das: FakeDas, mac: string, token: Record<strin
   return t;
 }
 
-/** report sends a Start (no seconds) or an Interim-Update (seconds online) for the session. */
-function report(nasId: number, code: string, mac: string, seconds?: number) {
-  s.store.transaction(() =>
-    s.accounting.record({
-      status: seconds === undefined ? 'start' : 'interim',
-      nasId,
-      identity: {
-        nasId,
-        acctSessionId: 'S1',
-        deviceMac: 'aa-bb-cc-dd-ee-01',
-        framedIp: '10.5.0.7',
-        calledStation: null,
-        nasPortId: null,
-        login: 'code',
-        userName: code,
-        nasIpAddress: '10.0.0.1',
-        nasIdentifier: 'hs1',
-        callingStationId: mac,
-      },
-      acctSessionId: 'S1',
-      cls: null,
-      userName: code,
-      mac: 'aa-bb-cc-dd-ee-01' as never,
-      eventAt: clock.now(),
-      receivedAt: clock.now(),
-      sessionSeconds: seconds,
-      inputOctets: undefined,
-      outputOctets: undefined,
-      terminateCause: null,
-    }),
-  );
-}
+/** report sends the session's Start (no seconds) or an Interim-Update. */
+const report = (nasId: number, code: string, mac: string, seconds?: number) =>
+  reportAccounting(s, {
+    nasId,
+    code,
+    acctSessionId: 'S1',
+    mac,
+    framedIp: '10.5.0.7',
+    nasIpAddress: '10.0.0.1',
+    nasIdentifier: 'hs1',
+    ...(seconds === undefined ? {} : { seconds }),
+  });
 
 describe.each(CASES)('Dynamic Authorization for $vendor', ({ vendor, das, mac, vsas }) => {
   it("ends a revoked token's session with a Disconnect its DAS accepts", async () => {
