@@ -353,7 +353,7 @@ describe('staff dashboard in Chromium', { timeout: 90_000 }, () => {
       page
         .locator('#s-' + (await portico.services.sessions.history({}).sessions[0]?.id))
         .textContent(),
-    ).resolves.toContain('disconnect: ack');
+    ).resolves.toContain('Disconnect: ACK');
   });
 
   it('refuses a form posted without its CSRF token', async () => {

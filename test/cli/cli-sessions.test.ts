@@ -66,7 +66,8 @@ function online(): { code: string; sessionId: number } {
   }
 }
 
-describe('portico sessions and tokens update (spawned)', () => {
+// Each case starts a node process; on a loaded machine that takes seconds.
+describe('portico sessions and tokens update (spawned)', { timeout: 240_000 }, () => {
   it('lists the device online, changes its token and disconnects it', async () => {
     const { code, sessionId } = online();
 

@@ -136,7 +136,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         tags,
         summary: 'Disconnect a session',
         description:
-          'Sends a Disconnect-Request (RFC 5176) to the router and waits up to waitMs for its answer: 200 with ack, nak or timeout, or 202 with the job id while it is still being sent (poll GET /sessions/{id}: lastCoa). A session that only holds a reserved slot is released without asking the router.',
+          'Sends a Disconnect-Request (RFC 5176) to the router and waits up to waitMs for its answer: 200 with ack, nak or timeout, or 202 with the job id while it is still being sent (poll GET /sessions/{id}: lastCoa). A session that only holds a reserved slot is released without asking the router, and one the router already ended needs nothing (released); a session Portico closed as stale (no accounting for too long) is still sent, since only the router knows whether it is online.',
         params: IdParams,
         querystring: DisconnectQuery,
         response: {

@@ -104,7 +104,7 @@ export const DisconnectOutcome = Type.Object({
   jobId: Nullable(Type.Integer({ description: 'The Disconnect job; null when none was needed' })),
   state: StringEnum(['ack', 'nak', 'timeout', 'pending', 'sending', 'released'] as const, {
     description:
-      'ack: the router ended the session; nak: it refused (see errorCause); timeout: it never answered; pending/sending: still waiting (202); released: only a reservation, nothing to send',
+      'ack: the router ended the session; nak: it refused (see errorCause); timeout: it never answered; pending/sending: still waiting (202); released: only a reservation, or a session the router already ended: nothing to send',
   }),
   errorCause: Type.Optional(Type.Integer()),
 });
