@@ -652,13 +652,11 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
             : s.nas.list().find((n) => n.name === nasName || n.address === nasName);
         if (nasName !== undefined && !nas)
           throw new PorticoError(ERROR_CODES.NOT_FOUND, `no router named ${nasName}`);
-        let r = v.all
-          ? s.sessions.history({ tokenId, limit: nas ? 1000 : limit })
-          : s.sessions.listLive({ tokenId, nasId: nas?.id, limit });
-        if (v.all && nas) {
-          const mine = r.sessions.filter((x) => x.nasId === nas.id);
-          r = { sessions: mine.slice(0, limit), total: mine.length };
-        }
+        const r = (v.all ? s.sessions.history : s.sessions.listLive)({
+          tokenId,
+          nasId: nas?.id,
+          limit,
+        });
         const tz = s.timeZone();
         if (v.json) {
           io.out(

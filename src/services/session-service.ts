@@ -111,9 +111,17 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
     },
     /**
      * history returns sessions that went online (live and closed, newest first) filtered by
-     * token, device and a time window they overlap, and how many match in all.
+     * token, router, device and a time window they overlap, and how many match in all.
      */
-    history(f: { tokenId?: number; mac?: string; since?: number; until?: number } & Page = {}): {
+    history(
+      f: {
+        tokenId?: number;
+        nasId?: number;
+        mac?: string;
+        since?: number;
+        until?: number;
+      } & Page = {},
+    ): {
       sessions: SessionView[];
       total: number;
     } {
@@ -127,6 +135,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
           statuses: ['live', 'closed'],
           startedOnly: true,
           tokenId: f.tokenId,
+          nasId: f.nasId,
           mac,
           since: f.since,
           until: f.until,

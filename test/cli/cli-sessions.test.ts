@@ -113,6 +113,9 @@ describe('portico sessions and tokens update (spawned)', { timeout: 240_000 }, (
     ]);
     const after = JSON.parse((await cli(['sessions', 'list', '--json'])).out);
     expect(after.sessions[0].lastCoa).toMatchObject({ kind: 'disconnect', state: 'pending' });
+    const elsewhere = await cli(['sessions', 'list', '--all', '--nas', '192.0.2.1', '--json']);
+    expect(JSON.parse(elsewhere.out).total).toBe(1);
+    expect((await cli(['sessions', 'list', '--nas', 'nowhere'])).code).toBe(1);
   });
 
   it('exits 2 on bad input with a message that says what to fix', async () => {
