@@ -216,7 +216,7 @@ describe('Disconnect/CoA client against a fake DAS', () => {
     const { received, target } = await fakeDas((_request, index) =>
       index < 256 ? null : { code: RadiusCode.DisconnectAck },
     );
-    const dac = client({ retry: { irtMs: 50, mrc: 1, mrtMs: 50, mrdMs: 50 } });
+    const dac = client({ retry: { irtMs: 1000, mrc: 1, mrtMs: 1000, mrdMs: 1000 } });
     const results = await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
         dac.sendDisconnect(target(), [['Acct-Session-Id', `s${i}`]]),
