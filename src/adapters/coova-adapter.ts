@@ -2,6 +2,7 @@
 // `uamip`, `uamport`, `challenge` and friends, signed with `md` when a UAM secret is set,
 // and takes the guest back at `http://uamip:uamport/logon`. The formulas follow coova's
 // src/redir.c and doc/hotspotlogin.cgi; uspot's portal.uc builds the same URL and `md`.
+// With a `uamhomepage` set, chilli wraps that whole URL in `<homepage>?loginurl=…`.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -114,6 +115,34 @@ function isRouterResult(value: string | undefined): value is RouterResult {
   return (ROUTER_RESULTS as readonly string[]).includes(value ?? '');
 }
 
+// uspot says `reject` where chilli says `failed` (uspot README, "UAM interface").
+function readRouterResult(params: Record<string, string>): RouterResult | undefined {
+  const res = readText(params, 'res');
+  if (res === 'reject') return 'failed';
+  return isRouterResult(res) ? res : undefined;
+}
+
+/**
+ * unwrapCoovaLoginUrl returns the redirect that CoovaChilli's `uamhomepage` wraps: with a
+ * homepage set, chilli sends the guest to `<homepage>?loginurl=<uamserver URL>` (redir.c,
+ * percent-encoded by redir_urlencode), and that inner URL carries the UAM parameters and
+ * its own `md`, so it becomes the parameters and the raw URL to verify. A request without
+ * `loginurl`, or with its own `uamip`, comes back unchanged.
+ */
+export function unwrapCoovaLoginUrl(request: RouterRequest): RouterRequest {
+  const inner = readRaw(request.params, 'loginurl');
+  if (inner === undefined || hasAny(request.params, ['uamip'])) return request;
+  const url = inner.split('#', 1)[0] ?? '';
+  const query = url.indexOf('?');
+  const params: Record<string, string> = {};
+  if (query >= 0) {
+    for (const [key, value] of new URLSearchParams(url.slice(query + 1))) {
+      if (!Object.hasOwn(params, key)) params[key] = value;
+    }
+  }
+  return { params, rawUrl: inner };
+}
+
 // The logon URL is built from an IP literal and a port number only, never a host name, so a
 // crafted redirect cannot point the guest's credentials anywhere but an address, and that
 // address must be router-local or one of the NAS's login hosts.
@@ -144,7 +173,8 @@ function recheckLoginUrl(loginUrl: string | undefined, opts: AdapterOptions): Lo
   return buildLoginUrl(host, url.port || '80', opts);
 }
 
-function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
+function parse(routerRequest: RouterRequest, opts: AdapterOptions): ParseResult {
+  const request = unwrapCoovaLoginUrl(routerRequest);
   let params = request.params;
   if (opts.uamSecret) {
     const check = verifyCoovaMd(request.rawUrl, opts.uamSecret);
@@ -188,7 +218,6 @@ function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
 
   const called = readText(params, 'called');
   const calledParts = parseCalledStationId(called);
-  const res = readText(params, 'res');
   const context: ClientContext = {
     adapter: 'coova',
     mac: normalizeMac(readText(params, 'mac')),
@@ -201,7 +230,7 @@ function parse(request: RouterRequest, opts: AdapterOptions): ParseResult {
     challenge: challenge?.toLowerCase(),
     sessionId: readText(params, 'sessionid'),
     originalUrl: checkOriginalUrl(readRaw(params, 'userurl')),
-    routerResult: isRouterResult(res) ? res : undefined,
+    routerResult: readRouterResult(params),
     routerMessage: readText(params, 'reply', MAX_MESSAGE_LENGTH),
   };
   return { ok: true, context: dropUndefined(context) };
@@ -244,7 +273,10 @@ function handOff(
   } else {
     return adapterError(ADAPTER_ERRORS.NO_CHALLENGE, 'CHAP needs the challenge from the redirect');
   }
-  query.push(['userurl', checkOriginalUrl(ctx.originalUrl) ?? opts.defaultLandingUrl]);
+  const next = checkOriginalUrl(ctx.originalUrl) ?? opts.defaultLandingUrl;
+  // chilli sends the guest on to `userurl`; uspot (final_redirect_url 'uam') reads `redir`
+  // and returns it as the `userurl` of its res=success redirect (handler-uam.uc, portal.uc).
+  query.push(['userurl', next], ['redir', next]);
 
   // redir_urldecode does not turn `+` into a space, so every value is percent-encoded.
   const qs = query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
@@ -254,7 +286,9 @@ function handOff(
 /** coovaAdapter handles CoovaChilli and uspot UAM redirects and the /logon hand-off. */
 export const coovaAdapter: RouterAdapter = {
   name: 'coova',
-  matches: (params) => hasAny(params, ['uamip']) && hasAny(params, ['res', 'challenge', 'uamport']),
+  matches: (params) =>
+    (hasAny(params, ['uamip']) && hasAny(params, ['res', 'challenge', 'uamport'])) ||
+    (hasAny(params, ['loginurl']) && /[?&]uamip=/.test(params.loginurl ?? '')),
   parse,
   handOff,
 };

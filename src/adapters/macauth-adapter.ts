@@ -1,4 +1,4 @@
-// RADIUS MAC authentication (UniFi, Meraki, Aruba, pfSense): the router redirects with the
+// RADIUS MAC authentication (UniFi, Meraki, Aruba): the router redirects with the
 // client MAC; the splash page binds that MAC to the token and the router's next
 // Access-Request, with the MAC as User-Name, is accepted. Meraki's sign-on splash posts the
 // code to its cloud instead, and its click-through grants through base_grant_url.
@@ -21,12 +21,12 @@ import { checkOriginalUrl, checkRouterUrl, type RouterUrlRule } from './safe-url
 // Meraki's login_url and base_grant_url are always its cloud, e.g. n143.network-auth.com.
 const MERAKI_RULE: RouterUrlRule = { hostSuffix: '.network-auth.com', requireHttps: true };
 
-// Client MAC: UniFi `id`, Meraki `client_mac`, Aruba and pfSense (`$CLIENT_MAC$`) `mac`.
+// Client MAC: UniFi `id`, Meraki `client_mac`, Aruba and MAC-only portal pages `mac`.
 const MAC_KEYS = ['id', 'client_mac', 'mac'] as const;
 const IP_KEYS = ['client_ip', 'ip'] as const;
 // Access point MAC: UniFi `ap`, Meraki sign-on `ap_mac`, click-through `node_mac`, Aruba `apmac`.
 const AP_KEYS = ['ap', 'ap_mac', 'node_mac', 'apmac'] as const;
-// Original URL: UniFi and Aruba `url`, Meraki `continue_url`/`user_continue_url`, pfSense `redirurl`.
+// Original URL: UniFi and Aruba `url`, Meraki `continue_url`/`user_continue_url`, `redirurl`.
 const URL_KEYS = ['url', 'continue_url', 'user_continue_url', 'redirurl'] as const;
 
 function readMac(params: Record<string, string>, keys: readonly string[]): MacAddress | undefined {
@@ -123,7 +123,7 @@ function handOff(
   return { ok: true, handOff: { kind: 'bind-mac', mac, nextUrl } };
 }
 
-/** macAuthAdapter handles UniFi, Meraki, Aruba and pfSense redirects for RADIUS MAC auth. */
+/** macAuthAdapter handles UniFi, Meraki and Aruba redirects for RADIUS MAC auth. */
 export const macAuthAdapter: RouterAdapter = {
   name: 'macauth',
   matches: (params) =>

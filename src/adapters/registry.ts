@@ -5,6 +5,7 @@ import { coovaAdapter } from './coova-adapter.js';
 import { genericAdapter } from './generic-adapter.js';
 import { macAuthAdapter } from './macauth-adapter.js';
 import { mikrotikAdapter } from './mikrotik-adapter.js';
+import { pfsenseAdapter } from './pfsense-adapter.js';
 import type { AdapterName, RouterAdapter } from './router-adapter.js';
 
 const ADAPTER_BY_VENDOR = {
@@ -14,7 +15,7 @@ const ADAPTER_BY_VENDOR = {
   unifi: macAuthAdapter,
   meraki: macAuthAdapter,
   aruba: macAuthAdapter,
-  pfsense: macAuthAdapter,
+  pfsense: pfsenseAdapter,
   generic: genericAdapter,
 } as const satisfies Record<string, RouterAdapter>;
 
@@ -28,6 +29,7 @@ const ADAPTER_BY_NAME: Record<AdapterName, RouterAdapter> = {
   coova: coovaAdapter,
   mikrotik: mikrotikAdapter,
   macauth: macAuthAdapter,
+  pfsense: pfsenseAdapter,
   generic: genericAdapter,
 };
 
@@ -36,6 +38,7 @@ const ADAPTER_BY_NAME: Record<AdapterName, RouterAdapter> = {
 const DETECTION_ORDER: readonly RouterAdapter[] = [
   mikrotikAdapter,
   coovaAdapter,
+  pfsenseAdapter,
   macAuthAdapter,
   genericAdapter,
 ];

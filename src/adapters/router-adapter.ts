@@ -6,7 +6,7 @@ import type { MacAddress } from '../core/mac.js';
 import { inspectRouterUrl, routerLoginRule } from './safe-url.js';
 
 /** ADAPTER_NAMES lists the router families Portico can hand a guest back to. */
-export const ADAPTER_NAMES = ['coova', 'mikrotik', 'macauth', 'generic'] as const;
+export const ADAPTER_NAMES = ['coova', 'mikrotik', 'macauth', 'pfsense', 'generic'] as const;
 
 /** AdapterName is one of ADAPTER_NAMES. */
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -43,6 +43,8 @@ export type ClientContext = {
   /** Lower-case hex of the one CHAP identifier byte (MikroTik). */
   chapId?: string;
   sessionId?: string;
+  /** pfSense captive portal zone (`$PORTAL_ZONE$`). */
+  zone?: string;
   /** The page the guest wanted, already checked by checkOriginalUrl. */
   originalUrl?: string;
   routerResult?: RouterResult;

@@ -247,6 +247,47 @@ describe('coova md', () => {
   });
 });
 
+// chilli's redir_urlencode: keeps A-Z a-z 0-9 - _ . ! ~ *, writes every other byte as %xx
+// in lower-case hex.
+function chilliUrlencode(text: string): string {
+  return [...Buffer.from(text, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-_.!~*]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).padStart(2, '0')}`,
+    )
+    .join('');
+}
+
+describe('coova uamhomepage (loginurl)', () => {
+  // redir.c with uamhomepage set: `<homepage>?loginurl=<redir_urlencode(uamserver URL)>`.
+  const HOMEPAGE = 'http://portal.example/welcome';
+  const wrapped = (inner: string) => `${HOMEPAGE}?loginurl=${chilliUrlencode(inner)}`;
+
+  it('unwraps loginurl, verifies its md and reads the context it carries', () => {
+    const outer = wrapped(SIGNED_URL);
+    expect(coovaAdapter.matches(paramsOf(outer))).toBe(true);
+    expect(parseOk(outer, withSecret)).toEqual(parseOk(SIGNED_URL, withSecret));
+  });
+
+  it('refuses a loginurl whose md does not match, or that has none, when a secret is set', () => {
+    const bad = wrapped(SIGNED_URL.replace('nasid=nas01', 'nasid=nas02'));
+    expect(coovaAdapter.parse({ params: paramsOf(bad), rawUrl: bad }, withSecret)).toMatchObject({
+      ok: false,
+      error: { code: 'ADAPTER_BAD_SIGNATURE' },
+    });
+    const unsigned = wrapped(`${PORTAL}?${QUERY}`);
+    expect(
+      coovaAdapter.parse({ params: paramsOf(unsigned), rawUrl: unsigned }, withSecret),
+    ).toMatchObject({ ok: false, error: { code: 'ADAPTER_MISSING_SIGNATURE' } });
+  });
+
+  it('reads uspot res=reject as a failed login', () => {
+    const url = `${PORTAL}?${QUERY.replace('res=notyet', 'res=reject')}`;
+    expect(parseOk(url, base).routerResult).toBe('failed');
+  });
+});
+
 describe('coova CHAP and PAP', () => {
   // Known answers, computed with md5sum and xxd (see the shell lines) and checked by hand:
   //   newchal  = md5(bin(2f1d…f506) ‖ "testing123")          = 0dfd68a904be23364fcb80e54821cd9b
@@ -290,13 +331,15 @@ describe('coova CHAP and PAP', () => {
     }
   });
 
-  it('hands off with CHAP by default: GET /logon with username, response and userurl', () => {
+  it('hands off with CHAP by default: GET /logon with username, response, userurl and redir', () => {
     const url = handOffUrl(parseOk(SIGNED_URL, withSecret), withSecret);
     expect(url.origin + url.pathname).toBe('http://10.1.0.1:3990/logon');
+    // `userurl` for chilli, `redir` for uspot's res=success redirect.
     expect([...url.searchParams]).toEqual([
       ['username', PASSWORD],
       ['response', 'bc249c5950e65c7ce6ac47a2bce8c403'],
       ['userurl', 'http://example.com/news'],
+      ['redir', 'http://example.com/news'],
     ]);
   });
 

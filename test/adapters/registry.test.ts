@@ -22,7 +22,11 @@ const MERAKI = q(
   'base_grant_url=https://n1.network-auth.com/splash/grant&client_mac=60:e4:44:11:22:33',
 );
 const ARUBA = q('cmd=login&mac=a4:83:e7:11:22:33&essid=Guest&apname=AP1');
-const PFSENSE = q('mac=a4:83:e7:11:22:33&zone=guests&redirurl=http://x.com/');
+const PFSENSE = q(
+  'portal_action=http%3A%2F%2F192.168.1.1%3A8002%2Findex.php%3Fzone%3Dguests&zone=guests&mac=a4:83:e7:11:22:33&redirurl=http://x.com/',
+);
+// A page that forwards only pfSense's MAC and redirect URL, as older guides had it.
+const MAC_PAGE = q('mac=a4:83:e7:11:22:33&zone=guests&redirurl=http://x.com/');
 
 describe('selectAdapter', () => {
   const byVendor: [string, string][] = [
@@ -32,7 +36,7 @@ describe('selectAdapter', () => {
     ['unifi', 'macauth'],
     ['meraki', 'macauth'],
     ['aruba', 'macauth'],
-    ['pfsense', 'macauth'],
+    ['pfsense', 'pfsense'],
     ['generic', 'generic'],
   ];
   it.each(byVendor)('picks by vendor profile %s -> %s, whatever the parameters', (vendor, name) => {
@@ -54,7 +58,8 @@ describe('selectAdapter', () => {
     ['UniFi', UNIFI, 'macauth'],
     ['Meraki', MERAKI, 'macauth'],
     ['Aruba', ARUBA, 'macauth'],
-    ['pfSense', PFSENSE, 'macauth'],
+    ['pfSense', PFSENSE, 'pfsense'],
+    ['a MAC-only portal page', MAC_PAGE, 'macauth'],
     ['nothing', {}, 'generic'],
     ['unrelated parameters', q('lang=de&utm_source=x'), 'generic'],
   ];

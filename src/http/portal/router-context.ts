@@ -4,6 +4,7 @@
 // field or a `ctx` query parameter: no cookies, and no way to change it on the way.
 
 import type { FastifyRequest } from 'fastify';
+import { unwrapCoovaLoginUrl } from '../../adapters/coova-adapter.js';
 import { adapterByName, selectAdapter } from '../../adapters/registry.js';
 import type {
   AdapterError,
@@ -113,7 +114,8 @@ export function openArrival(services: Services, sealed: string | undefined): Arr
  * readArrival returns the guest's router context from a splash request: a sealed `ctx`
  * parameter when present, else the router's parameters read by the adapter of the router
  * they name (or that they look like). CoovaChilli's `md` is checked against the URL as the
- * browser asked for it and as the public URL spells it.
+ * browser asked for it and as the public URL spells it, or against the `loginurl` that
+ * chilli's homepage redirect wraps.
  */
 export function readArrival(
   services: Services,
@@ -124,17 +126,25 @@ export function readArrival(
     const arrival = openArrival(services, params.ctx);
     return arrival ? { ok: true, arrival } : { ok: false, code: 'ADAPTER_BAD_SIGNATURE' };
   }
+  // CoovaChilli with a uamhomepage wraps its redirect in `loginurl`; the router is named inside.
+  const wrapped = unwrapCoovaLoginUrl({ params });
+  const routerParams = wrapped.params;
   const profile = services.portal.routerProfile({
-    nasId: params.nasid ?? params.identity,
-    address: params.uamip,
+    nasId: routerParams.nasid ?? routerParams.identity,
+    address: routerParams.uamip,
   });
-  const adapter = selectAdapter(profile?.vendor, params);
+  const adapter = selectAdapter(profile?.vendor, routerParams);
   const origin = portalOrigin(services, request);
   const opts = adapterOptions(profile, origin);
-  const candidates = [...new Set([origin, new URL(services.config.publicUrl).origin])];
+  const rawUrls =
+    wrapped.rawUrl !== undefined
+      ? [wrapped.rawUrl]
+      : [...new Set([origin, new URL(services.config.publicUrl).origin])].map(
+          (base) => `${base}${request.url}`,
+        );
   let error: AdapterError = { code: 'ADAPTER_BAD_PARAM', message: 'not parsed' };
-  for (const base of candidates) {
-    const parsed = adapter.parse({ params, rawUrl: `${base}${request.url}` }, opts);
+  for (const rawUrl of rawUrls) {
+    const parsed = adapter.parse({ params: routerParams, rawUrl }, opts);
     if (parsed.ok)
       return { ok: true, arrival: sealArrival(services, parsed.context, profile?.id ?? null) };
     error = parsed.error;
