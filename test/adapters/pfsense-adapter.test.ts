@@ -73,7 +73,10 @@ describe('pfsense adapter', () => {
   });
 
   it('refuses a public portal host unless it is one of the NAS login hosts', () => {
-    const params = { ...PARAMS, portal_action: 'https://cp.example.org:8003/index.php?zone=guests' };
+    const params = {
+      ...PARAMS,
+      portal_action: 'https://cp.example.org:8003/index.php?zone=guests',
+    };
     expect(pfsenseAdapter.parse({ params }, opts)).toMatchObject({
       ok: false,
       error: { code: 'ADAPTER_LOGIN_HOST_REFUSED', host: 'cp.example.org' },
