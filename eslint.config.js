@@ -64,6 +64,11 @@ export default tseslint.config(
     'radius/ knows nothing of tokens or SQL: hand decoded requests to a handler.',
   ),
   layer(
+    ['src/unifi/**'],
+    ['../storage/*', '../services/*', '../http/*', '../radius/*', 'better-sqlite3'],
+    'unifi/ is a controller API client: it knows nothing of tokens, SQL or HTTP routes.',
+  ),
+  layer(
     ['src/storage/**'],
     ['../http/*', '../radius/*', '../services/*', 'fastify*', '@fastify/*'],
     'storage/ knows nothing of HTTP, RADIUS or services.',
