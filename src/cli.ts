@@ -2,6 +2,7 @@
 // says what to fix; scripts get --json.
 
 import { userInfo } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatCode } from './core/code.js';
 import { formatIsoInZone } from './core/time.js';
@@ -173,7 +174,13 @@ exists; a device that had only reserved a slot is simply released.
   --coa-no-event-timestamp    leave Event-Timestamp out of Disconnect/CoA (for openwrt,
                               uspot, both are always left out: it NAKs them)
   --coa-no-message-authenticator  leave Message-Authenticator out of Disconnect/CoA
-  --json                      print the router as JSON
+  --controller-url URL        UniFi: the controller (or UniFi OS console) that authorises
+                              guests from the external portal, e.g. https://unifi.lan:8443
+  --controller-site SITE      UniFi: the site's short name, as in /guest/s/SITE/
+  --controller-user USER      UniFi: the controller account Portico logs in with
+  --controller-password-file FILE  UniFi: a file holding that account's password (first
+                              line); stored encrypted, so PORTICO_SECRET_KEY must be set
+  --json                      print the router as JSON (without secrets)
 `,
   'nas list': `Usage: portico nas list [--json]
 
@@ -767,6 +774,10 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
           'no-message-authenticator': { type: 'boolean' },
           'coa-no-event-timestamp': { type: 'boolean' },
           'coa-no-message-authenticator': { type: 'boolean' },
+          'controller-url': { type: 'string' },
+          'controller-site': { type: 'string' },
+          'controller-user': { type: 'string' },
+          'controller-password-file': { type: 'string' },
           json: { type: 'boolean' },
         },
         topic,
@@ -777,9 +788,18 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
         throw new UsageError(
           '--name and --address are required, e.g. portico nas add --name lobby --address 192.0.2.10',
         );
+      const passwordFile = str(v['controller-password-file']);
+      let controllerPassword: string | undefined;
+      if (passwordFile !== undefined) {
+        try {
+          controllerPassword = readFileSync(passwordFile, 'utf8').split(/\r?\n/, 1)[0];
+        } catch (err) {
+          throw new UsageError(`cannot read ${passwordFile}: ${(err as Error).message}`);
+        }
+      }
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
-        const n = s.nas.add(
+        const added = s.nas.add(
           {
             name: str(v.name),
             address: str(v.address),
@@ -791,9 +811,14 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
             requireMessageAuthenticator: !v['no-message-authenticator'],
             coaEventTimestamp: !v['coa-no-event-timestamp'],
             coaMessageAuthenticator: !v['coa-no-message-authenticator'],
+            controllerUrl: str(v['controller-url']),
+            controllerSite: str(v['controller-site']),
+            controllerUsername: str(v['controller-user']),
+            controllerPassword,
           },
           'cli',
         );
+        const { controllerCredentials: _c, ...n } = added;
         if (v.json) io.out(JSON.stringify(n, null, 2) + '\n');
         else
           io.out(
@@ -807,7 +832,9 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
       if (a.help) return (io.out(HELP[topic] as string), 0);
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
-        const list = s.nas.list().map(({ secret: _s, uamSecret: _u, ...n }) => n);
+        const list = s.nas
+          .list()
+          .map(({ secret: _s, uamSecret: _u, controllerCredentials: _c, ...n }) => n);
         if (a.values.json) io.out(JSON.stringify(list, null, 2) + '\n');
         else
           for (const n of list)

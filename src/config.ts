@@ -27,6 +27,7 @@ export type Config = {
   cookieSecure: 'auto' | 'always' | 'never';
   trustProxy: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  secretKey: string | undefined;
 };
 
 type Spec = {
@@ -214,6 +215,16 @@ export const CONFIG_SPECS: readonly Spec[] = [
     help: 'reverse proxies whose X-Forwarded-For is believed: addresses, CIDR ranges or loopback (empty: none)',
     default: () => '',
     parse: proxyList,
+  },
+  {
+    env: 'PORTICO_SECRET_KEY',
+    key: 'secretKey',
+    help: 'server secret the router controller credentials are encrypted under (at least 32 characters; needed only for UniFi controllers)',
+    default: () => undefined,
+    parse: (v) => {
+      if (v.length < 32) throw new Error('must be at least 32 characters');
+      return v;
+    },
   },
   {
     env: 'PORTICO_LOG_LEVEL',

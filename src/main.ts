@@ -82,6 +82,13 @@ export async function startPortico(
     });
     closers.push(() => radius.close());
 
+    // Guests let on through a controller (UniFi) are charged by a ticker, not by accounting.
+    const controllerLog = log.child({ component: 'controllers' });
+    services.controllers.start(30_000, (err) =>
+      controllerLog.warn({ err }, 'controller pass failed'),
+    );
+    closers.push(() => services.controllers.stop());
+
     // E-mail and webhook outboxes and the booking feed; stopped first, before RADIUS and HTTP.
     const bookingLog = log.child({ component: 'bookings' });
     services.emails.worker.start({

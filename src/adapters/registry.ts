@@ -6,13 +6,14 @@ import { genericAdapter } from './generic-adapter.js';
 import { macAuthAdapter } from './macauth-adapter.js';
 import { mikrotikAdapter } from './mikrotik-adapter.js';
 import { pfsenseAdapter } from './pfsense-adapter.js';
+import { unifiAdapter } from './unifi-adapter.js';
 import type { AdapterName, RouterAdapter } from './router-adapter.js';
 
 const ADAPTER_BY_VENDOR = {
   'coova-chilli': coovaAdapter,
   openwrt: coovaAdapter,
   mikrotik: mikrotikAdapter,
-  unifi: macAuthAdapter,
+  unifi: unifiAdapter,
   meraki: macAuthAdapter,
   aruba: macAuthAdapter,
   pfsense: pfsenseAdapter,
@@ -30,6 +31,7 @@ const ADAPTER_BY_NAME: Record<AdapterName, RouterAdapter> = {
   mikrotik: mikrotikAdapter,
   macauth: macAuthAdapter,
   pfsense: pfsenseAdapter,
+  unifi: unifiAdapter,
   generic: genericAdapter,
 };
 
@@ -39,6 +41,7 @@ const DETECTION_ORDER: readonly RouterAdapter[] = [
   mikrotikAdapter,
   coovaAdapter,
   pfsenseAdapter,
+  unifiAdapter,
   macAuthAdapter,
   genericAdapter,
 ];

@@ -6,7 +6,14 @@ import type { MacAddress } from '../core/mac.js';
 import { inspectRouterUrl, routerLoginRule } from './safe-url.js';
 
 /** ADAPTER_NAMES lists the router families Portico can hand a guest back to. */
-export const ADAPTER_NAMES = ['coova', 'mikrotik', 'macauth', 'pfsense', 'generic'] as const;
+export const ADAPTER_NAMES = [
+  'coova',
+  'mikrotik',
+  'macauth',
+  'pfsense',
+  'unifi',
+  'generic',
+] as const;
 
 /** AdapterName is one of ADAPTER_NAMES. */
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -45,6 +52,8 @@ export type ClientContext = {
   sessionId?: string;
   /** pfSense captive portal zone (`$PORTAL_ZONE$`). */
   zone?: string;
+  /** UniFi controller site (`/guest/s/<site>/`). */
+  site?: string;
   /** The page the guest wanted, already checked by checkOriginalUrl. */
   originalUrl?: string;
   routerResult?: RouterResult;
@@ -110,13 +119,15 @@ export type ParseResult = { ok: true; context: ClientContext } | { ok: false; er
  * HandOff tells the caller how to send the guest back to the router after a code is accepted:
  * `redirect` sends the browser to `url` with GET; `form-post` renders an auto-submitting form
  * with `fields`; `bind-mac` means record a binding of `mac` to the token first, then redirect
- * to `nextUrl`; `show-success` means the router needs nothing and the success page links to
- * `nextUrl`.
+ * to `nextUrl`; `controller-authorize` means authorise `mac` through the router's controller
+ * API (UniFi), then redirect to `nextUrl`; `show-success` means the router needs nothing and
+ * the success page links to `nextUrl`.
  */
 export type HandOff =
   | { kind: 'redirect'; url: string }
   | { kind: 'form-post'; url: string; fields: Record<string, string> }
   | { kind: 'bind-mac'; mac: MacAddress; nextUrl: string }
+  | { kind: 'controller-authorize'; mac: MacAddress; apMac?: MacAddress; nextUrl: string }
   | { kind: 'show-success'; nextUrl: string };
 
 /** HandOffResult is a hand-off, or the reason none can be built from this context. */

@@ -18,6 +18,7 @@ import type { NasRecord } from '../storage/nas-repo.js';
 import type { SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
 import type { TokenRecord } from '../storage/token-repo.js';
+import type { ControllerService } from './controller-service.js';
 import type { TokenChange } from './token-service.js';
 import { projectedUsedMs, requestDisconnect, slotOf } from './session-ops.js';
 import { createUsageEvents, type UsageEvents } from './usage-events.js';
@@ -60,6 +61,12 @@ const SESSION_LIMITS: ReadonlySet<string> = new Set([
 /** SESSION_NOT_FOUND is Error-Cause 503: the NAS has no such session (RFC 5176 §3.5). */
 const SESSION_NOT_FOUND = 503;
 
+/** ControllerCutoff is what the worker needs from the controller service. */
+export type ControllerCutoff = Pick<
+  ControllerService,
+  'handles' | 'disconnect' | 'reauthorize' | 'stopped'
+>;
+
 /** DasSender is the part of the radius layer's Disconnect/CoA client the worker uses. */
 export type DasSender = Pick<DynamicAuthorizationClient, 'sendDisconnect' | 'sendCoa'>;
 
@@ -89,6 +96,8 @@ export function createCutoffService(deps: {
   concurrency?: number;
   /** Raises session.stopped and token.expired in the pass's transaction. */
   events?: UsageEvents;
+  /** Routers whose guests a controller API lets on (UniFi): the worker ends those there. */
+  controllers?: () => ControllerCutoff | undefined;
 }) {
   const { store, clock } = deps;
   const usage = deps.events ?? createUsageEvents({ store });
@@ -250,6 +259,18 @@ export function createCutoffService(deps: {
   }> => {
     const s = store.sessions.findById(job.sessionId);
     const nas = s?.nasId != null ? store.nas.findById(s.nasId) : undefined;
+    const controllers = deps.controllers?.();
+    if (s && nas && controllers?.handles(nas)) {
+      // No RADIUS here: the controller unauthorises the guest, or gives it the new time.
+      const elapsed = Math.floor((clock.now() - (s.startedAt ?? clock.now())) / 1000);
+      const result =
+        job.kind === 'disconnect'
+          ? await controllers.disconnect(nas, s)
+          : job.sessionTimeout === null
+            ? { outcome: 'ack' as const }
+            : await controllers.reauthorize(nas, s, job.sessionTimeout - elapsed);
+      return { job, result };
+    }
     if (!s || !nas || !das) {
       logger.warn(
         { job: job.id, session: job.sessionId },
@@ -300,6 +321,11 @@ export function createCutoffService(deps: {
         } else if (result.outcome !== 'ack') {
           // Still online: it holds its slot again until a later attempt ends it.
           store.sessions.restoreSlot(s.id);
+        } else {
+          // A controller sends no accounting Stop: its ACK is the end of the session.
+          const nas = s.nasId !== null ? store.nas.findById(s.nasId) : undefined;
+          const controllers = deps.controllers?.();
+          if (nas && controllers?.handles(nas)) controllers.stopped(nas, s, now, job.reason);
         }
       }
     });

@@ -15,6 +15,7 @@ import {
 import type { Store } from '../storage/store.js';
 import { isUniqueViolation } from '../storage/store.js';
 import { dasRules } from './vendor-attributes.js';
+import type { SecretBox } from './secret-box.js';
 
 /** NasInput is what staff type to add or change a router. */
 export type NasInput = {
@@ -30,6 +31,21 @@ export type NasInput = {
   uamSecret?: string | null;
   /** Host names or IP literals, as a list or one comma- or space-separated text. */
   loginHosts?: string | readonly string[];
+  /** Base URL of the controller that authorises guests (UniFi); '' or null removes it. */
+  controllerUrl?: string | null;
+  /** The controller site (UniFi's short site name, e.g. `default`). */
+  controllerSite?: string | null;
+  /** The controller account; username and password are set together and stored sealed. */
+  controllerUsername?: string;
+  controllerPassword?: string;
+};
+
+/** ControllerAccountOf is a router's controller with its account opened, ready to log in. */
+export type ControllerAccountOf = {
+  url: string;
+  site: string;
+  username: string;
+  password: string;
 };
 
 /** MAX_LOGIN_HOSTS is how many login hosts one router may list. */
@@ -60,9 +76,12 @@ export function generateSecret(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** createNasService returns the router use cases. */
-export function createNasService(deps: { store: Store; clock: Clock }) {
-  const { store, clock } = deps;
+/**
+ * createNasService returns the router use cases; `box` seals controller credentials and is
+ * absent when PORTICO_SECRET_KEY is not set (then none can be stored).
+ */
+export function createNasService(deps: { store: Store; clock: Clock; box?: SecretBox }) {
+  const { store, clock, box } = deps;
 
   const check = (input: NasInput, partial: boolean): Partial<NewNas> => {
     const errors: FieldError[] = [];
@@ -112,8 +131,57 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
     if (input.uamSecret !== undefined)
       out.uamSecret = input.uamSecret === '' ? null : input.uamSecret;
     if (input.loginHosts !== undefined) out.loginHosts = checkLoginHosts(input.loginHosts, errors);
+    checkController(input, out, errors);
     if (errors.length > 0) throw badInput(errors);
     return out;
+  };
+
+  // The account is sealed before it reaches storage; without a key it cannot be stored at all.
+  const checkController = (input: NasInput, out: Partial<NewNas>, errors: FieldError[]) => {
+    if (input.controllerUrl !== undefined) {
+      const text = (input.controllerUrl ?? '').trim();
+      let ok = text === '';
+      try {
+        const u = new URL(text);
+        ok =
+          (u.protocol === 'https:' || u.protocol === 'http:') && u.search === '' && u.hash === '';
+      } catch {
+        // stays false unless empty
+      }
+      if (!ok)
+        errors.push({
+          field: 'controllerUrl',
+          message: 'must be the http(s) base URL of the controller, e.g. https://unifi.lan:8443',
+        });
+      out.controllerUrl = text === '' ? null : text.replace(/\/+$/, '');
+    }
+    if (input.controllerSite !== undefined) {
+      const site = (input.controllerSite ?? '').trim();
+      if (site !== '' && !/^[A-Za-z0-9_.-]{1,64}$/.test(site))
+        errors.push({
+          field: 'controllerSite',
+          message: 'must be the short site name, e.g. default',
+        });
+      out.controllerSite = site === '' ? null : site;
+    }
+    const { controllerUsername: user, controllerPassword: password } = input;
+    if (user === undefined && password === undefined) return;
+    if (!user || !password || user.length > 128 || password.length > 256) {
+      errors.push({
+        field: 'controllerPassword',
+        message: 'the controller username and password are set together (up to 128/256 characters)',
+      });
+      return;
+    }
+    if (!box) {
+      errors.push({
+        field: 'controllerPassword',
+        message:
+          'set PORTICO_SECRET_KEY (32+ characters) so the controller password is stored encrypted',
+      });
+      return;
+    }
+    out.controllerCredentials = box.seal(JSON.stringify({ u: user, p: password }));
   };
 
   const conflict = (err: unknown): never => {
@@ -145,6 +213,9 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
           v.coaMessageAuthenticator ?? !dasRules(v.vendor ?? 'generic').refusesMessageAuthenticator,
         uamSecret: v.uamSecret ?? null,
         loginHosts: v.loginHosts ?? [],
+        controllerUrl: v.controllerUrl ?? null,
+        controllerSite: v.controllerSite ?? null,
+        controllerCredentials: v.controllerCredentials ?? null,
         createdAt: now,
       };
       try {
@@ -177,14 +248,18 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
       try {
         store.transaction(() => {
           store.nas.update(nas.id, v);
-          const { secret: _s, uamSecret: _u, ...safe } = v;
+          const { secret: _s, uamSecret: _u, controllerCredentials: _c, ...safe } = v;
           store.audit.record({
             at: clock.now(),
             actor,
             action: 'nas.update',
             targetType: 'nas',
             targetId: String(nas.id),
-            details: { ...safe, secretChanged: v.secret !== undefined },
+            details: {
+              ...safe,
+              secretChanged: v.secret !== undefined,
+              ...(v.controllerCredentials !== undefined ? { controllerAccountChanged: true } : {}),
+            },
           });
         });
       } catch (err) {
@@ -204,6 +279,23 @@ export function createNasService(deps: { store: Store; clock: Clock }) {
     /** list returns every router. */
     list(): NasRecord[] {
       return store.nas.list();
+    },
+    /**
+     * controllerAccount returns a router's controller with its account opened, or undefined
+     * when it has none, lacks a part, or the account cannot be opened (another key).
+     */
+    controllerAccount(nas: NasRecord): ControllerAccountOf | undefined {
+      if (!nas.controllerUrl || !nas.controllerSite || !nas.controllerCredentials || !box)
+        return undefined;
+      const opened = box.open(nas.controllerCredentials);
+      if (opened === undefined) return undefined;
+      try {
+        const { u, p } = JSON.parse(opened) as { u?: unknown; p?: unknown };
+        if (typeof u !== 'string' || typeof p !== 'string') return undefined;
+        return { url: nas.controllerUrl, site: nas.controllerSite, username: u, password: p };
+      } catch {
+        return undefined;
+      }
     },
     /** remove deletes a router by name, address or id. */
     remove(nameOrId: string | number, actor: string): void {

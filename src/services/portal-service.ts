@@ -170,12 +170,24 @@ export function createPortalService(deps: PortalDeps) {
     },
     /**
      * routerProfile returns the router a guest came through: the NAS named by the redirect's
-     * NAS-Identifier, else the NAS at the address the redirect names; undefined when unknown.
+     * NAS-Identifier, else the NAS at the address the redirect names, else the one router
+     * whose controller serves the UniFi site; undefined when unknown (or two serve the site).
      */
-    routerProfile(hints: { nasId?: string; address?: string }): RouterProfile | undefined {
+    routerProfile(hints: {
+      nasId?: string;
+      address?: string;
+      site?: string;
+    }): RouterProfile | undefined {
+      const bySite = () => {
+        const serving = store.nas
+          .list()
+          .filter((n) => n.controllerUrl !== null && n.controllerSite === hints.site);
+        return serving.length === 1 ? serving[0] : undefined;
+      };
       const nas =
         (hints.nasId ? store.nas.findByName(hints.nasId) : undefined) ??
-        (hints.address ? store.nas.findByAddress(hints.address) : undefined);
+        (hints.address ? store.nas.findByAddress(hints.address) : undefined) ??
+        (hints.site ? bySite() : undefined);
       return nas && profileOf(nas);
     },
     /** routerProfileById returns the router with this id, or undefined. */

@@ -9,9 +9,11 @@ import { createAccountingService } from './accounting-service.js';
 import { createApiKeyService } from './api-key-service.js';
 import { createAuditService } from './audit-service.js';
 import { createBatchService } from './batch-service.js';
+import { createControllerService } from './controller-service.js';
 import { createCutoffService } from './cutoff-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
+import { createSecretBox } from './secret-box.js';
 import { createPortalService } from './portal-service.js';
 import { createPrintService } from './print-service.js';
 import { createRadiusService, radiusTimings } from './radius-service.js';
@@ -45,7 +47,13 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
   const access = createAccessService({ store, clock, settings: timings });
   // The scheduler and worker run only once main.ts attaches the Disconnect/CoA client and
   // starts them; until then (CLI) jobs are queued for the running server to send.
-  const cutoff = createCutoffService({ store, clock, settings: timings, events: usage });
+  const cutoff = createCutoffService({
+    store,
+    clock,
+    settings: timings,
+    events: usage,
+    controllers: () => controllers,
+  });
   const sessions = createSessionService({ store, clock, wake: () => cutoff.wake() });
   const accounting = createAccountingService({ store, settings: timings, events: usage });
   const radius = createRadiusService({
@@ -83,6 +91,19 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     spaceName: () => settings.value('spaceName'),
     publicUrl: config.publicUrl,
   });
+  const nas = createNasService({
+    store,
+    clock,
+    ...(config.secretKey ? { box: createSecretBox(config.secretKey) } : {}),
+  });
+  const controllers = createControllerService({
+    store,
+    clock,
+    access,
+    accounting,
+    nas,
+    wake: () => cutoff.wake(),
+  });
   const ics = createIcsPoller({ store, clock, bookings, settings: bookingSettings, timeZone });
   return {
     store,
@@ -98,7 +119,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     bookings,
     ics,
     staff,
-    nas: createNasService({ store, clock }),
+    nas,
     lockouts,
     webSessions: createWebSessionService({ store, clock, staff, lockouts }),
     settings,
@@ -114,6 +135,8 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     portal: createPortalService({ store, clock, access, sessions }),
     accounting,
     cutoff,
+    /** controllers lets guests on through a router's controller API (UniFi external portal). */
+    controllers,
     radius,
     /** radiusStats returns the RADIUS counters: decisions, drops, batches, latency, server. */
     radiusStats: () => radius.stats(),

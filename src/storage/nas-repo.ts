@@ -30,6 +30,12 @@ export type NasRecord = {
   uamSecret: string | null;
   /** Hosts the router's login URL may name; empty allows only router-local addresses. */
   loginHosts: string[];
+  /** Base URL of the controller that authorises guests (UniFi external portal), or null. */
+  controllerUrl: string | null;
+  /** The controller site the router's guests belong to, or null. */
+  controllerSite: string | null;
+  /** The controller account, sealed by the services layer (ciphertext only), or null. */
+  controllerCredentials: string | null;
   createdAt: number;
   lastSeenAt: number | null;
 };
@@ -57,6 +63,9 @@ const toNas = (r: Row): NasRecord => ({
   coaMessageAuthenticator: r.coa_message_authenticator === 1,
   uamSecret: r.uam_secret as string | null,
   loginHosts: splitHosts(r.login_hosts as string),
+  controllerUrl: r.controller_url as string | null,
+  controllerSite: r.controller_site as string | null,
+  controllerCredentials: r.controller_credentials as string | null,
   createdAt: r.created_at as number,
   lastSeenAt: r.last_seen_at as number | null,
 });
@@ -73,6 +82,9 @@ const COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
   coaMessageAuthenticator: 'coa_message_authenticator',
   uamSecret: 'uam_secret',
   loginHosts: 'login_hosts',
+  controllerUrl: 'controller_url',
+  controllerSite: 'controller_site',
+  controllerCredentials: 'controller_credentials',
 };
 
 const toDb = (v: unknown) =>

@@ -33,10 +33,11 @@ export function presentBatch(b: BatchView, tz: string) {
 
 /** presentNas returns a router without its secrets (they are shown only when set). */
 export function presentNas(n: NasRecord, tz: string) {
-  const { secret: _s, uamSecret, ...rest } = n;
+  const { secret: _s, uamSecret, controllerCredentials, ...rest } = n;
   return {
     ...rest,
     hasUamSecret: uamSecret !== null,
+    hasControllerAccount: controllerCredentials !== null,
     createdAt: formatIsoInZone(n.createdAt, tz),
     lastSeenAt: isoOrNull(n.lastSeenAt, tz),
   };

@@ -266,7 +266,7 @@ export function createGuestFlow(services: Services) {
      * router wants it: a redirect (CoovaChilli), a form the browser posts (MikroTik), a MAC
      * binding (MAC authentication) or straight to the success page.
      */
-    handOff(
+    async handOff(
       request: FastifyRequest,
       reply: FastifyReply,
       guest: Guest,
@@ -308,6 +308,27 @@ export function createGuestFlow(services: Services) {
         case 'bind-mac':
           services.portal.bind(token.tokenId, h.mac, arrival.nasId);
           return noStore(reply).redirect(h.nextUrl, 303);
+        case 'controller-authorize': {
+          // The guest waits while the router's controller is asked (outside any transaction).
+          const done = await services.controllers.authorize({
+            tokenId: token.tokenId,
+            nasId: arrival.nasId,
+            mac: h.mac,
+            ...(h.apMac ? { apMac: h.apMac } : {}),
+          });
+          if (done.ok) return noStore(reply).redirect(h.nextUrl, 303);
+          request.log.warn(
+            { reason: done.reason, detail: done.detail, nas: arrival.nasId },
+            'portal: the router controller did not authorise the guest',
+          );
+          return flow.problem(
+            reply,
+            guest,
+            502,
+            [guest.t('error.router')],
+            splashHref(arrival, guest.lang),
+          );
+        }
         case 'show-success':
           return noStore(reply).redirect(successUrl, 303);
       }

@@ -24,8 +24,8 @@ import { flatParams, openArrival, readArrival, type Arrival } from './router-con
 import { statusRoutes } from './status-routes.js';
 
 /**
- * portalRoutes registers the guest pages: splash (`/`, `/portal`, `/t/:code`), redeem, success,
- * and the status routes.
+ * portalRoutes registers the guest pages: splash (`/`, `/portal`, `/t/:code`, UniFi's
+ * `/guest/s/:site/`), redeem, success, and the status routes.
  */
 export async function portalRoutes(app: FastifyInstance, opts: { services: Services }) {
   const { services } = opts;
@@ -42,8 +42,13 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     return data && s ? { s, data } : undefined;
   };
 
-  const showSplash = async (request: FastifyRequest, reply: FastifyReply, prefill?: string) => {
-    const params = flatParams(request.query);
+  const showSplash = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    prefill?: string,
+    fromPath: Record<string, string> = {},
+  ) => {
+    const params = { ...flatParams(request.query), ...fromPath };
     const guest = guestOf(services, request);
     const read = readArrival(services, request, params);
     if (!read.ok)
@@ -89,6 +94,13 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
   app.get<{ Params: { code: string } }>('/t/:code', (request, reply) =>
     showSplash(request, reply, request.params.code.slice(0, 64)),
   );
+  // UniFi's external portal sends guests to /guest/s/<site>/?ap=…&id=…&t=…&url=…
+  const unifiSplash = (
+    request: FastifyRequest<{ Params: { site: string } }>,
+    reply: FastifyReply,
+  ) => showSplash(request, reply, undefined, { site: request.params.site.slice(0, 64) });
+  app.get<{ Params: { site: string } }>('/guest/s/:site', unifiSplash);
+  app.get<{ Params: { site: string } }>('/guest/s/:site/', unifiSplash);
 
   app.post('/portal/redeem', async (request, reply) => {
     const body = request.body;

@@ -132,6 +132,7 @@ export function readArrival(
   const profile = services.portal.routerProfile({
     nasId: routerParams.nasid ?? routerParams.identity,
     address: routerParams.uamip,
+    site: routerParams.site,
   });
   const adapter = selectAdapter(profile?.vendor, routerParams);
   const origin = portalOrigin(services, request);

@@ -53,6 +53,26 @@ const fields = {
       "Host names or IP literals the router's own login URL (MikroTik link-login-only, CoovaChilli uamip) may name; the splash page sends guests' codes nowhere else. Empty: only private, loopback, CGNAT and link-local addresses",
     examples: [['login.hotspot.lan']],
   }),
+  controllerUrl: Nullable(Type.String({ maxLength: 300 }), {
+    description:
+      'UniFi: base URL of the controller or UniFi OS console that authorises guests (external portal); null or "" removes it',
+    examples: ['https://unifi.example.lan:8443'],
+  }),
+  controllerSite: Nullable(Type.String({ maxLength: 64 }), {
+    description: "UniFi: the controller's short site name, as in /guest/s/<site>/",
+    examples: ['default'],
+  }),
+  controllerUsername: Type.String({
+    minLength: 1,
+    maxLength: 128,
+    description: 'UniFi: controller account (with controllerPassword; stored encrypted)',
+  }),
+  controllerPassword: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'UniFi: controller password, stored encrypted under PORTICO_SECRET_KEY and never shown',
+  }),
 };
 
 /** NasCreateBody adds a router. */
@@ -69,6 +89,10 @@ export const NasCreateBody = Type.Object(
     coaMessageAuthenticator: Type.Optional(fields.coaMessageAuthenticator),
     uamSecret: Type.Optional(fields.uamSecret),
     loginHosts: Type.Optional(fields.loginHosts),
+    controllerUrl: Type.Optional(fields.controllerUrl),
+    controllerSite: Type.Optional(fields.controllerSite),
+    controllerUsername: Type.Optional(fields.controllerUsername),
+    controllerPassword: Type.Optional(fields.controllerPassword),
   },
   {
     additionalProperties: false,
@@ -95,6 +119,9 @@ export const NasSchema = Type.Object({
   coaMessageAuthenticator: Type.Boolean(),
   hasUamSecret: Type.Boolean(),
   loginHosts: fields.loginHosts,
+  controllerUrl: Nullable(Type.String()),
+  controllerSite: Nullable(Type.String()),
+  hasControllerAccount: Type.Boolean(),
   createdAt: IsoDateTime,
   lastSeenAt: Nullable(IsoDateTime, { description: 'When the router last spoke to Portico' }),
 });
