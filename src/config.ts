@@ -281,7 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (cfg as Record<string, unknown>)[spec.key] = spec.parse(text);
     } catch (err) {
       errors.push(
-        `${spec.env}=${JSON.stringify(spec.env.includes('PASSWORD') ? '***' : text)}: ${(err as Error).message}`,
+        `${spec.env}=${JSON.stringify(/PASSWORD|SECRET/.test(spec.env) ? '***' : text)}: ${(err as Error).message}`,
       );
     }
   }

@@ -51,6 +51,8 @@ export const MESSAGES_DE: Messages = {
     'Diese Seite ist abgelaufen. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
   'error.router':
     'Das Netzwerk hat unvollständige Angaben geschickt. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
+  'error.controller':
+    'Das Netzwerk hat dieses Gerät nicht zugelassen. Bitte versuche es erneut oder frag das Personal.',
   'error.loginHost':
     'Die Anmeldeadresse dieses Routers ist nicht erlaubt: In Portico beim Router unter „Login hosts“ eintragen. Bitte zeig diese Seite dem Personal.',
   'error.signInSetup.title': 'Die Anmeldung in diesem Netzwerk ist noch nicht eingerichtet',

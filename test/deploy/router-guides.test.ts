@@ -17,6 +17,7 @@ import type { NasInput } from '../../src/services/nas-service.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 import { decodeEntities, form, hiddenFields } from '../http/portal-fixture.js';
+import { startFakeController } from '../support/unifi-controller.js';
 
 const PUBLIC_URL = 'https://wifi.example.org';
 const HOST = { host: 'wifi.example.org' };
@@ -29,7 +30,11 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   db = openDatabase(':memory:');
-  const config = loadConfig({ PORTICO_DB: ':memory:', PORTICO_PUBLIC_URL: PUBLIC_URL });
+  const config = loadConfig({
+    PORTICO_DB: ':memory:',
+    PORTICO_PUBLIC_URL: PUBLIC_URL,
+    PORTICO_SECRET_KEY: 's'.repeat(32),
+  });
   services = createServices({ db, clock: fixedClock(Date.UTC(2026, 11, 4, 9)), config });
   app = await buildApp(services, { logger: pino({ level: 'silent' }) });
 });
@@ -77,7 +82,7 @@ const uciValue = (text: string, key: string) =>
   new RegExp(`^\\s*option ${key} '([^']*)'`, 'm').exec(text)?.[1];
 
 describe('every guide', () => {
-  it.each(['coova-chilli.conf', 'uspot.uci', 'mikrotik.rsc', 'pfsense.md'])(
+  it.each(['coova-chilli.conf', 'uspot.uci', 'mikrotik.rsc', 'pfsense.md', 'unifi.md'])(
     '%s cites its sources and says what to do about Message-Authenticator',
     (name) => {
       const text = guide(name);
@@ -342,5 +347,64 @@ describe('pfSense (pfsense.md)', () => {
       accept: 'Continue',
     });
     expect(new URL(posted.fields.redirurl ?? '').pathname).toBe('/portal/success');
+  });
+});
+
+describe('UniFi (unifi.md)', () => {
+  const text = guide('unifi.md');
+  const flag = (name: string) => new RegExp(`--${name} (\\S+)`).exec(text)?.[1] ?? '';
+
+  it('configures the external portal and the controller account, and says where RADIUS comes from', () => {
+    expect(text).toContain('External Portal Server');
+    expect(text).toContain('/guest/s/<site>/');
+    for (const f of [
+      'controller-url',
+      'controller-site',
+      'controller-user',
+      'controller-password-file',
+    ])
+      expect(flag(f), f).not.toBe('');
+    expect(text).toContain('PORTICO_SECRET_KEY');
+    expect(text).toMatch(/come from \*\*each access point\*\*/);
+  });
+
+  it('gets the guest from the controller redirect to authorize-guest on the controller', async () => {
+    const site = flag('controller-site');
+    const controller = await startFakeController({
+      username: flag('controller-user'),
+      password: 'pw-from-file',
+      site,
+    });
+    try {
+      addNas({
+        name: 'office-unifi',
+        address: '192.0.2.50',
+        vendor: 'unifi',
+        controllerUrl: controller.url,
+        controllerSite: site,
+        controllerUsername: flag('controller-user'),
+        controllerPassword: 'pw-from-file',
+      });
+      const code = newCode();
+      const q = new URLSearchParams({
+        ap: 'f0:9f:c2:aa:bb:cc',
+        id: 'a4:83:e7:11:22:33',
+        t: '1764838800',
+        url: 'http://example.com/',
+        ssid: 'Guest',
+      });
+      const res = await arriveAndRedeem(`/guest/s/${site}/?${q}`, code);
+      expect(res.statusCode, res.body).toBe(303);
+      expect(controller.calls.map((c) => c.body)).toEqual([
+        {
+          cmd: 'authorize-guest',
+          mac: 'a4:83:e7:11:22:33',
+          minutes: 60,
+          ap_mac: 'f0:9f:c2:aa:bb:cc',
+        },
+      ]);
+    } finally {
+      await controller.close();
+    }
   });
 });

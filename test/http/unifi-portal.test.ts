@@ -155,6 +155,7 @@ describe('UniFi external portal', () => {
     const t = newToken();
     const res = await redeem(t.code);
     expect(res.statusCode).toBe(502);
+    expect(res.body).toContain('The network did not let this device on');
     expect(res.headers.location).toBeUndefined();
     expect(liveSessions(t.id)).toEqual([]);
     expect(services.tokens.get(t.code).state).toBe('unused');

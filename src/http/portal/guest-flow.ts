@@ -325,7 +325,7 @@ export function createGuestFlow(services: Services) {
             reply,
             guest,
             502,
-            [guest.t('error.router')],
+            [guest.t('error.controller')],
             splashHref(arrival, guest.lang),
           );
         }
