@@ -41,6 +41,12 @@ describe('configuration', () => {
     }
   });
 
+  it('never echoes a bad secret key', () => {
+    expect(() => loadConfig({ PORTICO_SECRET_KEY: 'short-secret' })).toThrowError(
+      /PORTICO_SECRET_KEY="\*\*\*": must be at least 32/,
+    );
+  });
+
   it('never echoes a bad password value', () => {
     expect(() => loadConfig({ PORTICO_ADMIN_PASSWORD: 'hunter2' })).toThrowError(
       /PORTICO_ADMIN_PASSWORD="\*\*\*": must be at least 10/,

@@ -95,3 +95,64 @@ test('accepts 20 login hosts and refuses 21', () => {
   });
   expect(s.nas.get('a').loginHosts).toHaveLength(20);
 });
+
+test('a controller account is refused without PORTICO_SECRET_KEY, and never stored in plain text', () => {
+  const account = {
+    name: 'office',
+    address: '10.0.0.9',
+    vendor: 'unifi',
+    controllerUrl: 'https://unifi.lan:8443/',
+    controllerSite: 'default',
+    controllerUsername: 'portico',
+    controllerPassword: 'pw-123456',
+  };
+  expect(fieldsOf(() => s.nas.add(account, 'alice'))).toMatchObject({
+    code: 'PORTICO_BAD_INPUT',
+    fields: [
+      { field: 'controllerPassword', message: expect.stringContaining('PORTICO_SECRET_KEY') },
+    ],
+  });
+
+  const keyed = createServices({
+    db,
+    clock: fixedClock(Date.UTC(2026, 11, 1)),
+    config: loadConfig({ PORTICO_SECRET_KEY: 'x'.repeat(32) }),
+  });
+  const nas = keyed.nas.add(account, 'alice');
+  expect(nas).toMatchObject({ controllerUrl: 'https://unifi.lan:8443', controllerSite: 'default' });
+  expect(JSON.stringify(db.prepare('SELECT * FROM nas_clients').all())).not.toContain('pw-123456');
+  expect(JSON.stringify(keyed.store.audit.list(10))).not.toContain('pw-123456');
+  expect(keyed.nas.controllerAccount(nas)).toEqual({
+    url: 'https://unifi.lan:8443',
+    site: 'default',
+    username: 'portico',
+    password: 'pw-123456',
+  });
+  // Another key cannot open it.
+  const other = createServices({
+    db,
+    clock: fixedClock(Date.UTC(2026, 11, 1)),
+    config: loadConfig({ PORTICO_SECRET_KEY: 'y'.repeat(32) }),
+  });
+  expect(other.nas.controllerAccount(nas)).toBeUndefined();
+});
+
+test('controller settings are checked', () => {
+  const keyed = createServices({
+    db,
+    clock: fixedClock(Date.UTC(2026, 11, 1)),
+    config: loadConfig({ PORTICO_SECRET_KEY: 'x'.repeat(32) }),
+  });
+  const bad = {
+    name: 'office',
+    address: '10.0.0.9',
+    controllerUrl: 'ftp://unifi.lan',
+    controllerSite: 'no spaces',
+    controllerUsername: 'portico',
+  };
+  expect(fieldsOf(() => keyed.nas.add(bad, 'alice')).fields?.map((f) => f.field)).toEqual([
+    'controllerUrl',
+    'controllerSite',
+    'controllerPassword',
+  ]);
+});
