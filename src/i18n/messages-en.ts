@@ -50,8 +50,7 @@ export const MESSAGES_EN = {
   'error.context': 'This page has expired. Please reconnect to the Wi-Fi network and try again.',
   'error.router':
     'The network sent incomplete details. Please reconnect to the Wi-Fi network and try again.',
-  'error.controller':
-    'The network did not let this device on. Please try again, or ask the staff.',
+  'error.controller': 'The network did not let this device on. Please try again, or ask the staff.',
   'error.loginHost':
     "This router's login address is not allowed: add it to the router's login hosts in Portico. If you are a guest, please show this page to the staff.",
   'error.signInSetup.title': "This network's sign-in is not set up yet",

@@ -8,6 +8,7 @@ import {
   verifyCoovaMd,
 } from '../../src/adapters/coova-adapter.js';
 import type { AdapterOptions, ClientContext, HandOff } from '../../src/adapters/router-adapter.js';
+import { chilliUrlencode } from '../support/chilli-urlencode.js';
 
 const SECRET = 'testing123';
 const CHALLENGE = '2f1d3c0e6a7b48599aa0b1c2d3e4f506';
@@ -246,18 +247,6 @@ describe('coova md', () => {
     expect(result).toMatchObject({ ok: true, context: { loginUrl: 'http://10.1.0.1:3990/logon' } });
   });
 });
-
-// chilli's redir_urlencode: keeps A-Z a-z 0-9 - _ . ! ~ *, writes every other byte as %xx
-// in lower-case hex.
-function chilliUrlencode(text: string): string {
-  return [...Buffer.from(text, 'utf8')]
-    .map((b) =>
-      /[A-Za-z0-9\-_.!~*]/.test(String.fromCharCode(b))
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).padStart(2, '0')}`,
-    )
-    .join('');
-}
 
 describe('coova uamhomepage (loginurl)', () => {
   // redir.c with uamhomepage set: `<homepage>?loginurl=<redir_urlencode(uamserver URL)>`.

@@ -18,6 +18,7 @@ import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 import { decodeEntities, form, hiddenFields } from '../http/portal-fixture.js';
 import { startFakeController } from '../support/unifi-controller.js';
+import { chilliUrlencode } from '../support/chilli-urlencode.js';
 
 const PUBLIC_URL = 'https://wifi.example.org';
 const HOST = { host: 'wifi.example.org' };
@@ -92,17 +93,6 @@ describe('every guide', () => {
     },
   );
 });
-
-// chilli's redir_urlencode: A-Z a-z 0-9 - _ . ! ~ * stay, every other byte becomes %xx.
-function chilliUrlencode(text: string): string {
-  return [...Buffer.from(text, 'utf8')]
-    .map((b) =>
-      /[A-Za-z0-9\-_.!~*]/.test(String.fromCharCode(b))
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).padStart(2, '0')}`,
-    )
-    .join('');
-}
 
 describe('CoovaChilli (coova-chilli.conf)', () => {
   const text = guide('coova-chilli.conf');
