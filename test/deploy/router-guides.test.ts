@@ -323,7 +323,7 @@ describe('pfSense (pfsense.md)', () => {
     // The browser submits the GET form: entity-decoded values, URL-encoded.
     const action = /<form method="get" action="([^"]+)"/.exec(served)?.[1] ?? '';
     const query = new URLSearchParams();
-    for (const m of served.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    for (const m of served.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\s*\/?>/g))
       query.append(m[1] as string, decodeEntities(m[2] as string));
     expect(action).toBe(`${PUBLIC_URL}/`);
     const res = await arriveAndRedeem(`/?${query}`, code);
