@@ -170,8 +170,7 @@ describe('uspot (uspot.uci)', () => {
     expect(text).toContain(`list entry '${o('auth_server')}'`);
     expect(text).toMatch(/config uhttpd 'uam3990'[\s\S]*listen_http '10\.0\.0\.1:3990'/);
     expect(text).toContain("ucode_prefix '/logon=/usr/share/uspot/handler-uam.uc'");
-    expect(text).toMatch(/--uam-secret UAMSECRET --no-message-authenticator/);
-    expect(text).toMatch(/--coa-no-event-timestamp --coa-no-message-authenticator/);
+    expect(text).toMatch(/--vendor openwrt --uam-secret UAMSECRET --no-message-authenticator/);
   });
 
   it('gets the guest from the uspot redirect to /logon and back to the success page', async () => {
