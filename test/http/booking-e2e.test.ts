@@ -101,6 +101,8 @@ describe('booking confirmation from a running Portico', () => {
       type: 'token.created',
       data: { token: { code: body.accessCode.replace('-', ''), source: 'booking' } },
     });
+    // The outbox marks the message sent after the SMTP server has it: wait for that commit.
+    await waitFor(() => s.emails.list().counts.sent >= 1);
     expect(s.emails.list().counts.sent).toBe(1);
   });
 });
