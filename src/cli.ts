@@ -164,6 +164,9 @@ exists; a device that had only reserved a slot is simply released.
                               uamsecret, and must be exactly that secret (HS_UAMSECRET,
                               option uamsecret / uam_secret). It checks the redirect's md
                               and the CHAP login; without it every sign-in fails.
+  --fas-key KEY               openNDS faskey (--vendor opennds): the same value as the
+                              gateway's faskey option; needed for fas_secure_enabled 1 and 2
+                              and for BinAuth's reports (deploy/routers/opennds/)
   --login-host HOST           a host name or IP address the router's login page may be on
                               (MikroTik link-login-only, CoovaChilli uamip); repeat for
                               more, at most 20. Without it, the splash page sends codes only
@@ -770,6 +773,7 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
           vendor: { type: 'string' },
           'coa-port': { type: 'string' },
           'uam-secret': { type: 'string' },
+          'fas-key': { type: 'string' },
           'login-host': { type: 'string', multiple: true },
           'no-message-authenticator': { type: 'boolean' },
           'coa-no-event-timestamp': { type: 'boolean' },
@@ -807,6 +811,7 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
             vendor: str(v.vendor),
             coaPort: str(v['coa-port']),
             uamSecret: str(v['uam-secret']),
+            fasKey: str(v['fas-key']),
             loginHosts: strs(v['login-host']),
             requireMessageAuthenticator: !v['no-message-authenticator'],
             coaEventTimestamp: !v['coa-no-event-timestamp'],
@@ -834,7 +839,7 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
       return withServices(config, (s) => {
         const list = s.nas
           .list()
-          .map(({ secret: _s, uamSecret: _u, controllerCredentials: _c, ...n }) => n);
+          .map(({ secret: _s, uamSecret: _u, controllerCredentials: _c, fasKey: _f, ...n }) => n);
         if (a.values.json) io.out(JSON.stringify(list, null, 2) + '\n');
         else
           for (const n of list)

@@ -7,6 +7,7 @@ import { macAuthAdapter } from './macauth-adapter.js';
 import { mikrotikAdapter } from './mikrotik-adapter.js';
 import { pfsenseAdapter } from './pfsense-adapter.js';
 import { unifiAdapter } from './unifi-adapter.js';
+import { openndsAdapter } from './opennds-adapter.js';
 import type { AdapterName, RouterAdapter } from './router-adapter.js';
 
 const ADAPTER_BY_VENDOR = {
@@ -17,6 +18,7 @@ const ADAPTER_BY_VENDOR = {
   meraki: macAuthAdapter,
   aruba: macAuthAdapter,
   pfsense: pfsenseAdapter,
+  opennds: openndsAdapter,
   generic: genericAdapter,
 } as const satisfies Record<string, RouterAdapter>;
 
@@ -32,6 +34,7 @@ const ADAPTER_BY_NAME: Record<AdapterName, RouterAdapter> = {
   macauth: macAuthAdapter,
   pfsense: pfsenseAdapter,
   unifi: unifiAdapter,
+  opennds: openndsAdapter,
   generic: genericAdapter,
 };
 
@@ -42,6 +45,7 @@ const DETECTION_ORDER: readonly RouterAdapter[] = [
   coovaAdapter,
   pfsenseAdapter,
   unifiAdapter,
+  openndsAdapter,
   macAuthAdapter,
   genericAdapter,
 ];

@@ -12,6 +12,7 @@ export const ADAPTER_NAMES = [
   'macauth',
   'pfsense',
   'unifi',
+  'opennds',
   'generic',
 ] as const;
 
@@ -49,11 +50,16 @@ export type ClientContext = {
   challenge?: string;
   /** Lower-case hex of the one CHAP identifier byte (MikroTik). */
   chapId?: string;
+  /** The router's id for this guest's session (openNDS: the hid). */
   sessionId?: string;
   /** pfSense captive portal zone (`$PORTAL_ZONE$`). */
   zone?: string;
   /** UniFi controller site (`/guest/s/<site>/`). */
   site?: string;
+  /** openNDS fas_secure_enabled level the redirect came with (0, 1 or 2). */
+  fasLevel?: 0 | 1 | 2;
+  /** openNDS level 0 client token, sent in clear by the gateway; its hash is `sessionId`. */
+  clientToken?: string;
   /** The page the guest wanted, already checked by checkOriginalUrl. */
   originalUrl?: string;
   routerResult?: RouterResult;
@@ -68,6 +74,8 @@ export type AuthMode = 'chap' | 'pap';
 export type AdapterOptions = {
   /** CoovaChilli / uspot `uamsecret`: when set, `md` must verify and CHAP uses it. */
   uamSecret?: string;
+  /** openNDS `faskey`: decrypts level 2 parameters and makes the level 1/2 `tok`. */
+  fasKey?: string;
   /** Unset follows the router (CHAP when it sends a challenge). */
   authMode?: AuthMode;
   /** Where the guest goes after login when the router gave no usable original URL. */
@@ -101,6 +109,7 @@ export const ADAPTER_ERRORS = {
   LOGIN_HOST_REFUSED: 'ADAPTER_LOGIN_HOST_REFUSED',
   NO_CHALLENGE: 'ADAPTER_NO_CHALLENGE',
   BAD_CREDENTIALS: 'ADAPTER_BAD_CREDENTIALS',
+  NO_FAS_KEY: 'ADAPTER_NO_FAS_KEY',
 } as const;
 
 /** AdapterErrorCode is one of the ADAPTER_ERRORS values. */
@@ -121,14 +130,20 @@ export type ParseResult = { ok: true; context: ClientContext } | { ok: false; er
  * with `fields`; `bind-mac` means record a binding of `mac` to the token first, then redirect
  * to `nextUrl`; `controller-authorize` means authorise `mac` through the router's controller
  * API (UniFi), then redirect to `nextUrl`; `show-success` means the router needs nothing and
- * the success page links to `nextUrl`.
+ * the success page links to `nextUrl`; `gateway-grant` means hold the device's slot for
+ * `grant` first (the router asks no RADIUS server, so Portico checks the limits here), then
+ * redirect to `url`.
  */
 export type HandOff =
   | { kind: 'redirect'; url: string }
   | { kind: 'form-post'; url: string; fields: Record<string, string> }
   | { kind: 'bind-mac'; mac: MacAddress; nextUrl: string }
   | { kind: 'controller-authorize'; mac: MacAddress; apMac?: MacAddress; nextUrl: string }
-  | { kind: 'show-success'; nextUrl: string };
+  | { kind: 'show-success'; nextUrl: string }
+  | { kind: 'gateway-grant'; url: string; grant: GatewayGrant };
+
+/** GatewayGrant names the router session a `gateway-grant` hand-off opens for the guest. */
+export type GatewayGrant = { sessionId: string; mac?: MacAddress; ip?: string };
 
 /** HandOffResult is a hand-off, or the reason none can be built from this context. */
 export type HandOffResult = { ok: true; handOff: HandOff } | { ok: false; error: AdapterError };

@@ -11,6 +11,7 @@ import { PorticoError } from '../errors.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
 import { portalRoutes } from './portal/portal-routes.js';
+import { openndsRoutes } from './routers/opennds-routes.js';
 import { requestSerializer } from './request-log.js';
 import { bookingWebhookRoutes } from './webhooks/bookings.js';
 import type { Services } from '../services/services.js';
@@ -66,6 +67,7 @@ export async function buildApp(
   await app.register(apiRoutes, { prefix: API_PREFIX, services });
   await app.register(adminRoutes, { prefix: '/admin', services });
   await app.register(portalRoutes, { services });
+  await app.register(openndsRoutes, { services });
   await app.register(bookingWebhookRoutes, { prefix: '/webhooks', services });
 
   // RADIUS counters (decisions, drops, batches, latency) for monitoring; no secrets in them.

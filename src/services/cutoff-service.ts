@@ -67,6 +67,15 @@ export type ControllerCutoff = Pick<
   'handles' | 'disconnect' | 'reauthorize' | 'stopped'
 >;
 
+/** UNSUPPORTED_SERVICE is Error-Cause 405, recorded for a CoA no openNDS gateway can apply. */
+const UNSUPPORTED_SERVICE = 405;
+
+/**
+ * Deferred marks a Disconnect for a router Portico cannot reach (openNDS): it stays
+ * `sending` until the router's BinAuth watcher picks it up and reports the session's end.
+ */
+type Deferred = { outcome: 'deferred'; errorCause?: undefined };
+
 /** DasSender is the part of the radius layer's Disconnect/CoA client the worker uses. */
 export type DasSender = Pick<DynamicAuthorizationClient, 'sendDisconnect' | 'sendCoa'>;
 
@@ -255,7 +264,7 @@ export function createCutoffService(deps: {
     job: CoaJobRecord,
   ): Promise<{
     job: CoaJobRecord;
-    result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'>;
+    result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'> | Deferred;
   }> => {
     const s = store.sessions.findById(job.sessionId);
     const nas = s?.nasId != null ? store.nas.findById(s.nasId) : undefined;
@@ -278,6 +287,13 @@ export function createCutoffService(deps: {
       );
       return { job, result: { outcome: 'timeout' } };
     }
+    if (nas.vendor === 'opennds') {
+      // No RADIUS to send: the gateway's watcher polls for Disconnects, and nothing outside
+      // the gateway can change a session it already let on.
+      return job.kind === 'disconnect'
+        ? { job, result: { outcome: 'deferred' } }
+        : { job, result: { outcome: 'nak', errorCause: UNSUPPORTED_SERVICE } };
+    }
     const t = store.tokens.findById(s.tokenId);
     const attrs = sessionIdentification(nas.vendor, s, t?.code ?? null);
     try {
@@ -298,13 +314,14 @@ export function createCutoffService(deps: {
   const record = (
     done: Array<{
       job: CoaJobRecord;
-      result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'>;
+      result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'> | Deferred;
     }>,
   ): void => {
     if (closing) return;
     const now = clock.now();
     store.transaction(() => {
       for (const { job, result } of done) {
+        if (result.outcome === 'deferred') continue;
         store.coaJobs.finish(job.id, result.outcome, result.errorCause ?? null, now);
         if (job.kind !== 'disconnect') continue;
         const s = store.sessions.findById(job.sessionId);

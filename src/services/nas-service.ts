@@ -29,6 +29,8 @@ export type NasInput = {
   coaEventTimestamp?: boolean;
   coaMessageAuthenticator?: boolean;
   uamSecret?: string | null;
+  /** openNDS `faskey`; null or "" removes it. */
+  fasKey?: string | null;
   /** Host names or IP literals, as a list or one comma- or space-separated text. */
   loginHosts?: string | readonly string[];
   /** Base URL of the controller that authorises guests (UniFi); '' or null removes it. */
@@ -130,6 +132,16 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
     }
     if (input.uamSecret !== undefined)
       out.uamSecret = input.uamSecret === '' ? null : input.uamSecret;
+    if (input.fasKey !== undefined) {
+      const key = input.fasKey === null ? '' : input.fasKey.trim();
+      // openNDS reads the option as one word, and level 2 uses it as an AES key.
+      if (key !== '' && !/^[\x21-\x7e]{8,64}$/.test(key))
+        errors.push({
+          field: 'fasKey',
+          message: 'must be 8 to 64 printable characters without spaces, as in faskey',
+        });
+      out.fasKey = key === '' ? null : key;
+    }
     if (input.loginHosts !== undefined) out.loginHosts = checkLoginHosts(input.loginHosts, errors);
     checkController(input, out, errors);
     if (errors.length > 0) throw badInput(errors);
@@ -212,6 +224,7 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
         coaMessageAuthenticator:
           v.coaMessageAuthenticator ?? !dasRules(v.vendor ?? 'generic').refusesMessageAuthenticator,
         uamSecret: v.uamSecret ?? null,
+        fasKey: v.fasKey ?? null,
         loginHosts: v.loginHosts ?? [],
         controllerUrl: v.controllerUrl ?? null,
         controllerSite: v.controllerSite ?? null,
@@ -248,7 +261,7 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
       try {
         store.transaction(() => {
           store.nas.update(nas.id, v);
-          const { secret: _s, uamSecret: _u, controllerCredentials: _c, ...safe } = v;
+          const { secret: _s, uamSecret: _u, controllerCredentials: _c, fasKey: _f, ...safe } = v;
           store.audit.record({
             at: clock.now(),
             actor,
@@ -259,6 +272,7 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
               ...safe,
               secretChanged: v.secret !== undefined,
               ...(v.controllerCredentials !== undefined ? { controllerAccountChanged: true } : {}),
+              ...(v.fasKey !== undefined ? { fasKeyChanged: true } : {}),
             },
           });
         });

@@ -25,13 +25,17 @@ export const SEAL_PURPOSES = ['router-context', 'success'] as const;
 export type SealPurpose = (typeof SEAL_PURPOSES)[number];
 
 /** RouterProfile is what the splash page needs to know about the router a guest came through. */
-export type RouterProfile = Pick<NasRecord, 'id' | 'name' | 'vendor' | 'uamSecret' | 'loginHosts'>;
+export type RouterProfile = Pick<
+  NasRecord,
+  'id' | 'name' | 'vendor' | 'uamSecret' | 'fasKey' | 'loginHosts'
+>;
 
 const profileOf = (nas: NasRecord): RouterProfile => ({
   id: nas.id,
   name: nas.name,
   vendor: nas.vendor,
   uamSecret: nas.uamSecret,
+  fasKey: nas.fasKey,
   loginHosts: nas.loginHosts,
 });
 
@@ -189,6 +193,16 @@ export function createPortalService(deps: PortalDeps) {
         (hints.address ? store.nas.findByAddress(hints.address) : undefined) ??
         (hints.site ? bySite() : undefined);
       return nas && profileOf(nas);
+    },
+    /**
+     * openndsProfiles returns the openNDS routers that have a faskey: the candidates for a
+     * level 2 redirect, whose gateway name is encrypted under one of their keys.
+     */
+    openndsProfiles(): RouterProfile[] {
+      return store.nas
+        .list()
+        .filter((n) => n.vendor === 'opennds' && n.fasKey !== null)
+        .map(profileOf);
     },
     /** routerProfileById returns the router with this id, or undefined. */
     routerProfileById(id: number): RouterProfile | undefined {

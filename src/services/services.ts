@@ -14,6 +14,7 @@ import { createCutoffService } from './cutoff-service.js';
 import { createLockoutService } from './lockout-service.js';
 import { createNasService } from './nas-service.js';
 import { createSecretBox } from './secret-box.js';
+import { createOpenndsService } from './opennds-service.js';
 import { createPortalService } from './portal-service.js';
 import { createPrintService } from './print-service.js';
 import { createRadiusService, radiusTimings } from './radius-service.js';
@@ -133,6 +134,13 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     access,
     sessions,
     portal: createPortalService({ store, clock, access, sessions }),
+    opennds: createOpenndsService({
+      store,
+      clock,
+      access,
+      accounting,
+      wake: () => cutoff.wake(),
+    }),
     accounting,
     cutoff,
     /** controllers lets guests on through a router's controller API (UniFi external portal). */

@@ -69,6 +69,8 @@ export const VENDOR_ATTRIBUTES: Record<NasVendor, (l: SessionLimits) => Attribut
   generic: wisprRates,
   meraki: wisprRates,
   aruba: wisprRates,
+  // openNDS asks no RADIUS server: BinAuth's answer carries its limits (opennds-service.ts).
+  opennds: () => [],
 };
 
 /**

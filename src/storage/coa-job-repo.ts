@@ -64,6 +64,8 @@ export function createCoaJobRepo(db: Db) {
   );
   const finish = db.prepare(`UPDATE coa_jobs SET state = @state, error_cause = @errorCause,
     finished_at = @finishedAt WHERE id = @id AND state = 'sending'`);
+  const settle = db.prepare(`UPDATE coa_jobs SET state = @state, error_cause = NULL,
+    finished_at = @finishedAt WHERE id = @id AND state IN ('pending', 'sending')`);
   const requeue = db.prepare("UPDATE coa_jobs SET state = 'pending' WHERE state = 'sending'");
   const ofSession = db.prepare('SELECT * FROM coa_jobs WHERE session_id = ? ORDER BY id');
   const hasPending = db.prepare("SELECT 1 FROM coa_jobs WHERE state = 'pending' LIMIT 1").pluck();
@@ -93,6 +95,13 @@ export function createCoaJobRepo(db: Db) {
       finishedAt: number,
     ): boolean {
       return finish.run({ id, state, errorCause, finishedAt }).changes === 1;
+    },
+    /**
+     * settle records the outcome of a job the router itself reports on (openNDS polls for its
+     * Disconnects rather than receiving them), waiting or being sent; false when neither.
+     */
+    settle(id: number, state: 'ack' | 'nak', finishedAt: number): boolean {
+      return settle.run({ id, state, finishedAt }).changes === 1;
     },
     /** requeueSending puts jobs left 'sending' by a stopped process back in the queue. */
     requeueSending(): number {

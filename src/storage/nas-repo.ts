@@ -12,6 +12,7 @@ export const NAS_VENDORS = [
   'openwrt',
   'meraki',
   'aruba',
+  'opennds',
 ] as const;
 export type NasVendor = (typeof NAS_VENDORS)[number];
 
@@ -28,6 +29,8 @@ export type NasRecord = {
   coaEventTimestamp: boolean;
   coaMessageAuthenticator: boolean;
   uamSecret: string | null;
+  /** openNDS `faskey`: hashes or encrypts the FAS parameters and keys BinAuth's reports. */
+  fasKey: string | null;
   /** Hosts the router's login URL may name; empty allows only router-local addresses. */
   loginHosts: string[];
   /** Base URL of the controller that authorises guests (UniFi external portal), or null. */
@@ -62,6 +65,7 @@ const toNas = (r: Row): NasRecord => ({
   coaEventTimestamp: r.coa_event_timestamp === 1,
   coaMessageAuthenticator: r.coa_message_authenticator === 1,
   uamSecret: r.uam_secret as string | null,
+  fasKey: r.fas_key as string | null,
   loginHosts: splitHosts(r.login_hosts as string),
   controllerUrl: r.controller_url as string | null,
   controllerSite: r.controller_site as string | null,
@@ -81,6 +85,7 @@ const COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
   coaEventTimestamp: 'coa_event_timestamp',
   coaMessageAuthenticator: 'coa_message_authenticator',
   uamSecret: 'uam_secret',
+  fasKey: 'fas_key',
   loginHosts: 'login_hosts',
   controllerUrl: 'controller_url',
   controllerSite: 'controller_site',

@@ -28,6 +28,9 @@ export function nasInput(body: Form): NasInput {
   const uamSecret = str(body.uamSecret).trim();
   if (uamSecret !== '') input.uamSecret = uamSecret;
   else if (list(body.removeUamSecret).includes('1')) input.uamSecret = '';
+  const fasKey = str(body.fasKey).trim();
+  if (fasKey !== '') input.fasKey = fasKey;
+  else if (list(body.removeFasKey).includes('1')) input.fasKey = '';
   // A form without the field (an older page) leaves the list as it is.
   if (body.loginHosts !== undefined) input.loginHosts = str(body.loginHosts);
   for (const k of FLAGS) input[k] = list(body[k]).includes('1');
@@ -48,7 +51,13 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   const formPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    data: { id?: number; values: Form; errors?: FieldErrors; uamSecretSet?: boolean },
+    data: {
+      id?: number;
+      values: Form;
+      errors?: FieldErrors;
+      uamSecretSet?: boolean;
+      fasKeySet?: boolean;
+    },
   ) =>
     pages.render(
       request,
@@ -59,6 +68,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
         vendors: VENDOR_PROFILES,
         id: data.id ?? null,
         uamSecretSet: data.uamSecretSet ?? false,
+        fasKeySet: data.fasKeySet ?? false,
         values: data.values,
         errors: data.errors ?? {},
       },
@@ -119,10 +129,16 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
       vendor: nas.vendor,
       coaPort: String(nas.coaPort),
       uamSecret: '',
+      fasKey: '',
       loginHosts: nas.loginHosts.join(' '),
     };
     for (const k of FLAGS) values[k] = nas[k] ? '1' : '0';
-    return formPage(request, reply, { id: nas.id, values, uamSecretSet: nas.uamSecret !== null });
+    return formPage(request, reply, {
+      id: nas.id,
+      values,
+      uamSecretSet: nas.uamSecret !== null,
+      fasKeySet: nas.fasKey !== null,
+    });
   });
 
   app.post<{ Params: { id: string } }>('/routers/:id', idParams, async (request, reply) => {
@@ -136,8 +152,14 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
     } catch (err) {
       const errors = fieldErrors(err) ?? conflictErrors(err);
       if (!errors) throw err;
-      const uamSecretSet = services.nas.get(id).uamSecret !== null;
-      return formPage(request, reply, { id, values: flagValues(body), errors, uamSecretSet });
+      const nas = services.nas.get(id);
+      return formPage(request, reply, {
+        id,
+        values: flagValues(body),
+        errors,
+        uamSecretSet: nas.uamSecret !== null,
+        fasKeySet: nas.fasKey !== null,
+      });
     }
   });
 

@@ -33,11 +33,12 @@ export function presentBatch(b: BatchView, tz: string) {
 
 /** presentNas returns a router without its secrets (they are shown only when set). */
 export function presentNas(n: NasRecord, tz: string) {
-  const { secret: _s, uamSecret, controllerCredentials, ...rest } = n;
+  const { secret: _s, uamSecret, controllerCredentials, fasKey, ...rest } = n;
   return {
     ...rest,
     hasUamSecret: uamSecret !== null,
     hasControllerAccount: controllerCredentials !== null,
+    hasFasKey: fasKey !== null,
     createdAt: formatIsoInZone(n.createdAt, tz),
     lastSeenAt: isoOrNull(n.lastSeenAt, tz),
   };

@@ -63,9 +63,12 @@ export function guessKeys(
 
 /**
  * macIsSigned returns true when the arrival's MAC came in a redirect the router signed: a
- * CoovaChilli/uspot NAS with a UAM secret, whose `md` the adapter verified before sealing.
+ * CoovaChilli/uspot NAS with a UAM secret, whose `md` the adapter verified before sealing,
+ * or an openNDS level 2 redirect, encrypted under the router's faskey.
  */
 export function macIsSigned(services: Services, arrival: Arrival): boolean {
+  // openNDS level 2 encrypts the MAC under the faskey, which the adapter checked.
+  if (arrival.ctx.adapter === 'opennds') return arrival.ctx.fasLevel === 2;
   if (arrival.ctx.adapter !== 'coova' || arrival.nasId === null) return false;
   return Boolean(services.portal.routerProfileById(arrival.nasId)?.uamSecret);
 }
@@ -331,6 +334,34 @@ export function createGuestFlow(services: Services) {
         }
         case 'show-success':
           return noStore(reply).redirect(successUrl, 303);
+        case 'gateway-grant': {
+          // The gateway asks no RADIUS server: its slot is held here, before it lets the
+          // device on, and its BinAuth script asks Portico again (see opennds-service.ts).
+          const granted = services.opennds.grant({
+            tokenId: token.tokenId,
+            nasId: arrival.nasId,
+            hid: h.grant.sessionId,
+            mac: h.grant.mac ?? null,
+            ip: h.grant.ip ?? null,
+          });
+          if (granted.ok) return noStore(reply).redirect(h.url, 303);
+          const usage = services.portal.usage(token.tokenId);
+          if (granted.reason === 'unknown-router' || granted.reason === 'unknown' || !usage)
+            return flow.routerProblem(
+              request,
+              reply,
+              guest,
+              { code: 'ADAPTER_NO_FAS_KEY' },
+              'hand-off',
+              splashHref(arrival, guest.lang),
+            );
+          return flow.refusal(reply, guest, arrival, {
+            ok: false,
+            reason: granted.reason,
+            tokenId: token.tokenId,
+            usage,
+          });
+        }
       }
     },
   };

@@ -5,6 +5,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import { unwrapCoovaLoginUrl } from '../../adapters/coova-adapter.js';
+import { openndsGatewayName } from '../../adapters/opennds-adapter.js';
 import { adapterByName, selectAdapter } from '../../adapters/registry.js';
 import type {
   AdapterError,
@@ -79,6 +80,7 @@ export function portalOrigin(services: Services, request: FastifyRequest): strin
 export function adapterOptions(profile: RouterProfile | undefined, origin: string): AdapterOptions {
   return {
     ...(profile?.uamSecret ? { uamSecret: profile.uamSecret } : {}),
+    ...(profile?.fasKey ? { fasKey: profile.fasKey } : {}),
     ...(profile ? { allowedRedirectHosts: profile.loginHosts } : {}),
     defaultLandingUrl: `${origin}/`,
   };
@@ -130,12 +132,20 @@ export function readArrival(
   const wrapped = unwrapCoovaLoginUrl({ params });
   const routerParams = wrapped.params;
   const profile = services.portal.routerProfile({
-    nasId: routerParams.nasid ?? routerParams.identity,
+    nasId: routerParams.nasid ?? routerParams.identity ?? openndsGatewayName(routerParams),
     address: routerParams.uamip,
     site: routerParams.site,
   });
   const adapter = selectAdapter(profile?.vendor, routerParams);
   const origin = portalOrigin(services, request);
+  if (!profile && adapter.name === 'opennds' && params.iv !== undefined) {
+    // Level 2 encrypts even the gateway name: the router is the one whose faskey opens it.
+    for (const candidate of services.portal.openndsProfiles()) {
+      const parsed = adapter.parse({ params }, adapterOptions(candidate, origin));
+      if (parsed.ok)
+        return { ok: true, arrival: sealArrival(services, parsed.context, candidate.id) };
+    }
+  }
   const opts = adapterOptions(profile, origin);
   const rawUrls =
     wrapped.rawUrl !== undefined

@@ -47,6 +47,10 @@ const fields = {
     description:
       'CoovaChilli/uspot UAM secret: must be exactly the router\'s uamsecret, or every sign-in fails; null or "" removes it',
   }),
+  fasKey: Nullable(Type.String({ maxLength: 64 }), {
+    description:
+      'openNDS faskey (vendor opennds), the same as the gateway\'s faskey option; null or "" removes it',
+  }),
   loginHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
     maxItems: 20,
     description:
@@ -88,6 +92,7 @@ export const NasCreateBody = Type.Object(
     coaEventTimestamp: Type.Optional(fields.coaEventTimestamp),
     coaMessageAuthenticator: Type.Optional(fields.coaMessageAuthenticator),
     uamSecret: Type.Optional(fields.uamSecret),
+    fasKey: Type.Optional(fields.fasKey),
     loginHosts: Type.Optional(fields.loginHosts),
     controllerUrl: Type.Optional(fields.controllerUrl),
     controllerSite: Type.Optional(fields.controllerSite),
@@ -118,6 +123,7 @@ export const NasSchema = Type.Object({
   coaEventTimestamp: Type.Boolean(),
   coaMessageAuthenticator: Type.Boolean(),
   hasUamSecret: Type.Boolean(),
+  hasFasKey: Type.Boolean(),
   loginHosts: fields.loginHosts,
   controllerUrl: Nullable(Type.String()),
   controllerSite: Nullable(Type.String()),
