@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Pretest step: the end-to-end tests need Debian's radclient (freeradius-utils) and Chromium.
+// Pretest step: the end-to-end tests need Debian's radclient (freeradius-utils), Chromium and
+// a real openNDS gateway with what it runs on.
 // Install whichever is missing instead of letting the tests skip. Needs root and apt-get.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,16 @@ const wanted = [
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   // Text on screenshots and in the contrast checks needs at least one font.
   { pkg: 'fonts-dejavu-core', bin: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' },
+  // The openNDS end-to-end test: the gateway itself, the legacy iptables it needs, dnsmasq
+  // for the guests' DHCP leases, udhcpc as the guests' client, PHP (openNDS encrypts its
+  // level 2 parameters with php-cli) and curl as the guests' browser and BinAuth's client.
+  { pkg: 'opennds', bin: '/usr/bin/opennds' },
+  { pkg: 'iptables', bin: '/usr/sbin/iptables-legacy' },
+  { pkg: 'dnsmasq-base', bin: '/usr/sbin/dnsmasq' },
+  { pkg: 'udhcpc', bin: '/sbin/udhcpc' },
+  { pkg: 'iproute2', bin: '/sbin/ip' },
+  { pkg: 'php8.2-cli', bin: '/usr/bin/php' },
+  { pkg: 'curl', bin: '/usr/bin/curl' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);
