@@ -35,6 +35,10 @@ try {
   if (sudo) throw new Error('not root: install them with apt-get as root, then run the tests');
   run(['update', '-qq']);
   run(['install', '-y', '-qq', '--no-install-recommends', ...missing]);
+  // The package enables openNDS as a service for the machine's own interfaces; the tests
+  // run their own in namespaces, so a systemd host must not keep it running.
+  if (missing.includes('opennds') && existsSync('/run/systemd/system'))
+    execFileSync('systemctl', ['disable', '--now', 'opennds.service'], { stdio: 'inherit' });
 } catch (err) {
   console.error(`pretest: could not install ${missing.join(', ')}: ${err.message}`);
   process.exit(1);
