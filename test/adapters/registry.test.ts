@@ -37,6 +37,7 @@ describe('selectAdapter', () => {
     ['meraki', 'macauth'],
     ['aruba', 'macauth'],
     ['pfsense', 'pfsense'],
+    ['opennds', 'opennds'],
     ['generic', 'generic'],
   ];
   it.each(byVendor)('picks by vendor profile %s -> %s, whatever the parameters', (vendor, name) => {
