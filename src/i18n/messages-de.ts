@@ -53,6 +53,8 @@ export const MESSAGES_DE: Messages = {
     'Das Netzwerk hat unvollständige Angaben geschickt. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
   'error.controller':
     'Das Netzwerk hat dieses Gerät nicht zugelassen. Bitte versuche es erneut oder frag das Personal.',
+  'error.fasKey':
+    'Die Anmeldung in diesem Netz ist noch nicht eingerichtet: Der openNDS-Router braucht in Portico seinen faskey. Bitte zeig diese Seite dem Personal.',
   'error.loginHost':
     'Die Anmeldeadresse dieses Routers ist nicht erlaubt: In Portico beim Router unter „Login hosts“ eintragen. Bitte zeig diese Seite dem Personal.',
   'error.signInSetup.title': 'Die Anmeldung in diesem Netzwerk ist noch nicht eingerichtet',

@@ -108,6 +108,8 @@ describe('the openNDS hand-off', () => {
     const res = await redeem(HID_A, 'aa:bb:cc:00:00:01', t.code);
     expect(res.statusCode).toBe(400);
     expect(res.headers.location).toBeUndefined();
+    expect(res.body).toContain('needs its faskey in Portico');
+    expect(f.logs.join('\n')).toContain('ADAPTER_NO_FAS_KEY');
   });
 });
 

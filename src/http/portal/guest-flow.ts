@@ -148,7 +148,13 @@ export function createGuestFlow(services: Services) {
             : 'portal: no hand-off to the router',
         );
       }
-      const line = guest.t(hostRefused ? 'error.loginHost' : 'error.router');
+      const line = guest.t(
+        hostRefused
+          ? 'error.loginHost'
+          : refused.code === 'ADAPTER_NO_FAS_KEY'
+            ? 'error.fasKey'
+            : 'error.router',
+      );
       return flow.problem(reply, guest, 400, [line], backHref);
     },
 
