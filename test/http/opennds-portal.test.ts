@@ -133,30 +133,18 @@ describe('BinAuth reports', () => {
     const s = f.services.store.sessions.findByAcct(f.services.nas.get(GATEWAY).id, hid).at(-1);
     expect(s).toMatchObject({ status: 'live', deviceMac: 'aa-bb-cc-00-00-09' });
 
+    // The watcher's poll: no byte counts, the router's clock as `ts`.
+    const poll = () =>
+      report({ method: 'watch', mac: 'aa:bb:cc:00:00:09', token, start, in: '', out: '' });
     f.clock.advance(120_000);
-    const polled = await report({
-      method: 'watch',
-      mac: 'aa:bb:cc:00:00:09',
-      token,
-      start,
-      in: '',
-      out: '',
-      ts: String(Math.floor(f.clock.now() / 1000)),
-    });
+    const polled = await poll();
     expect(polled.body).toBe(`ok ${OPENNDS_POLL_SECONDS}\n`);
     const tokenId = t.id;
     expect(f.services.tokens.get(tokenId).minutesUsed).toBe(2);
 
     f.services.tokens.revoke(tokenId, 'test');
     f.services.cutoff.scan();
-    const told = await report({
-      method: 'watch',
-      mac: 'aa:bb:cc:00:00:09',
-      token,
-      start,
-      in: '',
-      out: '',
-    });
+    const told = await poll();
     expect(told.body).toBe('deauth\n');
 
     const end = String(Math.floor(f.clock.now() / 1000) + 30);
