@@ -18,6 +18,7 @@ import type { SessionIdentity, SessionRecord } from '../storage/session-repo.js'
 import type { Store } from '../storage/store.js';
 import type { AccessService } from './access-service.js';
 import type { AccountingEvent, AccountingService } from './accounting-service.js';
+import type { UsageEvents } from './usage-events.js';
 
 /** OPENNDS_POLL_SECONDS is how often the BinAuth script's watcher asks about a device. */
 export const OPENNDS_POLL_SECONDS = 15;
@@ -153,6 +154,8 @@ export function createOpenndsService(deps: {
   clock: Clock;
   access: Pick<AccessService, 'admit'>;
   accounting: Pick<AccountingService, 'record'>;
+  /** Raises session.stopped for a session the gateway replaced without reporting its end. */
+  events?: Pick<UsageEvents, 'sessionStopped'>;
   /** Asks the cut-off pass to look now (a report used a token up, or evicted a device). */
   wake: () => void;
 }) {
@@ -292,8 +295,22 @@ export function createOpenndsService(deps: {
         const token = store.tokens.findById(input.tokenId);
         if (!token || token.deletedAt !== null) return { ok: false, reason: 'unknown' };
         const identity = identityOf(nas, input.hid, input.mac, input.ip, token.code);
-        const a = access.admit(token, input.mac, identity, now);
+        let a = access.admit(token, input.mac, identity, now);
         if (!('session' in a)) return { ok: false, reason: a.decision.reason };
+        const held = a.session;
+        if (held.nasId === nas.id && held.acctSessionId !== input.hid) {
+          // The same device under a new hid: openNDS gives a device one client token at a
+          // time, so the session it had on this gateway is over (its end report was lost).
+          const how = {
+            stoppedAt: held.lastSeenAt ?? held.startedAt ?? now,
+            terminateCause: held.status === 'live' ? 'session-not-found' : 'rebound',
+            closedBy: 'portico',
+          };
+          store.sessions.close(held.id, { ...how, updatedAt: now });
+          if (held.status === 'live') deps.events?.sessionStopped(held, how);
+          a = access.admit(token, input.mac, identity, now);
+          if (!('session' in a)) return { ok: false, reason: a.decision.reason };
+        }
         return {
           ok: true,
           sessionTimeout: a.decision.sessionTimeout,

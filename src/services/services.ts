@@ -139,6 +139,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
       clock,
       access,
       accounting,
+      events: usage,
       wake: () => cutoff.wake(),
     }),
     accounting,

@@ -102,6 +102,26 @@ describe('the openNDS hand-off', () => {
     expect(second.body).toContain('1 device');
   });
 
+  it('moves a device handed off again under a new client token to that token', async () => {
+    // openNDS gives a device a new client token (and hid) once its session there ended.
+    const t = f.newToken({ minutes: 60, maxDevices: 1 });
+    const [first, second] = [openndsHid('11111111'), openndsHid('22222222')];
+    expect((await redeem(first, 'aa:bb:cc:00:00:01', t.code)).statusCode).toBe(303);
+    expect((await redeem(second, 'aa:bb:cc:00:00:01', t.code)).statusCode).toBe(303);
+    const allow = await report({
+      method: 'auth_client',
+      mac: 'aa:bb:cc:00:00:01',
+      token: '22222222',
+    });
+    expect(allow.body).toMatch(/^allow 3600 /);
+    const stale = await report({
+      method: 'auth_client',
+      mac: 'aa:bb:cc:00:00:01',
+      token: '11111111',
+    });
+    expect(stale.body).toBe('deny no-hand-off\n');
+  });
+
   it('shows a problem, not a hand-off, for an openNDS router without a faskey', async () => {
     f.services.nas.update(GATEWAY, { fasKey: '' }, 'test');
     const t = f.newToken({ minutes: 60 });
