@@ -9,7 +9,9 @@
 // touching the machine's alternatives); it writes to /etc/opennds and /tmp, so it runs in
 // its own mount namespace with its own config bound over /etc/opennds and a tmpfs on /tmp
 // (which is why the run's folder lives in /var/tmp, not under /tmp); and it answers 403 to
-// guests without a DHCP lease, so dnsmasq writes the /tmp/dhcp.leases openNDS reads.
+// guests without a DHCP lease, so dnsmasq writes the /tmp/dhcp.leases openNDS reads. Its
+// scripts also edit /etc/dnsmasq.conf and /etc/hosts and call systemctl: /etc gets a
+// throwaway overlay, /run a tmpfs, and systemctl a no-op on the PATH.
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import {
@@ -199,12 +201,20 @@ export async function createGateway(guestCount: number): Promise<Gateway> {
         [
           '#!/bin/sh',
           'set -e',
+          `exec > '${join(work, 'opennds.log')}' 2>&1`,
+          // openNDS edits /etc/dnsmasq.conf and /etc/hosts: here only a throwaway layer
+          // over /etc sees that. Its own config is bound over /etc/opennds on top.
+          `mount -t tmpfs tmpfs '${join(work, 'layer')}'`,
+          `mkdir '${join(work, 'layer/up')}' '${join(work, 'layer/work')}'`,
+          `mount -t overlay overlay -o lowerdir=/etc,upperdir='${join(work, 'layer/up')}',workdir='${join(work, 'layer/work')}' /etc`,
           `mount --bind '${etc}' /etc/opennds`,
           'mount -t tmpfs tmpfs /tmp',
+          // A private /run hides the machine's systemd, which openNDS asks to restart dnsmasq.
+          'mount -t tmpfs tmpfs /run',
           `export PATH='${join(work, 'bin')}':$PATH`,
-          `dnsmasq --keep-in-foreground --port=0 --interface=br0 --bind-interfaces --dhcp-range=${subnet}.100,${subnet}.120,255.255.255.128,1h --dhcp-leasefile=/tmp/dhcp.leases --dhcp-option=3,${subnet}.1 --pid-file= --log-facility='${join(work, 'dnsmasq.log')}' >/dev/null 2>&1 &`,
+          `dnsmasq --conf-file=/dev/null --keep-in-foreground --port=0 --interface=br0 --bind-interfaces --dhcp-range=${subnet}.100,${subnet}.120,255.255.255.128,1h --dhcp-leasefile=/tmp/dhcp.leases --dhcp-option=3,${subnet}.1 --pid-file= --log-facility='${join(work, 'dnsmasq.log')}' >/dev/null 2>&1 &`,
           `echo $! > '${join(work, 'dnsmasq.pid')}'`,
-          `exec ${OPENNDS_BIN} -f -d 2 -c /etc/opennds/opennds.conf > '${join(work, 'opennds.log')}' 2>&1`,
+          `exec ${OPENNDS_BIN} -f -d 2 -c /etc/opennds/opennds.conf`,
           '',
         ].join('\n'),
         { mode: 0o755 },
@@ -250,6 +260,9 @@ export async function createGateway(guestCount: number): Promise<Gateway> {
 
   try {
     mkdirSync(join(work, 'bin'));
+    mkdirSync(join(work, 'layer'));
+    // openNDS's scripts call systemctl (restart dnsmasq, restart itself): never the machine's.
+    writeFileSync(join(work, 'bin', 'systemctl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     for (const tool of ['iptables', 'ip6tables'])
       for (const suffix of ['', '-save', '-restore'])
         symlinkSync(`/usr/sbin/${tool}-legacy${suffix}`, join(work, 'bin', `${tool}${suffix}`));
