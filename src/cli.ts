@@ -829,6 +829,10 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
           io.out(
             `added router ${n.name} (${n.address}, ${n.vendor}, CoA port ${n.coaPort})\n${str(v.secret) ? '' : `shared secret: ${n.secret}\n`}`,
           );
+        if (n.vendor === 'opennds' && n.fasKey === null)
+          io.err(
+            'note: an openNDS router needs --fas-key (its faskey) before guests can sign in; set it with the router form or the API\n',
+          );
         return 0;
       });
     }
