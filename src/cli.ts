@@ -164,9 +164,10 @@ exists; a device that had only reserved a slot is simply released.
                               uamsecret, and must be exactly that secret (HS_UAMSECRET,
                               option uamsecret / uam_secret). It checks the redirect's md
                               and the CHAP login; without it every sign-in fails.
-  --fas-key KEY               openNDS faskey (--vendor opennds): the same value as the
-                              gateway's faskey option; needed for fas_secure_enabled 1 and 2
-                              and for BinAuth's reports (deploy/routers/opennds/)
+  --fas-key KEY               openNDS (--vendor opennds): REQUIRED, exactly the gateway's
+                              faskey option, at every fas_secure_enabled level; it answers
+                              level 1, decrypts level 2 and checks BinAuth's reports
+                              (deploy/routers/opennds/)
   --login-host HOST           a host name or IP address the router's login page may be on
                               (MikroTik link-login-only, CoovaChilli uamip); repeat for
                               more, at most 20. Without it, the splash page sends codes only

@@ -54,7 +54,7 @@ export const MESSAGES_DE: Messages = {
   'error.controller':
     'Das Netzwerk hat dieses Gerät nicht zugelassen. Bitte versuche es erneut oder frag das Personal.',
   'error.fasKey':
-    'Die Anmeldung in diesem Netz ist noch nicht eingerichtet: Der openNDS-Router braucht in Portico seinen faskey. Bitte zeig diese Seite dem Personal.',
+    'Router und Portico haben nicht denselben faskey, deshalb kann hier noch kein Code funktionieren. Bitte sag dem Personal Bescheid; dein Code wurde nicht verbraucht.',
   'error.loginHost':
     'Die Anmeldeadresse dieses Routers ist nicht erlaubt: In Portico beim Router unter „Login hosts“ eintragen. Bitte zeig diese Seite dem Personal.',
   'error.signInSetup.title': 'Die Anmeldung in diesem Netzwerk ist noch nicht eingerichtet',

@@ -52,7 +52,7 @@ export const MESSAGES_EN = {
     'The network sent incomplete details. Please reconnect to the Wi-Fi network and try again.',
   'error.controller': 'The network did not let this device on. Please try again, or ask the staff.',
   'error.fasKey':
-    "This network's sign-in is not set up yet: its openNDS router needs its faskey in Portico. If you are a guest, please show this page to the staff.",
+    'The router and Portico do not share the same faskey, so no code can work here yet. Please tell the staff; your code has not been used.',
   'error.loginHost':
     "This router's login address is not allowed: add it to the router's login hosts in Portico. If you are a guest, please show this page to the staff.",
   'error.signInSetup.title': "This network's sign-in is not set up yet",

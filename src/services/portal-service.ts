@@ -67,14 +67,15 @@ export type PortalCheck =
  * SignInProblem is why a router's guests cannot sign in because of how it is set up in
  * Portico: a CoovaChilli/uspot redirect signed with `md` while the router has no UAM secret
  * here, or an `md` that the UAM secret here does not verify (the two secrets differ), or a
- * UAM secret here while the router signs nothing.
+ * UAM secret here while the router signs nothing; or an openNDS router without a faskey
+ * here, or a level 2 redirect that no openNDS router's faskey here decrypts.
  */
 export type SignInProblem = {
   /** The router's id, or null when no router matched the redirect. */
   nasId: number | null;
   /** The router's name, or what the redirect called it (nasid or uamip). */
   nas: string;
-  reason: 'no-uam-secret' | 'md-mismatch' | 'md-missing';
+  reason: 'no-uam-secret' | 'md-mismatch' | 'md-missing' | 'no-fas-key' | 'fas-key-mismatch';
   firstAt: number;
   lastAt: number;
   count: number;

@@ -209,6 +209,8 @@ export const DAS_RULES: Record<NasVendor, DasRules> = {
   generic: rfcDas,
   meraki: rfcDas,
   aruba: rfcDas,
+  // openNDS has no DAS at all: Portico sends it nothing (its BinAuth watcher polls instead).
+  opennds: rfcDas,
 };
 
 /** dasRules returns a vendor's Dynamic Authorization rules; an unknown vendor gets RFC 5176's. */

@@ -10,6 +10,7 @@ import {
   signBinauthReport,
   type BinauthReport,
 } from '../../src/services/opennds-service.js';
+import { FASKEY as CAPTURED_KEY, LEVEL2_FAS, LEVEL2_IV } from '../adapters/opennds-vectors.js';
 import { form, hiddenFields, portalFixture, T0, type PortalFixture } from './portal-fixture.js';
 
 const FASKEY = 'gw-faskey-123';
@@ -122,14 +123,40 @@ describe('the openNDS hand-off', () => {
     expect(stale.body).toBe('deny no-hand-off\n');
   });
 
+  it('finds a level 2 router by the faskey that decrypts its redirect, or names the mismatch', async () => {
+    const path = `/portal?fas=${encodeURIComponent(LEVEL2_FAS)}&iv=${LEVEL2_IV}`;
+    const mismatch = await f.app.inject({ url: path, headers: HOST });
+    expect(mismatch.statusCode).toBe(503);
+    expect(f.services.portal.signInProblems()).toMatchObject([{ reason: 'fas-key-mismatch' }]);
+    f.services.nas.add(
+      { name: 'captured', address: '10.9.0.3', vendor: 'opennds', fasKey: CAPTURED_KEY },
+      'test',
+    );
+    const page = await f.app.inject({ url: path, headers: HOST });
+    expect(page.statusCode).toBe(200);
+    const t = f.newToken({ minutes: 60 });
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/portal/redeem',
+      ...form({ ...hiddenFields(page.body), code: t.code }),
+    });
+    expect(res.headers.location).toMatch(/^http:\/\/10\.231\.77\.1:2050\/opennds_auth\/\?tok=/);
+    const held = f.services.store.sessions.slotsOf(t.id, f.clock.now());
+    expect(held).toMatchObject([{ nasId: f.services.nas.get('captured').id }]);
+  });
+
   it('shows a problem, not a hand-off, for an openNDS router without a faskey', async () => {
     f.services.nas.update(GATEWAY, { fasKey: '' }, 'test');
     const t = f.newToken({ minutes: 60 });
     const res = await redeem(HID_A, 'aa:bb:cc:00:00:01', t.code);
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(503);
     expect(res.headers.location).toBeUndefined();
-    expect(res.body).toContain('needs its faskey in Portico');
-    expect(f.logs.join('\n')).toContain('ADAPTER_NO_FAS_KEY');
+    expect(res.body).toContain('do not share the same faskey');
+    expect(f.logs.join('\n')).toContain('the openNDS router has no faskey in Portico');
+    // Staff see it with the router, as for a UAM secret that does not match.
+    expect(f.services.portal.signInProblems()).toMatchObject([
+      { nas: GATEWAY, reason: 'no-fas-key', count: 1 },
+    ]);
   });
 });
 

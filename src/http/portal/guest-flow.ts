@@ -26,7 +26,16 @@ export const SIGN_IN_HELP: Record<SignInProblem['reason'], string> = {
     "portal: the redirect's md does not verify with the router's UAM secret; it must match the router's uamsecret",
   'md-missing':
     'portal: the router has a UAM secret in Portico but its redirect is not signed; set the same uamsecret on the router',
+  'no-fas-key':
+    "portal: the openNDS router has no faskey in Portico; set it to the router's faskey on the router form (Admin, Routers)",
+  'fas-key-mismatch':
+    "portal: an openNDS level 2 redirect does not decrypt with any openNDS router's faskey in Portico; it must match the router's faskey",
 };
+
+const OPENNDS_PROBLEMS: ReadonlySet<SignInProblem['reason']> = new Set([
+  'no-fas-key',
+  'fas-key-mismatch',
+]);
 
 /** SUCCESS_TTL_MS is how long the link to a success page works. */
 export const SUCCESS_TTL_MS = 24 * 3_600_000;
@@ -130,7 +139,7 @@ export function createGuestFlow(services: Services) {
           reply,
           guest,
           503,
-          [guest.t('error.signInSetup')],
+          [guest.t(OPENNDS_PROBLEMS.has(reason) ? 'error.fasKey' : 'error.signInSetup')],
           backHref,
           guest.t('error.signInSetup.title'),
         );
@@ -148,13 +157,7 @@ export function createGuestFlow(services: Services) {
             : 'portal: no hand-off to the router',
         );
       }
-      const line = guest.t(
-        hostRefused
-          ? 'error.loginHost'
-          : refused.code === 'ADAPTER_NO_FAS_KEY'
-            ? 'error.fasKey'
-            : 'error.router',
-      );
+      const line = guest.t(hostRefused ? 'error.loginHost' : 'error.router');
       return flow.problem(reply, guest, 400, [line], backHref);
     },
 
@@ -352,15 +355,20 @@ export function createGuestFlow(services: Services) {
           });
           if (granted.ok) return noStore(reply).redirect(h.url, 303);
           const usage = services.portal.usage(token.tokenId);
-          if (granted.reason === 'unknown-router' || granted.reason === 'unknown' || !usage)
+          if (granted.reason === 'unknown-router' || granted.reason === 'unknown' || !usage) {
+            const nas = arrival.ctx.nasId ?? 'unknown router';
             return flow.routerProblem(
               request,
               reply,
               guest,
-              { code: 'ADAPTER_NO_FAS_KEY' },
+              {
+                code: 'ADAPTER_NO_FAS_KEY',
+                signIn: { reason: 'no-fas-key', nasId: arrival.nasId, nas: nas.slice(0, 64) },
+              },
               'hand-off',
               splashHref(arrival, guest.lang),
             );
+          }
           return flow.refusal(reply, guest, arrival, {
             ok: false,
             reason: granted.reason,

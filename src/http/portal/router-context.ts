@@ -43,6 +43,20 @@ const SIGN_IN_PROBLEMS: Partial<Record<AdapterErrorCode, SignInProblem['reason']
   ADAPTER_MISSING_SIGNATURE: 'md-missing',
 };
 
+/** OPENNDS_SIGN_IN_PROBLEMS maps the openNDS adapter's faskey refusals likewise. */
+const OPENNDS_SIGN_IN_PROBLEMS: Partial<Record<AdapterErrorCode, SignInProblem['reason']>> = {
+  ADAPTER_NO_FAS_KEY: 'no-fas-key',
+  ADAPTER_BAD_SIGNATURE: 'fas-key-mismatch',
+};
+
+/** signInProblemOf returns the sign-in problem an adapter's refusal shows staff, if any. */
+function signInProblemOf(
+  adapter: string,
+  code: AdapterErrorCode,
+): SignInProblem['reason'] | undefined {
+  return adapter === 'opennds' ? OPENNDS_SIGN_IN_PROBLEMS[code] : SIGN_IN_PROBLEMS[code];
+}
+
 /** ArrivalResult is an arrival, or the adapter's reason for refusing the router's parameters. */
 export type ArrivalResult = { ok: true; arrival: Arrival } | ({ ok: false } & RouterRefusal);
 
@@ -140,10 +154,19 @@ export function readArrival(
   const origin = portalOrigin(services, request);
   if (!profile && adapter.name === 'opennds' && params.iv !== undefined) {
     // Level 2 encrypts even the gateway name: the router is the one whose faskey opens it.
-    for (const candidate of services.portal.openndsProfiles()) {
+    const routers = services.portal.openndsProfiles();
+    for (const candidate of routers) {
       const parsed = adapter.parse({ params }, adapterOptions(candidate, origin));
       if (parsed.ok)
         return { ok: true, arrival: sealArrival(services, parsed.context, candidate.id) };
+    }
+    if (routers.length > 0) {
+      const nas = 'an openNDS gateway (level 2)';
+      return {
+        ok: false,
+        code: 'ADAPTER_BAD_SIGNATURE',
+        signIn: { reason: 'fas-key-mismatch', nasId: null, nas },
+      };
     }
   }
   const opts = adapterOptions(profile, origin);
@@ -161,8 +184,9 @@ export function readArrival(
     error = parsed.error;
     if (error.code !== 'ADAPTER_BAD_SIGNATURE') break;
   }
-  const reason = SIGN_IN_PROBLEMS[error.code];
-  const named = profile?.name ?? params.nasid ?? params.uamip ?? 'unknown router';
+  const reason = signInProblemOf(adapter.name, error.code);
+  const named =
+    profile?.name ?? params.nasid ?? params.uamip ?? openndsGatewayName(params) ?? 'unknown router';
   return {
     ok: false,
     ...refusal(error, profile),
@@ -192,5 +216,12 @@ export function handOffFor(
     { username: code, password: code },
     opts,
   );
-  return result.ok ? result : { ok: false, ...refusal(result.error, profile) };
+  if (result.ok) return result;
+  const reason = signInProblemOf(arrival.ctx.adapter, result.error.code);
+  const named = profile?.name ?? arrival.ctx.nasId ?? 'unknown router';
+  return {
+    ok: false,
+    ...refusal(result.error, profile),
+    ...(reason ? { signIn: { reason, nasId: profile?.id ?? null, nas: named.slice(0, 64) } } : {}),
+  };
 }
