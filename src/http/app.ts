@@ -77,6 +77,9 @@ export async function buildApp(
     radius: services.radiusStats(),
     // Routers whose guests cannot sign in because their UAM secret does not match.
     signInProblems: services.portal.signInProblems(),
+    coa: {
+      routersBackedOff: services.cutoff.routerHealth().filter((r) => r.state !== 'ok').length,
+    },
   }));
   return app;
 }

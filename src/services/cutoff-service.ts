@@ -13,7 +13,7 @@ import type {
   DynamicAuthorizationClient,
   DynamicAuthorizationResult,
 } from '../radius/dynamic-authorization.js';
-import type { CoaJobRecord } from '../storage/coa-job-repo.js';
+import type { CoaJobRecord, RouterCoaHealth } from '../storage/coa-job-repo.js';
 import type { NasRecord } from '../storage/nas-repo.js';
 import type { SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
@@ -48,6 +48,30 @@ export const MAX_DISCONNECT_TRIES = 3;
 export const RETRY_AFTER_MS = 30_000;
 /** MAX_SWEPT_DISCONNECTS bounds the stale-closed sessions a revoke or delete asks the NAS about. */
 const MAX_SWEPT_DISCONNECTS = 20;
+/** PER_ROUTER_IN_FLIGHT bounds the jobs on the wire to one router, so one cannot take every lane. */
+export const PER_ROUTER_IN_FLIGHT = 16;
+/** ROUTER_BACKOFF_MS are the first and the longest pause for a router whose DAS does not answer. */
+export const ROUTER_BACKOFF_MS = { first: 30_000, max: 10 * 60_000 } as const;
+
+/** routerBackoffMs returns the pause after a router's `rounds`-th unanswered round: doubling. */
+export function routerBackoffMs(rounds: number): number {
+  const n = Math.max(1, Math.min(rounds, 20));
+  return Math.min(ROUTER_BACKOFF_MS.max, ROUTER_BACKOFF_MS.first * 2 ** (n - 1));
+}
+
+/** RouterCoaState is a router's DAS as the worker treats it: sent to, paused, or on probation. */
+export type RouterCoaState = 'ok' | 'backed-off' | 'probing';
+
+/** RouterCoaStatus is a router's CoA health with the state it puts the router in at a moment. */
+export type RouterCoaStatus = RouterCoaHealth & { state: RouterCoaState };
+
+/** Done is a sent (or unsendable) job with what came back and whether it reached a router. */
+type Done = {
+  job: CoaJobRecord;
+  result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'> | Deferred;
+  reached: boolean;
+};
+
 /** SESSION_LIMITS are the token fields a live session's router enforces. */
 const SESSION_LIMITS: ReadonlySet<string> = new Set([
   'minutes',
@@ -103,6 +127,8 @@ export function createCutoffService(deps: {
   intervalMs?: number;
   /** Jobs sent at once; default 64. */
   concurrency?: number;
+  /** Jobs in flight to one router at once; default PER_ROUTER_IN_FLIGHT. */
+  perRouter?: number;
   /** Raises session.stopped and token.expired in the pass's transaction. */
   events?: UsageEvents;
   /** Routers whose guests a controller API lets on (UniFi): the worker ends those there. */
@@ -117,6 +143,8 @@ export function createCutoffService(deps: {
     error: () => undefined,
   };
   const concurrency = deps.concurrency ?? 64;
+  const perRouter = deps.perRouter ?? PER_ROUTER_IN_FLIGHT;
+  let kick: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let soon: NodeJS.Immediate | undefined;
   let working: Promise<void> | undefined;
@@ -260,12 +288,7 @@ export function createCutoffService(deps: {
   };
 
   /** sendOne sends one claimed job and returns the NAS's answer (timeout when unreachable). */
-  const sendOne = async (
-    job: CoaJobRecord,
-  ): Promise<{
-    job: CoaJobRecord;
-    result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'> | Deferred;
-  }> => {
+  const sendOne = async (job: CoaJobRecord): Promise<Done> => {
     const s = store.sessions.findById(job.sessionId);
     const nas = s?.nasId != null ? store.nas.findById(s.nasId) : undefined;
     const controllers = deps.controllers?.();
@@ -278,51 +301,57 @@ export function createCutoffService(deps: {
           : job.sessionTimeout === null
             ? { outcome: 'ack' as const }
             : await controllers.reauthorize(nas, s, job.sessionTimeout - elapsed);
-      return { job, result };
+      // A controller that does not answer is paused like a router that does not.
+      return { job, result, reached: true };
     }
     if (!s || !nas || !das) {
       logger.warn(
         { job: job.id, session: job.sessionId },
         'Disconnect/CoA job has no NAS to send to',
       );
-      return { job, result: { outcome: 'timeout' } };
+      return { job, result: { outcome: 'timeout' }, reached: false };
     }
     if (nas.vendor === 'opennds') {
       // No RADIUS to send: the gateway's watcher polls for Disconnects, and nothing outside
       // the gateway can change a session it already let on.
       return job.kind === 'disconnect'
-        ? { job, result: { outcome: 'deferred' } }
-        : { job, result: { outcome: 'nak', errorCause: UNSUPPORTED_SERVICE } };
+        ? { job, result: { outcome: 'deferred' }, reached: false }
+        : { job, result: { outcome: 'nak', errorCause: UNSUPPORTED_SERVICE }, reached: false };
     }
     const t = store.tokens.findById(s.tokenId);
     const attrs = sessionIdentification(nas.vendor, s, t?.code ?? null);
     try {
       if (job.kind === 'disconnect') {
-        return { job, result: await das.sendDisconnect(target(nas), attrs) };
+        return { job, result: await das.sendDisconnect(target(nas), attrs), reached: true };
       }
       return {
         job,
         result: await das.sendCoa(target(nas), [...attrs, ...restatement(job, s, nas, t)]),
+        reached: true,
       };
     } catch (err) {
       logger.error({ err, job: job.id }, 'Disconnect/CoA could not be sent');
-      return { job, result: { outcome: 'timeout' } };
+      return { job, result: { outcome: 'timeout' }, reached: false };
     }
   };
 
   /** record stores what the NAS answered and what follows from it for the session. */
-  const record = (
-    done: Array<{
-      job: CoaJobRecord;
-      result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'> | Deferred;
-    }>,
-  ): void => {
+  const record = (done: Done[]): void => {
     if (closing) return;
     const now = clock.now();
+    const backedOff: RouterCoaHealth[] = [];
     store.transaction(() => {
-      for (const { job, result } of done) {
+      for (const { job, result, reached } of done) {
         if (result.outcome === 'deferred') continue;
         store.coaJobs.finish(job.id, result.outcome, result.errorCause ?? null, now);
+        if (reached && job.nasId !== null) {
+          if (result.outcome !== 'timeout') store.coaJobs.routerAnswered(job.nasId, now);
+          else {
+            const h = store.coaJobs.routerTimedOut(job.nasId, now, routerBackoffMs);
+            if (h.lastTimeoutAt === now && h.backoffUntil !== null && h.backoffUntil > now)
+              backedOff.push(h);
+          }
+        }
         if (job.kind !== 'disconnect') continue;
         const s = store.sessions.findById(job.sessionId);
         if (!s || s.status === 'closed') continue;
@@ -359,22 +388,57 @@ export function createCutoffService(deps: {
         `${job.kind === 'disconnect' ? 'Disconnect' : 'CoA'} ${result.outcome}`,
       );
     }
-  };
-
-  /** work sends queued jobs until none is left, `concurrency` at a time. */
-  const work = async (): Promise<void> => {
-    for (;;) {
-      if (closing) return;
-      const jobs = store.transaction(() => store.coaJobs.claimPending(concurrency));
-      if (jobs.length === 0) return;
-      record(await Promise.all(jobs.map(sendOne)));
+    for (const h of backedOff) {
+      logger.warn(
+        { nas: h.nasId, rounds: h.rounds, until: new Date(h.backoffUntil ?? now).toISOString() },
+        'router does not answer Disconnect/CoA: its jobs wait until the back-off ends',
+      );
     }
   };
 
-  /** drain runs the worker unless it is running, in which case it runs once more after. */
+  /**
+   * work keeps up to `concurrency` jobs on the wire, claimed fairly per router (see
+   * claimFair), recording each as its router answers and claiming the next at once, so a
+   * router that never answers holds only its own lane. It returns when nothing is in flight
+   * and nothing can be claimed (a backed-off router's jobs wait for a later pass).
+   */
+  const work = async (): Promise<void> => {
+    const inFlight = new Set<Promise<void>>();
+    for (;;) {
+      if (!closing && inFlight.size < concurrency) {
+        const jobs = store.transaction(() =>
+          store.coaJobs.claimFair(clock.now(), {
+            limit: concurrency - inFlight.size,
+            perRouter,
+          }),
+        );
+        for (const job of jobs) {
+          const p: Promise<void> = sendOne(job)
+            .then((done) => record([done]))
+            .catch((err: unknown) =>
+              logger.error({ err, job: job.id }, 'Disconnect/CoA job failed'),
+            )
+            .finally(() => inFlight.delete(p));
+          inFlight.add(p);
+        }
+      }
+      if (inFlight.size === 0) return;
+      // Wake when a job ends or when new work is queued (drain), whichever comes first.
+      await Promise.race([
+        ...inFlight,
+        new Promise<void>((resolve) => {
+          kick = resolve;
+        }),
+      ]);
+      kick = undefined;
+    }
+  };
+
+  /** drain runs the worker, or wakes the running one so it claims what was just queued. */
   const drain = (): Promise<void> => {
     if (working) {
       again = true;
+      kick?.();
       return working;
     }
     working = (async () => {
@@ -404,6 +468,18 @@ export function createCutoffService(deps: {
 
   return {
     scan,
+    /** routerHealth returns each router's Disconnect/CoA state and its jobs waiting, at `now`. */
+    routerHealth(now: number = clock.now()): RouterCoaStatus[] {
+      return store.coaJobs.routerHealth().map((h) => ({
+        ...h,
+        state:
+          h.backoffUntil !== null && now < h.backoffUntil
+            ? 'backed-off'
+            : h.rounds > 0
+              ? 'probing'
+              : 'ok',
+      }));
+    },
     /** processJobs sends every queued job and resolves when the NAS answered or it gave up. */
     processJobs: drain,
     /** tick runs one scheduler pass and then the worker; tests drive it directly. */

@@ -11,6 +11,7 @@ import { MIGRATION_0004 } from './migrations/0004-nas-login-hosts.js';
 import { MIGRATION_0005 } from './migrations/0005-event-marks.js';
 import { MIGRATION_0006 } from './migrations/0006-nas-controller.js';
 import { MIGRATION_0007 } from './migrations/0007-nas-fas-key.js';
+import { MIGRATION_0008 } from './migrations/0008-coa-routers.js';
 
 /** Migration is one schema step: the version it brings the file to and its SQL. */
 export type Migration = { version: number; name: string; sql: string };
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0005,
   MIGRATION_0006,
   MIGRATION_0007,
+  MIGRATION_0008,
 ];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */

@@ -283,7 +283,7 @@ describe('sessions', () => {
         sessionTimeout: 3600,
         createdAt: now,
       });
-      s.store.coaJobs.claimPending(10);
+      s.store.coaJobs.claimFair(now, { limit: 10, perRouter: 10 });
       s.store.coaJobs.finish(job, 'ack', null, now);
     });
     const r = await b.get('/admin/sessions');
@@ -295,5 +295,58 @@ describe('sessions', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatch(/id="e-since">From \(date\) must be a date/);
     expect(r.body).toMatch(/id="e-code">Token code is not a token code we know/);
+  });
+});
+
+describe('routers that do not answer Disconnect/CoA', () => {
+  test('the routers page shows a backed-off router and how many jobs wait for it', async () => {
+    const nas = f.services.nas.add(
+      { name: 'attic', address: '192.0.2.77', secret: 'attic-secret-1', coaPort: 3799 },
+      'admin',
+    );
+    // A fake DAS client that never gets an answer: every job times out.
+    const timeout = async () => ({ outcome: 'timeout' as const, attempts: 5, rttMs: 30_000 });
+    f.services.cutoff.attach({ sendDisconnect: timeout, sendCoa: timeout });
+    const tokens = f.services.tokens.create({ minutes: 60, count: 2 }, 'admin').tokens;
+    for (const [i, t] of tokens.entries()) {
+      f.services.store.transaction(() =>
+        f.services.accounting.record({
+          status: 'start',
+          nasId: nas.id,
+          identity: {
+            nasId: nas.id,
+            acctSessionId: `S${i}`,
+            deviceMac: `aa-bb-cc-dd-ee-0${i}`,
+            framedIp: null,
+            calledStation: null,
+            nasPortId: null,
+            login: 'code',
+            userName: t.code,
+            nasIpAddress: null,
+            nasIdentifier: null,
+            callingStationId: `AA-BB-CC-DD-EE-0${i}`,
+          },
+          acctSessionId: `S${i}`,
+          cls: null,
+          userName: t.code,
+          mac: `aa-bb-cc-dd-ee-0${i}` as never,
+          eventAt: f.clock.now(),
+          receivedAt: f.clock.now(),
+          sessionSeconds: undefined,
+          inputOctets: undefined,
+          outputOctets: undefined,
+          terminateCause: null,
+        }),
+      );
+    }
+    expect((await b.get('/admin/routers')).body).toMatch(/data-label="Disconnect\/CoA">answering/);
+    f.services.tokens.revoke(tokens[0]!.id, 'admin');
+    await f.services.cutoff.tick();
+    // With one answer missing the whole router pauses, so the next job waits unsent.
+    f.services.tokens.revoke(tokens[1]!.id, 'admin');
+    await f.services.cutoff.tick();
+    const page = (await b.get('/admin/routers')).body;
+    expect(page).toContain('<strong>not answering</strong> (last answer: never); paused until');
+    expect(page).toContain('· 1 waiting');
   });
 });

@@ -92,6 +92,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
       title: 'Routers',
       routers: services.nas.list(),
       signInProblems: services.portal.signInProblems(),
+      coa: new Map(services.cutoff.routerHealth().map((h) => [h.nasId, h])),
       removed: (request.query as Record<string, string>).removed ?? '',
     }),
   );
