@@ -33,6 +33,8 @@ export const MESSAGES_DE: Messages = {
     one: 'Zu viele falsche Codes von diesem Gerät. Bitte versuche es in {n} Minute noch einmal.',
     other: 'Zu viele falsche Codes von diesem Gerät. Bitte versuche es in {n} Minuten noch einmal.',
   },
+  'error.slowed':
+    'In diesem Netz wurden gerade viele falsche Codes eingegeben. Bitte warte ein paar Sekunden und versuche es noch einmal.',
   'error.depleted.title': 'Dieser Code hat alle Minuten verbraucht',
   'error.depleted.help': 'Frag am Empfang nach einem neuen Code.',
   'error.expired.title': 'Dieser Code ist abgelaufen',

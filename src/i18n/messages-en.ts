@@ -33,6 +33,8 @@ export const MESSAGES_EN = {
     one: 'Too many wrong codes from this device. Please try again in {n} minute.',
     other: 'Too many wrong codes from this device. Please try again in {n} minutes.',
   },
+  'error.slowed':
+    'Many wrong codes were typed on this network just now. Please wait a few seconds and try again.',
   'error.depleted.title': 'This code has used all its minutes',
   'error.depleted.help': 'Ask at the front desk for a new code.',
   'error.expired.title': 'This code has expired',

@@ -1,6 +1,9 @@
-// Guessing does not pay: after a few failures from one device, address or account, further
-// attempts are refused for a while, and the wait doubles with every failure after that.
-// Staff see the lockouts and can clear them.
+// Guessing does not pay. A key that belongs to one device or account is refused for a while
+// after a few failures, the wait doubling with every failure after that. A key that many
+// guests share (an address behind a venue's NAT, a router) is never locked for everyone:
+// it has a budget of wrong codes per window, a correct code spends none of it, and over the
+// budget guessing is slowed to one attempt per slot while devices with a clean record still
+// get their code checked at once. Staff see the lockouts and can clear them.
 
 import type { Clock } from '../clock.js';
 import type { LockoutRecord } from '../storage/lockout-repo.js';
@@ -40,8 +43,50 @@ export const SHARED_KEY_POLICY: LockoutPolicy = {
 /** SHARED_KEY_PREFIXES are the key kinds that SHARED_KEY_POLICY applies to. */
 export const SHARED_KEY_PREFIXES = ['ip:', 'staff-ip:', 'nas:'] as const;
 
+/**
+ * GUESS_BUDGET is how a guest key that many share (BUDGET_KEY_PREFIXES) slows guessing
+ * instead of refusing correct codes. Per window (counted from its first wrong code):
+ * the first `free` wrong codes change nothing; then a device with fewer than `deviceTries`
+ * wrong codes in the window still has its code checked at once, for `fresh` more wrong
+ * codes; any other attempt (and, past free + fresh, every attempt) waits for the key's next
+ * slot, one per `slotMs`, which only a wrong code uses up. So at most free + fresh +
+ * window / slotMs wrong codes per window are checked for one key (README, Security).
+ */
+export const GUESS_BUDGET = {
+  windowMs: 15 * 60_000,
+  free: 100,
+  fresh: 700,
+  deviceTries: 2,
+  slotMs: 3_000,
+} as const;
+
+/** BUDGET_KEY_PREFIXES are the guest keys many share, which GUESS_BUDGET governs. */
+export const BUDGET_KEY_PREFIXES = ['ip:', 'nas:'] as const;
+
+/** MAX_WRONG_PER_WINDOW is the most wrong codes one shared key gets checked per window. */
+export const MAX_WRONG_PER_WINDOW =
+  GUESS_BUDGET.free + GUESS_BUDGET.fresh + GUESS_BUDGET.windowMs / GUESS_BUDGET.slotMs;
+
+/**
+ * COUNT_ONLY_PREFIX marks a device key that only counts, never locks: a MAC that an
+ * unsigned redirect claims, which a guesser may choose (it would lock a neighbour out).
+ */
+export const COUNT_ONLY_PREFIX = 'umac:';
+const COUNT_ONLY_POLICY: LockoutPolicy = {
+  freeFailures: Number.POSITIVE_INFINITY,
+  windowMs: GUESS_BUDGET.windowMs,
+  baseLockMs: 0,
+  maxLockMs: 0,
+};
+
+/** isBudgetKey returns true for a shared guest key (address, router) under GUESS_BUDGET. */
+export function isBudgetKey(key: string): boolean {
+  return BUDGET_KEY_PREFIXES.some((p) => key.startsWith(p));
+}
+
 /** policyForKey returns the lockout policy for a key from its kind (`mac:`, `ip:`, ...). */
 export function policyForKey(key: string, base: LockoutPolicy): LockoutPolicy {
+  if (key.startsWith(COUNT_ONLY_PREFIX)) return COUNT_ONLY_POLICY;
   return SHARED_KEY_PREFIXES.some((p) => key.startsWith(p)) ? SHARED_KEY_POLICY : base;
 }
 
@@ -56,25 +101,68 @@ export function createLockoutService(deps: { store: Store; clock: Clock; policy?
 
   const lockedFor = (rec: LockoutRecord | undefined, now: number) =>
     rec?.lockedUntil && rec.lockedUntil > now ? rec.lockedUntil - now : 0;
+  const B = GUESS_BUDGET;
+  const inWindow = (rec: LockoutRecord | undefined, now: number): rec is LockoutRecord =>
+    rec !== undefined && now - rec.firstFailedAt <= B.windowMs;
+
+  /** isClean returns whether a device has had fewer than `deviceTries` wrong codes lately. */
+  const isClean = (device: string | null | undefined, now: number): boolean => {
+    if (!device) return false;
+    const rec = repo.get(device);
+    const recent = rec !== undefined && now - rec.lastFailedAt <= B.windowMs;
+    return !recent || rec.failures < B.deviceTries;
+  };
+
+  /** budgetWait returns how long an attempt through a shared key must wait (0: check it now). */
+  const budgetWait = (rec: LockoutRecord | undefined, now: number, clean: boolean): number => {
+    if (!inWindow(rec, now) || rec.failures < B.free) return 0;
+    if (clean && rec.failures < B.free + B.fresh) return 0;
+    return lockedFor(rec, now);
+  };
 
   return {
     policy: basePolicy,
-    /** check returns whether any of `keys` is locked now, and the longest wait. */
-    check(keys: readonly string[]): LockoutCheck {
+    /**
+     * check returns whether any of `keys` refuses an attempt now, and the longest wait. A
+     * shared key (isBudgetKey) refuses only over its budget and, below free + fresh, not a
+     * `device` with a clean record; a correct code is never refused by it otherwise.
+     */
+    check(keys: readonly string[], device?: string | null): LockoutCheck {
       const now = clock.now();
+      const clean = isClean(device, now);
       let worst: LockoutCheck = { locked: false, retryAfterMs: 0, key: null };
       for (const key of keys) {
-        const ms = lockedFor(repo.get(key), now);
+        const rec = repo.get(key);
+        const ms = isBudgetKey(key) ? budgetWait(rec, now, clean) : lockedFor(rec, now);
         if (ms > worst.retryAfterMs) worst = { locked: true, retryAfterMs: ms, key };
       }
       return worst;
     },
-    /** recordFailure counts a failed attempt against every key and returns the resulting lock. */
-    recordFailure(keys: readonly string[]): LockoutCheck {
+    /**
+     * recordFailure counts a wrong attempt against every key (and `device`, when it is not
+     * one of them) and returns what the next attempt would meet. Over a shared key's free
+     * budget, a wrong code that did not come from a clean device uses up the key's slot.
+     */
+    recordFailure(keys: readonly string[], device?: string | null): LockoutCheck {
       const now = clock.now();
+      const clean = isClean(device, now);
+      const all = device && !keys.includes(device) ? [...keys, device] : keys;
       store.transaction(() => {
-        for (const key of keys) {
+        for (const key of all) {
           const prev = repo.get(key);
+          if (isBudgetKey(key)) {
+            const fresh = !inWindow(prev, now);
+            const failures = fresh ? 1 : prev.failures + 1;
+            const spendsSlot = failures > B.free && (!clean || failures > B.free + B.fresh);
+            repo.put({
+              key,
+              failures,
+              firstFailedAt: fresh ? now : prev.firstFailedAt,
+              lastFailedAt: now,
+              lockedUntil: spendsSlot ? now + B.slotMs : fresh ? null : prev.lockedUntil,
+            });
+            continue;
+          }
           const policy = policyForKey(key, basePolicy);
           const fresh = !prev || now - prev.lastFailedAt > policy.windowMs;
           const failures = fresh ? 1 : prev.failures + 1;
@@ -92,7 +180,7 @@ export function createLockoutService(deps: { store: Store; clock: Clock; policy?
           });
         }
       });
-      return this.check(keys);
+      return this.check(keys, device);
     },
     /** recordSuccess forgets the failures of `keys` (a correct code or password). */
     recordSuccess(keys: readonly string[]): void {

@@ -278,7 +278,7 @@ export function createRadiusService(deps: {
     error: () => undefined,
   };
   // Device keys lock after a few wrong codes; the router's key (shared by every guest of a
-  // venue) only after many: lockout-service picks the policy by the key's kind.
+  // venue) has a budget instead: lockout-service picks the policy by the key's kind.
   const lockouts = createLockoutService({ store, clock });
   const outcomes: Record<string, number> = {};
   const drops: Record<string, number> = {};
@@ -388,8 +388,10 @@ export function createRadiusService(deps: {
     const nasKey = `nas:${nas.id}`;
     const ctx = { nas: nas.name, mac: mac ?? p.callingStation, user: maskCode(p.userName ?? '') };
 
-    const locked = deviceKey ? lockouts.check([deviceKey]) : { locked: false };
-    if (locked.locked || lockouts.check([nasKey]).locked) {
+    // The device's own key refuses after a few wrong codes; the router's, shared by every
+    // guest, only slows guessing and never refuses a device with a clean record.
+    const guessKeys = deviceKey ? [deviceKey, nasKey] : [nasKey];
+    if (lockouts.check(guessKeys, deviceKey).locked) {
       log.info(
         { ...ctx, decision: 'reject', reason: 'locked' },
         'RADIUS access refused: too many wrong codes',
@@ -421,9 +423,7 @@ export function createRadiusService(deps: {
         ? store.tokens.findByCode(code)
         : undefined;
     if (!token) {
-      const keys = deviceKey ? [deviceKey] : [];
-      if (keys.length > 0) lockouts.recordFailure(keys);
-      lockouts.recordFailure([nasKey]);
+      lockouts.recordFailure(guessKeys, deviceKey);
       log.info(
         { ...ctx, decision: 'reject', reason: 'bad-code' },
         'RADIUS access refused: wrong code',

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { coovaChapResponse } from '../../src/adapters/coova-adapter.js';
 import { mikrotikChapPassword } from '../../src/adapters/mikrotik-adapter.js';
 import { formatCode, maskCode } from '../../src/core/code.js';
+import { GUESS_BUDGET } from '../../src/services/lockout-service.js';
 import { normalizeMac, type MacAddress } from '../../src/core/mac.js';
 import {
   decodeEntities,
@@ -219,6 +220,43 @@ describe('redeeming a code', () => {
     f.clock.advance(f.services.lockouts.policy.baseLockMs + 1);
     const later = await redeem(hidden, { code: t.code });
     expect(later.statusCode).toBe(303);
+  });
+
+  it('a guesser behind the same address does not stop other devices, and is slowed itself', async () => {
+    // Every guest behind a venue's NAT shares 127.0.0.1 here; UniFi's redirect is unsigned.
+    const t = f.newToken();
+    const splashFor = async (mac: string) =>
+      hiddenFields(
+        (
+          await f.app.inject({
+            url: `/portal?${new URLSearchParams({ id: mac, ap: '00:27:22:aa:bb:cc', ssid: 'G' })}`,
+            headers: HOST,
+          })
+        ).body,
+      );
+    const attacker = await splashFor('11:22:33:44:55:77');
+    const statuses: number[] = [];
+    for (let i = 0; i < GUESS_BUDGET.free + 20; i++) {
+      statuses.push(
+        (await redeem(attacker, { code: `ZZZZ-Z${String(i).padStart(3, '0')}` })).statusCode,
+      );
+    }
+    // The address's free budget, then one code per slot (the attacker's device is no longer
+    // clean): the code that uses the slot is checked and answered with the wait.
+    const checked = () => f.services.store.lockouts.get('ip:127.0.0.1')?.failures;
+    expect(statuses.filter((c) => c === 400)).toHaveLength(GUESS_BUDGET.free);
+    expect(statuses.slice(GUESS_BUDGET.free).every((c) => c === 429)).toBe(true);
+    expect(checked()).toBe(GUESS_BUDGET.free + 1);
+    const slowed = await redeem(attacker, { code: 'ZZZZ-X000' });
+    expect(slowed.body).toContain('Please wait a few seconds and try again.');
+    const other = await redeem(await splashFor('11:22:33:44:55:88'), { code: t.code });
+    expect(other.statusCode).toBe(303);
+    expect(location(other).pathname).toBe('/portal/success');
+    // One slot later the attacker gets one more code checked, and no more.
+    f.clock.advance(GUESS_BUDGET.slotMs);
+    await redeem(attacker, { code: 'ZZZZ-Y000' });
+    await redeem(attacker, { code: 'ZZZZ-Y001' });
+    expect(checked()).toBe(GUESS_BUDGET.free + 2);
   });
 
   it('asks for a code that has the shape of one, without counting a guess', async () => {

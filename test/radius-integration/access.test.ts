@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GUESS_BUDGET } from '../../src/services/lockout-service.js';
 import { RadiusCode } from '../../src/radius/codes.js';
 import { attr, papLogin, startHarness, type Harness } from './harness.js';
 
@@ -70,6 +71,28 @@ describe('Access-Request over UDP', () => {
       RadiusCode.AccessAccept,
     );
   });
+
+  it('an attack on the router from many devices does not stop a valid code from a new device', async () => {
+    const t = newToken();
+    const mac = (i: number) =>
+      `02-00-00-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 255).toString(16).padStart(2, '0')}`;
+    // More wrong codes, each from another device, than the router's free budget.
+    const n = GUESS_BUDGET.free + 50;
+    for (let i = 0; i < n; i++) {
+      const r = await h.nas.auth(papLogin(`WRONG${String(i).padStart(3, '0')}`, mac(i)));
+      expect(attr(r, 'Reply-Message')).not.toMatch(/Too many wrong codes/);
+    }
+    const ok = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-42'));
+    expect(ok?.code).toBe(RadiusCode.AccessAccept);
+    // A device that already guessed wrong twice now waits for the router's slot: one more
+    // code checked, then refused until the next slot.
+    for (let i = 0; i < GUESS_BUDGET.deviceTries; i++)
+      await h.nas.auth(papLogin(`WRONGA${i}XY`, 'aa-bb-cc-dd-ee-43'));
+    const slot = await h.nas.auth(papLogin('WRONGB0XY', 'aa-bb-cc-dd-ee-43'));
+    expect(attr(slot, 'Reply-Message')).not.toMatch(/Too many wrong codes/);
+    const held = await h.nas.auth(papLogin('WRONGB1XY', 'aa-bb-cc-dd-ee-43'));
+    expect(attr(held, 'Reply-Message')).toMatch(/Too many wrong codes/);
+  }, 60_000);
 
   it('lets exactly one of two racing devices onto a one-device token, 50 times over', async () => {
     for (let round = 0; round < 50; round++) {

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import { createLockoutService, policyForKey } from '../../src/services/lockout-service.js';
+import {
+  createLockoutService,
+  GUESS_BUDGET,
+  MAX_WRONG_PER_WINDOW,
+  policyForKey,
+} from '../../src/services/lockout-service.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 import { createStore } from '../../src/storage/store.js';
 
@@ -24,9 +29,7 @@ describe('lockouts', () => {
   it.each([
     ['mac:aa-bb-cc-dd-ee-ff', 5],
     ['staff:alice', 5],
-    ['ip:192.0.2.7', 100],
     ['staff-ip:192.0.2.7', 100],
-    ['nas:3', 100],
   ])('lets %s fail %i times, then locks it for a minute', (key, free) => {
     expect(failTimes(key, free).locked).toBe(false);
     const locked = lockouts.recordFailure([key]);
@@ -76,5 +79,82 @@ describe('lockouts', () => {
       retryAfterMs: 120_000,
       key: 'mac:aa-bb-cc-dd-ee-ff',
     });
+  });
+});
+
+describe('shared keys (address, router): a budget, never a lock on correct codes', () => {
+  const B = GUESS_BUDGET;
+  const dev = (i: number) =>
+    `mac:02-00-00-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 0xff)
+      .toString(16)
+      .padStart(2, '0')}`;
+
+  /**
+   * attack makes one attempt every `stepMs` for `ms` through the shared key, each from the
+   * device `deviceOf(i)`, all wrong, and returns how many were checked (not refused).
+   */
+  const attack = (shared: string, ms: number, stepMs: number, deviceOf: (i: number) => string) => {
+    let checked = 0;
+    for (let i = 0, t = 0; t < ms; i++, t += stepMs) {
+      const device = deviceOf(i);
+      if (!lockouts.check([device, shared], device).locked) {
+        lockouts.recordFailure([device, shared], device);
+        checked++;
+      }
+      clock.advance(stepMs);
+    }
+    return checked;
+  };
+
+  it.each(['ip:192.0.2.7', 'nas:3'])(
+    '%s: past its free budget a clean device is still checked, others wait for a slot',
+    (key) => {
+      for (let i = 0; i < B.free; i++)
+        expect(lockouts.recordFailure([dev(i), key], dev(i)).locked).toBe(false);
+      // A device may still guess wrong twice; its next wrong code uses the key's slot...
+      const guesser = dev(1000);
+      for (let i = 0; i < B.deviceTries + 1; i++) {
+        expect(lockouts.check([guesser, key], guesser).locked).toBe(false);
+        lockouts.recordFailure([guesser, key], guesser);
+      }
+      // ...so it waits for the next one.
+      expect(lockouts.check([guesser, key], guesser)).toEqual({
+        locked: true,
+        retryAfterMs: B.slotMs,
+        key,
+      });
+      // ...and no device at all (an address alone) waits too; a new device does not.
+      expect(lockouts.check([key]).locked).toBe(true);
+      expect(lockouts.check([dev(2000), key], dev(2000)).locked).toBe(false);
+      clock.advance(B.slotMs);
+      expect(lockouts.check([key]).locked).toBe(false);
+    },
+  );
+
+  it('holds a guesser with one device to the budget plus one code per slot', () => {
+    const checked = attack('nas:3', B.windowMs, 100, () => dev(7));
+    // The device's own key locks it much sooner; count the shared key alone too.
+    expect(checked).toBeLessThanOrEqual(MAX_WRONG_PER_WINDOW);
+    clock.advance(B.windowMs);
+    const viaAddress = attack('ip:192.0.2.7', B.windowMs, 100, () => 'umac:02-00-00-00-00-07');
+    expect(viaAddress).toBeLessThanOrEqual(B.free + B.windowMs / B.slotMs);
+    expect(viaAddress).toBeGreaterThan(B.free + 0.9 * (B.windowMs / B.slotMs));
+  });
+
+  it(`holds a guesser with a new device every time to ${MAX_WRONG_PER_WINDOW} per window`, () => {
+    const checked = attack('nas:3', B.windowMs, 100, dev);
+    expect(checked).toBeLessThanOrEqual(MAX_WRONG_PER_WINDOW);
+    expect(checked).toBeGreaterThan(B.free + B.fresh);
+    // An hour of it: four windows' worth at most.
+    const hour = checked + attack('nas:3', 3 * B.windowMs, 100, (i) => dev(20_000 + i));
+    expect(hour).toBeLessThanOrEqual(4 * MAX_WRONG_PER_WINDOW);
+  });
+
+  it('a correct code spends nothing: success from a clean device leaves the budget as it was', () => {
+    const key = 'ip:192.0.2.7';
+    for (let i = 0; i < B.free - 1; i++) lockouts.recordFailure([key]);
+    lockouts.recordSuccess([dev(1)]);
+    expect(lockouts.check([key]).locked).toBe(false);
+    expect(lockouts.list().find((l) => l.key === key)?.failures).toBe(B.free - 1);
   });
 });

@@ -2,7 +2,7 @@
 // at the desk who mistyped too often).
 
 import type { FastifyPluginAsync } from 'fastify';
-import { SHARED_KEY_POLICY } from '../../services/lockout-service.js';
+import { GUESS_BUDGET, SHARED_KEY_POLICY } from '../../services/lockout-service.js';
 import { isStaffLockoutKey } from '../../services/web-session-service.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { formBody, str, type AdminOptions } from './pages.js';
@@ -21,6 +21,7 @@ export const lockoutRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
       })),
       policy: services.lockouts.policy,
       shared: SHARED_KEY_POLICY,
+      budget: GUESS_BUDGET,
       notice:
         request.query.cleared === '1'
           ? 'Lockout cleared.'

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkOriginalUrl } from '../../adapters/safe-url.js';
 import { formatDateTime } from '../../i18n/i18n.js';
+import { COUNT_ONLY_PREFIX, isBudgetKey } from '../../services/lockout-service.js';
 import type { PortalCheck, SignInProblem } from '../../services/portal-service.js';
 import type { Services } from '../../services/services.js';
 import {
@@ -71,6 +72,17 @@ export function guessKeys(
 }
 
 /**
+ * guessDevice returns the key that tells whether this device has a clean record, which lets
+ * it past an address that a guesser has pushed over its budget: the signed MAC's lockout
+ * key, else an unsigned MAC's count-only key (a guesser may claim any MAC, but each one
+ * claimed only spends the address's bounded allowance for clean devices), else none.
+ */
+export function guessDevice(mac: string | undefined, trusted: boolean): string | null {
+  if (!mac) return null;
+  return trusted ? `mac:${mac}` : `${COUNT_ONLY_PREFIX}${mac}`;
+}
+
+/**
  * macIsSigned returns true when the arrival's MAC came in a redirect the router signed: a
  * CoovaChilli/uspot NAS with a UAM secret, whose `md` the adapter verified before sealing,
  * or an openNDS level 2 redirect, encrypted under the router's faskey.
@@ -82,9 +94,17 @@ export function macIsSigned(services: Services, arrival: Arrival): boolean {
   return Boolean(services.portal.routerProfileById(arrival.nasId)?.uamSecret);
 }
 
-/** lockedText returns the "try again in N minutes" sentence for a lockout of `ms`. */
-export function lockedText(guest: Guest, ms: number): string {
-  return guest.t('error.locked', { n: Math.max(1, Math.ceil(ms / 60_000)) });
+/**
+ * lockedText returns the sentence for an attempt refused for `ms`: "try again in N minutes"
+ * for the device's own lockout, "wait a few seconds" when a shared key (the address) is
+ * slowed by someone else's guessing.
+ */
+export function lockedText(
+  guest: Guest,
+  lock: { retryAfterMs: number; key: string | null },
+): string {
+  if (lock.key !== null && isBudgetKey(lock.key)) return guest.t('error.slowed');
+  return guest.t('error.locked', { n: Math.max(1, Math.ceil(lock.retryAfterMs / 60_000)) });
 }
 
 /** createGuestFlow returns the shared guest pages and the hand-off over `services`. */

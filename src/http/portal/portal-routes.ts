@@ -13,6 +13,7 @@ import {
 import type { Services } from '../../services/services.js';
 import {
   createGuestFlow,
+  guessDevice,
   guessKeys,
   lockedText,
   macIsSigned,
@@ -129,19 +130,21 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
       });
     }
 
-    const keys = guessKeys(request, arrival.ctx.mac, macIsSigned(services, arrival));
-    const lock = services.lockouts.check(keys);
-    if (lock.locked) return again(429, { codeError: lockedText(guest, lock.retryAfterMs) });
+    const signed = macIsSigned(services, arrival);
+    const keys = guessKeys(request, arrival.ctx.mac, signed);
+    const device = guessDevice(arrival.ctx.mac, signed);
+    const lock = services.lockouts.check(keys, device);
+    if (lock.locked) return again(429, { codeError: lockedText(guest, lock) });
 
     const check = services.portal.check(code, arrival.ctx.mac ?? null);
     if (!check.ok && check.reason === 'unknown') {
-      const after = services.lockouts.recordFailure(keys);
+      const after = services.lockouts.recordFailure(keys, device);
       request.log.warn(
         { code: maskCode(code), keys, locked: after.locked },
         'portal: unknown code',
       );
       return after.locked
-        ? again(429, { codeError: lockedText(guest, after.retryAfterMs) })
+        ? again(429, { codeError: lockedText(guest, after) })
         : again(400, { codeError: guest.t('error.code.unknown') });
     }
     if (!check.ok) return flow.refusal(reply, guest, arrival, check);

@@ -71,7 +71,7 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
       return lookup(reply, guest, {
         status: 429,
         code: typed,
-        codeError: lockedText(guest, lock.retryAfterMs),
+        codeError: lockedText(guest, lock),
       });
     const tokenId = services.portal.findToken(code);
     if (tokenId === undefined) {
@@ -83,9 +83,7 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
       return lookup(reply, guest, {
         status: after.locked ? 429 : 400,
         code: typed,
-        codeError: after.locked
-          ? lockedText(guest, after.retryAfterMs)
-          : guest.t('error.code.unknown'),
+        codeError: after.locked ? lockedText(guest, after) : guest.t('error.code.unknown'),
       });
     }
     const ref = services.portal.statusRef({ id: tokenId, code });
