@@ -25,12 +25,16 @@ export type CliIo = {
   env: Record<string, string | undefined>;
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Ends the process at once (a shutdown past its grace); tests leave it out. */
+  exit?: (code: number) => void;
 };
 
 const defaultIo: CliIo = {
   env: process.env,
   out: (s) => void process.stdout.write(s),
   err: (s) => void process.stderr.write(s),
+  // stderr is flushed first, so the sentence above is not lost.
+  exit: (code) => process.stderr.write('', () => process.exit(code)),
 };
 
 /** UsageError is a mistake in the command line: exit 2 with the message and a hint. */
@@ -67,7 +71,11 @@ named by PORTICO_CONFIG.
 Starts Portico with the configuration from the environment: opens (and creates, and
 migrates) the database, creates the first admin on first start (password from
 PORTICO_ADMIN_PASSWORD or generated and printed once), and listens for HTTP and RADIUS.
-Stops gracefully on SIGINT or SIGTERM.
+The database file and the ports are checked before anything is written; a start that
+fails prints one sentence saying what to fix (the stack with PORTICO_LOG_LEVEL=debug),
+stops whatever it had started and exits with 1.
+Stops gracefully on SIGINT or SIGTERM, within PORTICO_SHUTDOWN_GRACE seconds (default
+10), after which it exits anyway with 1.
 `,
   'tokens create': `Usage: portico tokens create --minutes M [options]
 
@@ -311,21 +319,41 @@ function jsonToken(t: TokenView, tz: string) {
   };
 }
 
+/** debugWanted returns whether PORTICO_LOG_LEVEL asks for stacks (debug or trace). */
+const debugWanted = (env: CliIo['env']) =>
+  env.PORTICO_LOG_LEVEL === 'debug' || env.PORTICO_LOG_LEVEL === 'trace';
+
+/** stackOf returns an error's stack and those of its causes, for PORTICO_LOG_LEVEL=debug. */
+function stackOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause)
+    parts.push(e.stack ?? e.message);
+  return parts.join('\ncaused by: ');
+}
+
 async function runServe(argv: string[], io: CliIo): Promise<number> {
   const a = parse(argv, {}, 'serve');
   if (a.help) return (io.out(HELP.serve as string), 0);
   const config = loadConfig(io.env);
   const logger = createLogger(config);
-  const running = await startPortico(config, {
-    logger,
-    onFirstAdmin: (u) => {
-      io.out(
-        u.generatedPassword
-          ? `First start: created admin '${u.username}' with password: ${u.generatedPassword}\n(shown once; change it after signing in)\n`
-          : `First start: created admin '${u.username}' with the password from PORTICO_ADMIN_PASSWORD\n`,
-      );
-    },
-  });
+  let running: Awaited<ReturnType<typeof startPortico>>;
+  try {
+    running = await startPortico(config, {
+      logger,
+      onFirstAdmin: (u) => {
+        io.out(
+          u.generatedPassword
+            ? `First start: created admin '${u.username}' with password: ${u.generatedPassword}\n(shown once; change it after signing in)\n`
+            : `First start: created admin '${u.username}' with the password from PORTICO_ADMIN_PASSWORD\n`,
+        );
+      },
+    });
+  } catch (err) {
+    // Everything that started has stopped again; say what to fix, the stack only on request.
+    io.err(`portico: ${(err as Error).message}\n`);
+    if (debugWanted(io.env)) io.err(`${stackOf(err)}\n`);
+    return 1;
+  }
   io.out(
     `Portico is running.\n  web:      ${running.httpUrl}/ (sign in at ${running.httpUrl}/admin)\n  radius:   ${config.radiusHost} auth ${running.radiusPorts.auth}/udp, accounting ${running.radiusPorts.acct}/udp\n  database: ${config.dbFile}\nPress Ctrl+C to stop.\n`,
   );
@@ -341,7 +369,30 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
-  await running.close();
+  // A stuck part (a client that never finishes its request, a hung delivery) must not keep
+  // a supervisor waiting: after the grace the process exits anyway, with code 1.
+  const graceMs = config.shutdownGraceSeconds * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    running.close().then(
+      () => true,
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        return true;
+      },
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closed) {
+    io.err(
+      `portico: did not stop within ${config.shutdownGraceSeconds} s (PORTICO_SHUTDOWN_GRACE); exiting anyway.\n`,
+    );
+    io.exit?.(1);
+    return 1;
+  }
   io.out('Portico stopped.\n');
   return 0;
 }
@@ -1029,7 +1080,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       if (err.code === ERROR_CODES.BAD_INPUT || err.code === ERROR_CODES.CONFIG) return 2;
       return 1;
     }
-    io.err(`portico: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    io.err(
+      debugWanted(io.env)
+        ? `portico: unexpected error: ${stackOf(err)}\n`
+        : `portico: unexpected error: ${(err as Error).message ?? String(err)} (PORTICO_LOG_LEVEL=debug shows where)\n`,
+    );
     return 1;
   }
 }

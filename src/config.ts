@@ -28,6 +28,7 @@ export type Config = {
   trustProxy: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   secretKey: string | undefined;
+  shutdownGraceSeconds: number;
 };
 
 type Spec = {
@@ -232,6 +233,13 @@ export const CONFIG_SPECS: readonly Spec[] = [
     help: 'log level',
     default: () => 'info',
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  },
+  {
+    env: 'PORTICO_SHUTDOWN_GRACE',
+    key: 'shutdownGraceSeconds',
+    help: 'seconds a stop (SIGTERM, SIGINT) may take before Portico exits anyway, with code 1',
+    default: () => '10',
+    parse: int(1, 300),
   },
 ];
 

@@ -9,6 +9,7 @@ import { startCheckpointer } from './storage/checkpointer.js';
 import { checkpoint, openDatabase } from './storage/database.js';
 import { createServices, type Services } from './services/services.js';
 import { startRadiusRuntime } from './services/radius-runtime.js';
+import { preflight, startupError } from './startup.js';
 
 /** Running is a started Portico: where it listens, its services, and how to stop it. */
 export type Running = {
@@ -38,8 +39,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /**
- * startPortico opens and migrates the database, makes sure a first admin exists, starts the
- * HTTP server and returns a handle; it throws when a port is taken or the database is bad.
+ * startPortico checks the database file and the ports, then opens and migrates the database,
+ * makes sure a first admin exists, starts HTTP, RADIUS and the workers and returns a handle.
+ * It throws PORTICO_STARTUP (one sentence saying what to fix) when any step fails, after
+ * stopping whatever it had started; when a check fails, nothing has been written.
  */
 export async function startPortico(
   config: Config,
@@ -51,9 +54,26 @@ export async function startPortico(
 ): Promise<Running> {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
-  const db = openDatabase(config.dbFile, { manualCheckpoint: true });
+  await preflight(config);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(config.dbFile, { manualCheckpoint: true });
+  } catch (err) {
+    throw startupError(err, config);
+  }
   const services = createServices({ db, clock, config });
   const closers: Array<() => Promise<void> | void> = [];
+  /** stopAll runs the closers last-first; one that fails does not keep the others from running. */
+  const stopAll = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.warn({ err }, 'a part of Portico did not stop cleanly');
+      }
+    }
+    closers.length = 0;
+  };
   try {
     const first = services.staff.ensureFirstAdmin(config.adminUser, config.adminPassword);
     if (first) opts.onFirstAdmin?.(first);
@@ -91,6 +111,11 @@ export async function startPortico(
 
     // E-mail and webhook outboxes and the booking feed; stopped first, before RADIUS and HTTP.
     const bookingLog = log.child({ component: 'bookings' });
+    closers.push(async () => {
+      await services.ics.stop();
+      await services.emails.worker.stop();
+      await services.webhooks.worker.stop();
+    });
     services.emails.worker.start({
       onError: (err) => bookingLog.warn({ err }, 'e-mail outbox failed'),
     });
@@ -99,25 +124,20 @@ export async function startPortico(
     });
     // The feed URL may carry a secret, so only the error is logged.
     services.ics.start({ onError: (err) => bookingLog.warn({ err }, 'booking feed poll failed') });
-    closers.push(async () => {
-      await services.ics.stop();
-      await services.emails.worker.stop();
-      await services.webhooks.worker.stop();
-    });
 
     return {
       services,
       httpUrl: `http://${host}:${port}`,
       radiusPorts: radius.ports,
       async close() {
-        for (const c of closers.reverse()) await c();
+        await stopAll();
         checkpoint(db);
         db.close();
       },
     };
   } catch (err) {
-    for (const c of closers.reverse()) await c();
+    await stopAll();
     db.close();
-    throw err;
+    throw startupError(err, config);
   }
 }

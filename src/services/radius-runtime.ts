@@ -61,7 +61,15 @@ export async function startRadiusRuntime(
     throw err;
   }
   cutoff.attach(das, opts.logger.child({ component: 'cutoff' }));
-  cutoff.start(opts.cutoffIntervalMs);
+  try {
+    cutoff.start(opts.cutoffIntervalMs);
+  } catch (err) {
+    // A database that refuses the first write (read-only, say): nothing stays bound.
+    await cutoff.stop();
+    await server.close();
+    await das.close();
+    throw err;
+  }
   return {
     ports,
     async close() {
