@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer } from 'node:http';
 import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -16,12 +17,58 @@ import { requestSerializer } from './request-log.js';
 import { bookingWebhookRoutes } from './webhooks/bookings.js';
 import type { Services } from '../services/services.js';
 
+/** HttpLimits bound what a slow or greedy client can hold of the HTTP server. */
+export type HttpLimits = {
+  /** Time for a request's headers to arrive, from the connection's first byte. */
+  headersTimeoutMs: number;
+  /** Time for a whole request (headers and body) to arrive. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** How long a connection may be silent before it is closed. */
+  idleTimeoutMs: number;
+  /** Open connections at most; more are closed at once. */
+  maxConnections: number;
+  /** How often Node checks connections against the header and request timeouts. */
+  checkIntervalMs: number;
+};
+
+/** HTTP_LIMITS are the defaults, listed in the README's security section. */
+export const HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: 1_024,
+  checkIntervalMs: 1_000,
+};
+
 /** buildApp returns the HTTP app over `services`, ready to inject into or listen. */
 export async function buildApp(
   services: Services,
-  opts: { logger?: FastifyBaseLogger } = {},
+  opts: { logger?: FastifyBaseLogger; httpLimits?: Partial<HttpLimits> } = {},
 ): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...opts.httpLimits };
   const app = Fastify({
+    // Slow clients (headers trickled a line at a time, bodies never finished, connections
+    // left open) are cut off instead of piling up; the server is made here because the
+    // check interval can only be set when it is created.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          connectionsCheckingInterval: limits.checkIntervalMs,
+        },
+        handler,
+      );
+      server.maxConnections = limits.maxConnections;
+      return server;
+    },
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
     ...(opts.logger
       ? {
           loggerInstance: opts.logger.child({}, { serializers: { req: requestSerializer } }),
@@ -70,13 +117,14 @@ export async function buildApp(
   await app.register(openndsRoutes, { services });
   await app.register(bookingWebhookRoutes, { prefix: '/webhooks', services });
 
-  // RADIUS counters (decisions, drops, batches, latency) for monitoring; no secrets in them.
+  // Open to anyone (load balancers, supervisors), so small, fixed in size and cheap: whether
+  // Portico answers and whether a router is paused. Counters are behind sign-in
+  // (/admin/healthz).
   app.get('/healthz', async () => ({
     ok: true,
     now: services.clock.now(),
-    radius: services.radiusStats(),
-    // Routers whose guests cannot sign in because their UAM secret does not match.
-    signInProblems: services.portal.signInProblems(),
+    // How many sign-in problems (a router's UAM secret that does not match) are open.
+    signInProblems: services.portal.signInProblems().length,
     coa: {
       routersBackedOff: services.cutoff.routerHealth().filter((r) => r.state !== 'ok').length,
     },

@@ -41,6 +41,11 @@ export function codeName(code: number): string {
   return codeNames.get(code) ?? `Code-${code}`;
 }
 
+/** isKnownCode returns true for a code the dictionary names (codeName is not `Code-N`). */
+export function isKnownCode(code: number): boolean {
+  return codeNames.has(code);
+}
+
 /**
  * isRequestCode returns true for the codes a client sends (Access-, Accounting-,
  * Disconnect-, CoA-Request and Status-Server), false for responses.

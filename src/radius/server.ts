@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type AttributePair, encodeAttributes } from './attributes.js';
 import { verifyMessageAuthenticator, verifyRequestAuthenticator } from './authenticator.js';
-import { AttributeType, codeName, RadiusCode } from './codes.js';
+import { AttributeType, codeName, isKnownCode, RadiusCode } from './codes.js';
 import { defaultDictionary, type Dictionary } from './dictionary.js';
 import { createDuplicateCache } from './duplicate-cache.js';
 import { normalizeRemoteAddress } from './ip-address.js';
@@ -317,7 +317,8 @@ export function createRadiusServer<C extends RadiusClient>(
     }
     const packet = decoded.packet;
     const name = codeName(packet.code);
-    metrics.received(name);
+    // Counter names come from a closed set: a code outside the dictionary counts as "other".
+    metrics.received(isKnownCode(packet.code) ? name : 'other');
     logger.debug(
       {
         socket: kind,

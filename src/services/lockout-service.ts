@@ -93,11 +93,50 @@ export function policyForKey(key: string, base: LockoutPolicy): LockoutPolicy {
 /** LockoutCheck says whether attempts are refused now and until when. */
 export type LockoutCheck = { locked: boolean; retryAfterMs: number; key: string | null };
 
+/** MAX_LOCKOUT_ROWS bounds the lockout table, whose keys outsiders choose (addresses, MACs). */
+export const MAX_LOCKOUT_ROWS = 100_000;
+/** PURGE_EVERY_MS is how often a failure also deletes the records that no longer matter. */
+const PURGE_EVERY_MS = 60_000;
+/** COUNT_EVERY is how many failures may pass between two checks of MAX_LOCKOUT_ROWS. */
+const COUNT_EVERY = 1_000;
+
 /** createLockoutService returns the guessing-defence use cases. */
-export function createLockoutService(deps: { store: Store; clock: Clock; policy?: LockoutPolicy }) {
+export function createLockoutService(deps: {
+  store: Store;
+  clock: Clock;
+  policy?: LockoutPolicy;
+  /** Records kept at most; default MAX_LOCKOUT_ROWS. */
+  maxRows?: number;
+}) {
   const { store, clock } = deps;
   const basePolicy = deps.policy ?? DEFAULT_LOCKOUT_POLICY;
   const repo = store.lockouts;
+  const maxRows = deps.maxRows ?? MAX_LOCKOUT_ROWS;
+  const longestWindow = Math.max(
+    basePolicy.windowMs,
+    SHARED_KEY_POLICY.windowMs,
+    GUESS_BUDGET.windowMs,
+  );
+  let purgedAt = Number.NEGATIVE_INFINITY;
+  let sinceCount = 0;
+
+  /**
+   * bound deletes records with no failure in the longest window and no running lockout (at
+   * most once a minute), and past `maxRows` the least recent without a running lockout, so
+   * a flood of made-up keys cannot grow the table without limit.
+   */
+  const bound = (now: number): void => {
+    const due = now - purgedAt >= PURGE_EVERY_MS;
+    if (due) {
+      purgedAt = now;
+      repo.purgeOlderThan(now - longestWindow, now);
+    }
+    // Counting costs a scan, so only now and then: a flood adds at most this many between.
+    if (!due && ++sinceCount < COUNT_EVERY) return;
+    sinceCount = 0;
+    const over = repo.count() - maxRows;
+    if (over > 0) repo.trimOldest(over + Math.ceil(maxRows / 10), now);
+  };
 
   const lockedFor = (rec: LockoutRecord | undefined, now: number) =>
     rec?.lockedUntil && rec.lockedUntil > now ? rec.lockedUntil - now : 0;
@@ -179,6 +218,7 @@ export function createLockoutService(deps: { store: Store; clock: Clock; policy?
             lockedUntil,
           });
         }
+        bound(now);
       });
       return this.check(keys, device);
     },

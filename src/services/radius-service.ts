@@ -67,6 +67,11 @@ export type RadiusHandlerStats = {
 
 /** MAX_BATCH is the most packets one transaction carries. */
 export const MAX_BATCH = 256;
+/**
+ * MAX_QUEUED is the most requests waiting for a batch. Past it a request is dropped (the
+ * router retransmits), so a flood cannot grow memory without limit.
+ */
+export const MAX_QUEUED = 16_384;
 
 /** REPLY_MESSAGES are the plain-English reasons a router may show a refused guest. */
 export const REPLY_MESSAGES: Record<RejectReason | 'bad-code' | 'locked' | 'not-bound', string> = {
@@ -490,7 +495,8 @@ export function createRadiusService(deps: {
     }
     if (!status) {
       // Accounting-Failed and vendor types: nothing to record, and nothing to retransmit.
-      count(outcomes, `acct.type-${p.statusType}`);
+      // One counter for them all: a router must not be able to add counter names.
+      count(outcomes, 'acct.other-type');
       return { code: RadiusCode.AccountingResponse };
     }
     const nas = req.client.nas;
@@ -607,6 +613,10 @@ export function createRadiusService(deps: {
   return {
     /** handler queues a request for the next batch and resolves with its reply after the commit. */
     handler(request: RadiusRequest<NasClient>): Promise<RadiusReply | null> {
+      if (queue.length >= MAX_QUEUED) {
+        count(drops, 'overloaded');
+        return Promise.resolve(null);
+      }
       return new Promise((resolve) => {
         queue.push({ request, started: performance.now(), resolve });
         if (!scheduled) {

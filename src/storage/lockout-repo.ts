@@ -37,7 +37,18 @@ export function createLockoutRepo(db: Db) {
   const purge = db.prepare(
     'DELETE FROM lockouts WHERE last_failed_at < ? AND (locked_until IS NULL OR locked_until < ?)',
   );
+  const count = db.prepare('SELECT count(*) FROM lockouts').pluck();
+  const trim = db.prepare(`DELETE FROM lockouts WHERE key IN (SELECT key FROM lockouts
+    WHERE locked_until IS NULL OR locked_until < ? ORDER BY last_failed_at LIMIT ?)`);
   return {
+    /** count returns how many keys have a record. */
+    count(): number {
+      return count.get() as number;
+    },
+    /** trimOldest deletes up to `n` records without a running lockout, least recent first. */
+    trimOldest(n: number, now: number): number {
+      return trim.run(now, n).changes;
+    },
     /** get returns a key's record or undefined. */
     get(key: string): LockoutRecord | undefined {
       const r = get.get(key) as Row | undefined;

@@ -59,7 +59,9 @@ describe('a router whose UAM secret does not match', () => {
     // Nothing was guessed, so nothing is locked or counted.
     expect(x.f.services.lockouts.list().length).toBe(0);
 
-    const health = JSON.parse((await x.f.app.inject({ url: '/healthz' })).body);
+    // The open /healthz counts them; staff see which at /admin/healthz.
+    expect(JSON.parse((await x.f.app.inject({ url: '/healthz' })).body).signInProblems).toBe(1);
+    const health = JSON.parse((await x.b.get('/admin/healthz')).body);
     expect(health.signInProblems).toEqual([
       expect.objectContaining({ nasId: nas.id, nas: 'lobby', reason: 'no-uam-secret', count: 1 }),
     ]);
@@ -81,7 +83,7 @@ describe('a router whose UAM secret does not match', () => {
       loginHosts: '',
     });
     expect(saved.status).toBe(303);
-    expect(JSON.parse((await x.f.app.inject({ url: '/healthz' })).body).signInProblems).toEqual([]);
+    expect(JSON.parse((await x.b.get('/admin/healthz')).body).signInProblems).toEqual([]);
     const ok = await arrive(redirect('lobby', 'the-routers-secret'));
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain('name="ctx"');

@@ -1,3 +1,4 @@
+import { GUESS_BUDGET } from '../../src/services/lockout-service.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeAttributes } from '../../src/radius/attributes.js';
 import { RadiusCode } from '../../src/radius/codes.js';
@@ -137,12 +138,11 @@ describe('fuzzing the RADIUS sockets', () => {
       1000,
     );
 
-    // Hundreds of signed Access-Requests with no valid code came from this NAS: guessing
-    // through it is locked until staff clear it. Then it answers a good request again.
-    const locked = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-04'));
-    expect(locked?.code).toBe(RadiusCode.AccessReject);
-    expect(attr(locked, 'Reply-Message')).toMatch(/Too many wrong codes/);
-    expect(h.services.lockouts.clear(`nas:${h.nasId}`, 'staff')).toBe(true);
+    // Hundreds of signed Access-Requests with no valid code came from this NAS: its guessing
+    // budget is spent, yet a correct code from a device with a clean record still gets in.
+    expect(h.services.store.lockouts.get(`nas:${h.nasId}`)?.failures).toBeGreaterThanOrEqual(
+      GUESS_BUDGET.free,
+    );
     const ok = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-04'));
     expect(ok?.code).toBe(RadiusCode.AccessAccept);
   });

@@ -158,3 +158,28 @@ describe('shared keys (address, router): a budget, never a lock on correct codes
     expect(lockouts.list().find((l) => l.key === key)?.failures).toBe(B.free - 1);
   });
 });
+
+describe('the lockout table stays bounded', () => {
+  it('forgets keys with no failure in the window, keeping running lockouts', () => {
+    for (let i = 0; i < 300; i++) lockouts.recordFailure([`umac:02-00-00-00-01-${i}`]);
+    failTimes('mac:aa-bb-cc-dd-ee-ff', 30); // locked for an hour
+    clock.advance(16 * 60_000);
+    lockouts.recordFailure(['ip:192.0.2.7']);
+    const keys = db.prepare('SELECT key FROM lockouts ORDER BY key').pluck().all();
+    expect(keys).toEqual(['ip:192.0.2.7', 'mac:aa-bb-cc-dd-ee-ff']);
+  });
+
+  it('past its cap, drops the least recent records without a running lockout', () => {
+    const small = createLockoutService({ store: createStore(db), clock, maxRows: 50 });
+    small.recordFailure(['mac:aa-bb-cc-dd-ee-ff']); // purged now; the next run is a minute off
+    for (let i = 0; i < 1_200; i++) {
+      clock.advance(10);
+      small.recordFailure([`umac:02-00-00-00-02-${i}`]);
+    }
+    const rows = db.prepare('SELECT count(*) FROM lockouts').pluck().get() as number;
+    expect(rows).toBeLessThanOrEqual(50 + 1_000);
+    expect(rows).toBeLessThan(1_201);
+    // The newest keys are the ones kept.
+    expect(small.list().some((l) => l.key === 'umac:02-00-00-00-02-1199')).toBe(true);
+  });
+});

@@ -21,4 +21,15 @@ export const dashboardRoutes: FastifyPluginAsync<AdminOptions> = async (
       batches: services.batches.list(5),
     });
   });
+
+  // What /healthz leaves out, for staff: RADIUS counters (decisions, drops, batches, latency,
+  // the server's packet counts), each router's Disconnect/CoA state and sign-in problems.
+  app.get('/healthz', { config: { role: 'staff' } }, async () => ({
+    ok: true,
+    now: services.clock.now(),
+    radius: services.radiusStats(),
+    coa: services.cutoff.routerHealth(),
+    // Routers whose guests cannot sign in because their UAM secret does not match.
+    signInProblems: services.portal.signInProblems(),
+  }));
 };
