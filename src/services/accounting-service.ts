@@ -148,7 +148,31 @@ export function createAccountingService(deps: {
         return s;
       }
     }
-    return undefined;
+    return bufferedStart(same, e);
+  };
+
+  /**
+   * bufferedStart returns the session a packet reaching back before its Start is about, for
+   * a router that echoes no Class and held its accounting while Portico was unreachable
+   * without setting Acct-Delay-Time: its Start came late, while Acct-Session-Time counts
+   * from when the service really began (RFC 2866 §5.7). A reboot that reused the id looks
+   * the same, so this reading is taken only where the reboot case cannot be: the device's
+   * one live session, which has reported nothing since its Start (a stale retransmission
+   * from before a reboot arrives behind the new session's own reports, or finds the old
+   * session), and a packet sent after that Start. Otherwise undefined: a new session.
+   */
+  const bufferedStart = (same: SessionRecord[], e: AccountingEvent): SessionRecord | undefined => {
+    if (e.cls !== null || e.status === 'start' || e.mac === null) return undefined;
+    const fresh = same.filter(
+      (s) =>
+        s.status === 'live' &&
+        s.deviceMac === e.mac &&
+        s.startedAt !== null &&
+        s.sessionSeconds === 0 &&
+        s.lastSeenAt === s.startedAt &&
+        e.eventAt >= s.startedAt,
+    );
+    return fresh.length === 1 ? fresh[0] : undefined;
   };
 
   /** open turns a reservation into a live session, or inserts a live one for `tokenId`. */
@@ -304,6 +328,14 @@ export function createAccountingService(deps: {
         if (!owner) return { result: 'unknown' };
         s = open(ev, { ...owner, ...(reservation ? { reservation } : {}) });
         created = true;
+      }
+
+      // A Start that came late (bufferedStart): the session began when the packet says, but
+      // no earlier than the Access-Accept, which is all Portico may charge from.
+      const began = impliedStart(e);
+      if (!created && s.startedAt !== null && began < s.startedAt - REUSE_SLACK_MS) {
+        const at = Math.max(began, s.reservedAt);
+        if (store.sessions.backdateStart(s.id, at)) s = { ...s, startedAt: at, lastSeenAt: at };
       }
 
       // Routers such as CoovaChilli send Acct-Session-Id already in the Access-Request, so

@@ -348,6 +348,9 @@ export function createSessionRepo(db: Db) {
     return clauses.join(' AND ');
   };
 
+  const backdate = db.prepare(`UPDATE sessions SET started_at = @at, last_seen_at = @at
+    WHERE id = @id AND status = 'live' AND session_seconds = 0 AND last_seen_at = started_at
+    AND started_at > @at`);
   return {
     /** insert adds a session row and returns it; a taken class throws a UNIQUE error. */
     insert(n: NewSession): SessionRecord {
@@ -363,6 +366,13 @@ export function createSessionRepo(db: Db) {
         closedBy: null,
         slotReleasedAt: null,
       };
+    },
+    /**
+     * backdateStart moves the start (and last report) of a live session that has reported
+     * nothing since its Start back to `at`; false when it had reported meanwhile.
+     */
+    backdateStart(id: number, at: number): boolean {
+      return backdate.run({ id, at }).changes === 1;
     },
     /** findById returns a session or undefined. */
     findById(id: number): SessionRecord | undefined {

@@ -105,6 +105,52 @@ describe('accounting over UDP', () => {
     expect(session('late')).toMatchObject({ status: 'live', session_seconds: 60 });
   });
 
+  it('a router that never echoes Class and buffered its Start: an Interim reaching back before the Start is the same session', async () => {
+    // The device was let on at A; the router could not reach Portico and held its Start,
+    // sending it 4 minutes late without Acct-Delay-Time, and never echoes Class.
+    const t = newToken({ maxDevices: 1 });
+    const mac = 'aa-bb-cc-dd-ee-21';
+    await login(t.code, mac);
+    const A = h.clock.now();
+    h.clock.advance(4 * 60_000);
+    expect((await h.nas.acct(acctPairs('Start', { id: 'b1', user: t.code, mac })))?.code).toBe(
+      RadiusCode.AccountingResponse,
+    );
+    // One minute later the Interim says 5 minutes online (RFC 2866 §5.7): since A.
+    h.clock.advance(60_000);
+    const interim = await h.nas.acct(
+      acctPairs('Interim-Update', { id: 'b1', user: t.code, mac, time: 300 }),
+    );
+    expect(interim?.code).toBe(RadiusCode.AccountingResponse);
+    const rows = h.db
+      .prepare('SELECT status, started_at FROM sessions WHERE token_id = ? ORDER BY id')
+      .all(t.id);
+    expect(rows).toEqual([{ status: 'live', started_at: A }]);
+    // Charged from the Access-Accept, not before it and not twice.
+    expect(usedMs(t.id)).toBe(5 * 60_000);
+    // The Stop ends that one session and frees the device's slot.
+    h.clock.advance(60_000);
+    await h.nas.acct(acctPairs('Stop', { id: 'b1', user: t.code, mac, time: 360 }));
+    expect(session('b1')).toMatchObject({ status: 'closed', started_at: A });
+    expect(usedMs(t.id)).toBe(6 * 60_000);
+  });
+
+  it('a router that never echoes Class and reused an Acct-Session-Id after a reboot: an old retransmission does not join the new session', async () => {
+    const t = newToken({ maxDevices: 2 });
+    const mac = 'aa-bb-cc-dd-ee-22';
+    await h.nas.acct(acctPairs('Start', { id: 'r1', user: t.code, mac }));
+    h.clock.advance(2 * 60_000);
+    // The new session has reported already; a packet from before the reboot now arrives,
+    // claiming a session that began an hour ago.
+    await h.nas.acct(acctPairs('Interim-Update', { id: 'r1', user: t.code, mac, time: 120 }));
+    await h.nas.acct(acctPairs('Interim-Update', { id: 'r1', user: t.code, mac, time: 3600 }));
+    const rows = h.db
+      .prepare('SELECT started_at FROM sessions WHERE token_id = ? ORDER BY id')
+      .all(t.id) as Array<{ started_at: number }>;
+    expect(rows[0]?.started_at).toBe(h.clock.now() - 2 * 60_000);
+    expect(rows).toHaveLength(2);
+  });
+
   it('answers accounting for users that are not ours without recording anything', async () => {
     const before = h.db.prepare('SELECT COUNT(*) AS n FROM sessions').get();
     const r = await h.nas.acct(acctPairs('Start', { id: 'admin-1', user: 'admin' }));
