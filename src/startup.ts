@@ -108,36 +108,31 @@ function portMessage(
   }
 }
 
-/** checkTcpPort throws PORTICO_STARTUP when nothing may listen on `host`:`port` (0: any port). */
-async function checkTcpPort(
+/**
+ * checkPort throws PORTICO_STARTUP when nothing may listen on `host`:`port` over TCP or bind
+ * it over UDP (port 0: any port will do, nothing to check).
+ */
+async function checkPort(
+  proto: 'tcp' | 'udp',
   host: string,
   port: number,
   what: string,
   env: { port: string; host: string },
 ): Promise<void> {
   if (port === 0) return;
-  const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(fail(portMessage(err, what, host, port, env), err)),
-    );
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
-  });
-}
-
-/** checkUdpPort throws PORTICO_STARTUP when no socket may bind `host`:`port` (0: any port). */
-async function checkUdpPort(
-  host: string,
-  port: number,
-  what: string,
-  env: { port: string; host: string },
-): Promise<void> {
-  if (port === 0) return;
-  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
+    const refuse = (err: NodeJS.ErrnoException) =>
+      reject(fail(portMessage(err, what, host, port, env), err));
+    if (proto === 'tcp') {
+      const server = createServer();
+      server.once('error', refuse);
+      server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+      return;
+    }
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.close();
-      reject(fail(portMessage(err, what, host, port, env), err));
+      refuse(err);
     });
     socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve()));
   });
@@ -150,16 +145,16 @@ async function checkUdpPort(
  */
 export async function preflight(config: StartupConfig): Promise<void> {
   checkDatabaseFile(config.dbFile);
-  await checkTcpPort(config.httpHost, config.httpPort, 'HTTP', {
+  await checkPort('tcp', config.httpHost, config.httpPort, 'HTTP', {
     port: 'PORTICO_HTTP_PORT',
     host: 'PORTICO_HTTP_HOST',
   });
   const radius = { host: 'PORTICO_RADIUS_HOST' };
-  await checkUdpPort(config.radiusHost, config.radiusAuthPort, 'RADIUS authentication', {
+  await checkPort('udp', config.radiusHost, config.radiusAuthPort, 'RADIUS authentication', {
     ...radius,
     port: 'PORTICO_RADIUS_AUTH_PORT',
   });
-  await checkUdpPort(config.radiusHost, config.radiusAcctPort, 'RADIUS accounting', {
+  await checkPort('udp', config.radiusHost, config.radiusAcctPort, 'RADIUS accounting', {
     ...radius,
     port: 'PORTICO_RADIUS_ACCT_PORT',
   });
