@@ -64,7 +64,7 @@ it('keeps the public /healthz small: odd Acct-Status-Type values add no counter 
   }
   const pub = await app.inject({ url: '/healthz' });
   expect(pub.statusCode).toBe(200);
-  expect(Object.keys(pub.json()).sort()).toEqual(['coa', 'now', 'ok']);
+  expect(Object.keys(pub.json()).sort()).toEqual(['coa', 'now', 'ok', 'signInProblems']);
   expect(pub.body.length).toBeLessThanOrEqual(before + 2);
   const outcomes = h.services.radiusStats().outcomes;
   expect(outcomes['acct.other-type']).toBe(60);

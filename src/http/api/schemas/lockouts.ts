@@ -6,14 +6,21 @@ import { IsoDateTime, Nullable } from './common.js';
 /** LockoutSchema is one key's failures and the lockout they caused. */
 export const LockoutSchema = Type.Object({
   key: Type.String({
-    description: 'What was guessed from: ip:ADDRESS, mac:DEVICE or staff:USERNAME',
+    description:
+      'What was guessed from: ip:ADDRESS, nas:ROUTER, mac:DEVICE, umac:DEVICE (a MAC an unsigned redirect claims; counted, never locked) or staff:USERNAME',
     examples: ['ip:192.0.2.7'],
   }),
   failures: Type.Integer(),
   firstFailedAt: IsoDateTime,
   lastFailedAt: IsoDateTime,
-  lockedUntil: Nullable(IsoDateTime),
-  locked: Type.Boolean({ description: 'Attempts are refused now' }),
+  lockedUntil: Nullable(IsoDateTime, {
+    description:
+      'For an ip: or nas: key (shared by many guests, never locked for everyone) the next slot: until then, attempts from devices without a clean record wait; see the README, Security and limits',
+  }),
+  locked: Type.Boolean({
+    description:
+      'Attempts are refused now (for ip: and nas: keys only those not from a clean device)',
+  }),
 });
 
 /** LockoutList is every key locked now or with recent failures. */
