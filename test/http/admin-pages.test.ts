@@ -309,35 +309,12 @@ describe('routers that do not answer Disconnect/CoA', () => {
     f.services.cutoff.attach({ sendDisconnect: timeout, sendCoa: timeout });
     const tokens = f.services.tokens.create({ minutes: 60, count: 2 }, 'admin').tokens;
     for (const [i, t] of tokens.entries()) {
-      f.services.store.transaction(() =>
-        f.services.accounting.record({
-          status: 'start',
-          nasId: nas.id,
-          identity: {
-            nasId: nas.id,
-            acctSessionId: `S${i}`,
-            deviceMac: `aa-bb-cc-dd-ee-0${i}`,
-            framedIp: null,
-            calledStation: null,
-            nasPortId: null,
-            login: 'code',
-            userName: t.code,
-            nasIpAddress: null,
-            nasIdentifier: null,
-            callingStationId: `AA-BB-CC-DD-EE-0${i}`,
-          },
-          acctSessionId: `S${i}`,
-          cls: null,
-          userName: t.code,
-          mac: `aa-bb-cc-dd-ee-0${i}` as never,
-          eventAt: f.clock.now(),
-          receivedAt: f.clock.now(),
-          sessionSeconds: undefined,
-          inputOctets: undefined,
-          outputOctets: undefined,
-          terminateCause: null,
-        }),
-      );
+      reportAccounting(f.services, {
+        nasId: nas.id,
+        code: t.code,
+        acctSessionId: `S${i}`,
+        mac: `AA-BB-CC-DD-EE-0${i}`,
+      });
     }
     expect((await b.get('/admin/routers')).body).toMatch(/data-label="Disconnect\/CoA">answering/);
     f.services.tokens.revoke(tokens[0]!.id, 'admin');
