@@ -29,6 +29,7 @@ import { createEmailService } from './email-service.js';
 import { createIcsPoller } from './ics-poller.js';
 import { createWebhookService } from './webhook-service.js';
 import { createUsageEvents } from './usage-events.js';
+import { createReportService } from './report-service.js';
 
 /** createServices returns every use case over `db`, with settings read from `config`. */
 export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
@@ -150,6 +151,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     /** radiusStats returns the RADIUS counters: decisions, drops, batches, latency, server. */
     radiusStats: () => radius.stats(),
     audit: createAuditService({ store, clock }),
+    reports: createReportService({ store, clock, timeZone }),
   };
 }
 

@@ -15,6 +15,7 @@ import { bookingsRoutes } from './bookings-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { lockoutRoutes } from './lockout-routes.js';
 import { createPages } from './pages.js';
+import { reportRoutes } from './report-routes.js';
 import { routerRoutes } from './router-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import { settingsRoutes } from './settings-routes.js';
@@ -117,6 +118,7 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   await app.register(tokenRoutes, area);
   await app.register(sessionRoutes, area);
   await app.register(bookingsRoutes, area);
+  await app.register(reportRoutes, area);
   await app.register(routerRoutes, area);
   await app.register(settingsRoutes, area);
   await app.register(userRoutes, area);

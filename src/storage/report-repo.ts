@@ -1,0 +1,155 @@
+// Read-only queries behind the reports: the charged coverage spans and the sessions whose
+// intervals fed them, the first uses, batch totals and Disconnect/CoA outcomes of a period.
+
+import type { Db } from './database.js';
+
+/** ReportScope narrows a report to one batch, one token source or one router. */
+export type ReportScope = { batchId?: number; source?: string; nasId?: number };
+
+/** CoverageSpan is one charged span of a token's coverage. */
+export type CoverageSpan = { tokenId: number; start: number; end: number };
+
+/** SessionSpan is a session's charged interval [start, end) and the octets it reported. */
+export type SessionSpan = {
+  tokenId: number;
+  nasId: number | null;
+  start: number;
+  end: number;
+  bytes: number;
+};
+
+/** BatchTotals are one batch's lifetime counts. */
+export type BatchTotals = {
+  id: number;
+  name: string;
+  tokens: number;
+  used: number;
+  minutesIssued: number;
+  usedMs: number;
+};
+
+const tokenScope = (s: ReportScope, params: Record<string, unknown>): string => {
+  const clauses: string[] = [];
+  if (s.batchId !== undefined) {
+    clauses.push('t.batch_id = :batchId');
+    params.batchId = s.batchId;
+  }
+  if (s.source !== undefined) {
+    clauses.push('t.source = :source');
+    params.source = s.source;
+  }
+  return clauses.length ? ` AND ${clauses.join(' AND ')}` : '';
+};
+
+/** createReportRepo returns the report queries over `db`. */
+export function createReportRepo(db: Db) {
+  return {
+    /** coverage returns the charged spans of in-scope tokens that overlap [from, to). */
+    coverage(scope: ReportScope, from: number, to: number): CoverageSpan[] {
+      const params: Record<string, unknown> = { from, to };
+      const sql = `SELECT c.token_id AS tokenId, c.start_at AS start, c.end_at AS "end"
+        FROM token_coverage c JOIN tokens t ON t.id = c.token_id
+        WHERE c.end_at > :from AND c.start_at < :to${tokenScope(scope, params)}`;
+      return db.prepare(sql).all(params) as CoverageSpan[];
+    },
+    /**
+     * sessions returns the started sessions of in-scope tokens (and router) whose charged
+     * interval, from the start to the last charged instant, overlaps [from, to).
+     */
+    sessions(scope: ReportScope, from: number, to: number): SessionSpan[] {
+      const params: Record<string, unknown> = { from, to };
+      let sql = `SELECT s.token_id AS tokenId, s.nas_id AS nasId, s.started_at AS start,
+        MAX(s.started_at, COALESCE(s.last_seen_at, s.started_at)) AS "end",
+        s.input_octets + s.output_octets AS bytes
+        FROM sessions s JOIN tokens t ON t.id = s.token_id
+        WHERE s.started_at IS NOT NULL AND s.started_at < :to
+          AND COALESCE(s.last_seen_at, s.started_at) >= :from${tokenScope(scope, params)}`;
+      if (scope.nasId !== undefined) {
+        sql += ' AND s.nas_id = :nasId';
+        params.nasId = scope.nasId;
+      }
+      return db.prepare(sql).all(params) as SessionSpan[];
+    },
+    /** firstUses returns the in-scope tokens first used in [from, to), with their source. */
+    firstUses(
+      scope: ReportScope,
+      from: number,
+      to: number,
+    ): Array<{ tokenId: number; at: number; source: string }> {
+      const params: Record<string, unknown> = { from, to };
+      let sql = `SELECT t.id AS tokenId, t.first_used_at AS at, t.source AS source FROM tokens t
+        WHERE t.first_used_at >= :from AND t.first_used_at < :to${tokenScope(scope, params)}`;
+      if (scope.nasId !== undefined) {
+        sql +=
+          ' AND EXISTS (SELECT 1 FROM sessions s WHERE s.token_id = t.id AND s.nas_id = :nasId)';
+        params.nasId = scope.nasId;
+      }
+      return db.prepare(sql).all(params) as Array<{ tokenId: number; at: number; source: string }>;
+    },
+    /** batchTotals returns lifetime totals for the given batches (deleted tokens left out). */
+    batchTotals(batchIds: readonly number[]): BatchTotals[] {
+      if (batchIds.length === 0) return [];
+      return db
+        .prepare(
+          `SELECT b.id, b.name, COUNT(t.id) AS tokens,
+            COALESCE(SUM(t.first_used_at IS NOT NULL), 0) AS used,
+            COALESCE(SUM(t.minutes), 0) AS minutesIssued, COALESCE(SUM(t.used_ms), 0) AS usedMs
+          FROM batches b LEFT JOIN tokens t ON t.batch_id = b.id AND t.deleted_at IS NULL
+          WHERE b.id IN (SELECT value FROM json_each(?)) GROUP BY b.id ORDER BY b.id`,
+        )
+        .all(JSON.stringify(batchIds)) as BatchTotals[];
+    },
+    /** batchesOf returns the batch id of each given token that has one. */
+    batchesOf(tokenIds: readonly number[]): Map<number, number> {
+      const out = new Map<number, number>();
+      if (tokenIds.length === 0) return out;
+      const rows = db
+        .prepare(
+          'SELECT id, batch_id AS batchId FROM tokens WHERE batch_id IS NOT NULL AND id IN (SELECT value FROM json_each(?))',
+        )
+        .all(JSON.stringify(tokenIds)) as Array<{ id: number; batchId: number }>;
+      for (const r of rows) out.set(r.id, r.batchId);
+      return out;
+    },
+    /** tokenLabels returns code and description of the given tokens. */
+    tokenLabels(tokenIds: readonly number[]): Map<number, { code: string; description: string }> {
+      const out = new Map<number, { code: string; description: string }>();
+      if (tokenIds.length === 0) return out;
+      const rows = db
+        .prepare(
+          'SELECT id, code, description FROM tokens WHERE id IN (SELECT value FROM json_each(?))',
+        )
+        .all(JSON.stringify(tokenIds)) as Array<{ id: number; code: string; description: string }>;
+      for (const r of rows) out.set(r.id, { code: r.code, description: r.description });
+      return out;
+    },
+    /**
+     * cutoffOutcomes counts the Disconnect/CoA requests created in [from, to) per router, kind
+     * and outcome (pending, sending, ack, nak, timeout).
+     */
+    cutoffOutcomes(
+      scope: ReportScope,
+      from: number,
+      to: number,
+    ): Array<{ nasId: number | null; kind: string; state: string; n: number }> {
+      const params: Record<string, unknown> = { from, to };
+      let sql = `SELECT s.nas_id AS nasId, j.kind, j.state, COUNT(*) AS n
+        FROM coa_jobs j JOIN sessions s ON s.id = j.session_id JOIN tokens t ON t.id = s.token_id
+        WHERE j.created_at >= :from AND j.created_at < :to${tokenScope(scope, params)}`;
+      if (scope.nasId !== undefined) {
+        sql += ' AND s.nas_id = :nasId';
+        params.nasId = scope.nasId;
+      }
+      sql += ' GROUP BY s.nas_id, j.kind, j.state';
+      return db.prepare(sql).all(params) as Array<{
+        nasId: number | null;
+        kind: string;
+        state: string;
+        n: number;
+      }>;
+    },
+  };
+}
+
+/** ReportRepo is the report queries' interface. */
+export type ReportRepo = ReturnType<typeof createReportRepo>;
