@@ -115,7 +115,8 @@ export function seedHistory(
       const bytes = Math.floor(rnd() * 200_000_000);
       const sess: SeededSession = {
         tokenId: t.id,
-        nasId: nasIds[Math.floor(rnd() * 2)]!,
+        // A token's devices mostly use one router a day (one floor), sometimes the other.
+        nasId: nasIds[rnd() < 0.8 ? (t.id + d) % 2 : Math.floor(rnd() * 2)]!,
         mac,
         start,
         end,
