@@ -269,6 +269,10 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         });
       });
     },
+    /** deliveryCounts returns how many deliveries are in each status. */
+    deliveryCounts() {
+      return repo.countDeliveriesByStatus();
+    },
     /** deliveries returns the newest deliveries, optionally of one receiver. */
     deliveries(opts: { webhookId?: number; limit?: number } = {}): DeliveryView[] {
       return repo

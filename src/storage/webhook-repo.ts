@@ -157,6 +157,21 @@ export function createWebhookRepo(db: Db) {
       const r = deliveryById.get(id) as Row | undefined;
       return r ? toDelivery(r) : undefined;
     },
+    /** countDeliveriesByStatus returns how many deliveries are in each status. */
+    countDeliveriesByStatus(): Record<DeliveryStatus, number> {
+      const out: Record<DeliveryStatus, number> = {
+        queued: 0,
+        sending: 0,
+        delivered: 0,
+        retrying: 0,
+        failed: 0,
+      };
+      const rows = db
+        .prepare('SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status')
+        .all() as Array<{ status: DeliveryStatus; n: number }>;
+      for (const r of rows) out[r.status] = r.n;
+      return out;
+    },
     /** listDeliveries returns the newest deliveries, optionally of one receiver. */
     listDeliveries(opts: { webhookId?: number; limit: number }): DeliveryRecord[] {
       return (

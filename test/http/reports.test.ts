@@ -296,3 +296,70 @@ describe('the reports page', () => {
     expect(r.status).toBe(303);
   });
 });
+
+describe('the dashboard home', () => {
+  test('shows devices online, tokens used today, today against the week, quiet routers, failing e-mails and the last actions', async () => {
+    const s = f.services;
+    f.clock.set(END + 10 * 3_600_000); // 11:00 in Berlin on 1 December
+    const token = s.tokens.get(h.tokenIds[1]!);
+    const lobby = h.nasIds[0]!;
+    s.store.nas.markSeen(lobby, f.clock.now());
+    reportAccounting(s, {
+      nasId: lobby,
+      code: token.code,
+      acctSessionId: 'HOME',
+      mac: '02-00-00-00-98-01',
+    });
+    f.clock.advance(20 * MIN);
+    reportAccounting(s, {
+      nasId: lobby,
+      code: token.code,
+      acctSessionId: 'HOME',
+      mac: '02-00-00-00-98-01',
+      seconds: 1200,
+    });
+    s.store.nas.markSeen(lobby, f.clock.now());
+    const failed = s.store.emails.enqueue(
+      {
+        messageId: '<m1@x>',
+        kind: 'booking',
+        bookingId: null,
+        to: 'a@example.org',
+        subject: 'Code',
+        html: '',
+        text: '',
+      },
+      f.clock.now(),
+    );
+    s.store.emails.claim(failed, f.clock.now(), 60_000);
+    s.store.emails.retry(failed, f.clock.now(), 'refused', null);
+    s.audit.record('admin', 'token.revoke', { targetType: 'token', targetId: String(token.id) });
+
+    const today = s.reports.build({ period: 'today' });
+    const week = s.reports.build({ period: '7d' });
+    // Ten hours on, the sign-in has lapsed: sign in again.
+    const admin = f.browser();
+    await admin.signIn(ADMIN);
+    const r = await admin.get('/admin');
+    expect(r.status).toBe(200);
+    // This device and the one still waiting for its Disconnect from the test above.
+    expect(s.sessions.listLive().total).toBe(2);
+    expect(r.body).toContain('<span class="n">2</span> <span>devices online now');
+    expect(r.body).toContain(
+      `<span class="n">${today.totals.tokens}</span> <span>tokens used today`,
+    );
+    expect(r.body).toContain(
+      `<strong>${Math.round(today.totals.ms / 6000) / 10}</strong> minutes today`,
+    );
+    expect(r.body).toContain(`${Math.round(week.totals.ms / 7 / 6000) / 10} a day on average`);
+    expect(r.body).toContain('<title id="c-week-t">Online minutes per day, last 7 days</title>');
+    // floor-2 never spoke; the lobby just did.
+    expect(r.body).toMatch(/<strong>floor-2<\/strong><\/a> has not spoken yet/);
+    expect(r.body).not.toMatch(/<strong>lobby<\/strong><\/a> has not spoken/);
+    expect(r.body).toContain('<a href="/admin/bookings/outbox?status=failed">1 e-mail failed</a>');
+    expect(r.body).toMatch(
+      /<strong>admin<\/strong> token\.revoke <span class="muted">token #\d+<\/span>/,
+    );
+    f.clock.set(END);
+  });
+});
