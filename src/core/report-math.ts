@@ -4,6 +4,7 @@
 import type { Interval } from './intervals.js';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** HourSlot is one clock hour of the report's period as the venue reads it. */
 export type HourSlot = {
@@ -17,17 +18,27 @@ export type HourSlot = {
 };
 
 /**
- * hourSlots returns the hours of [from, to) in UTC steps of one hour from `from`, labelled by
- * `localIso` (which returns `YYYY-MM-DDTHH:…` for an instant in the venue's zone).
+ * hourSlots returns the hours of [from, to) in UTC steps of one hour from `from`, labelled in
+ * the venue's zone by `offsetAt` (how far the zone is ahead of UTC at an instant). The offset
+ * is asked once a day, and hour by hour only on a day it changes (a DST switch).
  */
-export function hourSlots(from: number, to: number, localIso: (ms: number) => string): HourSlot[] {
+export function hourSlots(from: number, to: number, offsetAt: (ms: number) => number): HourSlot[] {
   const out: HourSlot[] = [];
+  let off = 0;
+  let checkAt = from;
   for (let t = from; t < to; t += HOUR_MS) {
-    const iso = localIso(t);
-    const date = iso.slice(0, 10);
-    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-    const weekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
-    out.push({ start: t, date, hour: Number(iso.slice(11, 13)), weekday });
+    if (t >= checkAt) {
+      off = offsetAt(t);
+      const dayOn = Math.min(t + DAY_MS, to - 1);
+      checkAt = offsetAt(dayOn) === off ? t + DAY_MS : t + HOUR_MS;
+    }
+    const local = new Date(t + off);
+    out.push({
+      start: t,
+      date: local.toISOString().slice(0, 10),
+      hour: local.getUTCHours(),
+      weekday: (local.getUTCDay() + 6) % 7,
+    });
   }
   return out;
 }
@@ -69,28 +80,44 @@ export function peakPerRange(
   intervals: readonly Interval[],
   ranges: readonly Interval[],
 ): number[] {
-  // Ends sort before starts at the same instant: [a, b) and [b, c) never overlap.
-  const events: Array<[number, number]> = [];
+  // Starts and ends sorted apart (typed arrays: a year holds ~70,000 sessions); an end at the
+  // same instant as a start comes first, as [a, b) and [b, c) never overlap.
+  const n = intervals.filter((i) => i.end > i.start).length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  let k = 0;
   for (const i of intervals) {
     if (i.end <= i.start) continue;
-    events.push([i.start, 1], [i.end, -1]);
+    starts[k] = i.start;
+    ends[k] = i.end;
+    k++;
   }
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  starts.sort();
+  ends.sort();
   const peaks = ranges.map(() => 0);
   let count = 0;
-  let e = 0;
+  let si = 0;
+  let ei = 0;
+  // step applies the next event before `limit` (or at it, with `inclusive`); false when none.
+  const step = (limit: number, inclusive: boolean): boolean => {
+    const s = si < n ? (starts[si] as number) : Infinity;
+    const e = ei < n ? (ends[ei] as number) : Infinity;
+    const next = Math.min(s, e);
+    if (next > limit || (!inclusive && next === limit)) return false;
+    if (e <= s) {
+      count--;
+      ei++;
+    } else {
+      count++;
+      si++;
+    }
+    return true;
+  };
   for (let r = 0; r < ranges.length; r++) {
     const range = ranges[r] as Interval;
-    while (e < events.length && (events[e] as [number, number])[0] <= range.start) {
-      count += (events[e] as [number, number])[1];
-      e++;
-    }
+    while (step(range.start, true));
     let peak = count;
-    while (e < events.length && (events[e] as [number, number])[0] < range.end) {
-      count += (events[e] as [number, number])[1];
-      if (count > peak) peak = count;
-      e++;
-    }
+    while (step(range.end, false)) if (count > peak) peak = count;
     peaks[r] = peak;
   }
   return peaks;

@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js';
 import type { Interval } from '../core/intervals.js';
 import { addToHours, hourSlots, mergeIntervals, peakPerRange } from '../core/report-math.js';
-import { formatIsoInZone, parseDateTime } from '../core/time.js';
+import { formatIsoInZone, parseDateTime, zoneOffsetMs } from '../core/time.js';
 import { TOKEN_SOURCES } from '../core/token.js';
 import { badInput } from '../errors.js';
 import type { BatchTotals, ReportScope, SessionSpan } from '../storage/report-repo.js';
@@ -53,7 +53,7 @@ export type RouterRow = {
 };
 
 /** BatchRow is a batch's codes used, unused and depleted, and its minutes. */
-export type BatchRow = BatchTotals & { unused: number; depleted: number; periodMs: number };
+export type BatchRow = BatchTotals & { periodMs: number };
 
 /** Report is everything the reports page and its CSV exports show. */
 export type Report = {
@@ -127,7 +127,7 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
       const from = parseDateTime(fromDate, tz) as number;
       const to = parseDateTime(toDate, tz, { endOfDay: true }) as number;
       const scope: ReportScope = { batchId: q.batchId, source: q.source, nasId: q.nasId };
-      const slots = hourSlots(from, to, (ms) => formatIsoInZone(ms, tz));
+      const slots = hourSlots(from, to, (ms) => zoneOffsetMs(ms, tz));
       const hourly = fromDate === toDate;
 
       const sessions = store.reports.sessions(scope, from, to);
@@ -218,7 +218,8 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
         bySource: Object.fromEntries(TOKEN_SOURCES.map((s) => [s, 0])) as Record<string, number>,
       }));
       for (const u of firstUses) {
-        const r = redeemed[dayIndex.get(formatIsoInZone(u.at, tz).slice(0, 10)) ?? -1];
+        const slot = slots[Math.floor((u.at - from) / 3_600_000)];
+        const r = slot ? redeemed[dayIndex.get(slot.date) ?? -1] : undefined;
         if (!r) continue;
         r.total++;
         r.bySource[u.source] = (r.bySource[u.source] ?? 0) + 1;
@@ -234,16 +235,9 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
       }
       const batchIds = new Set(batchOf.values());
       if (scope.batchId !== undefined) batchIds.add(scope.batchId);
-      const now = clock.now();
-      const batches: BatchRow[] = store.reports.batchTotals([...batchIds]).map((b) => {
-        const counts = store.tokens.countByState({ batchId: b.id }, now);
-        return {
-          ...b,
-          unused: counts.unused,
-          depleted: counts.depleted,
-          periodMs: batchMs.get(b.id) ?? 0,
-        };
-      });
+      const batches: BatchRow[] = store.reports
+        .batchTotals([...batchIds], clock.now())
+        .map((b) => ({ ...b, periodMs: batchMs.get(b.id) ?? 0 }));
 
       // Routers: each router's own union per token, so two routers' minutes may overlap when
       // one token's devices used both at once.

@@ -2,6 +2,7 @@
 // intervals fed them, the first uses, batch totals and Disconnect/CoA outcomes of a period.
 
 import type { Db } from './database.js';
+import { STATE_SQL } from './token-repo.js';
 
 /** ReportScope narrows a report to one batch, one token source or one router. */
 export type ReportScope = { batchId?: number; source?: string; nasId?: number };
@@ -24,6 +25,8 @@ export type BatchTotals = {
   name: string;
   tokens: number;
   used: number;
+  unused: number;
+  depleted: number;
   minutesIssued: number;
   usedMs: number;
 };
@@ -47,10 +50,12 @@ export function createReportRepo(db: Db) {
     /** coverage returns the charged spans of in-scope tokens that overlap [from, to). */
     coverage(scope: ReportScope, from: number, to: number): CoverageSpan[] {
       const params: Record<string, unknown> = { from, to };
-      const sql = `SELECT c.token_id AS tokenId, c.start_at AS start, c.end_at AS "end"
-        FROM token_coverage c JOIN tokens t ON t.id = c.token_id
-        WHERE c.end_at > :from AND c.start_at < :to${tokenScope(scope, params)}`;
-      return db.prepare(sql).all(params) as CoverageSpan[];
+      const scoped = tokenScope(scope, params);
+      const sql = `SELECT c.token_id, c.start_at, c.end_at FROM token_coverage c${
+        scoped ? ' JOIN tokens t ON t.id = c.token_id' : ''
+      } WHERE c.end_at > :from AND c.start_at < :to${scoped}`;
+      const rows = db.prepare(sql).raw().all(params) as Array<[number, number, number]>;
+      return rows.map(([tokenId, start, end]) => ({ tokenId, start, end }));
     },
     /**
      * sessions returns the started sessions of in-scope tokens (and router) whose charged
@@ -58,12 +63,12 @@ export function createReportRepo(db: Db) {
      */
     sessions(scope: ReportScope, from: number, to: number): SessionSpan[] {
       const params: Record<string, unknown> = { from, to };
+      const scoped = tokenScope(scope, params);
+      // Every started session has last_seen_at (set at the start, moved by each update).
       let sql = `SELECT s.token_id AS tokenId, s.nas_id AS nasId, s.started_at AS start,
-        MAX(s.started_at, COALESCE(s.last_seen_at, s.started_at)) AS "end",
-        s.input_octets + s.output_octets AS bytes
-        FROM sessions s JOIN tokens t ON t.id = s.token_id
-        WHERE s.started_at IS NOT NULL AND s.started_at < :to
-          AND COALESCE(s.last_seen_at, s.started_at) >= :from${tokenScope(scope, params)}`;
+        MAX(s.started_at, s.last_seen_at) AS "end", s.input_octets + s.output_octets AS bytes
+        FROM sessions s${scoped ? ' JOIN tokens t ON t.id = s.token_id' : ''}
+        WHERE s.last_seen_at >= :from AND s.started_at IS NOT NULL AND s.started_at < :to${scoped}`;
       if (scope.nasId !== undefined) {
         sql += ' AND s.nas_id = :nasId';
         params.nasId = scope.nasId;
@@ -86,18 +91,24 @@ export function createReportRepo(db: Db) {
       }
       return db.prepare(sql).all(params) as Array<{ tokenId: number; at: number; source: string }>;
     },
-    /** batchTotals returns lifetime totals for the given batches (deleted tokens left out). */
-    batchTotals(batchIds: readonly number[]): BatchTotals[] {
+    /**
+     * batchTotals returns lifetime totals for the given batches (deleted tokens left out),
+     * with the unused and depleted counted by the token list's own state rule at `now`.
+     */
+    batchTotals(batchIds: readonly number[], now: number): BatchTotals[] {
       if (batchIds.length === 0) return [];
       return db
         .prepare(
-          `SELECT b.id, b.name, COUNT(t.id) AS tokens,
-            COALESCE(SUM(t.first_used_at IS NOT NULL), 0) AS used,
-            COALESCE(SUM(t.minutes), 0) AS minutesIssued, COALESCE(SUM(t.used_ms), 0) AS usedMs
-          FROM batches b LEFT JOIN tokens t ON t.batch_id = b.id AND t.deleted_at IS NULL
-          WHERE b.id IN (SELECT value FROM json_each(?)) GROUP BY b.id ORDER BY b.id`,
+          `SELECT b.id, b.name, COUNT(x.id) AS tokens, COALESCE(SUM(x.first_used_at IS NOT NULL), 0) AS used,
+            COALESCE(SUM(x.state = 'unused'), 0) AS unused, COALESCE(SUM(x.state = 'depleted'), 0) AS depleted,
+            COALESCE(SUM(x.minutes), 0) AS minutesIssued, COALESCE(SUM(x.used_ms), 0) AS usedMs
+          FROM batches b LEFT JOIN (SELECT t.id, t.batch_id, t.first_used_at, t.minutes, t.used_ms,
+              (${STATE_SQL}) AS state FROM tokens t
+              WHERE t.deleted_at IS NULL AND t.batch_id IN (SELECT value FROM json_each(:ids))) x
+            ON x.batch_id = b.id
+          WHERE b.id IN (SELECT value FROM json_each(:ids)) GROUP BY b.id ORDER BY b.id`,
         )
-        .all(JSON.stringify(batchIds)) as BatchTotals[];
+        .all({ ids: JSON.stringify(batchIds), now }) as BatchTotals[];
     },
     /** batchesOf returns the batch id of each given token that has one. */
     batchesOf(tokenIds: readonly number[]): Map<number, number> {
@@ -105,7 +116,7 @@ export function createReportRepo(db: Db) {
       if (tokenIds.length === 0) return out;
       const rows = db
         .prepare(
-          'SELECT id, batch_id AS batchId FROM tokens WHERE batch_id IS NOT NULL AND id IN (SELECT value FROM json_each(?))',
+          'SELECT t.id, t.batch_id AS batchId FROM json_each(?) j JOIN tokens t ON t.id = j.value WHERE t.batch_id IS NOT NULL',
         )
         .all(JSON.stringify(tokenIds)) as Array<{ id: number; batchId: number }>;
       for (const r of rows) out.set(r.id, r.batchId);
