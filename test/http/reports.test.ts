@@ -2,6 +2,7 @@
 // report's numbers against the token pages and against a recount of the seeded sessions.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { formatBytes } from '../../src/core/describe.js';
 import type { Report } from '../../src/services/report-service.js';
 import { reportAccounting } from '../support/accounting.js';
 import { seedHistory, type SeededHistory, type SeededSession } from '../support/history.js';
@@ -361,5 +362,20 @@ describe('the dashboard home', () => {
       /<strong>admin<\/strong> token\.revoke <span class="muted">token #\d+<\/span>/,
     );
     f.clock.set(END);
+  });
+});
+
+describe('the token list', () => {
+  test('has a data used column with the same figure as the token page', async () => {
+    const top = report.topByData[0]!;
+    const token = f.services.tokens.get(top.tokenId);
+    const admin = f.browser();
+    await admin.signIn(ADMIN);
+    const r = await admin.get(`/admin/tokens?q=${token.code}`);
+    expect(r.body).toContain('<th scope="col" class="num">Data used</th>');
+    expect(r.body).toContain(
+      `<td data-label="Data used" class="num">${formatBytes(token.dataUsedBytes)}</td>`,
+    );
+    expect(token.dataUsedBytes).toBeGreaterThan(0);
   });
 });
