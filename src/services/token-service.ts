@@ -95,6 +95,12 @@ export type TokenServiceDeps = {
   usage?: Pick<UsageEvents, 'limitsChanged'>;
 };
 
+/** BulkAction is what staff do at once with the tokens they selected. */
+export type BulkAction =
+  | { kind: 'add-minutes'; minutes: number | string }
+  | { kind: 'extend'; validUntil: string }
+  | { kind: 'revoke' };
+
 /** TokenChange is what happened to a token, for the hook that reaches its live sessions. */
 export type TokenChange =
   | { kind: 'updated'; changed: Array<keyof TokenUpdate> }
@@ -394,6 +400,75 @@ export function createTokenService(deps: TokenServiceDeps) {
       );
       if (changed.length > 0) deps.onChange?.(t.id, { kind: 'updated', changed });
       return this.get(t.id);
+    },
+    /**
+     * bulk adds minutes to, moves the window's end of, or revokes the given tokens in one
+     * transaction (a missing token or a bad value changes none of them), then lets each live
+     * session follow by CoA or Disconnect; returns how many tokens changed.
+     */
+    bulk(ids: readonly number[], action: BulkAction, actor: string): { changed: number } {
+      if (ids.length === 0 || ids.length > MAX_BULK) {
+        throw badInput([{ field: 'ids', message: `select from 1 to ${MAX_BULK} tokens` }]);
+      }
+      const now = clock.now();
+      let add = 0;
+      let validUntil: number | null = null;
+      if (action.kind === 'add-minutes') {
+        add = Number(action.minutes);
+        if (isBlank(action.minutes) || !Number.isInteger(add) || add < 1 || add > 5_256_000) {
+          throw badInput([
+            { field: 'addMinutes', message: 'must be a whole number from 1 to 5256000' },
+          ]);
+        }
+      } else if (action.kind === 'extend') {
+        validUntil =
+          parseDateTime(String(action.validUntil), deps.timeZone(), { endOfDay: true }) ?? null;
+        if (validUntil === null) {
+          throw badInput([{ field: 'validUntil', message: 'must be a date such as 2026-12-31' }]);
+        }
+      }
+      const changes: Array<[number, TokenChange]> = [];
+      store.transaction(() => {
+        for (const id of ids) {
+          const t = findOrThrow(id);
+          if (action.kind === 'revoke') {
+            if (t.revokedAt !== null) continue;
+            store.tokens.update(t.id, { revokedAt: now });
+            changes.push([t.id, { kind: 'revoked' }]);
+            continue;
+          }
+          const next: TokenUpdate =
+            action.kind === 'add-minutes' ? { minutes: (t.minutes ?? 0) + add } : { validUntil };
+          if (
+            next.validUntil !== undefined &&
+            t.validFrom !== null &&
+            (next.validUntil ?? Infinity) <= t.validFrom
+          ) {
+            throw badInput([
+              {
+                field: 'validUntil',
+                message: `must be after the start of token #${t.id}'s window`,
+              },
+            ]);
+          }
+          store.tokens.update(t.id, next);
+          deps.usage?.limitsChanged(t.id, t, { ...t, ...next });
+          changes.push([
+            t.id,
+            { kind: 'updated', changed: Object.keys(next) as Array<keyof TokenUpdate> },
+          ]);
+        }
+        store.audit.record({
+          at: now,
+          actor,
+          action: action.kind === 'revoke' ? 'tokens.revoke' : 'tokens.update',
+          targetType: 'token',
+          targetId: null,
+          details: { ...action, count: changes.length },
+        });
+      });
+      for (const [id, change] of changes) deps.onChange?.(id, change);
+      return { changed: changes.length };
     },
     /** revoke ends a token for good; its live sessions are cut off by the cut-off scheduler. */
     revoke(codeOrId: string | number, actor: string): TokenView {

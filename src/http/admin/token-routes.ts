@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { describeToken } from '../../core/describe.js';
 import { TOKEN_STATES, WHEN_FULL, type TokenState } from '../../core/token.js';
 import { tokenCsvLines } from '../../services/csv-export.js';
-import type { TokenInput } from '../../services/token-service.js';
+import type { BulkAction, TokenInput } from '../../services/token-service.js';
 import { MAX_BULK } from '../../services/token-service.js';
 import type { TokenFilter, TokenSort } from '../../storage/token-repo.js';
 import { staffActor } from '../plugins/staff-auth.js';
@@ -171,6 +171,10 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       batches: services.batches.list(100),
       created: request.query.created ?? '',
       deleted: request.query.deleted ?? '',
+      changed:
+        request.query.changed && /^\d{1,6}$/.test(request.query.changed)
+          ? request.query.changed
+          : '',
       link: (extra: Record<string, string | number | undefined>) =>
         `/admin/tokens${queryString({ ...base, sort, ...extra })}`,
       exportLink: (bom: boolean) =>
@@ -236,6 +240,20 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         return reply.redirect(`/admin/tokens/print${qs}`, 303);
       case 'export':
         return reply.redirect(`/admin/tokens/export.csv${qs}`, 303);
+      case 'add-minutes':
+      case 'extend':
+      case 'revoke': {
+        const kind = str(body.action) as BulkAction['kind'];
+        const action: BulkAction =
+          kind === 'add-minutes'
+            ? { kind, minutes: str(body.addMinutes) }
+            : kind === 'extend'
+              ? { kind, validUntil: str(body.validUntil) }
+              : { kind };
+        const { changed } = services.tokens.bulk(ids.map(Number), action, staffActor(request));
+        const sep = back.includes('?') ? '&' : '?';
+        return reply.redirect(`${back}${sep}changed=${changed}`, 303);
+      }
       default:
         return reply.redirect(`/admin/tokens/delete${qs}`, 303);
     }
