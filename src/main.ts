@@ -123,7 +123,9 @@ export async function startPortico(
       onError: (err) => bookingLog.warn({ err }, 'webhook outbox failed'),
     });
     // The feed URL may carry a secret, so only the error is logged.
-    services.ics.start({ onError: (err) => bookingLog.warn({ err }, 'booking feed poll failed') });
+    services.ics.start({
+      onError: (err, feed) => bookingLog.warn({ err, feed: feed.name }, 'calendar feed poll failed'),
+    });
 
     return {
       services,

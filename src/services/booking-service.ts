@@ -193,6 +193,7 @@ export function createBookingService(deps: BookingServiceDeps) {
       guestName,
       guestEmail,
       attendees,
+      guests: [],
     };
   };
 
@@ -238,14 +239,40 @@ export function createBookingService(deps: BookingServiceDeps) {
     return made;
   };
 
-  const queueEmail = (b: BookingRecord, live: TokenView[], updated: boolean) => {
-    if (b.guestEmail === null || live.length === 0 || !emails.enabled()) return;
+  /**
+   * queueEmail sends the booking's codes: with one token per guest named (a calendar's
+   * attendees), each guest with an address gets their own code; otherwise the booking's
+   * guest gets them all.
+   */
+  const queueEmail = (
+    b: BookingRecord,
+    live: TokenView[],
+    updated: boolean,
+    policy: BookingSettings = settings.bookings(),
+  ) => {
+    if (live.length === 0 || !emails.enabled()) return;
+    if (policy.tokensPer === 'attendee' && b.guests.length > 1 && live.length === b.guests.length) {
+      b.guests.forEach((g, i) => {
+        if (g.email !== null) queueOne(b, [live[i] as TokenView], g.name, g.email, updated);
+      });
+      return;
+    }
+    if (b.guestEmail !== null) queueOne(b, live, b.guestName, b.guestEmail, updated);
+  };
+
+  const queueOne = (
+    b: BookingRecord,
+    live: TokenView[],
+    guestName: string,
+    to: string,
+    updated: boolean,
+  ) => {
     const first = live[0] as TokenView;
     const kind: EmailKind = b.kind === 'visitor' ? 'visitor' : 'booking';
     const values: EmailValues = {
       accesscode: live.map((t) => formatCode(t.code)).join(', '),
       accesscode_link: link(first.code),
-      guestname: b.guestName,
+      guestname: guestName,
       resource: b.resource,
       start: when(b.startAt),
       end: when(b.endAt),
@@ -255,7 +282,7 @@ export function createBookingService(deps: BookingServiceDeps) {
     };
     const m = emails.render(kind, values);
     if (updated) m.subject = `Updated: ${m.subject}`;
-    emails.queue(kind, b.guestEmail, m, b.id);
+    emails.queue(kind, to, m, b.id);
   };
 
   /**
@@ -263,8 +290,7 @@ export function createBookingService(deps: BookingServiceDeps) {
    * updated, tokens added or revoked (newest first) when the count changed. Returns whether
    * any token changed.
    */
-  const syncTokens = (b: BookingRecord, actor: string): boolean => {
-    const policy = settings.bookings();
+  const syncTokens = (b: BookingRecord, actor: string, policy: BookingSettings): boolean => {
     const plan = planTokens(b, policy);
     const live = liveTokens(b);
     let changed = false;
@@ -317,7 +343,8 @@ export function createBookingService(deps: BookingServiceDeps) {
     a.endAt === b.endAt &&
     a.guestName === b.guestName &&
     a.guestEmail === b.guestEmail &&
-    a.attendees === b.attendees;
+    a.attendees === b.attendees &&
+    JSON.stringify(a.guests) === JSON.stringify(b.guests);
 
   /** upsertIn does the work of `upsert` inside the caller's transaction. */
   const upsertIn = (
@@ -326,14 +353,14 @@ export function createBookingService(deps: BookingServiceDeps) {
     externalId: string,
     fields: BookingFields,
     actor: string,
-    mode: 'create' | 'replace',
+    mode: 'create' | 'replace' | 'feed',
+    policy: BookingSettings = settings.bookings(),
   ): { outcome: BookingOutcome; id: number } => {
     const now = clock.now();
     const existing = repo.findByExternalId(origin, externalId);
     if (!existing) {
       const id = repo.insert({ ...fields, kind, origin, externalId, createdBy: actor }, now);
       const b = repo.findById(id) as BookingRecord;
-      const policy = settings.bookings();
       if (policy.enabled || kind === 'visitor') {
         const plan =
           kind === 'visitor'
@@ -345,7 +372,7 @@ export function createBookingService(deps: BookingServiceDeps) {
                 maxDevices: policy.devices,
               }
             : planTokens(b, policy);
-        queueEmail(b, createTokens(b, plan, plan.count, actor), false);
+        queueEmail(b, createTokens(b, plan, plan.count, actor), false, policy);
       }
       store.audit.record({
         at: now,
@@ -357,7 +384,10 @@ export function createBookingService(deps: BookingServiceDeps) {
       });
       return { outcome: 'created', id };
     }
-    if (existing.status === 'cancelled') {
+    // A calendar may take a cancellation back (the occurrence is confirmed again): the
+    // booking comes back with new tokens, as the feed is the calendar's current word.
+    const reinstated = existing.status === 'cancelled' && mode === 'feed';
+    if (existing.status === 'cancelled' && !reinstated) {
       // A late resend of the original create must not bring a cancelled booking back.
       if (mode === 'create') return { outcome: 'unchanged', id: existing.id };
       throw new PorticoError(
@@ -365,28 +395,33 @@ export function createBookingService(deps: BookingServiceDeps) {
         `booking ${externalId} was cancelled; send a new booking with a new id`,
       );
     }
-    if (sameFields(existing, fields)) {
+    if (!reinstated && sameFields(existing, fields)) {
       // Bookings taken while tokens were off get theirs once tokens are on.
-      const changed = existing.tokenIds.length === 0 && syncTokens(existing, actor);
+      const changed = existing.tokenIds.length === 0 && syncTokens(existing, actor, policy);
       if (changed)
-        queueEmail(existing, liveTokens(repo.findById(existing.id) as BookingRecord), false);
+        queueEmail(
+          existing,
+          liveTokens(repo.findById(existing.id) as BookingRecord),
+          false,
+          policy,
+        );
       return { outcome: changed ? 'updated' : 'unchanged', id: existing.id };
     }
     repo.update(existing.id, fields, now);
     const b = repo.findById(existing.id) as BookingRecord;
     const hadTokens = liveTokens(existing).length > 0;
-    syncTokens(b, actor);
+    syncTokens(b, actor, policy);
     const moved = existing.startAt !== fields.startAt || existing.endAt !== fields.endAt;
     const after = repo.findById(b.id) as BookingRecord;
     if (!hadTokens || moved || existing.guestEmail !== fields.guestEmail)
-      queueEmail(after, liveTokens(after), hadTokens);
+      queueEmail(after, liveTokens(after), hadTokens, policy);
     store.audit.record({
       at: now,
       actor,
       action: `${kind}.update`,
       targetType: kind,
       targetId: String(b.id),
-      details: { origin, externalId, moved },
+      details: { origin, externalId, moved, ...(reinstated ? { reinstated } : {}) },
     });
     return { outcome: 'updated', id: b.id };
   };
@@ -494,38 +529,56 @@ export function createBookingService(deps: BookingServiceDeps) {
         guestName,
         guestEmail,
         attendees: 1,
+        guests: [],
       };
       return result(
         store.transaction(() => upsertIn('visitor', 'desk', randomUUID(), fields, actor, 'create')),
       );
     },
     /**
-     * applyFeed makes the origin's bookings match `events` in one transaction: new and changed
-     * ones upserted, cancelled ones and confirmed ones missing from the feed (that have not
-     * ended and start before `horizonEnd`) cancelled. Returns how many of each.
+     * applyFeed makes one feed's bookings (external ids starting with `scope.prefix`) match
+     * `events` in one transaction, under the feed's token policy: new and changed ones
+     * upserted (a cancelled one the feed confirms again comes back), cancelled ones and
+     * confirmed ones missing from the feed (that have not ended and start before
+     * `horizonEnd`) cancelled. Returns how many of each; a feed that changed nothing writes
+     * nothing.
      */
     applyFeed(
-      origin: BookingOrigin,
+      scope: { origin: BookingOrigin; prefix: string; policy?: Partial<BookingSettings> },
       events: Array<{ externalId: string; fields: BookingFields; cancelled: boolean }>,
       horizonEnd: number,
       actor: string,
     ): { created: number; updated: number; cancelled: number; unchanged: number } {
+      const { origin, prefix } = scope;
       const counts = { created: 0, updated: 0, cancelled: 0, unchanged: 0 };
       store.transaction(() => {
+        const policy = { ...settings.bookings(), ...(scope.policy ?? {}) };
         const seen = new Set<string>();
         for (const e of events) {
           seen.add(e.externalId);
           const r = e.cancelled
             ? cancelIn(origin, e.externalId, actor)
-            : upsertIn('booking', origin, e.externalId, e.fields, actor, 'create');
+            : upsertIn('booking', origin, e.externalId, e.fields, actor, 'feed', policy);
           if (r) counts[r.outcome]++;
         }
-        for (const b of repo.listConfirmed(origin, clock.now())) {
+        for (const b of repo.listConfirmedWithPrefix(origin, prefix, clock.now())) {
           if (seen.has(b.externalId) || b.startAt >= horizonEnd) continue;
           if (cancelIn(origin, b.externalId, actor)?.outcome === 'cancelled') counts.cancelled++;
         }
       });
       return counts;
+    },
+    /**
+     * cancelWithPrefix cancels an origin's upcoming confirmed bookings whose external id
+     * starts with `prefix` (a deleted feed's) and revokes their tokens; returns how many.
+     */
+    cancelWithPrefix(origin: BookingOrigin, prefix: string, actor: string): number {
+      return store.transaction(() => {
+        let n = 0;
+        for (const b of repo.listConfirmedWithPrefix(origin, prefix, clock.now()))
+          if (cancelIn(origin, b.externalId, actor)?.outcome === 'cancelled') n++;
+        return n;
+      });
     },
     /**
      * handleWebhook verifies a signed booking event and applies it: `booking.created`,

@@ -1,5 +1,5 @@
 // Settings > Bookings and Settings > E-mail: the token policy for bookings and visitors, the
-// incoming-webhook secret, the ICS feed, SMTP and the e-mail templates. Stored in the settings
+// incoming-webhook secret, SMTP and the e-mail templates. Stored in the settings
 // table under `bookings.*` and `email.*` keys; the SMTP password is never returned to a page.
 
 import { randomBytes } from 'node:crypto';
@@ -33,10 +33,6 @@ export type BookingSettings = {
   tokensPer: Per;
   /** Shared secret of the signed incoming webhook; null turns the endpoint off. */
   webhookSecret: string | null;
-  icsUrl: string | null;
-  icsPollMinutes: number;
-  /** How far ahead ICS occurrences become bookings. */
-  icsHorizonDays: number;
 };
 
 /** EmailSettings are the SMTP server, the sender and the templates. */
@@ -68,10 +64,19 @@ export const BOOKING_DEFAULTS: BookingSettings = {
   devicesPer: 'booking',
   tokensPer: 'booking',
   webhookSecret: null,
-  icsUrl: null,
-  icsPollMinutes: 15,
-  icsHorizonDays: 60,
 };
+
+/** FEED_POLICY_FIELDS are the token-policy fields a calendar feed may set differently. */
+export const FEED_POLICY_FIELDS = [
+  'graceBeforeMinutes',
+  'graceAfterMinutes',
+  'devices',
+  'devicesPer',
+  'tokensPer',
+] as const;
+
+/** FeedPolicy is the part of the token policy a feed sets differently from the default. */
+export type FeedPolicy = Partial<Pick<BookingSettings, (typeof FEED_POLICY_FIELDS)[number]>>;
 
 /** EMAIL_DEFAULTS are the e-mail settings of a fresh install. */
 export const EMAIL_DEFAULTS: EmailSettings = {
@@ -177,15 +182,6 @@ class Fields<T> {
   }
 }
 
-const httpUrl = (s: string) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-};
-
 /** parseBookingSettings validates a patch; throws PORTICO_BAD_INPUT naming every bad field. */
 export function parseBookingSettings(patch: Patch<BookingSettings>): Partial<BookingSettings> {
   const f = new Fields<BookingSettings>(patch);
@@ -200,11 +196,18 @@ export function parseBookingSettings(patch: Patch<BookingSettings>): Partial<Boo
     test: (s) => s.length >= 16,
     message: 'must be 16 to 200 characters, or blank to turn the webhook off',
   });
-  f.text('icsUrl', 2000, true, { test: httpUrl, message: 'must be an absolute http(s) URL' });
-  f.int('icsPollMinutes', 1, 1440);
-  f.int('icsHorizonDays', 1, 730);
   if (f.errors.length > 0) throw badInput(f.errors);
   return f.out;
+}
+
+/**
+ * parseFeedPolicy validates a feed's token-policy overrides: a blank field means "as in
+ * Settings > Bookings" and is left out. Throws PORTICO_BAD_INPUT naming every bad field.
+ */
+export function parseFeedPolicy(patch: Record<string, unknown>): FeedPolicy {
+  const given: Record<string, unknown> = {};
+  for (const k of FEED_POLICY_FIELDS) if (!isBlank(patch[k])) given[k] = patch[k];
+  return parseBookingSettings(given) as FeedPolicy;
 }
 
 /** parseEmailSettings validates a patch; throws PORTICO_BAD_INPUT naming every bad field. */

@@ -1,395 +1,420 @@
-// A small iCalendar (RFC 5545) reader for booking feeds: VEVENTs with UID, DTSTART/DTEND or
-// DURATION (UTC, TZID, floating and all-day), SUMMARY, LOCATION, ORGANIZER, ATTENDEE, STATUS,
-// RRULE (FREQ=DAILY/WEEKLY/MONTHLY/YEARLY with INTERVAL, COUNT, UNTIL, BYDAY for daily and
-// weekly), EXDATE and RECURRENCE-ID overrides, and expansion of the occurrences in a window.
-// Pure: no network, no clock. Recurrences are stepped in wall time, so "every Monday 09:00
-// Berlin" stays at 09:00 across a DST change.
+// Reads an iCalendar (RFC 5545) booking feed with Mozilla's ical.js and turns its VEVENTs
+// into concrete occurrences in a window. ical.js parses the text and expands RRULEs (every
+// rule part: BYDAY with ordinals, BYMONTHDAY, BYSETPOS, WKST, COUNT, UNTIL ...); Portico
+// keeps only the time-zone reading and the matching of EXDATE, RDATE and RECURRENCE-ID by
+// instant, so a feed mixing UTC and zoned values (as real exports do) still lines up.
+//
+// Rules are expanded in the wall time of the event's own zone and each wall time is then
+// read with the IANA rules of that zone (a Windows name is mapped first), so "every Monday
+// 09:00 New York" stays at 09:00 New York across both countries' DST changes. A TZID that is
+// neither falls back to the feed's own VTIMEZONE, and a floating time is the venue's. An
+// all-day event covers its dates from midnight to midnight in the venue's zone.
+// Pure: no network, no clock.
 
-import { isValidTimeZone, parseDateTime } from '../core/time.js';
+import ICAL from 'ical.js';
+import { isValidTimeZone, parseDateTime, zoneOffsetMs } from '../core/time.js';
+import { WINDOWS_ZONES } from '../core/windows-zones.js';
 
-/** IcsTime is a DTSTART-like value: wall-clock fields in a zone ('UTC', an IANA name) or a date. */
-export type IcsTime = {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-  /** 'UTC', an IANA zone, or null for floating time (the venue's zone). */
-  zone: string | null;
-  allDay: boolean;
-};
-
-/** IcsRule is the supported part of an RRULE. */
-export type IcsRule = {
-  freq: 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
-  interval: number;
-  count: number | null;
-  until: IcsTime | null;
-  /** 0 = Sunday ... 6 = Saturday */
-  byDay: number[];
-};
+type Component = InstanceType<typeof ICAL.Component>;
+type Property = InstanceType<typeof ICAL.Property>;
+type Time = InstanceType<typeof ICAL.Time>;
+type Timezone = InstanceType<typeof ICAL.Timezone>;
+type Duration = InstanceType<typeof ICAL.Duration>;
 
 /** IcsPerson is an attendee or organiser. */
 export type IcsPerson = { email: string | null; name: string | null };
 
-/** IcsEvent is one VEVENT as read. */
-export type IcsEvent = {
-  uid: string;
-  summary: string;
-  location: string;
-  start: IcsTime;
-  end: IcsTime | null;
-  durationMs: number | null;
-  cancelled: boolean;
-  organizer: IcsPerson | null;
-  attendees: IcsPerson[];
-  rule: IcsRule | null;
-  exdates: IcsTime[];
-  recurrenceId: IcsTime | null;
-};
-
 /** IcsOccurrence is one concrete booking from a feed. */
 export type IcsOccurrence = {
-  /** UID for a single event; UID@original-start (UTC basic format) for a recurrence. */
+  /** UID for a single event; UID@original-start (UTC basic format, or the date) for a recurrence. */
   key: string;
   uid: string;
   startAt: number;
   endAt: number;
+  allDay: boolean;
   summary: string;
   location: string;
   organizer: IcsPerson | null;
+  /** People attending, rooms and resources and those who declined left out. */
   attendees: IcsPerson[];
   cancelled: boolean;
+  /** TRANSP:TRANSPARENT, or Outlook's busy status FREE: the time is not blocked. */
+  free: boolean;
+  /** CLASS:PRIVATE or CONFIDENTIAL. */
+  private: boolean;
 };
 
-const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
-const MAX_OCCURRENCES_PER_EVENT = 2000;
+/** IcsReadResult is what a feed holds: how many VEVENTs, and their occurrences in the window. */
+export type IcsReadResult = { events: number; occurrences: IcsOccurrence[] };
 
-type Prop = { name: string; params: Record<string, string>; value: string };
+/** IcsWindow is the span occurrences must overlap and the venue's zone for floating times. */
+export type IcsWindow = { from: number; until: number; timeZone: string };
 
-/** unfoldLines returns the logical lines of an iCalendar text (RFC 5545 §3.1). */
-export function unfoldLines(text: string): string[] {
-  return text
-    .replace(/\r\n[ \t]/g, '')
-    .replace(/\n[ \t]/g, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '');
-}
-
-const parseProp = (line: string): Prop | undefined => {
-  let i = 0;
-  let quoted = false;
-  for (; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === ':' && !quoted) break;
-  }
-  if (i >= line.length) return undefined;
-  const [name = '', ...rawParams] = line.slice(0, i).split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/);
-  const params: Record<string, string> = {};
-  for (const p of rawParams) {
-    const eq = p.indexOf('=');
-    if (eq > 0) params[p.slice(0, eq).toUpperCase()] = p.slice(eq + 1).replace(/^"|"$/g, '');
-  }
-  return { name: name.toUpperCase(), params, value: line.slice(i + 1) };
-};
-
-const unescapeText = (v: string) =>
-  v.replace(/\\([\\;,nN])/g, (_m, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
-
-const zoneOf = (tzid: string | undefined): string | null => {
-  if (tzid === undefined) return null;
-  if (isValidTimeZone(tzid)) return tzid;
-  // Some producers prefix the IANA name (e.g. /mozilla.org/20050126_1/Europe/Berlin).
-  const m = /([A-Za-z]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/.exec(tzid);
-  return m && isValidTimeZone(m[1] as string) ? (m[1] as string) : null;
-};
-
-/** parseIcsTime returns the time of a DATE or DATE-TIME value, or undefined when malformed. */
-export function parseIcsTime(
-  value: string,
-  params: Record<string, string> = {},
-): IcsTime | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/.exec(value.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, z] = m;
-  const allDay = h === undefined || params.VALUE === 'DATE';
-  return {
-    y: Number(y),
-    mo: Number(mo),
-    d: Number(d),
-    h: allDay ? 0 : Number(h),
-    mi: allDay ? 0 : Number(mi),
-    s: allDay ? 0 : Number(s),
-    zone: z === 'Z' ? 'UTC' : zoneOf(params.TZID),
-    allDay,
-  };
-}
-
-/** parseDuration returns an RFC 5545 DURATION (e.g. PT1H30M, P1D) in ms, or undefined. */
-export function parseDuration(v: string): number | undefined {
-  const m = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(
-    v.trim(),
-  );
-  if (!m || v.trim() === 'P' || v.trim() === 'PT') return undefined;
-  const [, sign, w, d, h, mi, s] = m;
-  const ms =
-    (((Number(w ?? 0) * 7 + Number(d ?? 0)) * 24 + Number(h ?? 0)) * 60 + Number(mi ?? 0)) *
-      60_000 +
-    Number(s ?? 0) * 1000;
-  return sign === '-' ? -ms : ms;
-}
-
-const parseRule = (v: string, params: Record<string, string>): IcsRule | null => {
-  const parts: Record<string, string> = {};
-  for (const kv of v.split(';')) {
-    const [k, val] = kv.split('=', 2);
-    if (k && val !== undefined) parts[k.toUpperCase()] = val;
-  }
-  const freq = parts.FREQ;
-  if (freq !== 'DAILY' && freq !== 'WEEKLY' && freq !== 'MONTHLY' && freq !== 'YEARLY') return null;
-  const interval = Math.max(1, Number(parts.INTERVAL ?? 1) || 1);
-  const count = parts.COUNT !== undefined ? Math.max(0, Number(parts.COUNT) || 0) : null;
-  const until = parts.UNTIL !== undefined ? (parseIcsTime(parts.UNTIL, params) ?? null) : null;
-  const byDay = (parts.BYDAY ?? '')
-    .split(',')
-    .map((d) => DAYS.indexOf(d.trim().slice(-2).toUpperCase()))
-    .filter((d) => d >= 0);
-  return {
-    freq,
-    interval,
-    count,
-    until,
-    byDay: freq === 'DAILY' || freq === 'WEEKLY' ? byDay : [],
-  };
-};
-
-const parsePerson = (p: Prop): IcsPerson => {
-  const mail = /^mailto:(.+)$/i.exec(p.value.trim());
-  return { email: mail ? (mail[1] as string).trim() : null, name: p.params.CN ?? null };
-};
-
-/** parseIcs returns the VEVENTs of an iCalendar text; events without UID or DTSTART are skipped. */
-export function parseIcs(text: string): IcsEvent[] {
-  const events: IcsEvent[] = [];
-  let cur: (Partial<IcsEvent> & { attendees: IcsPerson[]; exdates: IcsTime[] }) | null = null;
-  let depth = 0; // nesting inside the VEVENT (VALARM and the like)
-  for (const line of unfoldLines(text)) {
-    const p = parseProp(line);
-    if (!p) continue;
-    if (p.name === 'BEGIN') {
-      if (p.value.toUpperCase() === 'VEVENT' && cur === null) {
-        cur = { attendees: [], exdates: [] };
-        depth = 0;
-      } else if (cur !== null) depth++;
-      continue;
-    }
-    if (p.name === 'END') {
-      if (cur !== null && depth > 0) depth--;
-      else if (cur !== null && p.value.toUpperCase() === 'VEVENT') {
-        if (cur.uid && cur.start) {
-          events.push({
-            uid: cur.uid,
-            summary: cur.summary ?? '',
-            location: cur.location ?? '',
-            start: cur.start,
-            end: cur.end ?? null,
-            durationMs: cur.durationMs ?? null,
-            cancelled: cur.cancelled ?? false,
-            organizer: cur.organizer ?? null,
-            attendees: cur.attendees,
-            rule: cur.rule ?? null,
-            exdates: cur.exdates,
-            recurrenceId: cur.recurrenceId ?? null,
-          });
-        }
-        cur = null;
-      }
-      continue;
-    }
-    if (cur === null || depth > 0) continue;
-    switch (p.name) {
-      case 'UID':
-        cur.uid = p.value.trim();
-        break;
-      case 'SUMMARY':
-        cur.summary = unescapeText(p.value).trim();
-        break;
-      case 'LOCATION':
-        cur.location = unescapeText(p.value).trim();
-        break;
-      case 'DTSTART':
-        cur.start = parseIcsTime(p.value, p.params);
-        break;
-      case 'DTEND':
-        cur.end = parseIcsTime(p.value, p.params);
-        break;
-      case 'DURATION':
-        cur.durationMs = parseDuration(p.value);
-        break;
-      case 'STATUS':
-        cur.cancelled = p.value.trim().toUpperCase() === 'CANCELLED';
-        break;
-      case 'ORGANIZER':
-        cur.organizer = parsePerson(p);
-        break;
-      case 'ATTENDEE':
-        cur.attendees.push(parsePerson(p));
-        break;
-      case 'RRULE':
-        cur.rule = parseRule(p.value, p.params);
-        break;
-      case 'EXDATE':
-        for (const v of p.value.split(',')) {
-          const t = parseIcsTime(v, p.params);
-          if (t) cur.exdates.push(t);
-        }
-        break;
-      case 'RECURRENCE-ID':
-        cur.recurrenceId = parseIcsTime(p.value, p.params);
-        break;
-    }
-  }
-  return events;
-}
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** icsTimeToMs returns the instant of `t`; floating and all-day times are in `timeZone`. */
-export function icsTimeToMs(t: IcsTime, timeZone: string): number {
-  if (t.zone === 'UTC') return Date.UTC(t.y, t.mo - 1, t.d, t.h, t.mi, t.s);
-  const iso = `${pad(t.y, 4)}-${pad(t.mo)}-${pad(t.d)}T${pad(t.h)}:${pad(t.mi)}:${pad(t.s)}`;
-  return parseDateTime(iso, t.zone ?? timeZone) as number;
-}
-
-/** addWall returns `t` moved by days and months in wall time (day-of-month clamped). */
-const addWall = (t: IcsTime, days: number, months = 0): IcsTime => {
-  const monthIndex = t.mo - 1 + months;
-  const y = t.y + Math.floor(monthIndex / 12);
-  const mo = ((monthIndex % 12) + 12) % 12;
-  const lastDay = new Date(Date.UTC(y, mo + 1, 0)).getUTCDate();
-  const base = new Date(Date.UTC(y, mo, Math.min(t.d, lastDay) + days));
-  return {
-    ...t,
-    y: base.getUTCFullYear(),
-    mo: base.getUTCMonth() + 1,
-    d: base.getUTCDate(),
-  };
-};
-
-const weekday = (t: IcsTime) => new Date(Date.UTC(t.y, t.mo - 1, t.d)).getUTCDay();
-
-/** occurrenceStarts returns the wall-time starts of an event's recurrence set, before `until`. */
-function occurrenceStarts(e: IcsEvent, untilMs: number, timeZone: string): IcsTime[] {
-  const rule = e.rule;
-  if (!rule) return [e.start];
-  const ruleUntil = rule.until ? icsTimeToMs(rule.until, timeZone) : Infinity;
-  const out: IcsTime[] = [];
-  const push = (t: IcsTime): boolean => {
-    const ms = icsTimeToMs(t, timeZone);
-    if (ms > ruleUntil || ms >= untilMs) return false;
-    if (rule.count !== null && out.length >= rule.count) return false;
-    if (out.length >= MAX_OCCURRENCES_PER_EVENT) return false;
-    out.push(t);
-    return true;
-  };
-  // RFC 5545: DTSTART is always the first instance.
-  if (!push(e.start)) return out;
-  const startMs = icsTimeToMs(e.start, timeZone);
-  const monday = addWall(e.start, -((weekday(e.start) + 6) % 7));
-  const weekDays = (rule.byDay.length > 0 ? rule.byDay : [weekday(e.start)])
-    .map((d) => (d + 6) % 7) // Monday-based offsets
-    .sort((a, b) => a - b);
-  // Period p is DTSTART's day, week, month or year moved by p * INTERVAL.
-  for (let p = 0; p < 100_000; p++) {
-    const step = p * rule.interval;
-    let candidates: IcsTime[];
-    if (rule.freq === 'DAILY') {
-      const t = addWall(e.start, step);
-      candidates = rule.byDay.length === 0 || rule.byDay.includes(weekday(t)) ? [t] : [];
-    } else if (rule.freq === 'WEEKLY') {
-      candidates = weekDays.map((offset) => addWall(monday, step * 7 + offset));
-    } else {
-      // A month without that day (the 31st, 29 February) has no occurrence.
-      const t = addWall(e.start, 0, rule.freq === 'MONTHLY' ? step : step * 12);
-      candidates = t.d === e.start.d ? [t] : [];
-    }
-    for (const t of candidates) {
-      if (icsTimeToMs(t, timeZone) <= startMs) continue;
-      if (!push(t)) return out;
-    }
-  }
-  return out;
-}
-
-/** occurrenceId returns an occurrence's original start as RFC 5545 basic text: a date for all-day events, UTC otherwise. */
-const occurrenceId = (wall: IcsTime, ms: number) =>
-  wall.allDay
-    ? `${pad(wall.y, 4)}${pad(wall.mo)}${pad(wall.d)}`
-    : `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+const MAX_OCCURRENCES_PER_EVENT = 5000;
+const DAY_MS = 86_400_000;
 
 /**
- * expandOccurrences returns the occurrences of `events` that overlap [from, until): recurring
- * events expanded, EXDATEs dropped, RECURRENCE-ID overrides applied, cancellations kept (as
- * cancelled) so the caller can revoke.
+ * ianaZone returns the IANA zone a TZID names: the name itself, a Windows name (as Outlook
+ * writes), or the IANA name at the end of a prefixed TZID (/mozilla.org/…/Europe/Berlin);
+ * undefined when it names none of these.
  */
-export function expandOccurrences(
-  events: IcsEvent[],
-  window: { from: number; until: number; timeZone: string },
-): IcsOccurrence[] {
-  const { from, until, timeZone } = window;
-  const masters = new Map<string, IcsEvent>();
-  const overrides = new Map<string, IcsEvent>();
-  const toMs = (t: IcsTime) => icsTimeToMs(t, timeZone);
-  for (const e of events) {
-    if (e.recurrenceId) overrides.set(`${e.uid}@${toMs(e.recurrenceId)}`, e);
-    else masters.set(e.uid, e);
+export function ianaZone(tzid: string): string | undefined {
+  const t = tzid.trim().replace(/^"|"$/g, '');
+  if (/^(UTC|GMT|Z|Etc\/UTC|Etc\/GMT)$/i.test(t)) return 'UTC';
+  const win = WINDOWS_ZONES[t];
+  if (win) return win;
+  if (t.includes('/') && isValidTimeZone(t)) return t;
+  const m = /([A-Za-z]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/.exec(t);
+  if (m && isValidTimeZone(m[1] as string)) return m[1] as string;
+  return undefined;
+}
+
+/** Frame is the clock a DATE-TIME is read in. */
+type Frame =
+  | { kind: 'utc' }
+  | { kind: 'iana'; zone: string }
+  | { kind: 'vtimezone'; tz: Timezone }
+  | { kind: 'floating' };
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+const isoDate = (t: Time) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+const isoWall = (t: Time) => `${isoDate(t)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+
+const frameOf = (prop: Property, t: Time): Frame => {
+  if (t.zone === ICAL.Timezone.utcTimezone) return { kind: 'utc' };
+  const tzid = prop.getParameter('tzid');
+  if (typeof tzid !== 'string' || tzid === '') return { kind: 'floating' };
+  const iana = ianaZone(tzid);
+  if (iana === 'UTC') return { kind: 'utc' };
+  if (iana) return { kind: 'iana', zone: iana };
+  if (t.zone && t.zone !== ICAL.Timezone.localTimezone && t.zone.tzid === tzid)
+    return { kind: 'vtimezone', tz: t.zone };
+  return { kind: 'floating' };
+};
+
+/** wallToMs returns the instant of the wall time `t` read in `frame` (all-day: the venue's midnight). */
+const wallToMs = (t: Time, frame: Frame, venueZone: string): number => {
+  if (t.isDate) return parseDateTime(isoDate(t), venueZone) as number;
+  switch (frame.kind) {
+    case 'utc':
+      return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+    case 'iana':
+      return parseDateTime(isoWall(t), frame.zone) as number;
+    case 'vtimezone':
+      return (
+        ICAL.Time.fromData(
+          {
+            year: t.year,
+            month: t.month,
+            day: t.day,
+            hour: t.hour,
+            minute: t.minute,
+            second: t.second,
+          },
+          frame.tz,
+        ).toUnixTime() * 1000
+      );
+    case 'floating':
+      return parseDateTime(isoWall(t), venueZone) as number;
   }
-  const lengthOf = (e: IcsEvent): number => {
-    if (e.end) return toMs(e.end) - toMs(e.start);
-    if (e.durationMs !== null) return e.durationMs;
-    return e.start.allDay ? 86_400_000 : 0;
-  };
-  const out: IcsOccurrence[] = [];
-  /** emit adds the occurrence of `master` originally at `original`, as `e` describes it. */
-  const emit = (master: IcsEvent, e: IcsEvent, original: IcsTime) => {
-    const originalMs = toMs(original);
-    const startMs = e === master ? originalMs : toMs(e.start);
-    const endMs =
-      e !== master && e.end ? toMs(e.end) : startMs + (e.durationMs ?? lengthOf(master));
-    if (endMs <= from || startMs >= until || endMs <= startMs) return;
-    out.push({
-      key: master.rule ? `${master.uid}@${occurrenceId(original, originalMs)}` : master.uid,
-      uid: master.uid,
-      startAt: startMs,
-      endAt: endMs,
-      summary: e.summary,
-      location: e.location,
-      organizer: e.organizer,
-      attendees: e.attendees,
-      cancelled: e.cancelled || master.cancelled,
-    });
-  };
-  for (const m of masters.values()) {
-    const excluded = new Set(m.exdates.map(toMs));
-    const used = new Set<string>();
-    // A year past the window too, so an instance an override moves into the window is found.
-    for (const t of occurrenceStarts(m, until + 366 * 86_400_000, timeZone)) {
-      const ms = toMs(t);
-      if (excluded.has(ms)) continue;
-      const o = overrides.get(`${m.uid}@${ms}`);
-      if (o) {
-        used.add(`${m.uid}@${ms}`);
-        emit(m, o, t);
-      } else emit(m, m, t);
-    }
-    // Overrides of instances the rule itself does not produce (moved in from elsewhere).
-    for (const [k, o] of overrides) {
-      if (!k.startsWith(`${m.uid}@`) || used.has(k)) continue;
-      const original = o.recurrenceId as IcsTime;
-      if (!excluded.has(toMs(original))) emit(m, o, original);
+};
+
+/** msToWall returns the floating wall time of the instant `ms` in `frame`. */
+const msToWall = (ms: number, frame: Frame, venueZone: string): Time => {
+  if (frame.kind === 'vtimezone') {
+    const u = ICAL.Time.epochTime.clone();
+    u.fromUnixTime(Math.floor(ms / 1000));
+    return floating(u.convertToZone(frame.tz), false);
+  }
+  const zone = frame.kind === 'utc' ? 'UTC' : frame.kind === 'iana' ? frame.zone : venueZone;
+  const d = new Date(ms + (zone === 'UTC' ? 0 : zoneOffsetMs(ms, zone)));
+  return ICAL.Time.fromData({
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    isDate: false,
+  });
+};
+
+/** floating returns `t`'s wall fields without a zone, so ical.js steps it in plain wall time. */
+const floating = (t: Time, isDate = t.isDate): Time =>
+  ICAL.Time.fromData({
+    year: t.year,
+    month: t.month,
+    day: t.day,
+    hour: isDate ? 0 : t.hour,
+    minute: isDate ? 0 : t.minute,
+    second: isDate ? 0 : t.second,
+    isDate,
+  });
+
+/** timeOf returns a property's value as an instant with its wall time, or undefined. */
+const timeOf = (
+  prop: Property | null,
+  venueZone: string,
+): { wall: Time; frame: Frame; ms: number } | undefined => {
+  if (!prop) return undefined;
+  const v = prop.getFirstValue();
+  if (!(v instanceof ICAL.Time)) return undefined;
+  const frame = frameOf(prop, v);
+  return { wall: floating(v), frame, ms: wallToMs(v, frame, venueZone) };
+};
+
+/** instantsOf returns the instants of a multi-valued date property (EXDATE, RDATE). */
+const instantsOf = (
+  comp: Component,
+  name: string,
+  venueZone: string,
+): Array<{ ms: number; endMs: number | null }> => {
+  const out: Array<{ ms: number; endMs: number | null }> = [];
+  for (const prop of comp.getAllProperties(name)) {
+    for (const v of prop.getValues() as unknown[]) {
+      if (v instanceof ICAL.Time) {
+        out.push({ ms: wallToMs(v, frameOf(prop, v), venueZone), endMs: null });
+      } else if (v instanceof ICAL.Period) {
+        const start = v.start;
+        const frame = frameOf(prop, start);
+        const ms = wallToMs(start, frame, venueZone);
+        const end = v.end
+          ? wallToMs(v.end, frame, venueZone)
+          : v.duration
+            ? ms + v.duration.toSeconds() * 1000
+            : null;
+        out.push({ ms, endMs: end });
+      }
     }
   }
   return out;
+};
+
+const text = (comp: Component, name: string): string => {
+  const v = comp.getFirstPropertyValue(name);
+  return typeof v === 'string' ? v.trim() : '';
+};
+
+const person = (prop: Property): IcsPerson => {
+  const v = prop.getFirstValue();
+  const mail = typeof v === 'string' ? /^mailto:(.+)$/i.exec(v.trim()) : null;
+  const cn = prop.getParameter('cn');
+  const name = typeof cn === 'string' && cn.trim() !== '' ? cn.trim() : null;
+  return { email: mail ? (mail[1] as string).trim() : null, name };
+};
+
+const attendeesOf = (comp: Component): IcsPerson[] => {
+  const out: IcsPerson[] = [];
+  const seen = new Set<string>();
+  for (const prop of comp.getAllProperties('attendee')) {
+    // The room itself (and projectors, cars ...) is invited as an attendee in Google and
+    // Outlook room calendars; it is not a guest. Nor is someone who declined.
+    const cutype = String(prop.getParameter('cutype') ?? '').toUpperCase();
+    if (cutype === 'ROOM' || cutype === 'RESOURCE') continue;
+    if (String(prop.getParameter('partstat') ?? '').toUpperCase() === 'DECLINED') continue;
+    const p = person(prop);
+    const id = (p.email ?? p.name ?? '').toLowerCase();
+    if (id === '' || seen.has(id)) continue;
+    seen.add(id);
+    out.push(p);
+  }
+  return out;
+};
+
+/** Details are the per-occurrence properties an override may replace. */
+type Details = Pick<
+  IcsOccurrence,
+  'summary' | 'location' | 'organizer' | 'attendees' | 'free' | 'private'
+> & { status: string | null };
+
+const detailsOf = (comp: Component): Details => {
+  const org = comp.getFirstProperty('organizer');
+  const busy = text(comp, 'x-microsoft-cdo-busystatus').toUpperCase();
+  const cls = text(comp, 'class').toUpperCase();
+  const status = text(comp, 'status').toUpperCase();
+  return {
+    summary: text(comp, 'summary'),
+    location: text(comp, 'location'),
+    organizer: org ? person(org) : null,
+    attendees: attendeesOf(comp),
+    free: text(comp, 'transp').toUpperCase() === 'TRANSPARENT' || busy === 'FREE',
+    private: cls === 'PRIVATE' || cls === 'CONFIDENTIAL',
+    status: status === '' ? null : status,
+  };
+};
+
+/** basicUtc returns an instant as RFC 5545 basic UTC text (20261201T170000Z). */
+const basicUtc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+
+/** lengthOf returns how an event's end follows from a start: exact ms, and whole days in wall time. */
+type Length = { days: number; ms: number };
+
+const lengthOf = (comp: Component, start: { wall: Time; ms: number }, venue: string): Length => {
+  const end = timeOf(comp.getFirstProperty('dtend'), venue);
+  if (start.wall.isDate) {
+    if (end && end.wall.isDate) {
+      const days = Math.round(
+        (Date.UTC(end.wall.year, end.wall.month - 1, end.wall.day) -
+          Date.UTC(start.wall.year, start.wall.month - 1, start.wall.day)) /
+          DAY_MS,
+      );
+      return { days: Math.max(1, days), ms: 0 };
+    }
+    const dur = comp.getFirstPropertyValue('duration');
+    if (dur instanceof ICAL.Duration) return durationLength(dur, true);
+    return { days: 1, ms: 0 };
+  }
+  if (end) return { days: 0, ms: end.ms - start.ms };
+  const dur = comp.getFirstPropertyValue('duration');
+  if (dur instanceof ICAL.Duration) return durationLength(dur, false);
+  return { days: 0, ms: 0 };
+};
+
+const durationLength = (d: Duration, allDay: boolean): Length => {
+  const sign = d.isNegative ? -1 : 1;
+  const days = sign * (d.weeks * 7 + d.days);
+  const ms = sign * ((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000;
+  return allDay ? { days: Math.max(1, days + Math.ceil(ms / DAY_MS)), ms: 0 } : { days, ms };
+};
+
+/** endOf returns the end of an occurrence starting at `wall`/`ms`, lengths applied in the venue or event frame. */
+const endOf = (wall: Time, ms: number, len: Length, frame: Frame, venue: string): number => {
+  if (len.days === 0) return ms + len.ms;
+  const w = wall.clone();
+  w.adjust(len.days, 0, 0, 0);
+  return wallToMs(w, frame, venue) + len.ms;
+};
+
+/**
+ * readIcs parses an iCalendar text and returns its VEVENT count and the occurrences that
+ * overlap the window: recurring events expanded, EXDATEs dropped, RDATEs added,
+ * RECURRENCE-ID overrides applied (moved, changed, cancelled or un-cancelled), cancelled
+ * occurrences kept (as cancelled) so the caller can revoke. Throws an Error whose message
+ * says what is wrong when the text is not iCalendar.
+ */
+export function readIcs(source: string, window: IcsWindow): IcsReadResult {
+  const { from, until, timeZone: venue } = window;
+  let root: Component;
+  try {
+    root = new ICAL.Component(ICAL.parse(source) as unknown[]);
+  } catch (err) {
+    throw new Error(`the feed is not valid iCalendar (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  if (root.name !== 'vcalendar') throw new Error('the feed is not an iCalendar (no VCALENDAR)');
+  const vevents = root.getAllSubcomponents('vevent');
+  const masters = new Map<string, Component>();
+  const overrides = new Map<string, Array<{ comp: Component; originalMs: number }>>();
+  for (const comp of vevents) {
+    const uid = text(comp, 'uid');
+    if (uid === '' || !comp.hasProperty('dtstart')) continue;
+    const rid = timeOf(comp.getFirstProperty('recurrence-id'), venue);
+    if (rid) {
+      const list = overrides.get(uid) ?? [];
+      list.push({ comp, originalMs: rid.ms });
+      overrides.set(uid, list);
+    } else masters.set(uid, comp);
+  }
+
+  const out: IcsOccurrence[] = [];
+  const push = (
+    key: string,
+    uid: string,
+    startAt: number,
+    endAt: number,
+    allDay: boolean,
+    d: Details,
+    cancelled: boolean,
+  ) => {
+    if (endAt <= from || startAt >= until || endAt <= startAt) return;
+    const { status: _status, ...rest } = d;
+    out.push({ key, uid, startAt, endAt, allDay, ...rest, cancelled });
+  };
+
+  for (const [uid, master] of masters) {
+    const start = timeOf(master.getFirstProperty('dtstart'), venue);
+    if (!start) continue;
+    const details = detailsOf(master);
+    const len = lengthOf(master, start, venue);
+    const masterCancelled = details.status === 'CANCELLED';
+    const rrule = master.getFirstPropertyValue('rrule');
+    const rdates = instantsOf(master, 'rdate', venue);
+    if (!(rrule instanceof ICAL.Recur) && rdates.length === 0) {
+      const end = endOf(start.wall, start.ms, len, start.frame, venue);
+      push(uid, uid, start.ms, end, start.wall.isDate, details, masterCancelled);
+      continue;
+    }
+    // The recurrence set: DTSTART, the rule's instances and the RDATEs, by original instant.
+    const instances = new Map<number, { wall: Time | null; endMs: number | null }>();
+    instances.set(start.ms, { wall: start.wall, endMs: null });
+    // A year past the window too, so an instance an override moves into the window is found.
+    const stopMs = until + 366 * DAY_MS;
+    if (rrule instanceof ICAL.Recur) {
+      const rule = rrule.clone();
+      if (rule.until && !rule.until.isDate && !start.wall.isDate) {
+        // UNTIL is UTC by RFC 5545 while the rule is stepped in the event's wall time.
+        const untilMs = wallToMs(
+          rule.until,
+          frameOf(master.getFirstProperty('rrule') as Property, rule.until),
+          venue,
+        );
+        rule.until = msToWall(untilMs, start.frame, venue);
+      } else if (rule.until && start.wall.isDate) rule.until = floating(rule.until, true);
+      const it = rule.iterator(start.wall);
+      for (let n = 0; n < MAX_OCCURRENCES_PER_EVENT; n++) {
+        const t = it.next();
+        if (!t) break;
+        const ms = wallToMs(t, start.frame, venue);
+        if (ms >= stopMs) break;
+        if (!instances.has(ms)) instances.set(ms, { wall: t.clone(), endMs: null });
+      }
+    }
+    for (const r of rdates)
+      if (!instances.has(r.ms)) instances.set(r.ms, { wall: null, endMs: r.endMs });
+    for (const x of instantsOf(master, 'exdate', venue)) instances.delete(x.ms);
+
+    const emitOverride = (o: Component, key: string, originalMs: number) => {
+      const d = detailsOf(o);
+      const os = timeOf(o.getFirstProperty('dtstart'), venue);
+      const startMs = os ? os.ms : originalMs;
+      let endMs: number;
+      if (o.hasProperty('dtend') || o.hasProperty('duration')) {
+        const l = os ? lengthOf(o, os, venue) : len;
+        endMs = os ? endOf(os.wall, os.ms, l, os.frame, venue) : startMs + l.ms;
+      } else {
+        const wall = os ? os.wall : msToWall(startMs, start.frame, venue);
+        endMs = endOf(wall, startMs, len, os ? os.frame : start.frame, venue);
+      }
+      const status = d.status ?? details.status;
+      push(
+        key,
+        uid,
+        startMs,
+        endMs,
+        os ? os.wall.isDate : start.wall.isDate,
+        d,
+        status === 'CANCELLED',
+      );
+    };
+    const moved = new Map<number, Component>();
+    for (const o of overrides.get(uid) ?? []) moved.set(o.originalMs, o.comp);
+    const keyOf = (ms: number) =>
+      `${uid}@${start.wall.isDate ? new Date(ms + zoneOffsetMs(ms, venue)).toISOString().slice(0, 10).replace(/-/g, '') : basicUtc(ms)}`;
+    for (const [ms, inst] of instances) {
+      const o = moved.get(ms);
+      moved.delete(ms);
+      if (o) {
+        emitOverride(o, keyOf(ms), ms);
+        continue;
+      }
+      const wall = inst.wall ?? msToWall(ms, start.frame, venue);
+      const end = inst.endMs ?? endOf(wall, ms, len, start.frame, venue);
+      push(keyOf(ms), uid, ms, end, start.wall.isDate, details, masterCancelled);
+    }
+    // Overrides of instances the set does not hold (an EXDATE'd or out-of-rule instance
+    // moved elsewhere) are bookings all the same: the override is the newer word.
+    for (const [ms, o] of moved) emitOverride(o, keyOf(ms), ms);
+  }
+  return { events: vevents.length, occurrences: out };
 }

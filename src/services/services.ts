@@ -26,17 +26,28 @@ import { createWebSessionService } from './web-session-service.js';
 import { createBookingService } from './booking-service.js';
 import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
+import { createFeedService } from './feed-service.js';
 import { createIcsPoller } from './ics-poller.js';
+import { createOutboundHttp, type OutboundOptions } from './outbound-http.js';
 import { createWebhookService } from './webhook-service.js';
 import { createUsageEvents } from './usage-events.js';
 import { createReportService } from './report-service.js';
 
-/** createServices returns every use case over `db`, with settings read from `config`. */
-export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
+/**
+ * createServices returns every use case over `db`, with settings read from `config`;
+ * `outbound` are the seams of the guarded HTTP client (tests: a resolver, trusted addresses).
+ */
+export function createServices(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  outbound?: OutboundOptions;
+}) {
   const store = createStore(deps.db);
   const { clock, config } = deps;
+  const http = createOutboundHttp(deps.outbound);
   const staff = createStaffService({ store, clock });
-  const webhooks = createWebhookService({ store, clock });
+  const webhooks = createWebhookService({ store, clock, http });
   // The RADIUS side's webhook events (sessions, token balance, refusals), raised in the
   // transactions of accounting, access and the cut-off pass.
   const usage = createUsageEvents({ store, events: webhooks });
@@ -106,7 +117,20 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     nas,
     wake: () => cutoff.wake(),
   });
-  const ics = createIcsPoller({ store, clock, bookings, settings: bookingSettings, timeZone });
+  const ics = createIcsPoller({
+    store,
+    clock,
+    bookings,
+    enabled: () => bookingSettings.bookings().enabled,
+    timeZone,
+    http,
+  });
+  const feeds = createFeedService({
+    store,
+    clock,
+    onChange: () => ics.wake(),
+    cancelFeedBookings: (id, actor) => bookings.cancelWithPrefix('ics', `${id}/`, actor),
+  });
   return {
     store,
     clock,
@@ -120,6 +144,7 @@ export function createServices(deps: { db: Db; clock: Clock; config: Config }) {
     emails,
     bookings,
     ics,
+    feeds,
     staff,
     nas,
     lockouts,

@@ -9,6 +9,12 @@ import type { Clock } from '../clock.js';
 import { badInput, notFound, type FieldError } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import type { AttemptRecord, DeliveryRecord, WebhookRecord } from '../storage/webhook-repo.js';
+import {
+  createOutboundHttp,
+  literalAddressProblem,
+  OutboundError,
+  type OutboundHttp,
+} from './outbound-http.js';
 import { createOutboxWorker, retryDelayMs, type OutboxWorker } from './outbox-worker.js';
 import { signatureHeader } from './webhook-signature.js';
 
@@ -43,6 +49,8 @@ export const WEBHOOK_EVENT_HELP: Record<WebhookEvent, string> = {
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** WEBHOOK_TIMEOUT_MS is how long one POST may take. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** WEBHOOK_MAX_RESPONSE_BYTES bounds what we read of a receiver's answer (we need only the status). */
+const WEBHOOK_MAX_RESPONSE_BYTES = 1_000_000;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 3_600_000;
 const LEASE_MS = 2 * WEBHOOK_TIMEOUT_MS;
@@ -58,6 +66,7 @@ export type WebhookInput = {
   url?: unknown;
   events?: unknown;
   description?: unknown;
+  allowPrivateNetwork?: unknown;
 };
 
 const toView = ({ secret: _s, ...w }: WebhookRecord): WebhookView => w;
@@ -68,6 +77,7 @@ export function parseWebhookInput(input: WebhookInput): {
   url: string;
   events: WebhookEvent[];
   description: string;
+  allowPrivateNetwork: boolean;
 } {
   const errors: FieldError[] = [];
   const rawUrl = typeof input.url === 'string' ? input.url.trim() : '';
@@ -99,22 +109,33 @@ export function parseWebhookInput(input: WebhookInput): {
   const description = typeof input.description === 'string' ? input.description.trim() : '';
   if (description.length > 200)
     errors.push({ field: 'description', message: 'must be at most 200 characters' });
+  const allow = input.allowPrivateNetwork;
+  const allowPrivateNetwork = allow === true || allow === 'true' || allow === '1' || allow === 'on';
+  if (
+    allow !== undefined &&
+    allow !== null &&
+    !allowPrivateNetwork &&
+    ![false, 'false', '0', 'off', ''].includes(allow as string)
+  )
+    errors.push({ field: 'allowPrivateNetwork', message: 'must be true or false' });
+  const problem = url === '' ? undefined : literalAddressProblem(url, allowPrivateNetwork);
+  if (problem) errors.push({ field: 'url', message: problem });
   if (errors.length > 0) throw badInput(errors);
-  return { url, events: [...new Set(list)] as WebhookEvent[], description };
+  return { url, events: [...new Set(list)] as WebhookEvent[], description, allowPrivateNetwork };
 }
 
-/** WebhookServiceDeps are what the webhook service needs; `fetch` is swappable for tests. */
+/** WebhookServiceDeps are what the webhook service needs; `http` is the guarded client. */
 export type WebhookServiceDeps = {
   store: Store;
   clock: Clock;
-  fetch?: typeof fetch;
+  http?: OutboundHttp;
   onError?: (err: unknown) => void;
 };
 
 /** createWebhookService returns the webhook use cases and their delivery worker. */
 export function createWebhookService(deps: WebhookServiceDeps) {
   const { store, clock } = deps;
-  const doFetch = deps.fetch ?? fetch;
+  const request = deps.http ?? createOutboundHttp();
   const repo = store.webhooks;
 
   const deliver = async (id: number): Promise<void> => {
@@ -126,10 +147,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const res = await doFetch(d.url, {
+      // No redirects: a receiver that moved says so with a 3xx, which counts as a failure.
+      const res = await request({
+        url: d.url,
         method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+        maxRedirects: 0,
+        timeoutMs: WEBHOOK_TIMEOUT_MS,
+        maxBytes: WEBHOOK_MAX_RESPONSE_BYTES,
+        allowPrivateNetwork: d.allowPrivateNetwork,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Portico-Webhooks/1',
@@ -140,11 +165,12 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         body: d.payload,
       });
       statusCode = res.status;
-      // The body is not needed; reading it frees the connection.
-      await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
     } catch (err) {
-      error = (err as Error).name === 'TimeoutError' ? 'timed out' : String((err as Error).message);
+      error =
+        err instanceof OutboundError && err.failure === 'timeout'
+          ? 'timed out'
+          : String((err as Error).message);
     }
     const now = clock.now();
     const durationMs = Math.round(performance.now() - started);

@@ -13,6 +13,9 @@ export type BookingKind = 'booking' | 'visitor';
 /** BookingStatus is 'cancelled' once the booking system (or staff) cancelled it. */
 export type BookingStatus = 'confirmed' | 'cancelled';
 
+/** BookingGuest is one person a booking names (a calendar event's attendee). */
+export type BookingGuest = { name: string; email: string | null };
+
 /** BookingFields are what a booking system tells us about a booking. */
 export type BookingFields = {
   resource: string;
@@ -21,6 +24,8 @@ export type BookingFields = {
   guestName: string;
   guestEmail: string | null;
   attendees: number;
+  /** The people named, in order; [] when only guestName/guestEmail are known. */
+  guests: BookingGuest[];
 };
 
 /** BookingRecord is a booking row with the ids of its tokens. */
@@ -42,9 +47,9 @@ type Row = Record<string, unknown>;
 /** createBookingRepo returns the booking repository over `db`. */
 export function createBookingRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO bookings (kind, origin, external_id, resource, start_at,
-    end_at, guest_name, guest_email, attendees, created_by, created_at, updated_at)
+    end_at, guest_name, guest_email, attendees, guests, created_by, created_at, updated_at)
     VALUES (@kind, @origin, @externalId, @resource, @startAt, @endAt, @guestName, @guestEmail,
-    @attendees, @createdBy, @now, @now)`);
+    @attendees, @guests, @createdBy, @now, @now)`);
   const byExternal = db.prepare('SELECT * FROM bookings WHERE origin = ? AND external_id = ?');
   const byId = db.prepare('SELECT * FROM bookings WHERE id = ?');
   const tokensOf = db
@@ -53,12 +58,15 @@ export function createBookingRepo(db: Db) {
   const link = db.prepare('INSERT INTO booking_tokens (booking_id, token_id) VALUES (?, ?)');
   const update = db.prepare(`UPDATE bookings SET resource = @resource, start_at = @startAt,
     end_at = @endAt, guest_name = @guestName, guest_email = @guestEmail, attendees = @attendees,
-    status = 'confirmed', cancelled_at = NULL, updated_at = @now WHERE id = @id`);
+    guests = @guests, status = 'confirmed', cancelled_at = NULL, updated_at = @now WHERE id = @id`);
   const cancel = db.prepare(
     "UPDATE bookings SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE id = ? AND status <> 'cancelled'",
   );
   const liveOfOrigin = db.prepare(
     "SELECT * FROM bookings WHERE origin = ? AND status = 'confirmed' AND end_at > ? ORDER BY id",
+  );
+  const liveOfPrefix = db.prepare(
+    "SELECT * FROM bookings WHERE origin = ? AND status = 'confirmed' AND end_at > ? AND substr(external_id, 1, length(?)) = ? ORDER BY id",
   );
   const page = db.prepare(
     'SELECT * FROM bookings WHERE (:kind IS NULL OR kind = :kind) ORDER BY start_at DESC, id DESC LIMIT :limit OFFSET :offset',
@@ -75,6 +83,7 @@ export function createBookingRepo(db: Db) {
     guestName: r.guest_name as string,
     guestEmail: r.guest_email as string | null,
     attendees: r.attendees as number,
+    guests: JSON.parse(r.guests as string) as BookingGuest[],
     status: r.status as BookingStatus,
     createdBy: r.created_by as string | null,
     createdAt: r.created_at as number,
@@ -94,7 +103,7 @@ export function createBookingRepo(db: Db) {
       },
       now: number,
     ): number {
-      return Number(insert.run({ ...b, now }).lastInsertRowid);
+      return Number(insert.run({ ...b, guests: JSON.stringify(b.guests), now }).lastInsertRowid);
     },
     /** findByExternalId returns the booking an origin knows by this id, or undefined. */
     findByExternalId(origin: BookingOrigin, externalId: string): BookingRecord | undefined {
@@ -112,7 +121,7 @@ export function createBookingRepo(db: Db) {
     },
     /** update replaces what the booking system said about a booking (and un-cancels it). */
     update(id: number, b: BookingFields, now: number): void {
-      update.run({ ...b, id, now });
+      update.run({ ...b, guests: JSON.stringify(b.guests), id, now });
     },
     /** cancel marks a booking cancelled; false when it already was. */
     cancel(id: number, now: number): boolean {
@@ -121,6 +130,10 @@ export function createBookingRepo(db: Db) {
     /** listConfirmed returns an origin's confirmed bookings that end after `after`. */
     listConfirmed(origin: BookingOrigin, after: number): BookingRecord[] {
       return (liveOfOrigin.all(origin, after) as Row[]).map(toRecord);
+    },
+    /** listConfirmedWithPrefix returns an origin's confirmed bookings whose external id starts with `prefix` and that end after `after`. */
+    listConfirmedWithPrefix(origin: BookingOrigin, prefix: string, after: number): BookingRecord[] {
+      return (liveOfPrefix.all(origin, after, prefix, prefix) as Row[]).map(toRecord);
     },
     /** list returns bookings newest start first, optionally of one kind. */
     list(opts: { kind?: BookingKind; limit: number; offset?: number }): BookingRecord[] {

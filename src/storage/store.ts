@@ -9,6 +9,7 @@ import { createCoaJobRepo } from './coa-job-repo.js';
 import { createEventMarkRepo } from './event-mark-repo.js';
 import { createBookingRepo } from './booking-repo.js';
 import { createBatchRepo } from './batch-repo.js';
+import { createFeedRepo } from './feed-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
 import { createNasRepo } from './nas-repo.js';
 import { createReportRepo } from './report-repo.js';
@@ -37,6 +38,7 @@ export function createStore(db: Db) {
     coaJobs: createCoaJobRepo(db),
     bindings: createBindingRepo(db),
     bookings: createBookingRepo(db),
+    feeds: createFeedRepo(db),
     emails: createEmailOutboxRepo(db),
     webhooks: createWebhookRepo(db),
     eventMarks: createEventMarkRepo(db),

@@ -11,6 +11,8 @@ export type WebhookRecord = {
   events: string[];
   secret: string;
   description: string;
+  /** Staff allowed this URL to reach loopback, link-local or private addresses. */
+  allowPrivateNetwork: boolean;
   createdBy: string | null;
   createdAt: number;
   disabledAt: number | null;
@@ -25,6 +27,7 @@ export type DeliveryRecord = {
   webhookId: number;
   url: string;
   secret: string;
+  allowPrivateNetwork: boolean;
   eventId: string;
   eventType: string;
   payload: string;
@@ -55,6 +58,7 @@ const toWebhook = (r: Row): WebhookRecord => ({
   events: JSON.parse(r.events as string) as string[],
   secret: r.secret as string,
   description: r.description as string,
+  allowPrivateNetwork: r.allow_private_network === 1,
   createdBy: r.created_by as string | null,
   createdAt: r.created_at as number,
   disabledAt: r.disabled_at as number | null,
@@ -65,6 +69,7 @@ const toDelivery = (r: Row): DeliveryRecord => ({
   webhookId: r.webhook_id as number,
   url: r.url as string,
   secret: r.secret as string,
+  allowPrivateNetwork: r.allow_private_network === 1,
   eventId: r.event_id as string,
   eventType: r.event_type as string,
   payload: r.payload as string,
@@ -78,12 +83,12 @@ const toDelivery = (r: Row): DeliveryRecord => ({
 });
 
 const DELIVERY_SELECT =
-  'SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id';
+  'SELECT d.*, w.url, w.secret, w.allow_private_network FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id';
 
 /** createWebhookRepo returns the webhook repository over `db`. */
 export function createWebhookRepo(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO webhooks (url, events, secret, description, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO webhooks (url, events, secret, description, allow_private_network, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const byId = db.prepare('SELECT * FROM webhooks WHERE id = ?');
   const all = db.prepare('SELECT * FROM webhooks ORDER BY id');
@@ -119,12 +124,22 @@ export function createWebhookRepo(db: Db) {
     queue,
     /** insert registers a receiver and returns its id. */
     insert(
-      w: Pick<WebhookRecord, 'url' | 'events' | 'secret' | 'description' | 'createdBy'>,
+      w: Pick<
+        WebhookRecord,
+        'url' | 'events' | 'secret' | 'description' | 'allowPrivateNetwork' | 'createdBy'
+      >,
       now: number,
     ): number {
       return Number(
-        insert.run(w.url, JSON.stringify(w.events), w.secret, w.description, w.createdBy, now)
-          .lastInsertRowid,
+        insert.run(
+          w.url,
+          JSON.stringify(w.events),
+          w.secret,
+          w.description,
+          w.allowPrivateNetwork ? 1 : 0,
+          w.createdBy,
+          now,
+        ).lastInsertRowid,
       );
     },
     /** findById returns a receiver, or undefined. */

@@ -1,12 +1,15 @@
 // Bookings on the dashboard: recent bookings and visitors with their codes and e-mail status,
 // the desk's visitor form, the e-mail outbox (retry a failed message), Settings > Bookings
-// (token policy, incoming-webhook secret, ICS feed), Settings > E-mail (SMTP and the
+// (token policy, incoming-webhook secret), the calendar feeds, Settings > E-mail (SMTP and the
 // templates, with a preview), and the outgoing webhooks with their delivery log.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { EMAIL_PLACEHOLDERS, unknownPlaceholders } from '../../services/email-template.js';
 import type { EmailKind } from '../../services/email-service.js';
 import { WEBHOOK_EVENT_HELP, WEBHOOK_EVENTS } from '../../services/webhook-service.js';
+import { FEED_POLICY_FIELDS } from '../../services/booking-settings.js';
+import { FEED_DEFAULTS, type FeedView } from '../../services/feed-service.js';
+import type { FeedPollResult } from '../../services/ics-poller.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { fieldErrors, formBody, list, str, type AdminOptions } from './pages.js';
 
@@ -15,6 +18,13 @@ const EMAIL_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed'] as co
 
 /** checked returns whether a checkbox (hidden "0" plus box "1") was ticked. */
 const checked = (v: string | string[] | undefined) => list(v).includes('1');
+
+/** flatFeed returns a feed as the form's flat values (policy fields as 'policy.NAME'). */
+const flatFeed = (f: FeedView): Record<string, unknown> => {
+  const values: Record<string, unknown> = { ...f };
+  for (const [k, v] of Object.entries(f.policy)) values[`policy.${k}`] = v;
+  return values;
+};
 
 /** PageExtra is what a form page shows besides its data: values typed, errors, a notice. */
 type PageExtra = {
@@ -45,6 +55,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     wide: true,
     bookings: services.bookings.list({ limit: 100 }),
     counts: services.emails.list({ limit: 1 }).counts,
+    feeds: services.feeds.list(),
     values: e.values ?? {},
   }));
 
@@ -110,7 +121,6 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     values: e.values ?? services.bookingSettings.bookings(),
     newSecret: e.newSecret ?? '',
     hasSecret: services.bookingSettings.bookings().webhookSecret !== null,
-    lastPoll: services.ics.lastResult(),
     webhookUrl: `${services.config.publicUrl}/webhooks/bookings`,
   }));
 
@@ -132,9 +142,6 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
           devices: str(body.devices),
           devicesPer: str(body.devicesPer),
           tokensPer: str(body.tokensPer),
-          icsUrl: str(body.icsUrl),
-          icsPollMinutes: str(body.icsPollMinutes),
-          icsHorizonDays: str(body.icsHorizonDays),
           ...(checked(body.removeWebhookSecret) ? { webhookSecret: null } : {}),
         },
         staffActor(request),
@@ -160,16 +167,108 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     });
   });
 
-  app.post('/bookings/settings/poll', async (request, reply) => {
-    const r = await services.ics.pollOnce();
-    return bookingSettingsPage(request, reply, {
-      notice:
-        r === null
-          ? 'No feed to poll: set a feed URL and turn booking tokens on.'
-          : r.ok
-            ? `Feed read: ${r.events} occurrences, ${r.created} new, ${r.updated} changed, ${r.cancelled} cancelled.`
-            : `The feed could not be read: ${r.error}`,
-    });
+  // Calendar feeds (admins).
+  const feedsPage = page('feeds', 'Calendar feeds', (e: PageExtra) => ({
+    wide: true,
+    feeds: services.feeds.list(),
+    values: e.values ?? { ...FEED_DEFAULTS, enabled: true },
+  }));
+
+  const feedPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    extra: PageExtra,
+    status = 200,
+  ) => {
+    const feed = services.feeds.get(id);
+    return page('feed', feed.name, (e: PageExtra) => ({
+      feed,
+      values: e.values ?? flatFeed(feed),
+    }))(request, reply, extra, status);
+  };
+
+  /** feedInput reads the feed form: checkboxes as flags, policy.* fields as the policy. */
+  const feedInput = (body: Record<string, string | string[] | undefined>) => {
+    const policy: Record<string, string> = {};
+    for (const k of FEED_POLICY_FIELDS) policy[k] = str(body[`policy.${k}`]);
+    return {
+      name: str(body.name),
+      url: str(body.url),
+      resource: str(body.resource),
+      pollMinutes: str(body.pollMinutes),
+      horizonDays: str(body.horizonDays),
+      skipFree: checked(body.skipFree),
+      skipPrivate: checked(body.skipPrivate),
+      allowPrivateNetwork: checked(body.allowPrivateNetwork),
+      enabled: checked(body.enabled),
+      policy,
+    };
+  };
+
+  /** formValues returns what the form showed, for re-rendering it next to its errors. */
+  const formValues = (body: Record<string, string | string[] | undefined>) => {
+    const input = feedInput(body);
+    const values: Record<string, unknown> = { ...input };
+    for (const [k, v] of Object.entries(input.policy)) values[`policy.${k}`] = v;
+    return values;
+  };
+
+  const pollNotice = (r: FeedPollResult) =>
+    r.ok
+      ? `Feed read${r.notModified ? ' (unchanged on the server)' : ''}: ${r.events} events, ${r.occurrences} bookings in the window, ${r.created} new, ${r.updated} changed, ${r.cancelled} cancelled${r.skipped ? `, ${r.skipped} skipped by the feed's rules` : ''}.`
+      : `The feed could not be read: ${r.error}`;
+
+  app.get('/bookings/feeds', async (request, reply) => feedsPage(request, reply, {}));
+
+  app.post('/bookings/feeds', async (request, reply) => {
+    const body = formBody(request);
+    try {
+      const f = services.feeds.create(feedInput(body), staffActor(request));
+      return reply.redirect(`/admin/bookings/feeds/${f.id}?added=1`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return feedsPage(request, reply, { values: formValues(body), errors }, 400);
+    }
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { added?: string; saved?: string } }>(
+    '/bookings/feeds/:id',
+    async (request, reply) =>
+      feedPage(request, reply, Number(request.params.id), {
+        notice:
+          request.query.added !== undefined
+            ? 'Feed added; Portico reads it in a moment. "Read now" reads it at once.'
+            : request.query.saved !== undefined
+              ? 'Feed saved.'
+              : '',
+      }),
+  );
+
+  app.post<{ Params: { id: string } }>('/bookings/feeds/:id', async (request, reply) => {
+    const id = Number(request.params.id);
+    const body = formBody(request);
+    try {
+      services.feeds.update(id, feedInput(body), staffActor(request));
+      return reply.redirect(`/admin/bookings/feeds/${id}?saved=1`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return feedPage(request, reply, id, { values: formValues(body), errors }, 400);
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/bookings/feeds/:id/poll', async (request, reply) => {
+    const id = Number(request.params.id);
+    services.feeds.get(id);
+    const r = await services.ics.pollFeed(id);
+    return feedPage(request, reply, id, { notice: pollNotice(r) });
+  });
+
+  app.post<{ Params: { id: string } }>('/bookings/feeds/:id/delete', async (request, reply) => {
+    services.feeds.remove(Number(request.params.id), staffActor(request));
+    return reply.redirect('/admin/bookings/feeds', 303);
   });
 
   // Settings > E-mail (admins): SMTP and the templates, with a preview.
@@ -254,7 +353,12 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     const body = formBody(request);
     try {
       const r = services.webhooks.register(
-        { url: str(body.url), events: list(body.events), description: str(body.description) },
+        {
+          url: str(body.url),
+          events: list(body.events),
+          description: str(body.description),
+          allowPrivateNetwork: checked(body.allowPrivateNetwork),
+        },
         staffActor(request),
       );
       return webhooksPage(request, reply, {

@@ -14,6 +14,7 @@ import { auditRoutes } from './audit.js';
 import { batchRoutes } from './batches.js';
 import { bookingRoutes } from './bookings.js';
 import { lockoutRoutes } from './lockouts.js';
+import { feedRoutes } from './feeds.js';
 import { nasRoutes } from './nas.js';
 import { sessionRoutes } from './sessions.js';
 import { tokenRoutes } from './tokens.js';
@@ -78,6 +79,10 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
           name: 'bookings',
           description: 'Bookings and visitors bring their own Wi-Fi tokens (staff)',
         },
+        {
+          name: 'feeds',
+          description: 'Calendar (iCalendar) feeds whose events become bookings (admin)',
+        },
       ],
     },
   });
@@ -114,6 +119,7 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       await v1.register(apiKeyRoutes, { services });
       await v1.register(auditRoutes, { services });
       await v1.register(bookingRoutes, { services });
+      await v1.register(feedRoutes, { services });
     },
     { prefix: '/v1' },
   );
