@@ -45,6 +45,7 @@ let server: Server;
 let feed = '';
 let status = 200;
 let url = '';
+let feedId = 0;
 
 beforeEach(async () => {
   db = openDatabase(':memory:');
@@ -57,7 +58,7 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rooms.ics`;
-  s.bookingSettings.updateBookings({ icsUrl: url }, 'admin');
+  feedId = s.feeds.create({ name: 'Rooms', url, allowPrivateNetwork: true }, 'admin').id;
 });
 afterEach(async () => {
   await s.ics.stop();
@@ -77,15 +78,15 @@ const icsBookings = () =>
 describe('ICS feed import', () => {
   it('turns each occurrence into a booking with a token, and follows moves, cancellations and removals', async () => {
     feed = cal(weekly, single, other);
-    const first = await s.ics.pollOnce();
-    expect(first).toMatchObject({ ok: true, events: 5, created: 5 });
+    const first = await s.ics.pollFeed(feedId);
+    expect(first).toMatchObject({ ok: true, events: 3, occurrences: 5, created: 5 });
     let list = icsBookings();
     expect(list.map((b) => [b.externalId, b.resource, b.attendees])).toEqual([
-      ['weekly-1@20261201T170000Z', 'Studio', 1],
-      ['single-1', 'Orion', 2],
-      ['other-1', 'Call', 1],
-      ['weekly-1@20261208T170000Z', 'Studio', 1],
-      ['weekly-1@20261215T170000Z', 'Studio', 1],
+      [`${feedId}/weekly-1@20261201T170000Z`, 'Studio', 1],
+      [`${feedId}/single-1`, 'Orion', 2],
+      [`${feedId}/other-1`, 'Call', 1],
+      [`${feedId}/weekly-1@20261208T170000Z`, 'Studio', 1],
+      [`${feedId}/weekly-1@20261215T170000Z`, 'Studio', 1],
     ]);
     expect(list.every((b) => b.tokens.length === 1 && b.tokens[0]!.source === 'booking')).toBe(
       true,
@@ -93,7 +94,7 @@ describe('ICS feed import', () => {
     expect(list[1]).toMatchObject({ guestName: 'Grace', guestEmail: 'grace@example.org' });
 
     // Polling the same feed again changes nothing.
-    expect(await s.ics.pollOnce()).toMatchObject({
+    expect(await s.ics.pollFeed(feedId)).toMatchObject({
       ok: true,
       created: 0,
       updated: 0,
@@ -120,7 +121,7 @@ describe('ICS feed import', () => {
       ],
       movedSingle,
     );
-    expect(await s.ics.pollOnce()).toMatchObject({
+    expect(await s.ics.pollFeed(feedId)).toMatchObject({
       ok: true,
       updated: 1,
       cancelled: 2,
@@ -128,57 +129,95 @@ describe('ICS feed import', () => {
     });
     list = icsBookings();
     const by = Object.fromEntries(list.map((b) => [b.externalId, b]));
-    expect(by['single-1']!.tokens[0]).toMatchObject({
+    expect(by[`${feedId}/single-1`]!.tokens[0]).toMatchObject({
       validFrom: Date.UTC(2026, 11, 2, 10, 0) - 15 * 60_000,
       validUntil: Date.UTC(2026, 11, 2, 12, 0) + 15 * 60_000,
       state: 'scheduled',
     });
-    expect(by['other-1']).toMatchObject({ status: 'cancelled' });
-    expect(by['other-1']!.tokens[0]!.state).toBe('revoked');
-    expect(by['weekly-1@20261208T170000Z']!.tokens[0]!.state).toBe('revoked');
-    expect(by['weekly-1@20261201T170000Z']!.tokens[0]!.state).toBe('scheduled');
-    expect(s.ics.lastResult()).toMatchObject({ ok: true, at: T0 });
+    expect(by[`${feedId}/other-1`]).toMatchObject({ status: 'cancelled' });
+    expect(by[`${feedId}/other-1`]!.tokens[0]!.state).toBe('revoked');
+    expect(by[`${feedId}/weekly-1@20261208T170000Z`]!.tokens[0]!.state).toBe('revoked');
+    expect(by[`${feedId}/weekly-1@20261201T170000Z`]!.tokens[0]!.state).toBe('scheduled');
+    expect(s.feeds.get(feedId)).toMatchObject({
+      lastFetchAt: T0,
+      lastOutcome: 'imported',
+      eventsSeen: 3,
+      bookingsChanged: 3,
+      lastError: null,
+    });
   });
 
   it('keeps past bookings that dropped out of the feed, and changes nothing when the feed fails', async () => {
     feed = cal(single, other);
-    await s.ics.pollOnce();
+    await s.ics.pollFeed(feedId);
     clock.set(Date.UTC(2026, 11, 2, 13, 0)); // the board meeting is over
     feed = cal(other);
-    expect(await s.ics.pollOnce()).toMatchObject({ ok: true, cancelled: 0 });
-    expect(s.bookings.get('ics', 'single-1').status).toBe('confirmed');
+    expect(await s.ics.pollFeed(feedId)).toMatchObject({ ok: true, cancelled: 0 });
+    expect(s.bookings.get('ics', `${feedId}/single-1`).status).toBe('confirmed');
 
     status = 500;
     feed = cal();
-    expect(await s.ics.pollOnce()).toMatchObject({ ok: false, error: 'HTTP 500' });
+    expect(await s.ics.pollFeed(feedId)).toMatchObject({
+      ok: false,
+      error: 'the server answered HTTP 500',
+    });
     status = 200;
     feed = 'this is not a calendar';
-    expect(await s.ics.pollOnce()).toMatchObject({ ok: false, error: 'not an iCalendar feed' });
-    expect(s.bookings.get('ics', 'other-1').status).toBe('confirmed');
-    expect(s.ics.lastResult()).toMatchObject({ ok: false });
+    expect(await s.ics.pollFeed(feedId)).toMatchObject({
+      ok: false,
+      error: 'the address does not serve an iCalendar feed (no BEGIN:VCALENDAR)',
+    });
+    expect(s.bookings.get('ics', `${feedId}/other-1`).status).toBe('confirmed');
+    expect(s.feeds.get(feedId)).toMatchObject({
+      lastOutcome: 'failed',
+      lastError: 'the address does not serve an iCalendar feed (no BEGIN:VCALENDAR)',
+    });
   });
 
-  it('does nothing without a URL or while booking tokens are off', async () => {
+  it('reads no feed on schedule while booking tokens are off, nor a feed that is switched off', async () => {
     feed = cal(single);
     s.bookingSettings.updateBookings({ enabled: false }, 'admin');
-    expect(await s.ics.pollOnce()).toBeNull();
-    s.bookingSettings.updateBookings({ enabled: true, icsUrl: '' }, 'admin');
-    expect(await s.ics.pollOnce()).toBeNull();
+    expect(await s.ics.pollDue()).toBe(0);
+    s.bookingSettings.updateBookings({ enabled: true }, 'admin');
+    s.feeds.update(
+      feedId,
+      { name: 'Rooms', url, allowPrivateNetwork: true, enabled: false },
+      'admin',
+    );
+    expect(await s.ics.pollDue()).toBe(0);
     expect(icsBookings()).toHaveLength(0);
+    s.feeds.update(feedId, { name: 'Rooms', url, allowPrivateNetwork: true }, 'admin');
+    expect(await s.ics.pollDue()).toBe(1);
+    // Claimed: not due again until its interval has passed.
+    expect(await s.ics.pollDue()).toBe(0);
+    clock.advance(15 * 60_000);
+    expect(await s.ics.pollDue()).toBe(1);
+    expect(icsBookings()).toHaveLength(1);
+  });
+
+  it('cancels the upcoming bookings of a feed that is deleted', async () => {
+    feed = cal(single, other);
+    await s.ics.pollFeed(feedId);
+    expect(s.feeds.remove(feedId, 'admin')).toEqual({ cancelled: 2 });
+    expect(icsBookings().map((b) => [b.status, b.tokens[0]!.state])).toEqual([
+      ['cancelled', 'revoked'],
+      ['cancelled', 'revoked'],
+    ]);
+    expect(s.feeds.list()).toHaveLength(0);
   });
 
   it('keeps the bookings when the feed suddenly has no events at all', async () => {
     feed = cal(weekly, single);
-    expect((await s.ics.pollOnce())?.ok).toBe(true);
+    expect((await s.ics.pollFeed(feedId)).ok).toBe(true);
     const before = icsBookings().filter((b) => b.status === 'confirmed').length;
     expect(before).toBeGreaterThan(0);
     feed = cal();
-    const r = await s.ics.pollOnce();
+    const r = await s.ics.pollFeed(feedId);
     expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/no events at all/) });
     expect(icsBookings().filter((b) => b.status === 'confirmed')).toHaveLength(before);
     // A feed that still has events but drops one does cancel it.
     feed = cal(weekly);
-    expect((await s.ics.pollOnce())?.ok).toBe(true);
+    expect((await s.ics.pollFeed(feedId)).ok).toBe(true);
     expect(icsBookings().filter((b) => b.status === 'confirmed').length).toBeLessThan(before);
   });
 });
