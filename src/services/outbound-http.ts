@@ -272,7 +272,10 @@ export function createOutboundHttp(opts: OutboundOptions = {}) {
 }
 
 const tooLarge = (max: number) =>
-  new OutboundError('too-large', `the answer is larger than ${Math.round(max / 1_000_000)} MB`);
+  new OutboundError(
+    'too-large',
+    `the answer is larger than ${max >= 1_000_000 ? `${Math.round(max / 1_000_000)} MB` : `${max} bytes`}`,
+  );
 
 /** OutboundHttp is the guarded request function. */
 export type OutboundHttp = ReturnType<typeof createOutboundHttp>;

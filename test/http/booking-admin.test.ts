@@ -1,6 +1,8 @@
 // The booking pages of the dashboard through app.inject: visitor form, Settings > Bookings,
 // the e-mail template editor with its preview and placeholder check, the outbox and webhooks.
 
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ADMIN, STAFF, makeAdmin, type AdminFixture, type Browser } from './admin-fixture.js';
 
@@ -66,9 +68,6 @@ describe('Settings > Bookings', () => {
       devices: '3',
       devicesPer: 'attendee',
       tokensPer: 'booking',
-      icsUrl: 'https://rooms.example.org/feed.ics',
-      icsPollMinutes: '10',
-      icsHorizonDays: '30',
     });
     expect(r.location).toBe('/admin/bookings/settings?saved=1');
     expect(f.services.bookingSettings.bookings()).toMatchObject({
@@ -78,7 +77,6 @@ describe('Settings > Bookings', () => {
       fixedMinutes: null,
       devices: 3,
       devicesPer: 'attendee',
-      icsUrl: 'https://rooms.example.org/feed.ics',
     });
 
     const bad = await b.post('/admin/bookings/settings', {
@@ -86,11 +84,9 @@ describe('Settings > Bookings', () => {
       enabled: '0',
       graceBeforeMinutes: '-1',
       devices: 'many',
-      icsUrl: 'ftp://x',
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatch(/Grace before the start \(minutes\) must be a whole number/);
-    expect(bad.body).toMatch(/Feed URL must be an absolute http\(s\) URL/);
     expect(f.services.bookingSettings.bookings().enabled).toBe(true);
 
     const secret = await b.post('/admin/bookings/settings/webhook-secret', { _csrf: csrf });
@@ -98,6 +94,120 @@ describe('Settings > Bookings', () => {
     expect(shown).toMatch(/^whsec_/);
     expect(f.services.bookingSettings.bookings().webhookSecret).toBe(shown);
     expect((await b.get('/admin/bookings/settings')).body).not.toContain(shown);
+  });
+});
+
+describe('Calendar feeds', () => {
+  const ICS = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'BEGIN:VEVENT',
+    'UID:board@rooms',
+    'SUMMARY:Board',
+    'DTSTART:20991202T090000Z',
+    'DTEND:20991202T110000Z',
+    'ATTENDEE;CN=Ada:mailto:ada@example.org',
+    'ATTENDEE;CN=Grace:mailto:grace@example.org',
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n');
+  let server: Server;
+  let url = '';
+  beforeEach(async () => {
+    server = createServer((_req, res) => res.end(ICS));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orion.ics`;
+  });
+  afterEach(async () => {
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  });
+
+  const form = (extra: Record<string, string | string[]> = {}) => ({
+    _csrf: csrf,
+    name: 'Orion',
+    url,
+    resource: 'Room Orion',
+    pollMinutes: '10',
+    horizonDays: '36500',
+    skipFree: '0',
+    skipPrivate: ['0', '1'],
+    enabled: ['0', '1'],
+    allowPrivateNetwork: ['0', '1'],
+    'policy.tokensPer': 'attendee',
+    'policy.devices': '',
+    'policy.devicesPer': '',
+    'policy.graceBeforeMinutes': '0',
+    'policy.graceAfterMinutes': '',
+    ...extra,
+  });
+
+  test('adds, reads, shows, changes and deletes a feed; the bookings page shows its status', async () => {
+    const bad = await b.post(
+      '/admin/bookings/feeds',
+      form({ url: 'ftp://x', 'policy.devices': 'lots', horizonDays: '30' }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatch(/Feed URL must be an absolute http\(s\) URL/);
+    expect(bad.body).toMatch(/id="e-policy.devices">Devices must be a whole number from 1 to 1000/);
+    const blocked = await b.post(
+      '/admin/bookings/feeds',
+      form({ allowPrivateNetwork: '0', horizonDays: '30' }),
+    );
+    expect(blocked.status).toBe(400);
+    expect(blocked.body).toContain(
+      'is a loopback address (this machine); Portico connects there only when &quot;allow private addresses&quot; is ticked',
+    );
+    expect(f.services.feeds.list()).toHaveLength(0);
+
+    const r = await b.post('/admin/bookings/feeds', form({ horizonDays: '730' }));
+    expect(r.status).toBe(303);
+    const feed = f.services.feeds.list()[0]!;
+    expect(r.location).toBe(`/admin/bookings/feeds/${feed.id}?added=1`);
+    expect(feed).toMatchObject({
+      name: 'Orion',
+      resource: 'Room Orion',
+      pollMinutes: 10,
+      skipPrivate: true,
+      skipFree: false,
+      allowPrivateNetwork: true,
+      policy: { tokensPer: 'attendee', graceBeforeMinutes: 0 },
+    });
+    const read = await b.post(`/admin/bookings/feeds/${feed.id}/poll`, { _csrf: csrf });
+    expect(read.status).toBe(200);
+    expect(read.body).toContain('Feed read: 1 events, 0 bookings in the window');
+
+    // The horizon is two years: the 2099 event is beyond it. A longer one is refused.
+    const far = await b.post(`/admin/bookings/feeds/${feed.id}`, form({ horizonDays: '36500' }));
+    expect(far.status).toBe(400);
+    expect(far.body).toMatch(/must be a whole number from 1 to 730/);
+
+    // Staff see the status of every feed on the bookings page, without the admin links.
+    f.services.feeds.update(
+      feed.id,
+      { name: 'Orion', url: 'http://127.0.0.1:1/gone.ics', allowPrivateNetwork: true },
+      'test',
+    );
+    await f.services.ics.pollFeed(feed.id);
+    const desk = f.browser();
+    await desk.signIn(STAFF);
+    const list = (await desk.get('/admin/bookings')).body;
+    const status = /<table class="list" id="feed-status">[\s\S]*?<\/table>/.exec(list)?.[0] ?? '';
+    expect(status).toContain('Orion');
+    expect(status).toContain('data-label="Events seen">1<');
+    expect(status).toContain('data-label="Bookings changed">0<');
+    expect(status).toContain('127.0.0.1:1 refused the connection');
+    expect(status).not.toContain('Read now');
+    expect((await desk.get('/admin/bookings/feeds')).status).toBe(403);
+
+    // Without the CSRF token nothing happens; with it the feed goes.
+    expect((await b.post(`/admin/bookings/feeds/${feed.id}/delete`, {})).status).toBe(403);
+    expect(f.services.feeds.list()).toHaveLength(1);
+    const del = await b.post(`/admin/bookings/feeds/${feed.id}/delete`, { _csrf: csrf });
+    expect(del.location).toBe('/admin/bookings/feeds');
+    expect(f.services.feeds.list()).toHaveLength(0);
   });
 });
 

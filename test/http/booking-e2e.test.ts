@@ -73,6 +73,7 @@ describe('booking confirmation from a running Portico', () => {
       {
         url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/`,
         events: ['token.created'],
+        allowPrivateNetwork: true,
       },
       'test',
     );

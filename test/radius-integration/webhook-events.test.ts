@@ -48,7 +48,7 @@ beforeEach(async () => {
   h = await startHarness();
   receiver = await startReceiver();
   secret = h.services.webhooks.register(
-    { url: receiver.url, events: [...WEBHOOK_EVENTS] },
+    { url: receiver.url, events: [...WEBHOOK_EVENTS], allowPrivateNetwork: true },
     'staff',
   ).secret;
 });

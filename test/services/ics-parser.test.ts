@@ -1,45 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import {
-  expandOccurrences,
-  parseDuration,
-  parseIcs,
-  unfoldLines,
-} from '../../src/services/ics-parser.js';
+import { ianaZone, readIcs } from '../../src/services/ics-parser.js';
 
 const TZ = 'Europe/Berlin';
 const cal = (...events: string[]) =>
   ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...events, 'END:VCALENDAR'].join('\r\n');
 const ev = (...lines: string[]) => ['BEGIN:VEVENT', ...lines, 'END:VEVENT'].join('\r\n');
-const expand = (text: string, from: number, until: number) =>
-  expandOccurrences(parseIcs(text), { from, until, timeZone: TZ });
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+const read = (text: string, from: number, until: number, timeZone = TZ) =>
+  readIcs(text, { from, until, timeZone });
+const spans = (text: string, from: number, until: number, timeZone = TZ) =>
+  read(text, from, until, timeZone).occurrences.map((o) => [
+    o.key,
+    iso(o.startAt),
+    iso(o.endAt),
+    ...(o.cancelled ? ['cancelled'] : []),
+  ]);
+const Y2027 = [Date.UTC(2027, 0, 1), Date.UTC(2028, 0, 1)] as const;
 
-describe('reading iCalendar text', () => {
-  it('unfolds continuation lines and unescapes text', () => {
-    expect(unfoldLines('SUMMARY:Board\r\n  meeting\r\nUID:1\n\tx\r\n')).toEqual([
-      'SUMMARY:Board meeting',
-      'UID:1x',
-    ]);
-    const [e] = parseIcs(
+describe('reading iCalendar text with ical.js', () => {
+  it('reads texts, people and flags; rooms and people who declined are not guests', () => {
+    const [o] = read(
       cal(
         ev(
           'UID:a@b',
           'SUMMARY:Strategy\\, Q1\\nand more',
           'LOCATION:Room \\;Orion\\\\',
-          'DTSTART:20261203T080000Z',
-          'DTEND:20261203T100000Z',
+          'DTSTART:20271203T080000Z',
+          'DTEND:20271203T100000Z',
           'ORGANIZER;CN="Boss, The":mailto:boss@example.org',
           'ATTENDEE;CN=Ada;ROLE=REQ-PARTICIPANT:mailto:ada@example.org',
           'ATTENDEE;CN="Grace: H":MAILTO:grace@example.org',
+          'ATTENDEE;CN=Ada again:mailto:ADA@example.org',
+          'ATTENDEE;CUTYPE=ROOM;CN=Orion:mailto:orion@rooms.example.org',
+          'ATTENDEE;PARTSTAT=DECLINED;CN=Alan:mailto:alan@example.org',
+          'CLASS:CONFIDENTIAL',
+          'TRANSP:TRANSPARENT',
           'BEGIN:VALARM',
           'TRIGGER:-PT15M',
-          'UID:not-this-one',
+          'ACTION:DISPLAY',
           'END:VALARM',
         ),
       ),
-    );
-    expect(e).toMatchObject({
-      uid: 'a@b',
+      ...Y2027,
+    ).occurrences;
+    expect(o).toMatchObject({
+      key: 'a@b',
       summary: 'Strategy, Q1\nand more',
       location: 'Room ;Orion\\',
       organizer: { email: 'boss@example.org', name: 'Boss, The' },
@@ -47,169 +52,138 @@ describe('reading iCalendar text', () => {
         { email: 'ada@example.org', name: 'Ada' },
         { email: 'grace@example.org', name: 'Grace: H' },
       ],
+      private: true,
+      free: true,
+      allDay: false,
     });
   });
 
   it.each([
-    ['PT1H30M', 5_400_000],
-    ['P1D', 86_400_000],
-    ['P1W', 604_800_000],
-    ['P1DT2H', 93_600_000],
-    ['PT45S', 45_000],
-  ])('reads DURATION %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+    ['W. Europe Standard Time', 'Europe/Berlin'],
+    ['GMT Standard Time', 'Europe/London'],
+    ['Eastern Standard Time', 'America/New_York'],
+    ['Tokyo Standard Time', 'Asia/Tokyo'],
+    ['Europe/Paris', 'Europe/Paris'],
+    ['/mozilla.org/20050126_1/Europe/Vienna', 'Europe/Vienna'],
+    ['UTC', 'UTC'],
+    ['(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna', undefined],
+  ])('maps the TZID %s to %s', (tzid, zone) => expect(ianaZone(tzid)).toBe(zone));
 
-  it('reads UTC, TZID, floating and all-day times, and DURATION instead of DTEND', () => {
-    const occ = expand(
-      cal(
-        ev('UID:utc', 'DTSTART:20261203T080000Z', 'DTEND:20261203T090000Z'),
-        ev('UID:ny', 'DTSTART;TZID=America/New_York:20261203T090000', 'DURATION:PT2H'),
-        ev('UID:float', 'DTSTART:20261203T090000', 'DTEND:20261203T100000'),
-        ev('UID:day', 'DTSTART;VALUE=DATE:20261204', 'DTEND;VALUE=DATE:20261206'),
-        ev(
-          'UID:moz',
-          'DTSTART;TZID=/mozilla.org/20050126_1/Europe/London:20261203T090000',
-          'DTEND;TZID=/mozilla.org/20050126_1/Europe/London:20261203T093000',
-        ),
+  it('reads a Windows zone name without a VTIMEZONE, across the DST change', () => {
+    const text = cal(
+      ev(
+        'UID:w',
+        'DTSTART;TZID=W. Europe Standard Time:20270326T090000',
+        'DTEND;TZID=W. Europe Standard Time:20270326T100000',
+        'RRULE:FREQ=DAILY;COUNT=4',
       ),
-      Date.UTC(2026, 11, 1),
-      Date.UTC(2026, 11, 31),
     );
-    const by = Object.fromEntries(occ.map((o) => [o.key, [iso(o.startAt), iso(o.endAt)]]));
-    expect(by).toEqual({
-      utc: ['2026-12-03T08:00:00.000Z', '2026-12-03T09:00:00.000Z'],
-      ny: ['2026-12-03T14:00:00.000Z', '2026-12-03T16:00:00.000Z'],
-      float: ['2026-12-03T08:00:00.000Z', '2026-12-03T09:00:00.000Z'],
-      day: ['2026-12-03T23:00:00.000Z', '2026-12-05T23:00:00.000Z'],
-      moz: ['2026-12-03T09:00:00.000Z', '2026-12-03T09:30:00.000Z'],
-    });
-  });
-});
-
-describe('recurrence', () => {
-  it('expands a weekly BYDAY rule with COUNT in wall time across the DST change, minus EXDATEs', () => {
-    const occ = expand(
-      cal(
-        ev(
-          'UID:standup',
-          'DTSTART;TZID=Europe/Berlin:20260323T090000',
-          'DTEND;TZID=Europe/Berlin:20260323T093000',
-          'RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6',
-          'EXDATE;TZID=Europe/Berlin:20260325T090000',
-        ),
-      ),
-      Date.UTC(2026, 0, 1),
-      Date.UTC(2026, 11, 31),
-    );
-    expect(occ.map((o) => iso(o.startAt))).toEqual([
-      '2026-03-23T08:00:00.000Z', // Mon, still winter time (UTC+1)
-      // Wed 25 excluded
-      '2026-03-30T07:00:00.000Z', // Mon, summer time: still 09:00 in Berlin
-      '2026-04-01T07:00:00.000Z',
-      '2026-04-06T07:00:00.000Z',
-      '2026-04-08T07:00:00.000Z',
-    ]);
-    expect(occ.every((o) => o.endAt - o.startAt === 30 * 60_000)).toBe(true);
-    expect(occ[0]!.key).toBe('standup@20260323T080000Z');
-  });
-
-  it('expands DAILY with INTERVAL and UNTIL, and keys all-day occurrences by date', () => {
-    const occ = expand(
-      cal(
-        ev(
-          'UID:pass',
-          'DTSTART;VALUE=DATE:20261201',
-          'DTEND;VALUE=DATE:20261202',
-          'RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20261207',
-        ),
-      ),
-      Date.UTC(2026, 10, 1),
-      Date.UTC(2026, 11, 31),
-    );
-    expect(occ.map((o) => o.key)).toEqual([
-      'pass@20261201',
-      'pass@20261203',
-      'pass@20261205',
-      'pass@20261207',
+    expect(spans(text, ...Y2027)).toEqual([
+      ['w@20270326T080000Z', '2027-03-26T08:00Z', '2027-03-26T09:00Z'],
+      ['w@20270327T080000Z', '2027-03-27T08:00Z', '2027-03-27T09:00Z'],
+      ['w@20270328T070000Z', '2027-03-28T07:00Z', '2027-03-28T08:00Z'],
+      ['w@20270329T070000Z', '2027-03-29T07:00Z', '2027-03-29T08:00Z'],
     ]);
   });
 
-  it('expands a biweekly rule without COUNT only up to the window, and skips what ended before it', () => {
-    const occ = expand(
-      cal(
-        ev(
-          'UID:review',
-          'DTSTART:20261005T130000Z',
-          'DTEND:20261005T140000Z',
-          'RRULE:FREQ=WEEKLY;INTERVAL=2',
-        ),
+  it('keeps the last instance when UNTIL is UTC and the event has a zone but no VTIMEZONE', () => {
+    // 18:00 Berlin is 17:00 UTC: read as floating, UNTIL would cut the 15th off.
+    const text = cal(
+      ev(
+        'UID:u',
+        'DTSTART;TZID=Europe/Berlin:20271201T180000',
+        'DURATION:PT1H',
+        'RRULE:FREQ=WEEKLY;UNTIL=20271215T170000Z',
       ),
-      Date.UTC(2026, 10, 10),
-      Date.UTC(2026, 11, 10),
     );
-    expect(occ.map((o) => iso(o.startAt).slice(0, 10))).toEqual(['2026-11-16', '2026-11-30']);
-  });
-
-  it('applies RECURRENCE-ID overrides (moved, cancelled) and a cancelled series', () => {
-    const occ = expand(
-      cal(
-        ev(
-          'UID:series',
-          'SUMMARY:Team',
-          'DTSTART:20261201T090000Z',
-          'DTEND:20261201T100000Z',
-          'RRULE:FREQ=DAILY;COUNT=3',
-        ),
-        ev(
-          'UID:series',
-          'RECURRENCE-ID:20261202T090000Z',
-          'SUMMARY:Team (moved)',
-          'DTSTART:20261202T150000Z',
-          'DTEND:20261202T163000Z',
-        ),
-        ev(
-          'UID:series',
-          'RECURRENCE-ID:20261203T090000Z',
-          'STATUS:CANCELLED',
-          'DTSTART:20261203T090000Z',
-        ),
-        ev('UID:gone', 'STATUS:CANCELLED', 'DTSTART:20261201T120000Z', 'DTEND:20261201T130000Z'),
-      ),
-      Date.UTC(2026, 10, 1),
-      Date.UTC(2026, 11, 31),
-    );
-    expect(
-      occ.map((o) => [
-        o.key,
-        iso(o.startAt).slice(5, 16),
-        iso(o.endAt).slice(11, 16),
-        o.summary,
-        o.cancelled,
-      ]),
-    ).toEqual([
-      ['series@20261201T090000Z', '12-01T09:00', '10:00', 'Team', false],
-      ['series@20261202T090000Z', '12-02T15:00', '16:30', 'Team (moved)', false],
-      ['series@20261203T090000Z', '12-03T09:00', '10:00', '', true],
-      ['gone', '12-01T12:00', '13:00', '', true],
+    expect(spans(text, ...Y2027).map((s) => s[1])).toEqual([
+      '2027-12-01T17:00Z',
+      '2027-12-08T17:00Z',
+      '2027-12-15T17:00Z',
     ]);
   });
 
-  it('skips a monthly occurrence in a month without that day', () => {
-    const occ = expand(
-      cal(
-        ev(
-          'UID:m',
-          'DTSTART:20260131T090000Z',
-          'DTEND:20260131T100000Z',
-          'RRULE:FREQ=MONTHLY;COUNT=3',
-        ),
+  it('expands BYMONTHDAY, BYSETPOS and ordinal BYDAY rules', () => {
+    const text = cal(
+      ev(
+        'UID:m',
+        'DTSTART:20270115T120000Z',
+        'DTEND:20270115T130000Z',
+        'RRULE:FREQ=MONTHLY;BYMONTHDAY=15,-1;COUNT=4',
       ),
-      Date.UTC(2026, 0, 1),
-      Date.UTC(2026, 11, 31),
+      ev(
+        'UID:p',
+        'DTSTART:20270101T120000Z',
+        'DTEND:20270101T130000Z',
+        'RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1;COUNT=3',
+      ),
+      ev(
+        'UID:y',
+        'DTSTART:20271125T120000Z',
+        'DTEND:20271125T130000Z',
+        'RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH;COUNT=2',
+      ),
     );
-    expect(occ.map((o) => iso(o.startAt).slice(0, 10))).toEqual([
-      '2026-01-31',
-      '2026-03-31',
-      '2026-05-31',
+    expect(spans(text, Date.UTC(2027, 0, 1), Date.UTC(2029, 0, 1)).map((s) => s[1])).toEqual([
+      '2027-01-15T12:00Z',
+      '2027-01-31T12:00Z',
+      '2027-02-15T12:00Z',
+      '2027-02-28T12:00Z',
+      '2027-01-01T12:00Z',
+      '2027-02-01T12:00Z',
+      '2027-03-01T12:00Z',
+      '2027-11-25T12:00Z',
+      '2028-11-23T12:00Z',
     ]);
+  });
+
+  it('maps all-day events to midnight-to-midnight in the venue zone, keyed by date', () => {
+    const text = cal(
+      ev('UID:d', 'DTSTART;VALUE=DATE:20270327', 'RRULE:FREQ=DAILY;COUNT=2'),
+      ev('UID:e', 'DTSTART;VALUE=DATE:20271031', 'DURATION:P2D'),
+    );
+    expect(spans(text, ...Y2027)).toEqual([
+      ['d@20270327', '2027-03-26T23:00Z', '2027-03-27T23:00Z'],
+      ['d@20270328', '2027-03-27T23:00Z', '2027-03-28T22:00Z'],
+      ['e', '2027-10-30T22:00Z', '2027-11-01T23:00Z'],
+    ]);
+    // The same feed at a venue in New York.
+    expect(spans(text, ...Y2027, 'America/New_York')[0]).toEqual([
+      'd@20270327',
+      '2027-03-27T04:00Z',
+      '2027-03-28T04:00Z',
+    ]);
+  });
+
+  it('finds an override moved into the window from outside it, and one whose master is cancelled', () => {
+    const text = cal(
+      ev(
+        'UID:s',
+        'DTSTART:20270104T090000Z',
+        'DTEND:20270104T100000Z',
+        'RRULE:FREQ=WEEKLY;COUNT=10',
+        'STATUS:CANCELLED',
+      ),
+      ev(
+        'UID:s',
+        'RECURRENCE-ID:20270301T090000Z',
+        'DTSTART:20270201T150000Z',
+        'DTEND:20270201T160000Z',
+        'STATUS:CONFIRMED',
+      ),
+    );
+    expect(spans(text, Date.UTC(2027, 1, 1), Date.UTC(2027, 1, 2))).toEqual([
+      ['s@20270201T090000Z', '2027-02-01T09:00Z', '2027-02-01T10:00Z', 'cancelled'],
+      ['s@20270301T090000Z', '2027-02-01T15:00Z', '2027-02-01T16:00Z'],
+    ]);
+    expect(spans(text, Date.UTC(2027, 1, 8), Date.UTC(2027, 1, 9))).toEqual([
+      ['s@20270208T090000Z', '2027-02-08T09:00Z', '2027-02-08T10:00Z', 'cancelled'],
+    ]);
+  });
+
+  it('says what is wrong with text that is not iCalendar', () => {
+    expect(() => read('<html>nope</html>', ...Y2027)).toThrow(/not valid iCalendar/);
+    expect(() => read('BEGIN:VCARD\r\nVERSION:4.0\r\nEND:VCARD', ...Y2027)).toThrow(/no VCALENDAR/);
+    expect(read(cal(), ...Y2027)).toEqual({ events: 0, occurrences: [] });
   });
 });

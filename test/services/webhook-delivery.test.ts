@@ -59,7 +59,11 @@ describe('outgoing webhooks', () => {
   it('delivers token.created signed, after a receiver that fails twice, and logs every attempt', async () => {
     receiver = await startReceiver([500, 503, 204]);
     const { webhook, secret } = s.webhooks.register(
-      { url: receiver.url, events: ['token.created', 'session.started'] },
+      {
+        url: receiver.url,
+        events: ['token.created', 'session.started'],
+        allowPrivateNetwork: true,
+      },
       'alice',
     );
     const { tokens } = s.tokens.create({ minutes: 60 }, 'alice');
@@ -127,8 +131,14 @@ describe('outgoing webhooks', () => {
 
   it('queues nothing for receivers of other events or paused ones, and nothing when the change rolls back', async () => {
     receiver = await startReceiver([]);
-    const other = s.webhooks.register({ url: receiver.url, events: 'session.stopped' }, 'alice');
-    const paused = s.webhooks.register({ url: receiver.url, events: ['token.created'] }, 'alice');
+    const other = s.webhooks.register(
+      { url: receiver.url, events: 'session.stopped', allowPrivateNetwork: true },
+      'alice',
+    );
+    const paused = s.webhooks.register(
+      { url: receiver.url, events: ['token.created'], allowPrivateNetwork: true },
+      'alice',
+    );
     s.webhooks.setEnabled(paused.webhook.id, false, 'alice');
     s.tokens.create({ minutes: 30 }, 'alice');
     expect(s.webhooks.deliveries()).toHaveLength(0);
@@ -149,7 +159,7 @@ describe('outgoing webhooks', () => {
     const url = receiver.url;
     await receiver.close();
     receiver = undefined;
-    s.webhooks.register({ url, events: ['token.created'] }, 'alice');
+    s.webhooks.register({ url, events: ['token.created'], allowPrivateNetwork: true }, 'alice');
     s.tokens.create({ minutes: 30 }, 'alice');
     for (let i = 0; i < WEBHOOK_MAX_ATTEMPTS; i++) {
       await s.webhooks.worker.runOnce();
@@ -182,7 +192,10 @@ describe('outgoing webhooks', () => {
 
   it('delivers in the background once started, woken by the event', async () => {
     receiver = await startReceiver([200]);
-    s.webhooks.register({ url: receiver.url, events: ['token.created'] }, 'alice');
+    s.webhooks.register(
+      { url: receiver.url, events: ['token.created'], allowPrivateNetwork: true },
+      'alice',
+    );
     s.webhooks.worker.start();
     s.tokens.create({ minutes: 30 }, 'alice');
     const deadline = Date.now() + 5000;
