@@ -47,6 +47,12 @@ const ROUTES = [
   'GET /api/v1/bookings/{externalId}',
   'DELETE /api/v1/bookings/{externalId}',
   'POST /api/v1/visitors',
+  'GET /api/v1/feeds',
+  'POST /api/v1/feeds',
+  'GET /api/v1/feeds/{id}',
+  'PUT /api/v1/feeds/{id}',
+  'DELETE /api/v1/feeds/{id}',
+  'POST /api/v1/feeds/{id}/poll',
 ].sort();
 
 describe('OpenAPI document', () => {

@@ -22,7 +22,7 @@ export type ApiFixture = {
   adminKey: string;
   staffKey: string;
   call(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read bodies loosely; expectations check the shape
