@@ -124,7 +124,8 @@ export async function startPortico(
     });
     // The feed URL may carry a secret, so only the error is logged.
     services.ics.start({
-      onError: (err, feed) => bookingLog.warn({ err, feed: feed.name }, 'calendar feed poll failed'),
+      onError: (err, feed) =>
+        bookingLog.warn({ err, feed: feed.name }, 'calendar feed poll failed'),
     });
 
     return {

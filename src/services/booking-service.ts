@@ -199,16 +199,26 @@ export function createBookingService(deps: BookingServiceDeps) {
 
   const link = (code: string) => `${deps.publicUrl}/t/${code}`;
 
-  const when = (ms: number) =>
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: deps.timeZone(),
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-    }).format(ms);
+  // One formatter per zone: building one costs far more than using it, and a calendar
+  // import formats two dates for each of thousands of e-mails.
+  const whenFormats = new Map<string, Intl.DateTimeFormat>();
+  const when = (ms: number) => {
+    const timeZone = deps.timeZone();
+    let f = whenFormats.get(timeZone);
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+      whenFormats.set(timeZone, f);
+    }
+    return f.format(ms);
+  };
 
   const liveTokens = (b: BookingRecord): TokenView[] =>
     b.tokenIds.map((id) => tokens.get(id)).filter((t) => t.revokedAt === null);

@@ -12,7 +12,7 @@
 // Pure: no network, no clock.
 
 import ICAL from 'ical.js';
-import { isValidTimeZone, parseDateTime, zoneOffsetMs } from '../core/time.js';
+import { isValidTimeZone, zoneOffsetMs } from '../core/time.js';
 import { WINDOWS_ZONES } from '../core/windows-zones.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
@@ -51,6 +51,7 @@ export type IcsReadResult = { events: number; occurrences: IcsOccurrence[] };
 export type IcsWindow = { from: number; until: number; timeZone: string };
 
 const MAX_OCCURRENCES_PER_EVENT = 5000;
+const MAX_STEPS_PER_EVENT = 200_000;
 const DAY_MS = 86_400_000;
 
 /**
@@ -59,6 +60,16 @@ const DAY_MS = 86_400_000;
  * undefined when it names none of these.
  */
 export function ianaZone(tzid: string): string | undefined {
+  // A feed names the same few zones thousands of times, and asking Intl is slow.
+  if (zoneNames.has(tzid)) return zoneNames.get(tzid);
+  const zone = lookUpZone(tzid);
+  if (zoneNames.size < 1000) zoneNames.set(tzid, zone);
+  return zone;
+}
+
+const zoneNames = new Map<string, string | undefined>();
+
+const lookUpZone = (tzid: string): string | undefined => {
   const t = tzid.trim().replace(/^"|"$/g, '');
   if (/^(UTC|GMT|Z|Etc\/UTC|Etc\/GMT)$/i.test(t)) return 'UTC';
   const win = WINDOWS_ZONES[t];
@@ -67,7 +78,7 @@ export function ianaZone(tzid: string): string | undefined {
   const m = /([A-Za-z]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/.exec(t);
   if (m && isValidTimeZone(m[1] as string)) return m[1] as string;
   return undefined;
-}
+};
 
 /** Frame is the clock a DATE-TIME is read in. */
 type Frame =
@@ -75,10 +86,6 @@ type Frame =
   | { kind: 'iana'; zone: string }
   | { kind: 'vtimezone'; tz: Timezone }
   | { kind: 'floating' };
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-const isoDate = (t: Time) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
-const isoWall = (t: Time) => `${isoDate(t)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
 
 const frameOf = (prop: Property, t: Time): Frame => {
   if (t.zone === ICAL.Timezone.utcTimezone) return { kind: 'utc' };
@@ -94,12 +101,12 @@ const frameOf = (prop: Property, t: Time): Frame => {
 
 /** wallToMs returns the instant of the wall time `t` read in `frame` (all-day: the venue's midnight). */
 const wallToMs = (t: Time, frame: Frame, venueZone: string): number => {
-  if (t.isDate) return parseDateTime(isoDate(t), venueZone) as number;
+  if (t.isDate) return zonedToUtc(floating(t, true), venueZone);
   switch (frame.kind) {
     case 'utc':
       return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
     case 'iana':
-      return parseDateTime(isoWall(t), frame.zone) as number;
+      return zonedToUtc(t, frame.zone);
     case 'vtimezone':
       return (
         ICAL.Time.fromData(
@@ -115,8 +122,30 @@ const wallToMs = (t: Time, frame: Frame, venueZone: string): number => {
         ).toUnixTime() * 1000
       );
     case 'floating':
-      return parseDateTime(isoWall(t), venueZone) as number;
+      return zonedToUtc(t, venueZone);
   }
+};
+
+// Zone offsets change only at transitions, and those fall on quarter hours (UTC): one
+// Intl lookup per zone and quarter hour instead of two per value, for feeds with thousands.
+const offsets = new Map<string, number>();
+const offsetAt = (ms: number, zone: string): number => {
+  const key = `${zone}|${Math.floor(ms / 900_000)}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    off = zoneOffsetMs(Math.floor(ms / 900_000) * 900_000, zone);
+    if (offsets.size > 50_000) offsets.clear();
+    offsets.set(key, off);
+  }
+  return off;
+};
+
+/** zonedToUtc returns the instant of wall time `t` in the IANA `zone` (as parseDateTime does). */
+const zonedToUtc = (t: Time, zone: string): number => {
+  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  // Twice, to settle across a DST change.
+  const first = wall - offsetAt(wall, zone);
+  return wall - offsetAt(first, zone);
 };
 
 /** msToWall returns the floating wall time of the instant `ms` in `frame`. */
@@ -160,7 +189,7 @@ const timeOf = (
   const v = prop.getFirstValue();
   if (!(v instanceof ICAL.Time)) return undefined;
   const frame = frameOf(prop, v);
-  return { wall: floating(v), frame, ms: wallToMs(v, frame, venueZone) };
+  return { wall: v, frame, ms: wallToMs(v, frame, venueZone) };
 };
 
 /** instantsOf returns the instants of a multi-valued date property (EXDATE, RDATE). */
@@ -348,8 +377,9 @@ export function readIcs(source: string, window: IcsWindow): IcsReadResult {
     // The recurrence set: DTSTART, the rule's instances and the RDATEs, by original instant.
     const instances = new Map<number, { wall: Time | null; endMs: number | null }>();
     instances.set(start.ms, { wall: start.wall, endMs: null });
-    // A year past the window too, so an instance an override moves into the window is found.
-    const stopMs = until + 366 * DAY_MS;
+    // Only instances that can overlap the window are kept; an override of one outside it
+    // that moves it in is emitted below all the same, as an override of an unkept instance.
+    const reach = (len.days + 1) * DAY_MS + Math.max(0, len.ms);
     if (rrule instanceof ICAL.Recur) {
       const rule = rrule.clone();
       if (rule.until && !rule.until.isDate && !start.wall.isDate) {
@@ -361,13 +391,17 @@ export function readIcs(source: string, window: IcsWindow): IcsReadResult {
         );
         rule.until = msToWall(untilMs, start.frame, venue);
       } else if (rule.until && start.wall.isDate) rule.until = floating(rule.until, true);
-      const it = rule.iterator(start.wall);
-      for (let n = 0; n < MAX_OCCURRENCES_PER_EVENT; n++) {
+      const it = rule.iterator(floating(start.wall));
+      // A daily series begun years ago is stepped through to the window: bound the steps,
+      // not the instances kept.
+      for (let n = 0, kept = 0; n < MAX_STEPS_PER_EVENT && kept < MAX_OCCURRENCES_PER_EVENT; n++) {
         const t = it.next();
         if (!t) break;
         const ms = wallToMs(t, start.frame, venue);
-        if (ms >= stopMs) break;
-        if (!instances.has(ms)) instances.set(ms, { wall: t.clone(), endMs: null });
+        if (ms >= until) break;
+        if (ms + reach <= from || instances.has(ms)) continue;
+        instances.set(ms, { wall: t.clone(), endMs: null });
+        kept++;
       }
     }
     for (const r of rdates)

@@ -181,6 +181,21 @@ describe('reading iCalendar text with ical.js', () => {
     ]);
   });
 
+  it('steps a daily series begun years before the window through to it', () => {
+    const text = cal(
+      ev(
+        'UID:old',
+        'DTSTART;TZID=Europe/Berlin:20150105T080000',
+        'DTEND;TZID=Europe/Berlin:20150105T090000',
+        'RRULE:FREQ=DAILY',
+      ),
+    );
+    expect(spans(text, Date.UTC(2027, 5, 1), Date.UTC(2027, 5, 3))).toEqual([
+      ['old@20270601T060000Z', '2027-06-01T06:00Z', '2027-06-01T07:00Z'],
+      ['old@20270602T060000Z', '2027-06-02T06:00Z', '2027-06-02T07:00Z'],
+    ]);
+  });
+
   it('says what is wrong with text that is not iCalendar', () => {
     expect(() => read('<html>nope</html>', ...Y2027)).toThrow(/not valid iCalendar/);
     expect(() => read('BEGIN:VCARD\r\nVERSION:4.0\r\nEND:VCARD', ...Y2027)).toThrow(/no VCALENDAR/);
