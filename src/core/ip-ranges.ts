@@ -24,7 +24,10 @@ const parseV4 = (s: string): number[] | undefined => {
   return out.every((n) => n >= 0 && n <= 255) ? out : undefined;
 };
 
-const parseV6 = (raw: string): number[] | undefined => {
+/** Words are the eight 16-bit groups of an IPv6 address. */
+type Words = [number, number, number, number, number, number, number, number];
+
+const parseV6 = (raw: string): Words | undefined => {
   let s = raw.replace(/%.*$/, '');
   if (s.includes('.')) {
     // An IPv4 tail (::ffff:192.0.2.1) is the last two 16-bit groups.
@@ -43,7 +46,7 @@ const parseV6 = (raw: string): number[] | undefined => {
   if (halves.length === 1 ? fill !== 0 : fill < 1) return undefined;
   const words = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...rest];
   const nums = words.map((w) => (/^[0-9a-f]{1,4}$/i.test(w) ? parseInt(w, 16) : NaN));
-  return nums.some(Number.isNaN) || nums.length !== 8 ? undefined : nums;
+  return nums.some(Number.isNaN) || nums.length !== 8 ? undefined : (nums as Words);
 };
 
 const classifyV4 = ([a, b, c, d]: number[]): AddressClass => {
@@ -74,16 +77,7 @@ export function classifyAddress(address: string): AddressClass {
   if (v4) return classifyV4(v4);
   const w = parseV6(s);
   if (!w) return 'invalid';
-  const [w0, w1, w2, w3, w4, w5, w6, w7] = w as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [w0, w1, w2, w3, w4, w5, w6, w7] = w;
   const embedded = [w6 >> 8, w6 & 255, w7 >> 8, w7 & 255];
   // ::ffff:a.b.c.d (mapped) and 64:ff9b::a.b.c.d (NAT64) reach the IPv4 address inside.
   if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0xffff)

@@ -235,21 +235,25 @@ export function createIcsPoller(deps: IcsPollerDeps) {
     return n;
   };
 
-  const schedule = () => {
+  /** runPass polls the due feeds now, then schedules the next pass. */
+  const runPass = () => {
+    pass = pollDue()
+      .then(
+        () => undefined,
+        (err: unknown) => onError?.(err, { id: 0, name: '' }),
+      )
+      .finally(schedule);
+  };
+
+  /** schedule waits until the next feed is due (at most a minute), then runs a pass. */
+  function schedule(): void {
     if (stopped) return;
     const next = store.feeds.nextDueAt();
     const wait =
       next === null ? IDLE_CHECK_MS : Math.min(IDLE_CHECK_MS, Math.max(1000, next - clock.now()));
-    timer = setTimeout(() => {
-      pass = pollDue()
-        .then(
-          () => undefined,
-          (err: unknown) => onError?.(err, { id: 0, name: '' }),
-        )
-        .finally(schedule);
-    }, wait);
+    timer = setTimeout(runPass, wait);
     timer.unref();
-  };
+  }
 
   return {
     pollFeed,
@@ -258,14 +262,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
     wake(): void {
       if (stopped) return;
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        pass = pollDue()
-          .then(
-            () => undefined,
-            (err: unknown) => onError?.(err, { id: 0, name: '' }),
-          )
-          .finally(schedule);
-      }, 0);
+      timer = setTimeout(runPass, 0);
       timer.unref();
     },
     /** start polls the due feeds now and then each on its interval; `onError` hears failed polls. */
@@ -273,12 +270,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
       if (!stopped) return;
       onError = opts.onError ?? onError;
       stopped = false;
-      pass = pollDue()
-        .then(
-          () => undefined,
-          (err: unknown) => onError?.(err, { id: 0, name: '' }),
-        )
-        .finally(schedule);
+      runPass();
     },
     /** stop ends the schedule and waits for polls in progress. */
     async stop(): Promise<void> {
