@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   CODE_SPACE_EXHAUSTED: 'PORTICO_CODE_SPACE_EXHAUSTED',
   MIGRATION: 'PORTICO_MIGRATION',
   STARTUP: 'PORTICO_STARTUP',
+  /** An outgoing request (calendar feed, webhook) failed or was refused by the address guard. */
+  OUTBOUND: 'PORTICO_OUTBOUND',
+  /** A calendar feed was fetched but is not a usable iCalendar. */
+  FEED_INVALID: 'PORTICO_FEED_INVALID',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -14,6 +14,7 @@
 import ICAL from 'ical.js';
 import { isValidTimeZone, zoneOffsetMs } from '../core/time.js';
 import { WINDOWS_ZONES } from '../core/windows-zones.js';
+import { ERROR_CODES, PorticoError } from '../errors.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 type Property = InstanceType<typeof ICAL.Property>;
@@ -318,8 +319,8 @@ const endOf = (wall: Time, ms: number, len: Length, frame: Frame, venue: string)
  * readIcs parses an iCalendar text and returns its VEVENT count and the occurrences that
  * overlap the window: recurring events expanded, EXDATEs dropped, RDATEs added,
  * RECURRENCE-ID overrides applied (moved, changed, cancelled or un-cancelled), cancelled
- * occurrences kept (as cancelled) so the caller can revoke. Throws an Error whose message
- * says what is wrong when the text is not iCalendar.
+ * occurrences kept (as cancelled) so the caller can revoke. Throws PORTICO_FEED_INVALID,
+ * saying what is wrong, when the text is not iCalendar.
  */
 export function readIcs(source: string, window: IcsWindow): IcsReadResult {
   const { from, until, timeZone: venue } = window;
@@ -327,11 +328,14 @@ export function readIcs(source: string, window: IcsWindow): IcsReadResult {
   try {
     root = new ICAL.Component(ICAL.parse(source) as unknown[]);
   } catch (err) {
-    throw new Error(`the feed is not valid iCalendar (${(err as Error).message})`, {
-      cause: err,
-    });
+    throw new PorticoError(
+      ERROR_CODES.FEED_INVALID,
+      `the feed is not valid iCalendar (${(err as Error).message})`,
+      { cause: err },
+    );
   }
-  if (root.name !== 'vcalendar') throw new Error('the feed is not an iCalendar (no VCALENDAR)');
+  if (root.name !== 'vcalendar')
+    throw new PorticoError(ERROR_CODES.FEED_INVALID, 'the feed is not an iCalendar (no VCALENDAR)');
   const vevents = root.getAllSubcomponents('vevent');
   const masters = new Map<string, Component>();
   const overrides = new Map<string, Array<{ comp: Component; originalMs: number }>>();

@@ -8,13 +8,16 @@
 // a conditional UPDATE), so with several Portico nodes on one database one node polls it.
 
 import type { Clock } from '../clock.js';
+import { ERROR_CODES, PorticoError } from '../errors.js';
 import type { BookingFields, BookingGuest } from '../storage/booking-repo.js';
 import type { FeedRecord } from '../storage/feed-repo.js';
 import type { Store } from '../storage/store.js';
 import type { BookingService } from './booking-service.js';
 import { parseEmailAddress } from './booking-settings.js';
 import { readIcs, type IcsOccurrence } from './ics-parser.js';
-import { createOutboundHttp, type OutboundHttp } from './outbound-http.js';
+import { createOutboundHttp, OutboundError, type OutboundHttp } from './outbound-http.js';
+
+const feedError = (message: string) => new PorticoError(ERROR_CODES.FEED_INVALID, message);
 
 /** ICS_MAX_BYTES bounds the feed we read. */
 export const ICS_MAX_BYTES = 5_000_000;
@@ -118,7 +121,8 @@ export function createIcsPoller(deps: IcsPollerDeps) {
         lastModified: feed.lastModified,
       };
     if (res.status < 200 || res.status >= 300)
-      throw new Error(
+      throw new OutboundError(
+        'status',
         res.status === 401 || res.status === 403
           ? `the server refused access (HTTP ${res.status}); check the feed's secret address`
           : res.status === 404
@@ -127,7 +131,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
       );
     const text = res.body.toString('utf8');
     if (!/BEGIN:VCALENDAR/i.test(text.slice(0, 4096)))
-      throw new Error('the address does not serve an iCalendar feed (no BEGIN:VCALENDAR)');
+      throw feedError('the address does not serve an iCalendar feed (no BEGIN:VCALENDAR)');
     const header = (v: string | string[] | undefined) =>
       typeof v === 'string' && v.length <= 500 ? v : null;
     return {
@@ -164,7 +168,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
         read.events === 0 &&
         store.bookings.listConfirmedWithPrefix('ics', prefix, now).length > 0
       )
-        throw new Error('the feed has no events at all; upcoming bookings from it were kept');
+        throw feedError('the feed has no events at all; upcoming bookings from it were kept');
       const kept = read.occurrences.filter(
         (o) => !(feed.skipFree && o.free) && !(feed.skipPrivate && o.private),
       );

@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { ERROR_CODES, PorticoError } from '../errors.js';
 import {
   ADDRESS_CLASS_WORDS,
   addressAllowed,
@@ -47,19 +48,18 @@ export type OutboundResponse = {
   url: string;
 };
 
-/** OUTBOUND_FAILURES are the kinds of failure a caller can tell apart. */
+/** OutboundFailure is the kind of failure a caller can tell apart ('status': a non-2xx answer). */
 export type OutboundFailure =
-  'blocked' | 'tls' | 'timeout' | 'too-large' | 'dns' | 'connect' | 'redirects' | 'url';
+  'blocked' | 'tls' | 'timeout' | 'too-large' | 'dns' | 'connect' | 'redirects' | 'status' | 'url';
 
-/** OutboundError is a failed request with a plain-words message staff can act on. */
-export class OutboundError extends Error {
-  override readonly name = 'OutboundError';
+/** OutboundError is PORTICO_OUTBOUND: a failed request, its kind, and a plain-words message staff can act on. */
+export class OutboundError extends PorticoError {
   constructor(
     readonly failure: OutboundFailure,
     message: string,
     opts: { cause?: unknown } = {},
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(ERROR_CODES.OUTBOUND, message, opts);
   }
 }
 
