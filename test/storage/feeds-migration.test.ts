@@ -14,10 +14,10 @@ const booking = (origin: string, externalId: string) =>
     )
     .run(origin, externalId);
 
-describe('migration 0008 (feeds)', () => {
+describe('migration 0010 (feeds)', () => {
   it('turns the single feed setting into the first feed and its bookings into that feed’s', () => {
     db = openDatabase(':memory:', { migrate: false });
-    migrate(db, 7);
+    migrate(db, 9);
     setting('bookings.icsUrl', 'https://rooms.example.org/orion.ics');
     setting('bookings.icsPollMinutes', 10);
     setting('bookings.icsLastPoll', { ok: true, at: 1 });
@@ -27,7 +27,7 @@ describe('migration 0008 (feeds)', () => {
     db.prepare(
       "INSERT INTO webhooks (url, events, secret, created_at) VALUES ('https://h', '[]', 's', 1)",
     ).run();
-    migrate(db, 8);
+    migrate(db, 10);
     expect(
       db
         .prepare('SELECT name, url, poll_minutes, horizon_days, allow_private_network FROM feeds')
@@ -55,10 +55,10 @@ describe('migration 0008 (feeds)', () => {
 
   it('makes no feed when none was set', () => {
     db = openDatabase(':memory:', { migrate: false });
-    migrate(db, 7);
+    migrate(db, 9);
     setting('bookings.icsUrl', null);
     booking('ics', 'old');
-    migrate(db, 8);
+    migrate(db, 10);
     expect(db.prepare('SELECT count(*) FROM feeds').pluck().get()).toBe(0);
     expect(db.prepare('SELECT external_id FROM bookings').pluck().get()).toBe('old');
   });
