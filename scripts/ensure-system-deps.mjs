@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Pretest step: the end-to-end tests need Debian's radclient (freeradius-utils), Chromium and
-// a real openNDS gateway with what it runs on.
+// a real openNDS gateway with what it runs on; the deploy tests systemd-analyze (systemd).
 // Install whichever is missing instead of letting the tests skip. Needs root and apt-get.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +20,8 @@ const wanted = [
   { pkg: 'iproute2', bin: '/sbin/ip' },
   { pkg: 'php8.2-cli', bin: '/usr/bin/php' },
   { pkg: 'curl', bin: '/usr/bin/curl' },
+  // systemd-analyze verify checks the units in deploy/.
+  { pkg: 'systemd', bin: '/usr/bin/systemd-analyze' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);

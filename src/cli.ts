@@ -10,6 +10,7 @@ import { TOKEN_STATES, type TokenState } from './core/token.js';
 import { CONFIG_SPECS, loadConfig, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import { createLogger, startPortico } from './main.js';
+import { runDbCommand } from './db-command.js';
 import { runDemoCommand } from './demo/demo-command.js';
 import { tokenCsvLines } from './services/csv-export.js';
 import { generatePassword } from './services/passwords.js';
@@ -61,6 +62,7 @@ Commands:
   admin add USERNAME         add a staff account
   apikey create|list|revoke  manage API keys for /api/v1 (scripts, booking systems)
   config                     list every setting with its environment variable and value
+  db backup|restore|check    back up the database while serving, restore a backup, check it
 
 Run 'portico <command> --help' for a command's options.
 Configuration comes from PORTICO_* environment variables (see .env.example) or the file
@@ -1056,6 +1058,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return runApiKey(sub, rest, io);
       case 'config':
         return runConfig(argv.slice(1), io);
+      case 'db':
+        return await runDbCommand(sub, rest, io);
       case '--version':
       case '-v':
         io.out('portico 0.1.0\n');

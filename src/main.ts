@@ -6,7 +6,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { startCheckpointer } from './storage/checkpointer.js';
-import { checkpoint, openDatabase } from './storage/database.js';
+import { checkpoint, openDatabase, type Db } from './storage/database.js';
+import { acquireServerLock } from './storage/server-lock.js';
 import { createServices, type Services } from './services/services.js';
 import { startRadiusRuntime } from './services/radius-runtime.js';
 import { preflight, startupError } from './startup.js';
@@ -55,10 +56,13 @@ export async function startPortico(
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
   await preflight(config);
-  let db: ReturnType<typeof openDatabase>;
+  // The pid file tells `portico db restore` (and a second server) that this file is in use.
+  const lock = config.dbFile === ':memory:' ? null : acquireServerLock(config.dbFile);
+  let db: Db;
   try {
     db = openDatabase(config.dbFile, { manualCheckpoint: true });
   } catch (err) {
+    lock?.release();
     throw startupError(err, config);
   }
   const services = createServices({ db, clock, config });
@@ -136,11 +140,13 @@ export async function startPortico(
         await stopAll();
         checkpoint(db);
         db.close();
+        lock?.release();
       },
     };
   } catch (err) {
     await stopAll();
     db.close();
+    lock?.release();
     throw startupError(err, config);
   }
 }

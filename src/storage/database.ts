@@ -3,8 +3,16 @@
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { migrate } from './migrations.js';
+import { basename, dirname } from 'node:path';
+import { ERROR_CODES, PorticoError } from '../errors.js';
+import { backupStamp, rotateBackups, vacuumInto } from './backup.js';
+import {
+  LATEST_VERSION,
+  MIGRATIONS,
+  migrate,
+  schemaVersion,
+  type Migration,
+} from './migrations.js';
 
 /** Db is the better-sqlite3 handle type used across storage/. */
 export type Db = Database.Database;
@@ -17,12 +25,58 @@ export type OpenOptions = {
   migrate?: boolean;
   /** Turn SQLite's automatic checkpoints off; the server runs startCheckpointer() instead. */
   manualCheckpoint?: boolean;
+  /** The migrations to apply (tests pass a failing one); default MIGRATIONS. */
+  migrations?: readonly Migration[];
+  /** How many pre-migration copies to keep beside the file (default 3; 0 takes none). */
+  keepPreMigrationBackups?: number;
 };
+
+/** PRE_MIGRATION_MARK is the part of a pre-migration copy's name after the database's name. */
+export const PRE_MIGRATION_MARK = '.pre-migration-v';
+
+/**
+ * backupBeforeMigration copies the open database `db` at `file` (schema `version`) to
+ * `FILE.pre-migration-vNNNN-STAMP` beside it, keeps the newest `keep` such copies, and
+ * returns the copy's path.
+ */
+export function backupBeforeMigration(db: Db, file: string, version: number, keep = 3): string {
+  const target = `${file}${PRE_MIGRATION_MARK}${String(version).padStart(4, '0')}-${backupStamp(Date.now())}`;
+  vacuumInto(db, target);
+  rotateBackups(dirname(file), `${basename(file)}${PRE_MIGRATION_MARK}`, keep);
+  return target;
+}
+
+function migrateWithBackup(db: Db, file: string, opts: OpenOptions): void {
+  const list = opts.migrations ?? MIGRATIONS;
+  const latest = opts.migrations ? list.length : LATEST_VERSION;
+  const before = schemaVersion(db);
+  const keep = opts.keepPreMigrationBackups ?? 3;
+  // A fresh file has nothing to lose; a file already current needs no copy.
+  const kept =
+    file !== ':memory:' && keep > 0 && before > 0 && before < latest
+      ? backupBeforeMigration(db, file, before, keep)
+      : null;
+  try {
+    migrate(db, latest, list);
+  } catch (err) {
+    if (err instanceof PorticoError && before > latest) throw err;
+    const now = schemaVersion(db);
+    throw new PorticoError(
+      ERROR_CODES.MIGRATION,
+      `upgrading the database from schema version ${before} failed at version ${now + 1}: ${(err as Error).message}. ` +
+        (kept
+          ? `The file as it was before the upgrade is kept at ${kept}; to go back, stop Portico and run: portico db restore ${kept}`
+          : `The file is at version ${now}; each step that completed was committed.`),
+      { cause: err },
+    );
+  }
+}
 
 /**
  * openDatabase returns an open, migrated database at `file` (`:memory:` for tests), creating
- * the folder and the file when missing; it throws PORTICO_MIGRATION when the file is newer
- * than this version of Portico.
+ * the folder and the file when missing. Before it migrates a file that holds data, it keeps a
+ * copy beside it. It throws PORTICO_MIGRATION when the file is newer than this version of
+ * Portico, or when a migration fails (the message names the copy).
  */
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -38,7 +92,14 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   db.pragma('journal_size_limit = 67108864');
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -32000');
-  if (opts.migrate !== false) migrate(db);
+  if (opts.migrate !== false) {
+    try {
+      migrateWithBackup(db, file, opts);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   return db;
 }
 

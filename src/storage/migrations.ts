@@ -44,16 +44,21 @@ export function schemaVersion(db: Database.Database): number {
  * migrate brings the database up to `target` (default: the latest) and returns the versions
  * it applied; it throws PORTICO_MIGRATION when the file is newer than this build.
  */
-export function migrate(db: Database.Database, target = LATEST_VERSION): number[] {
+export function migrate(
+  db: Database.Database,
+  target = LATEST_VERSION,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number[] {
   const current = schemaVersion(db);
-  if (current > LATEST_VERSION) {
+  const latest = migrations.length;
+  if (current > latest) {
     throw new PorticoError(
       ERROR_CODES.MIGRATION,
-      `database schema version ${current} is newer than this Portico (${LATEST_VERSION}); upgrade Portico`,
+      `database schema version ${current} is newer than this Portico (${latest}); upgrade Portico`,
     );
   }
   const applied: number[] = [];
-  for (const m of MIGRATIONS) {
+  for (const m of migrations) {
     if (m.version <= current || m.version > target) continue;
     db.transaction(() => {
       db.exec(m.sql);
