@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatCode } from './core/code.js';
 import { formatIsoInZone } from './core/time.js';
 import { TOKEN_STATES, type TokenState } from './core/token.js';
-import { CONFIG_SPECS, loadConfig, type Config } from './config.js';
+import { CONFIG_SPECS, isSecretSetting, loadConfig, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import { createLogger, startPortico } from './main.js';
 import { runDbCommand } from './db-command.js';
@@ -1027,10 +1027,12 @@ function runConfig(argv: string[], io: CliIo): number {
   if (a.help) return (io.out(HELP.config as string), 0);
   const config = loadConfig(io.env);
   for (const spec of CONFIG_SPECS) {
-    const value = spec.env.includes('PASSWORD')
+    const value = isSecretSetting(spec.env)
       ? config[spec.key]
         ? '***'
-        : '(generated on first start)'
+        : spec.env.includes('PASSWORD')
+          ? '(generated on first start)'
+          : '(not set)'
       : String(config[spec.key] ?? '');
     io.out(`${spec.env.padEnd(26)} ${value.padEnd(24)} ${spec.help}\n`);
   }

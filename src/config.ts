@@ -29,7 +29,15 @@ export type Config = {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   secretKey: string | undefined;
   shutdownGraceSeconds: number;
+  logFormat: 'json' | 'pretty';
+  metricsToken: string | undefined;
+  metricsAllow: string[];
 };
+
+/** isSecretSetting returns true for the settings whose values are never printed. */
+export function isSecretSetting(env: string): boolean {
+  return /PASSWORD|SECRET/.test(env) || env.endsWith('_TOKEN');
+}
 
 type Spec = {
   env: string;
@@ -241,6 +249,31 @@ export const CONFIG_SPECS: readonly Spec[] = [
     default: () => '10',
     parse: int(1, 300),
   },
+  {
+    env: 'PORTICO_LOG_FORMAT',
+    key: 'logFormat',
+    help: 'json (one line per event, for journald and log shippers) or pretty (for a terminal)',
+    default: () => 'json',
+    parse: oneOf('json', 'pretty'),
+  },
+  {
+    env: 'PORTICO_METRICS_TOKEN',
+    key: 'metricsToken',
+    help: 'bearer token Prometheus sends to scrape /metrics (empty: only the allow-list)',
+    default: () => undefined,
+    parse: (v) => {
+      if (v.length < 16 || /\s/.test(v))
+        throw new Error('must be at least 16 characters, no spaces');
+      return v;
+    },
+  },
+  {
+    env: 'PORTICO_METRICS_ALLOW',
+    key: 'metricsAllow',
+    help: 'addresses that may scrape /metrics without the token: addresses, CIDR ranges, loopback, or none',
+    default: () => 'loopback',
+    parse: (v) => (v.trim() === 'none' ? [] : proxyList(v)),
+  },
 ];
 
 /** parseEnvFile returns the KEY=VALUE pairs of a .env-style file (# comments, optional quotes). */
@@ -289,7 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (cfg as Record<string, unknown>)[spec.key] = spec.parse(text);
     } catch (err) {
       errors.push(
-        `${spec.env}=${JSON.stringify(/PASSWORD|SECRET/.test(spec.env) ? '***' : text)}: ${(err as Error).message}`,
+        `${spec.env}=${JSON.stringify(isSecretSetting(spec.env) ? '***' : text)}: ${(err as Error).message}`,
       );
     }
   }

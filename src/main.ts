@@ -86,6 +86,7 @@ export async function startPortico(
     if (config.dbFile !== ':memory:') {
       const checkpointer = startCheckpointer(config.dbFile, {
         onError: (message) => log.warn({ message }, 'WAL checkpoint failed'),
+        onCheckpoint: services.metrics.hooks.checkpoint,
       });
       closers.push(() => checkpointer.stop());
     }

@@ -11,6 +11,7 @@ import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
+import { metricsRoutes } from './metrics-route.js';
 import { portalRoutes } from './portal/portal-routes.js';
 import { openndsRoutes } from './routers/opennds-routes.js';
 import { requestSerializer } from './request-log.js';
@@ -102,6 +103,17 @@ export async function buildApp(
       .send({ error: { code: 'PORTICO_INTERNAL', message: 'internal error' } });
   });
 
+  // Prometheus: every answered request by its route pattern (/t/:code, never the URL, which
+  // would carry codes and make the label set unbounded) and status.
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.hooks.http(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime,
+    );
+  });
+
   await app.register(formbody, { bodyLimit: 1_048_576 });
   await app.register(cookie);
   // Templates escape every interpolation (<%= %>) by default; <%~ %> is for trusted HTML only.
@@ -116,6 +128,7 @@ export async function buildApp(
   await app.register(portalRoutes, { services });
   await app.register(openndsRoutes, { services });
   await app.register(bookingWebhookRoutes, { prefix: '/webhooks', services });
+  await app.register(metricsRoutes, { services });
 
   // Open to anyone (load balancers, supervisors), so small, fixed in size and cheap: whether
   // Portico answers and whether a router is paused. Counters are behind sign-in

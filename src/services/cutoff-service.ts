@@ -7,6 +7,7 @@
 import { excessSlots } from '../core/authorize.js';
 import { deriveState, timeLeft } from '../core/token.js';
 import type { Clock } from '../clock.js';
+import type { MetricsHooks } from './metrics-service.js';
 import type { AttributePair } from '../radius/attributes.js';
 import type {
   DasTarget,
@@ -70,6 +71,8 @@ type Done = {
   job: CoaJobRecord;
   result: Pick<DynamicAuthorizationResult, 'outcome' | 'errorCause'> | Deferred;
   reached: boolean;
+  /** The router's name, for the Prometheus counter (staff-made, so a closed label set). */
+  router?: string;
 };
 
 /** SESSION_LIMITS are the token fields a live session's router enforces. */
@@ -133,6 +136,8 @@ export function createCutoffService(deps: {
   events?: UsageEvents;
   /** Routers whose guests a controller API lets on (UniFi): the worker ends those there. */
   controllers?: () => ControllerCutoff | undefined;
+  /** Counts each NAS answer for Prometheus, by router name. */
+  metrics?: Pick<MetricsHooks, 'coaFinished'>;
 }) {
   const { store, clock } = deps;
   const usage = deps.events ?? createUsageEvents({ store });
@@ -291,6 +296,7 @@ export function createCutoffService(deps: {
   const sendOne = async (job: CoaJobRecord): Promise<Done> => {
     const s = store.sessions.findById(job.sessionId);
     const nas = s?.nasId != null ? store.nas.findById(s.nasId) : undefined;
+    const router = nas?.name ?? '(removed)';
     const controllers = deps.controllers?.();
     if (s && nas && controllers?.handles(nas)) {
       // No RADIUS here: the controller unauthorises the guest, or gives it the new time.
@@ -302,36 +308,42 @@ export function createCutoffService(deps: {
             ? { outcome: 'ack' as const }
             : await controllers.reauthorize(nas, s, job.sessionTimeout - elapsed);
       // A controller that does not answer is paused like a router that does not.
-      return { job, result, reached: true };
+      return { job, result, reached: true, router };
     }
     if (!s || !nas || !das) {
       logger.warn(
         { job: job.id, session: job.sessionId },
         'Disconnect/CoA job has no NAS to send to',
       );
-      return { job, result: { outcome: 'timeout' }, reached: false };
+      return { job, result: { outcome: 'timeout' }, reached: false, router };
     }
     if (nas.vendor === 'opennds') {
       // No RADIUS to send: the gateway's watcher polls for Disconnects, and nothing outside
       // the gateway can change a session it already let on.
       return job.kind === 'disconnect'
-        ? { job, result: { outcome: 'deferred' }, reached: false }
-        : { job, result: { outcome: 'nak', errorCause: UNSUPPORTED_SERVICE }, reached: false };
+        ? { job, result: { outcome: 'deferred' }, reached: false, router }
+        : {
+            job,
+            result: { outcome: 'nak', errorCause: UNSUPPORTED_SERVICE },
+            reached: false,
+            router,
+          };
     }
     const t = store.tokens.findById(s.tokenId);
     const attrs = sessionIdentification(nas.vendor, s, t?.code ?? null);
     try {
       if (job.kind === 'disconnect') {
-        return { job, result: await das.sendDisconnect(target(nas), attrs), reached: true };
+        return { job, result: await das.sendDisconnect(target(nas), attrs), reached: true, router };
       }
       return {
         job,
         result: await das.sendCoa(target(nas), [...attrs, ...restatement(job, s, nas, t)]),
         reached: true,
+        router,
       };
     } catch (err) {
       logger.error({ err, job: job.id }, 'Disconnect/CoA could not be sent');
-      return { job, result: { outcome: 'timeout' }, reached: false };
+      return { job, result: { outcome: 'timeout' }, reached: false, router };
     }
   };
 
@@ -375,7 +387,8 @@ export function createCutoffService(deps: {
         }
       }
     });
-    for (const { job, result } of done) {
+    for (const { job, result, router } of done) {
+      deps.metrics?.coaFinished(router ?? '(removed)', job.kind, result.outcome);
       logger.info(
         {
           job: job.id,

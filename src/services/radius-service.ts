@@ -25,6 +25,7 @@ import type { SessionIdentity } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
 import type { TokenRecord } from '../storage/token-repo.js';
 import type { AccessService } from './access-service.js';
+import type { MetricsHooks } from './metrics-service.js';
 import {
   ACCT_STATUS,
   type AccountingEvent,
@@ -274,6 +275,8 @@ export function createRadiusService(deps: {
   logger?: HandlerLogger;
   /** How long a NAS row is cached by address; default 2 s. */
   nasCacheMs?: number;
+  /** Prometheus histograms: batch sizes and per-packet latency. */
+  metrics?: Pick<MetricsHooks, 'radiusBatch' | 'radiusLatency'>;
 }) {
   const { store, clock, access, accounting } = deps;
   let log: HandlerLogger = deps.logger ?? {
@@ -590,11 +593,13 @@ export function createRadiusService(deps: {
     batches.count++;
     batches.packets += batch.length;
     batches.largest = Math.max(batches.largest, batch.length);
+    deps.metrics?.radiusBatch(batch.length);
     const end = performance.now();
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i] as Pending;
       const kind = item.request.packet.code === RadiusCode.AccessRequest ? 'access' : 'accounting';
       latency[kind].add(end - item.started);
+      deps.metrics?.radiusLatency(kind, end - item.started);
       item.resolve(replies[i] ?? null);
     }
     if (fx.wake) deps.wake();

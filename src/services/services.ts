@@ -12,6 +12,7 @@ import { createBatchService } from './batch-service.js';
 import { createControllerService } from './controller-service.js';
 import { createCutoffService } from './cutoff-service.js';
 import { createLockoutService } from './lockout-service.js';
+import { createMetricsService } from './metrics-service.js';
 import { createNasService } from './nas-service.js';
 import { createSecretBox } from './secret-box.js';
 import { createOpenndsService } from './opennds-service.js';
@@ -46,6 +47,7 @@ export function createServices(deps: {
   const store = createStore(deps.db);
   const { clock, config } = deps;
   const http = createOutboundHttp(deps.outbound);
+  const metrics = createMetricsService({ store, clock });
   const staff = createStaffService({ store, clock });
   const webhooks = createWebhookService({ store, clock, http });
   // The RADIUS side's webhook events (sessions, token balance, refusals), raised in the
@@ -66,6 +68,7 @@ export function createServices(deps: {
     settings: timings,
     events: usage,
     controllers: () => controllers,
+    metrics: metrics.hooks,
   });
   const sessions = createSessionService({ store, clock, wake: () => cutoff.wake() });
   const accounting = createAccountingService({ store, settings: timings, events: usage });
@@ -77,7 +80,9 @@ export function createServices(deps: {
     settings: timings,
     wake: () => cutoff.wake(),
     events: usage,
+    metrics: metrics.hooks,
   });
+  metrics.watchRadius(() => radius.stats());
   const tokens = createTokenService({
     store,
     clock,
@@ -175,6 +180,8 @@ export function createServices(deps: {
     radius,
     /** radiusStats returns the RADIUS counters: decisions, drops, batches, latency, server. */
     radiusStats: () => radius.stats(),
+    /** metrics is the Prometheus registry behind /metrics and the hooks that feed it. */
+    metrics,
     audit: createAuditService({ store, clock }),
     reports: createReportService({ store, clock, timeZone }),
   };

@@ -14,6 +14,8 @@ export type CheckpointerOptions = {
   /** WAL size in pages (4 KiB) above which the worker resets it with TRUNCATE. */
   truncateAbovePages?: number;
   onError?: (message: string) => void;
+  /** Called after each checkpoint with its duration (failed: it threw). */
+  onCheckpoint?: (ms: number, failed: boolean) => void;
 };
 
 /** CheckpointerStats counts what the worker has done. */
@@ -36,6 +38,7 @@ db.pragma('busy_timeout = 2000');
 let timer;
 let stopped = false;
 const tick = () => {
+  const started = performance.now();
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     let truncated = false;
@@ -43,7 +46,7 @@ const tick = () => {
       db.pragma('wal_checkpoint(TRUNCATE)');
       truncated = true;
     }
-    parentPort.postMessage({ type: 'done', log: r.log, truncated });
+    parentPort.postMessage({ type: 'done', log: r.log, truncated, ms: performance.now() - started });
   } catch (err) {
     parentPort.postMessage({ type: 'error', message: String(err && err.message) });
   }
@@ -77,12 +80,14 @@ export function startCheckpointer(file: string, opts: CheckpointerOptions = {}):
   worker.unref();
   worker.on(
     'message',
-    (m: { type: string; log?: number; truncated?: boolean; message?: string }) => {
+    (m: { type: string; log?: number; truncated?: boolean; message?: string; ms?: number }) => {
       if (m.type === 'done') {
+        opts.onCheckpoint?.(m.ms ?? 0, false);
         stats.checkpoints++;
         if (m.truncated) stats.truncates++;
         stats.largestWalPages = Math.max(stats.largestWalPages, m.log ?? 0);
       } else if (m.type === 'error') {
+        opts.onCheckpoint?.(0, true);
         stats.errors++;
         opts.onError?.(m.message ?? 'unknown error');
       }

@@ -11,6 +11,7 @@ import { createBookingRepo } from './booking-repo.js';
 import { createBatchRepo } from './batch-repo.js';
 import { createFeedRepo } from './feed-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
+import { createMetricsRepo } from './metrics-repo.js';
 import { createNasRepo } from './nas-repo.js';
 import { createReportRepo } from './report-repo.js';
 import { createSessionRepo } from './session-repo.js';
@@ -46,6 +47,7 @@ export function createStore(db: Db) {
     webSessions: createWebSessionRepo(db),
     batches: createBatchRepo(db),
     reports: createReportRepo(db),
+    metrics: createMetricsRepo(db),
     /**
      * transaction runs `fn` in one IMMEDIATE transaction and returns its result; called inside
      * another it runs in a SAVEPOINT, so its failure rolls back only its own work.
