@@ -10,6 +10,7 @@ import { METRIC_NAMES } from '../../src/services/metrics-service.js';
 import type { RadiusHandlerStats } from '../../src/services/radius-service.js';
 import { createServices } from '../../src/services/services.js';
 import { openDatabase } from '../../src/storage/database.js';
+import { metricValue } from '../support/prometheus.js';
 
 const TOKEN = 'scrape-token-0123456789';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -32,28 +33,7 @@ async function make(env: Record<string, string> = {}) {
   return { app, services };
 }
 
-/** value returns the sample of `name` with exactly `labels` in Prometheus text, or undefined. */
-function value(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const want = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = (m[2] ?? '')
-      .split(/,(?=[a-z_]+=")/)
-      .filter(Boolean)
-      .sort()
-      .join(',');
-    if (have === want) return Number(m[3]);
-  }
-  return undefined;
-}
+const value = metricValue;
 
 describe('/metrics', () => {
   it('answers loopback by default, and nobody else', async () => {
