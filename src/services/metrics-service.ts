@@ -368,7 +368,7 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     scrape: (): Promise<string> => {
       if (!processMetrics) {
         processMetrics = true;
-        collectDefaultMetrics({ register: registry, prefix: 'portico_process_' });
+        collectDefaultMetrics({ register: registry, prefix: 'portico_' });
       }
       return registry.metrics();
     },
