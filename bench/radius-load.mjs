@@ -14,9 +14,11 @@
 // ever had more devices online than it allows.
 //
 // Run after `npm run build`:  node bench/radius-load.mjs [--record] [--levels 1,16,64,128]
-// (PORTICO_DIST=<folder> points it at another build of src/.)
+// [--scrape] (PORTICO_DIST=<folder> points it at another build of src/.)
+// --scrape: a third process fetches /metrics every second while the load runs, as
+// Prometheus would (bench/metrics-cost.mjs compares runs with and without it).
 
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, appendFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -192,6 +194,7 @@ async function server() {
   const levelsArg = args.includes('--levels') ? args[args.indexOf('--levels') + 1] : '1,16,64,128';
   const levels = levelsArg.split(',').map(Number);
   const record = args.includes('--record');
+  const scrape = args.includes('--scrape');
   const { loadConfig } = await load('config.js');
   const { startPortico, createLogger } = await load('main.js');
   const { unionMs } = await load('core/intervals.js');
@@ -209,6 +212,28 @@ async function server() {
     PORTICO_TIMEZONE: 'UTC',
   });
   const running = await startPortico(config, { logger: createLogger(config) });
+  // The scraper is its own process, as Prometheus is: only the server's side of a scrape
+  // lands on the server's CPU.
+  const scraper = scrape
+    ? spawn(
+        process.execPath,
+        [
+          '-e',
+          `let n = 0, bytes = 0;
+           setInterval(async () => {
+             const r = await fetch(process.argv[1]);
+             if (r.status !== 200) throw new Error('scrape answered ' + r.status);
+             bytes += (await r.text()).length;
+             n++;
+           }, 1000);
+           process.on('SIGTERM', () => { console.log(JSON.stringify({ scrapes: n, bytes })); process.exit(0); });`,
+          `${running.httpUrl}/metrics`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+    : null;
+  let scraped = '';
+  scraper?.stdout.on('data', (d) => (scraped += d));
   const { services } = running;
   const db = services.store.db;
   services.nas.add(
@@ -299,6 +324,11 @@ async function server() {
     }
   } finally {
     clearInterval(walTimer);
+    if (scraper) {
+      scraper.kill('SIGTERM');
+      await new Promise((r) => scraper.once('exit', r));
+      console.log(JSON.stringify({ scraper: JSON.parse(scraped || '{}') }));
+    }
     child.send({ type: 'exit' });
     await running.close();
     rmSync(dir, { recursive: true, force: true });

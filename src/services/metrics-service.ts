@@ -364,6 +364,10 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     watchRadius(read: () => RadiusHandlerStats): void {
       radiusStats = read;
     },
+    /** forgetCachedCounts makes the next scrape count tokens again (benchmarks, tests). */
+    forgetCachedCounts(): void {
+      tokenCache = null;
+    },
     /** scrape returns the metrics in Prometheus text format. */
     scrape: (): Promise<string> => {
       if (!processMetrics) {
