@@ -132,6 +132,11 @@ export async function startPortico(
       onError: (err, feed) =>
         bookingLog.warn({ err, feed: feed.name }, 'calendar feed poll failed'),
     });
+    // Retention: a minute after start, then daily.
+    closers.push(() => services.retention.stop());
+    services.retention.start({
+      onError: (err) => log.warn({ err }, 'retention run failed'),
+    });
 
     return {
       services,

@@ -19,6 +19,7 @@ import { createOpenndsService } from './opennds-service.js';
 import { createPortalService } from './portal-service.js';
 import { createPrintService } from './print-service.js';
 import { createRadiusService, radiusTimings } from './radius-service.js';
+import { createRetentionService } from './retention-service.js';
 import { createSessionService } from './session-service.js';
 import { createSettingsService } from './settings-service.js';
 import { createStaffService } from './staff-service.js';
@@ -184,6 +185,7 @@ export function createServices(deps: {
     metrics,
     audit: createAuditService({ store, clock }),
     reports: createReportService({ store, clock, timeZone }),
+    retention: createRetentionService({ store, clock, settings }),
   };
 }
 

@@ -28,7 +28,26 @@ export type Settings = {
   idleTimeoutSeconds: number;
   /** Characters in a newly generated code. */
   codeLength: number;
+  /** Days closed sessions are kept (their usage stays in the per-day totals); 0: forever. */
+  retainSessionsDays: number;
+  /** Days audit log rows are kept; 0: forever. */
+  retainAuditDays: number;
+  /** Days sent e-mails and delivered webhook deliveries are kept; 0: forever. */
+  retainOutboxDays: number;
+  /** Days expired, revoked and deleted tokens are kept after they ended; 0: forever. */
+  retainTokensDays: number;
 };
+
+/** RETENTION_KEYS lists the retention settings (days to keep; 0 keeps forever). */
+export const RETENTION_KEYS = [
+  'retainSessionsDays',
+  'retainAuditDays',
+  'retainOutboxDays',
+  'retainTokensDays',
+] as const satisfies ReadonlyArray<keyof Settings>;
+
+/** MAX_RETENTION_DAYS is the longest retention a setting takes (ten years). */
+export const MAX_RETENTION_DAYS = 3650;
 
 /** SettingsPatch is a partial change as a form or API body carries it (strings are parsed). */
 export type SettingsPatch = {
@@ -45,6 +64,7 @@ export const SETTING_KEYS = [
   'interimIntervalSeconds',
   'idleTimeoutSeconds',
   'codeLength',
+  ...RETENTION_KEYS,
 ] as const satisfies ReadonlyArray<keyof Settings>;
 
 /** MAX_LOGO_CHARS bounds the stored logo data URL (about 190 kB of image). */
@@ -64,6 +84,10 @@ export function defaultSettings(config: Config): Settings {
     interimIntervalSeconds: config.interimIntervalSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     codeLength: config.codeLength,
+    retainSessionsDays: 365,
+    retainAuditDays: 730,
+    retainOutboxDays: 90,
+    retainTokensDays: 365,
   };
 }
 
@@ -141,6 +165,11 @@ export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
   if (patch.codeLength !== undefined) {
     const n = int('codeLength', patch.codeLength, CODE_LENGTH_MIN, CODE_LENGTH_MAX);
     if (n !== undefined) out.codeLength = n;
+  }
+  for (const key of RETENTION_KEYS) {
+    if (patch[key] === undefined) continue;
+    const n = int(key, patch[key], 0, MAX_RETENTION_DAYS);
+    if (n !== undefined) out[key] = n;
   }
   if (errors.length > 0) throw badInput(errors);
   return out;

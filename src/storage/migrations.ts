@@ -14,6 +14,7 @@ import { MIGRATION_0007 } from './migrations/0007-nas-fas-key.js';
 import { MIGRATION_0008 } from './migrations/0008-coa-routers.js';
 import { MIGRATION_0009 } from './migrations/0009-report-indexes.js';
 import { MIGRATION_0010 } from './migrations/0010-feeds.js';
+import { MIGRATION_0011 } from './migrations/0011-usage-days.js';
 
 /** Migration is one schema step: the version it brings the file to and its SQL. */
 export type Migration = { version: number; name: string; sql: string };
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0008,
   MIGRATION_0009,
   MIGRATION_0010,
+  MIGRATION_0011,
 ];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */

@@ -14,6 +14,7 @@ import { createLockoutRepo } from './lockout-repo.js';
 import { createMetricsRepo } from './metrics-repo.js';
 import { createNasRepo } from './nas-repo.js';
 import { createReportRepo } from './report-repo.js';
+import { createRetentionRepo } from './retention-repo.js';
 import { createSessionRepo } from './session-repo.js';
 import { createEmailOutboxRepo } from './outbox-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
@@ -48,6 +49,7 @@ export function createStore(db: Db) {
     batches: createBatchRepo(db),
     reports: createReportRepo(db),
     metrics: createMetricsRepo(db),
+    retention: createRetentionRepo(db),
     /**
      * transaction runs `fn` in one IMMEDIATE transaction and returns its result; called inside
      * another it runs in a SAVEPOINT, so its failure rolls back only its own work.

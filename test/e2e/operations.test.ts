@@ -41,7 +41,7 @@ function unit() {
 
 const u = unit();
 // systemd starts services with a nearly empty environment: PATH and the unit's lines.
-const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...u.env };
+const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...u.env };
 
 function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done) => {

@@ -29,6 +29,10 @@ describe('settings', () => {
       interimIntervalSeconds: '300',
       idleTimeoutSeconds: '600',
       codeLength: '10',
+      retainSessionsDays: '180',
+      retainAuditDays: '0',
+      retainOutboxDays: '30',
+      retainTokensDays: '90',
     });
     expect(r.location).toBe('/admin/settings?saved=1');
     expect(f.services.settings.get()).toEqual({
@@ -40,6 +44,10 @@ describe('settings', () => {
       interimIntervalSeconds: 300,
       idleTimeoutSeconds: 600,
       codeLength: 10,
+      retainSessionsDays: 180,
+      retainAuditDays: 0,
+      retainOutboxDays: 30,
+      retainTokensDays: 90,
     });
     expect(f.services.timeZone()).toBe('Europe/Lisbon');
     const page = await b.get('/admin/settings?saved=1');
@@ -71,6 +79,29 @@ describe('settings', () => {
     expect(r.body).toMatch(/id="e-codeLength">Code length must be a whole number from 6 to 16/);
     expect(r.body).toContain('value="Mars/Olympus"');
     expect(f.services.settings.get().spaceName).toBe('Portico');
+  });
+});
+
+describe('settings: keeping history', () => {
+  test('shows the retention settings, refuses a bad one, and shows the last run', async () => {
+    const page = await b.get('/admin/settings');
+    expect(page.body).toContain('name="retainSessionsDays"');
+    expect(page.body).toContain('value="365"');
+    expect(page.body).toContain('Not run yet');
+    const bad = await b.post('/admin/settings', {
+      _csrf: csrf,
+      spaceName: 'Fine',
+      retainAuditDays: '99999',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatch(
+      /id="e-retainAuditDays">Audit log \(days\) must be a whole number from 0 to 3650/,
+    );
+    await f.services.retention.run();
+    const after = await b.get('/admin/settings');
+    expect(after.body).toMatch(
+      /Last run \d\d:\d\d: removed 0 sessions, 0 audit rows, 0 e-mails, 0 webhook deliveries and 0 tokens\./,
+    );
   });
 });
 

@@ -28,7 +28,7 @@ async function make(env: Record<string, string> = {}) {
   });
   const app = await buildApp(services);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => db.close());
+  cleanups.push(() => void db.close());
   cleanups.push(() => app.close());
   return { app, services };
 }

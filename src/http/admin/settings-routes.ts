@@ -1,5 +1,6 @@
 // The Settings page: the space's name and logo, time zone, terms of service, portal languages
-// and the RADIUS defaults. A wrong field re-renders the form with the message beside it.
+// the RADIUS defaults and how long history is kept (with the last retention run's result).
+// A wrong field re-renders the form with the message beside it.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { SETTING_KEYS, type SettingsPatch } from '../../services/settings-service.js';
@@ -21,6 +22,7 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
       title: 'Settings',
       values: shown(),
       logo: services.settings.value('logo'),
+      lastRetention: services.retention.lastRun(),
       notice: request.query.saved !== undefined ? 'Settings saved.' : '',
     }),
   );
@@ -44,6 +46,7 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
           title: 'Settings',
           values: body,
           logo: services.settings.value('logo'),
+          lastRetention: services.retention.lastRun(),
           errors,
           notice: '',
         },
