@@ -68,7 +68,7 @@ Run 'portico <command> --help' for a command's options.
 Configuration comes from PORTICO_* environment variables (see .env.example) or the file
 named by PORTICO_CONFIG.
 `,
-  serve: `Usage: portico serve
+  serve: `Usage: portico serve [--pretty]
 
 Starts Portico with the configuration from the environment: opens (and creates, and
 migrates) the database, creates the first admin on first start (password from
@@ -78,6 +78,11 @@ fails prints one sentence saying what to fix (the stack with PORTICO_LOG_LEVEL=d
 stops whatever it had started and exits with 1.
 Stops gracefully on SIGINT or SIGTERM, within PORTICO_SHUTDOWN_GRACE seconds (default
 10), after which it exits anyway with 1.
+
+Logs go to standard output, one JSON object per line: one line per HTTP request (with its
+reqId, also sent back as X-Request-Id) and per RADIUS decision (with its rid) at info,
+per-packet detail at debug (PORTICO_LOG_LEVEL).
+  --pretty   readable coloured lines for a terminal instead (PORTICO_LOG_FORMAT=pretty)
 `,
   'tokens create': `Usage: portico tokens create --minutes M [options]
 
@@ -334,10 +339,10 @@ function stackOf(err: unknown): string {
 }
 
 async function runServe(argv: string[], io: CliIo): Promise<number> {
-  const a = parse(argv, {}, 'serve');
+  const a = parse(argv, { pretty: { type: 'boolean' } }, 'serve');
   if (a.help) return (io.out(HELP.serve as string), 0);
   const config = loadConfig(io.env);
-  const logger = createLogger(config);
+  const logger = createLogger(a.values.pretty ? { ...config, logFormat: 'pretty' } : config);
   let running: Awaited<ReturnType<typeof startPortico>>;
   try {
     running = await startPortico(config, {

@@ -2,6 +2,7 @@
 // down again in the reverse order. main.ts owns the database and closes it last.
 
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
@@ -21,9 +22,16 @@ export type Running = {
   close(): Promise<void>;
 };
 
-/** createLogger returns the process logger at the configured level. */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+/**
+ * createLogger returns the process logger at the configured level: one JSON object per line
+ * (for journald and log shippers), or with `logFormat: 'pretty'` coloured lines for a terminal.
+ */
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & { logFormat?: Config['logFormat'] },
+  /** Where lines go (tests); default standard output. */
+  out?: NodeJS.WritableStream,
+): Logger {
+  const options = {
     level: config.logLevel,
     redact: {
       paths: [
@@ -36,7 +44,18 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
       ],
       censor: '***',
     },
-  });
+  };
+  if (config.logFormat !== 'pretty') return out ? pino(options, out) : pino(options);
+  return pino(
+    options,
+    pretty({
+      ...(out ? { destination: out } : {}),
+      colorize: out === undefined && process.stdout.isTTY === true,
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    }),
+  );
 }
 
 /**

@@ -3,6 +3,8 @@
 // page, signs its devices out and hands its code to a router), so the request log shows
 // them masked like every other log line does.
 
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { maskCode } from '../core/code.js';
 
@@ -48,4 +50,14 @@ export function requestSerializer(request: FastifyRequest) {
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+// An id a proxy passed on (nginx: proxy_set_header X-Request-Id $request_id) is kept when it
+// is short and plain; anything else gets a fresh one, so nothing odd reaches the log.
+const GIVEN_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+/** requestId returns the request's correlation id: the X-Request-Id it came with, or a new UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && GIVEN_ID.test(given) ? given : randomUUID();
 }

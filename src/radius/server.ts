@@ -36,6 +36,8 @@ export interface RadiusRequest<C extends RadiusClient = RadiusClient> {
   readonly socket: RadiusSocketKind;
   /** When the datagram arrived, in ms from the injected clock. */
   readonly receivedAt: number;
+  /** A correlation id for the log lines of this request (unique in this process). */
+  readonly rid?: string;
 }
 
 /** RadiusReply is the handler's answer; the server adds MA, Proxy-State and authenticators. */
@@ -280,6 +282,11 @@ export function createRadiusServer<C extends RadiusClient>(
     );
   };
 
+  // Correlation ids: this server's start time and a counter, so every log line about one
+  // request (here and in the handler) carries the same short id.
+  const ridPrefix = Date.now().toString(36);
+  let ridSeq = 0;
+
   const onMessage = (
     kind: RadiusSocketKind,
     socket: Socket,
@@ -317,10 +324,12 @@ export function createRadiusServer<C extends RadiusClient>(
     }
     const packet = decoded.packet;
     const name = codeName(packet.code);
+    const rid = `${ridPrefix}.${(++ridSeq).toString(36)}`;
     // Counter names come from a closed set: a code outside the dictionary counts as "other".
     metrics.received(isKnownCode(packet.code) ? name : 'other');
     logger.debug(
       {
+        rid,
         socket: kind,
         code: name,
         id: packet.identifier,
@@ -330,7 +339,7 @@ export function createRadiusServer<C extends RadiusClient>(
       },
       'RADIUS request',
     );
-    const context = { client: client.name, code: name, id: packet.identifier };
+    const context = { rid, client: client.name, code: name, id: packet.identifier };
     if (!acceptsCode(kind, packet.code)) {
       drop(DropReason.UnexpectedCode, remote, { ...context, socket: kind });
       return;
@@ -414,7 +423,7 @@ export function createRadiusServer<C extends RadiusClient>(
     }
     runHandler(
       socket,
-      { packet, client, remote: { address, port: remote.port }, socket: kind, receivedAt },
+      { packet, client, remote: { address, port: remote.port }, socket: kind, receivedAt, rid },
       key,
       remote,
     );

@@ -394,7 +394,12 @@ export function createRadiusService(deps: {
         ? `station:${p.callingStation.slice(0, 64)}`
         : null;
     const nasKey = `nas:${nas.id}`;
-    const ctx = { nas: nas.name, mac: mac ?? p.callingStation, user: maskCode(p.userName ?? '') };
+    const ctx = {
+      rid: req.rid,
+      nas: nas.name,
+      mac: mac ?? p.callingStation,
+      user: maskCode(p.userName ?? ''),
+    };
 
     // The device's own key refuses after a few wrong codes; the router's, shared by every
     // guest, only slows guessing and never refuses a device with a clean record.
@@ -530,6 +535,7 @@ export function createRadiusService(deps: {
     count(outcomes, `acct.${status}.${out.result}`);
     if (out.limitReached || (out.disconnects ?? 0) > 0) fx.wake = true;
     const line = {
+      rid: req.rid,
       nas: nas.name,
       status,
       acctSessionId: p.acctSessionId,
@@ -541,6 +547,8 @@ export function createRadiusService(deps: {
       log.info({ ...line, closed: out.closed }, 'RADIUS Accounting-On/Off closed the NAS sessions');
     else if (out.result === 'unknown')
       log.debug(line, 'RADIUS accounting for a session that is not ours');
+    // A session starting or ending is a decision an operator looks for; interims are detail.
+    else if (status === 'start' || status === 'stop') log.info(line, 'RADIUS accounting recorded');
     else log.debug(line, 'RADIUS accounting recorded');
     return { code: RadiusCode.AccountingResponse };
   };

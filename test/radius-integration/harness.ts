@@ -25,7 +25,11 @@ import {
   type RadiusPacket,
 } from '../../src/radius/packet.js';
 import type { RetryPolicy } from '../../src/radius/dynamic-authorization.js';
-import { startRadiusRuntime, type RadiusRuntime } from '../../src/services/radius-runtime.js';
+import {
+  startRadiusRuntime,
+  type RadiusRuntime,
+  type RadiusRuntimeLogger,
+} from '../../src/services/radius-runtime.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 
@@ -177,7 +181,13 @@ async function openNasPeer(ports: { auth: number; acct: number }): Promise<NasPe
 
 /** startHarness starts a RADIUS side over a fresh database file, with one NAS on 127.0.0.1. */
 export async function startHarness(
-  opts: { vendor?: string; start?: number; retry?: Partial<RetryPolicy> } = {},
+  opts: {
+    vendor?: string;
+    start?: number;
+    retry?: Partial<RetryPolicy>;
+    /** Where the RADIUS side logs (default: nowhere). */
+    logger?: RadiusRuntimeLogger;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-radius-'));
   const config = loadConfig({ PORTICO_DB: join(dir, 'portico.db'), PORTICO_TIMEZONE: 'UTC' });
@@ -201,7 +211,7 @@ export async function startHarness(
     host: '127.0.0.1',
     authPort: 0,
     acctPort: 0,
-    logger: silent,
+    logger: opts.logger ?? silent,
     cutoffIntervalMs: 3_600_000,
     retry: opts.retry ?? { irtMs: 100, mrc: 2, mrtMs: 200, mrdMs: 400 },
   });
