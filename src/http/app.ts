@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createServer } from 'node:http';
 import { VIEWS_DIR } from '../paths.js';
 import { PorticoError } from '../errors.js';
@@ -81,7 +81,7 @@ export async function buildApp(
       services.config.trustProxy.length > 0 ? services.config.trustProxy.join(',') : false,
     bodyLimit: 1_048_576,
     // One log line per request (onResponse below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
   });
 
