@@ -246,6 +246,19 @@ const tokenCount = (file: string) => {
   }
 };
 
+describe('portico config', () => {
+  it('never prints the metrics token', async () => {
+    env.PORTICO_METRICS_TOKEN = 'metrics-token-secret-value';
+    const r = await run('config');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/PORTICO_METRICS_TOKEN +\*\*\*/);
+    expect(r.out).toMatch(/PORTICO_METRICS_ALLOW +loopback/);
+    expect(r.out).not.toContain('metrics-token-secret-value');
+    delete env.PORTICO_METRICS_TOKEN;
+    expect((await run('config')).out).toMatch(/PORTICO_METRICS_TOKEN +\(not set\)/);
+  });
+});
+
 describe('portico db', () => {
   it('backs up, checks and restores the database', async () => {
     expect((await run('tokens', 'create', '--minutes', '30', '--count', '3')).code).toBe(0);
