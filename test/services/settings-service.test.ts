@@ -31,6 +31,10 @@ test('a fresh install follows the configuration', () => {
     interimIntervalSeconds: 120,
     idleTimeoutSeconds: 900,
     codeLength: 9,
+    retainSessionsDays: 365,
+    retainAuditDays: 730,
+    retainOutboxDays: 90,
+    retainTokensDays: 365,
   });
 });
 
