@@ -9,6 +9,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
@@ -18,7 +19,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { ERROR_CODES, PorticoError } from '../errors.js';
 import { LATEST_VERSION } from './migrations.js';
-import { readServerLock } from './server-lock.js';
+import { acquireServerLock, readServerLock } from './server-lock.js';
 
 /** BackupResult says where a backup went, how big it is and which schema it holds. */
 export type BackupResult = { file: string; bytes: number; schemaVersion: number; ms: number };
@@ -144,46 +145,54 @@ export function restoreDatabase(file: string, from: string, now = Date.now()): R
       ERROR_CODES.CONFLICT,
       `a Portico server (pid ${lock.pid}) is running on ${file}; stop it first (systemctl stop portico)`,
     );
-  const check = checkDatabase(from);
-  if (!check.ok)
-    throw new PorticoError(
-      ERROR_CODES.BAD_INPUT,
-      `${from} fails its check (${[...check.integrity, ...check.foreignKeys.map((f) => `${f.table} row ${f.rowid} → ${f.parent}`)].slice(0, 3).join('; ')}); not restored`,
-    );
-  if (check.schemaVersion === 0)
-    throw new PorticoError(ERROR_CODES.BAD_INPUT, `${from} is not a Portico database`);
-  if (check.schemaVersion > LATEST_VERSION)
-    throw new PorticoError(
-      ERROR_CODES.BAD_INPUT,
-      `${from} has schema version ${check.schemaVersion}, newer than this Portico (${LATEST_VERSION}); upgrade Portico first`,
-    );
-
-  // Copy first, beside the live file, so the swap below is two renames on one file system.
-  const incoming = `${file}.restoring`;
-  rmSync(incoming, { force: true });
-  const src = openExisting(from, true);
+  // Held while files move, so a server started meanwhile refuses instead of opening a
+  // database that is half swapped.
+  mkdirSync(dirname(file), { recursive: true });
+  const claim = acquireServerLock(file);
   try {
-    vacuumInto(src, incoming);
-  } finally {
-    src.close();
-  }
+    const check = checkDatabase(from);
+    if (!check.ok)
+      throw new PorticoError(
+        ERROR_CODES.BAD_INPUT,
+        `${from} fails its check (${[...check.integrity, ...check.foreignKeys.map((f) => `${f.table} row ${f.rowid} → ${f.parent}`)].slice(0, 3).join('; ')}); not restored`,
+      );
+    if (check.schemaVersion === 0)
+      throw new PorticoError(ERROR_CODES.BAD_INPUT, `${from} is not a Portico database`);
+    if (check.schemaVersion > LATEST_VERSION)
+      throw new PorticoError(
+        ERROR_CODES.BAD_INPUT,
+        `${from} has schema version ${check.schemaVersion}, newer than this Portico (${LATEST_VERSION}); upgrade Portico first`,
+      );
 
-  let previous: string | null = null;
-  if (existsSync(file)) {
-    // Fold the WAL into the old file so the kept copy is complete on its own.
-    const old = openExisting(file, false);
+    // Copy first, beside the live file, so the swap below is two renames on one file system.
+    const incoming = `${file}.restoring`;
+    rmSync(incoming, { force: true });
+    const src = openExisting(from, true);
     try {
-      old.pragma('wal_checkpoint(TRUNCATE)');
+      vacuumInto(src, incoming);
     } finally {
-      old.close();
+      src.close();
     }
-    previous = `${file}.before-restore-${stamp(now)}`;
-    renameSync(file, previous);
+
+    let previous: string | null = null;
+    if (existsSync(file)) {
+      // Fold the WAL into the old file so the kept copy is complete on its own.
+      const old = openExisting(file, false);
+      try {
+        old.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        old.close();
+      }
+      previous = `${file}.before-restore-${stamp(now)}`;
+      renameSync(file, previous);
+    }
+    for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    renameSync(incoming, file);
+    syncDir(dirname(file));
+    return { restored: file, previous, schemaVersion: check.schemaVersion };
+  } finally {
+    claim.release();
   }
-  for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-  renameSync(incoming, file);
-  syncDir(dirname(file));
-  return { restored: file, previous, schemaVersion: check.schemaVersion };
 }
 
 /**

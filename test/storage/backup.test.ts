@@ -280,3 +280,17 @@ describe('rotateBackups', () => {
     ]);
   });
 });
+
+describe('restoreDatabase into a new place', () => {
+  it('creates the folder, and leaves no claim behind', () => {
+    const dir = tmpDir();
+    const file = join(dir, 'p.db');
+    openDatabase(file).close();
+    const backup = join(dir, 'b.db');
+    backupDatabase(file, backup);
+    const fresh = join(dir, 'new', 'place', 'p.db');
+    expect(restoreDatabase(fresh, backup).previous).toBeNull();
+    expect(checkDatabase(fresh).ok).toBe(true);
+    expect(existsSync(serverLockFile(fresh))).toBe(false);
+  });
+});
