@@ -16,6 +16,12 @@ export const MESSAGES_DE: Messages = {
   'splash.submit': 'Verbinden',
   'splash.status.link': 'Schon online? Sieh nach, was dein Code noch hat',
 
+  'splash.noRouter':
+    'Dein Code ist in Ordnung und noch nicht verbraucht, aber dieses Gerät ist nicht im WLAN „{wifi}“. Verbinde dich mit diesem WLAN und öffne dann eine beliebige Webseite: Die Anmeldeseite erscheint, und dort gibst du deinen Code ein.',
+  'splash.noRouter.unnamed':
+    'Dein Code ist in Ordnung und noch nicht verbraucht, aber dieses Gerät ist nicht im WLAN des Hauses. Verbinde dich mit dem WLAN des Hauses und öffne dann eine beliebige Webseite: Die Anmeldeseite erscheint, und dort gibst du deinen Code ein.',
+  'splash.noRouter.code': 'Dein Code: {code}',
+
   'router.failed':
     'Das Netzwerk hat den Code nicht angenommen. Bitte prüfe ihn und versuche es noch einmal.',
   'router.logoff': 'Du bist abgemeldet. Gib einen Code ein, um wieder online zu gehen.',

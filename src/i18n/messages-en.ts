@@ -18,6 +18,12 @@ export const MESSAGES_EN = {
   'splash.submit': 'Connect',
   'splash.status.link': 'Already online? See what is left on your code',
 
+  'splash.noRouter':
+    'Your code is fine and has not been used yet, but this device is not on the Wi-Fi network “{wifi}”. Join that network, then open any web page: the sign-in page comes up, and you type your code there.',
+  'splash.noRouter.unnamed':
+    "Your code is fine and has not been used yet, but this device is not on the venue's Wi-Fi. Join the venue's Wi-Fi network, then open any web page: the sign-in page comes up, and you type your code there.",
+  'splash.noRouter.code': 'Your code: {code}',
+
   'router.failed': 'The network did not accept the code. Please check it and try again.',
   'router.logoff': 'You are signed out. Type a code to get online again.',
   'router.already': 'This device is already online.',

@@ -115,6 +115,17 @@ export function parseEmailAddress(v: unknown): string | undefined {
     : undefined;
 }
 
+/**
+ * parseFromAddress returns a sender address when it looks like one; unlike a guest's address
+ * it may be on a single-label host (`wifi@localhost`, the default, or an intranet relay).
+ */
+export function parseFromAddress(v: string): string | undefined {
+  const s = v.trim();
+  return s.length <= 254 && /^[^\s@<>()",;]+@[^\s@<>()",;.]+(\.[^\s@<>()",;.]+)*$/.test(s)
+    ? s
+    : undefined;
+}
+
 type Parsed<V> = { value: V } | { error: string };
 
 /** Fields collects the validated fields of a patch and an error for each bad one. */
@@ -223,7 +234,7 @@ export function parseEmailSettings(patch: Patch<EmailSettings>): Partial<EmailSe
   f.text('smtpUser', 255, true);
   f.text('smtpPassword', 1000, true);
   f.text('from', 300, false, {
-    test: (s) => parseEmailAddress(s.replace(/^.*<([^>]+)>\s*$/, '$1')) !== undefined,
+    test: (s) => parseFromAddress(s.replace(/^.*<([^>]+)>\s*$/, '$1')) !== undefined,
     message: 'must be an e-mail address, optionally as "Name <address>"',
   });
   f.int('maxAttempts', 1, 50);

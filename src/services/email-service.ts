@@ -7,10 +7,10 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { notFound } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
 import type { EmailRecord, EmailStatus } from '../storage/outbox-repo.js';
 import type { Store } from '../storage/store.js';
-import type { BookingSettingsService } from './booking-settings.js';
+import { parseEmailAddress, type BookingSettingsService } from './booking-settings.js';
 import {
   renderEmail,
   SAMPLE_VALUES,
@@ -140,6 +140,48 @@ export function createEmailService(deps: EmailServiceDeps) {
       // Runs after the caller's (synchronous) transaction has committed.
       setImmediate(() => worker.kick());
       return id;
+    },
+    /**
+     * sendTest sends one short message to `to` straight away over the saved SMTP settings
+     * (not through the outbox, so staff see the server's answer now) and returns whether the
+     * server accepted it, with its reason when not. Throws PORTICO_BAD_INPUT for a bad address.
+     */
+    async sendTest(
+      to: string,
+      actor: string,
+    ): Promise<{ ok: true } | { ok: false; message: string }> {
+      const address = parseEmailAddress(to);
+      if (address === undefined)
+        throw badInput([{ field: 'testTo', message: 'must be an e-mail address' }]);
+      const s = settings.email();
+      const mailer = mailerFor();
+      if (mailer === null) return { ok: false, message: 'no SMTP server is set' };
+      let result: { ok: true } | { ok: false; message: string } = { ok: true };
+      try {
+        await mailer.send({
+          messageId: `<${randomUUID()}@${deps.messageIdDomain()}>`,
+          from: s.from,
+          to: address,
+          subject: 'Portico test e-mail',
+          html: '<p>This is a test e-mail from Portico. Your SMTP settings work.</p>',
+          text: 'This is a test e-mail from Portico. Your SMTP settings work.',
+        });
+      } catch (err) {
+        result = { ok: false, message: describeSendError(err).message };
+      } finally {
+        mailer.close();
+      }
+      store.transaction(() =>
+        store.audit.record({
+          at: clock.now(),
+          actor,
+          action: 'email.test',
+          targetType: 'email',
+          targetId: null,
+          details: { ok: result.ok },
+        }),
+      );
+      return result;
     },
     /** list returns messages newest first, optionally of one status, with counts per status. */
     list(opts: { status?: EmailStatus; limit?: number; offset?: number } = {}): {

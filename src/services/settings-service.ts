@@ -6,6 +6,7 @@
 import { CODE_LENGTH_MAX, CODE_LENGTH_MIN } from '../core/code.js';
 import { isValidTimeZone } from '../core/time.js';
 import type { Clock } from '../clock.js';
+import { isLanguage, LANGUAGES } from '../i18n/i18n.js';
 import type { Config } from '../config.js';
 import { badInput, type FieldError } from '../errors.js';
 import type { Store } from '../storage/store.js';
@@ -18,9 +19,11 @@ export type Settings = {
   logo: string | null;
   /** IANA zone dates are typed and shown in. */
   timeZone: string;
+  /** The venue's Wi-Fi network name (SSID), told to guests who are not on it yet; blank: unnamed. */
+  wifiName: string;
   /** Terms of service guests accept on the splash page; blank means no checkbox. */
   termsText: string;
-  /** Languages the splash page offers, the first being the default (e.g. `en`, `de`). */
+  /** Languages the splash page offers, the first being the default; every shipped one by default. */
   portalLanguages: string[];
   /** Acct-Interim-Interval sent to routers, seconds. */
   interimIntervalSeconds: number;
@@ -59,6 +62,7 @@ export const SETTING_KEYS = [
   'spaceName',
   'logo',
   'timeZone',
+  'wifiName',
   'termsText',
   'portalLanguages',
   'interimIntervalSeconds',
@@ -71,7 +75,6 @@ export const SETTING_KEYS = [
 export const MAX_LOGO_CHARS = 256_000;
 
 const LOGO_URL = /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/;
-const LANGUAGE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
 
 /** defaultSettings returns the settings a fresh install has, taken from the configuration. */
 export function defaultSettings(config: Config): Settings {
@@ -79,8 +82,9 @@ export function defaultSettings(config: Config): Settings {
     spaceName: 'Portico',
     logo: null,
     timeZone: config.timeZone,
+    wifiName: '',
     termsText: '',
-    portalLanguages: ['en'],
+    portalLanguages: [...LANGUAGES],
     interimIntervalSeconds: config.interimIntervalSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     codeLength: config.codeLength,
@@ -133,6 +137,12 @@ export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
       });
     else out.timeZone = tz;
   }
+  if (patch.wifiName !== undefined) {
+    const name = String(patch.wifiName ?? '').trim();
+    if (name.length > 32)
+      errors.push({ field: 'wifiName', message: 'must be at most 32 characters (a Wi-Fi name)' });
+    else out.wifiName = name;
+  }
   if (patch.termsText !== undefined) {
     const terms = String(patch.termsText ?? '')
       .replace(/\r\n/g, '\n')
@@ -144,13 +154,13 @@ export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
   if (patch.portalLanguages !== undefined) {
     const raw = patch.portalLanguages;
     const list = (Array.isArray(raw) ? raw : String(raw ?? '').split(/[\s,]+/))
-      .map((s) => s.trim())
+      .map((s) => s.trim().toLowerCase())
       .filter((s) => s !== '');
     const unique = [...new Set(list)];
-    if (unique.length === 0 || unique.length > 20 || !unique.every((l) => LANGUAGE.test(l)))
+    if (unique.length === 0 || !unique.every((l) => isLanguage(l)))
       errors.push({
         field: 'portalLanguages',
-        message: 'must be 1 to 20 language tags such as en, de or pt-BR, separated by commas',
+        message: `must name at least one of the languages Portico ships (${LANGUAGES.join(', ')}), the default first`,
       });
     else out.portalLanguages = unique;
   }

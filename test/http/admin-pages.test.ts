@@ -24,8 +24,11 @@ describe('settings', () => {
       spaceName: 'Harbour Coworking',
       logo: PIXEL,
       timeZone: 'Europe/Lisbon',
+      wifiName: 'Harbour Guest',
       termsText: 'Be nice.',
-      portalLanguages: 'en, pt-BR',
+      languagesShown: '1',
+      portalLanguages: ['en', 'de'],
+      defaultLanguage: 'de',
       interimIntervalSeconds: '300',
       idleTimeoutSeconds: '600',
       codeLength: '10',
@@ -39,8 +42,9 @@ describe('settings', () => {
       spaceName: 'Harbour Coworking',
       logo: PIXEL,
       timeZone: 'Europe/Lisbon',
+      wifiName: 'Harbour Guest',
       termsText: 'Be nice.',
-      portalLanguages: ['en', 'pt-BR'],
+      portalLanguages: ['de', 'en'],
       interimIntervalSeconds: 300,
       idleTimeoutSeconds: 600,
       codeLength: 10,
@@ -65,6 +69,7 @@ describe('settings', () => {
       logo: 'https://cdn.example/logo.png',
       timeZone: 'Mars/Olympus',
       portalLanguages: 'english!',
+      wifiName: 'x'.repeat(40),
       interimIntervalSeconds: '10',
       idleTimeoutSeconds: '0',
       codeLength: '4',
@@ -72,7 +77,10 @@ describe('settings', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatch(/id="e-logo">Logo must be a base64 data:image URL/);
     expect(r.body).toMatch(/id="e-timeZone">Time zone must be an IANA time zone/);
-    expect(r.body).toMatch(/id="e-portalLanguages">Portal languages must be 1 to 20 language tags/);
+    expect(r.body).toMatch(
+      /id="e-portalLanguages">Portal languages must name at least one of the languages Portico ships/,
+    );
+    expect(r.body).toMatch(/id="e-wifiName">Wi-Fi network name must be at most 32 characters/);
     expect(r.body).toMatch(
       /id="e-interimIntervalSeconds">Accounting interval \(seconds\) must be a whole number from 60 to 3600/,
     );

@@ -630,6 +630,47 @@ describe('success and status pages', () => {
   });
 });
 
+describe('a code without a router (a QR card opened on mobile data)', () => {
+  it('says how to get on instead of "You are online", keeps the code, and uses nothing', async () => {
+    f.services.settings.update({ wifiName: 'Harbour Guest' }, 'test');
+    const t = f.newToken({ minutes: 30 });
+    const card = await f.app.inject({ url: `/t/${t.code}`, headers: HOST });
+    const res = await redeem(hiddenFields(card.body), { code: formatCode(t.code) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.body).not.toContain('You are online');
+    expect(decodeEntities(res.body)).toContain('not on the Wi-Fi network “Harbour Guest”');
+    expect(res.body).toContain(`value="${formatCode(t.code)}"`);
+    expect(f.services.tokens.get(t.id).state).toBe('unused');
+    const bare = await f.app.inject({ url: '/', headers: HOST });
+    const de = await redeem({ ...hiddenFields(bare.body), lang: 'de' }, { code: t.code });
+    expect(decodeEntities(de.body)).toContain('nicht im WLAN „Harbour Guest“');
+  });
+
+  it('still hands a guest who came through a router over to it', async () => {
+    const t = f.newToken();
+    const { hidden } = await arrive();
+    const res = await redeem(hidden, { code: t.code });
+    expect(res.statusCode).toBe(303);
+  });
+});
+
+describe('languages shipped, enabled by default', () => {
+  it('speaks German to a German phone on a fresh install', async () => {
+    const { res } = await arrive({}, { 'accept-language': 'de-DE,de;q=0.9' });
+    expect(res.body).toContain('<html lang="de">');
+  });
+
+  it('keeps the router signature valid when ?lang=de is added to its redirect', async () => {
+    for (const path of [`${f.arrivalPath()}&lang=de`, f.arrivalPath().replace('?', '?lang=de&')]) {
+      const res = await f.app.inject({ url: path, headers: HOST });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('<html lang="de">');
+      expect(hiddenFields(res.body).ctx).toBeDefined();
+    }
+  });
+});
+
 describe('languages', () => {
   beforeEach(() => {
     f.services.settings.update({ portalLanguages: 'en, de' }, 'test');

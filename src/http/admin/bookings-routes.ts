@@ -336,6 +336,28 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     }
   });
 
+  app.post('/bookings/email/test', async (request, reply) => {
+    const body = formBody(request);
+    const values = { ...services.bookingSettings.emailView(), testTo: str(body.testTo) };
+    try {
+      const r = await services.emails.sendTest(str(body.testTo), staffActor(request));
+      return emailPage(
+        request,
+        reply,
+        r.ok
+          ? {
+              values,
+              notice: `Test e-mail sent to ${str(body.testTo).trim()}: the server accepted it.`,
+            }
+          : { values, errors: { _form: `The test e-mail was not sent: ${r.message}.` } },
+      );
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return emailPage(request, reply, { values, errors }, 400);
+    }
+  });
+
   // Outgoing webhooks (admins).
   const webhooksPage = page('webhooks', 'Webhooks', (e: PageExtra) => ({
     wide: true,

@@ -3,9 +3,23 @@
 // A wrong field re-renders the form with the message beside it.
 
 import type { FastifyPluginAsync } from 'fastify';
+import { languageName, LANGUAGES } from '../../i18n/i18n.js';
 import { SETTING_KEYS, type SettingsPatch } from '../../services/settings-service.js';
 import { staffActor } from '../plugins/staff-auth.js';
-import { fieldErrors, formBody, str, type AdminOptions } from './pages.js';
+import { fieldErrors, formBody, list, str, type AdminOptions } from './pages.js';
+
+/** LANGUAGE_CHOICES are the portal languages the form offers as checkboxes, with their names. */
+const LANGUAGE_CHOICES = LANGUAGES.map((code) => ({ code, name: languageName(code) }));
+
+/**
+ * languagesFromForm returns the portal languages a form chose: the default first, then the
+ * other ticked ones in the order Portico lists them (the default counts as ticked).
+ */
+function languagesFromForm(body: Record<string, string | string[] | undefined>): string[] {
+  const ticked = list(body.portalLanguages);
+  const first = str(body.defaultLanguage);
+  return [...new Set([...(first ? [first] : []), ...LANGUAGES.filter((l) => ticked.includes(l))])];
+}
 
 /** settingsRoutes registers the Settings page (admins only). */
 export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
@@ -14,13 +28,19 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
 ) => {
   const shown = () => {
     const s = services.settings.get();
-    return { ...s, portalLanguages: s.portalLanguages.join(', '), logo: s.logo ?? '' };
+    return {
+      ...s,
+      portalLanguages: s.portalLanguages,
+      defaultLanguage: s.portalLanguages[0] ?? '',
+      logo: s.logo ?? '',
+    };
   };
 
   app.get<{ Querystring: { saved?: string } }>('/settings', async (request, reply) =>
     pages.render(request, reply, 'settings', {
       title: 'Settings',
       values: shown(),
+      languages: LANGUAGE_CHOICES,
       logo: services.settings.value('logo'),
       lastRetention: services.retention.lastRun(),
       notice: request.query.saved !== undefined ? 'Settings saved.' : '',
@@ -31,6 +51,8 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     const body = formBody(request);
     const patch: SettingsPatch = {};
     for (const k of SETTING_KEYS) if (body[k] !== undefined) patch[k] = str(body[k]);
+    // Checkboxes send nothing when none is ticked; the marker says the form had them.
+    if (body.languagesShown !== undefined) patch.portalLanguages = languagesFromForm(body);
     if (str(body.removeLogo) === '1') patch.logo = null;
     try {
       services.settings.update(patch, staffActor(request));
@@ -44,7 +66,12 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
         'settings',
         {
           title: 'Settings',
-          values: body,
+          values: {
+            ...body,
+            portalLanguages: list(body.portalLanguages),
+            defaultLanguage: str(body.defaultLanguage),
+          },
+          languages: LANGUAGE_CHOICES,
           logo: services.settings.value('logo'),
           lastRetention: services.retention.lastRun(),
           errors,

@@ -4,6 +4,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkOriginalUrl } from '../../adapters/safe-url.js';
+import { formatCode } from '../../core/code.js';
 import { formatDateTime } from '../../i18n/i18n.js';
 import { COUNT_ONLY_PREFIX, isBudgetKey } from '../../services/lockout-service.js';
 import type { PortalCheck, SignInProblem } from '../../services/portal-service.js';
@@ -305,6 +306,25 @@ export function createGuestFlow(services: Services) {
       arrival: Arrival,
       token: { tokenId: number; code: string },
     ) {
+      // Without a router context (a printed card's QR opened on mobile data, or a router
+      // that lost its redirect) no router will ever send this code over RADIUS: saying
+      // "online" would be a lie. Say how to get on instead, and keep the code in the form.
+      if (arrival.ctx.adapter === 'generic' && arrival.nasId === null) {
+        const wifi = services.settings.value('wifiName');
+        const code = formatCode(token.code);
+        return flow.splash(reply, guest, arrival, {
+          code,
+          notes: [
+            {
+              kind: 'warn',
+              text: wifi
+                ? guest.t('splash.noRouter', { wifi })
+                : guest.t('splash.noRouter.unnamed'),
+            },
+            { kind: 'info', text: guest.t('splash.noRouter.code', { code }) },
+          ],
+        });
+      }
       const seal: SuccessSeal = {
         t: token.tokenId,
         u: arrival.ctx.originalUrl ?? null,

@@ -127,6 +127,21 @@ export function openArrival(services: Services, sealed: string | undefined): Arr
 }
 
 /**
+ * withoutLangParam returns a request URL without its `lang=` query parameters, everything else
+ * byte for byte as the browser sent it (a router's signature covers exactly those bytes).
+ */
+export function withoutLangParam(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const [query, ...hash] = url.slice(q + 1).split('#');
+  const kept = (query ?? '').split('&').filter((pair) => !/^lang(=|$)/.test(pair));
+  const rest = hash.length > 0 ? `#${hash.join('#')}` : '';
+  return kept.length === 0
+    ? `${url.slice(0, q)}${rest}`
+    : `${url.slice(0, q)}?${kept.join('&')}${rest}`;
+}
+
+/**
  * readArrival returns the guest's router context from a splash request: a sealed `ctx`
  * parameter when present, else the router's parameters read by the adapter of the router
  * they name (or that they look like). CoovaChilli's `md` is checked against the URL as the
@@ -142,8 +157,11 @@ export function readArrival(
     const arrival = openArrival(services, params.ctx);
     return arrival ? { ok: true, arrival } : { ok: false, code: 'ADAPTER_BAD_SIGNATURE' };
   }
+  // A language switch (`lang=`) added to the router's redirect is ours, not the router's: it
+  // is left out of the parameters and of the URL whose signature is checked.
+  const { lang: _lang, ...fromRouter } = params;
   // CoovaChilli with a uamhomepage wraps its redirect in `loginurl`; the router is named inside.
-  const wrapped = unwrapCoovaLoginUrl({ params });
+  const wrapped = unwrapCoovaLoginUrl({ params: fromRouter });
   const routerParams = wrapped.params;
   const profile = services.portal.routerProfile({
     nasId: routerParams.nasid ?? routerParams.identity ?? openndsGatewayName(routerParams),
@@ -174,7 +192,7 @@ export function readArrival(
     wrapped.rawUrl !== undefined
       ? [wrapped.rawUrl]
       : [...new Set([origin, new URL(services.config.publicUrl).origin])].map(
-          (base) => `${base}${request.url}`,
+          (base) => `${base}${withoutLangParam(request.url)}`,
         );
   let error: AdapterError = { code: 'ADAPTER_BAD_PARAM', message: 'not parsed' };
   for (const rawUrl of rawUrls) {
