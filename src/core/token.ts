@@ -54,9 +54,28 @@ export function firstUseDeadline(t: TokenLimits & Pick<TokenUsage, 'firstUsedAt'
   return t.firstUsedAt + t.expiresAfterFirstUseMinutes * 60_000;
 }
 
-/** remainingMs returns the online time left in ms, or null when minutes are unlimited. */
+/**
+ * MIN_USABLE_MS is the least online time a token can still be used for: a Session-Timeout is
+ * whole seconds, so with less than a second left the router could not be told when to stop.
+ */
+export const MIN_USABLE_MS = 1000;
+
+/**
+ * remainingMs returns the online time left in ms (0 when less than MIN_USABLE_MS is left, so
+ * that every reader agrees with the access decision), or null when minutes are unlimited.
+ */
 export function remainingMs(t: Pick<TokenLimits, 'minutes'>, usedMs: number): number | null {
-  return t.minutes === null ? null : Math.max(0, t.minutes * 60_000 - usedMs);
+  if (t.minutes === null) return null;
+  const left = t.minutes * 60_000 - usedMs;
+  return left < MIN_USABLE_MS ? 0 : left;
+}
+
+/**
+ * minutesLeftOf returns online time left as the whole minutes staff and scripts see, rounded
+ * up so that a fresh token shows all its minutes and only a used-up one shows 0.
+ */
+export function minutesLeftOf(leftMs: number): number {
+  return Math.ceil(leftMs / 60_000);
 }
 
 /** LOW_BALANCE_MS is the online time left below which a token is running low. */
@@ -92,7 +111,7 @@ export function deriveState(
   if (t.validUntil !== null && now >= t.validUntil) return 'expired';
   const deadline = firstUseDeadline(t);
   if (deadline !== null && now >= deadline) return 'expired';
-  if (t.minutes !== null && usedMs >= t.minutes * 60_000) return 'depleted';
+  if (remainingMs(t, usedMs) === 0) return 'depleted';
   if (t.dataQuotaBytes !== null && t.usedBytes >= t.dataQuotaBytes) return 'depleted';
   if (devicesOnline > 0) return 'online';
   return t.firstUsedAt !== null ? 'active' : 'unused';

@@ -54,7 +54,10 @@ export const MESSAGES_DE: Messages = {
     one: 'Dieser Code ist schon auf {n} Gerät online',
     other: 'Dieser Code ist schon auf {n} Geräten online',
   },
-  'error.devices.help': 'Melde eines davon ab, um den Code auf diesem Gerät zu nutzen.',
+  'error.devices.help': {
+    one: 'Melde es ab, um den Code auf diesem Gerät zu nutzen.',
+    other: 'Melde eines davon ab, um den Code auf diesem Gerät zu nutzen.',
+  },
   'error.context':
     'Diese Seite ist abgelaufen. Bitte verbinde dich neu mit dem WLAN und versuche es noch einmal.',
   'error.router':
@@ -82,8 +85,10 @@ export const MESSAGES_DE: Messages = {
     one: 'Noch {n} Minute',
     other: 'Noch {n} Minuten',
   },
+  'usage.minutes.under': 'Noch weniger als eine Minute',
+  'usage.minutes.usedUp': 'Aufgebraucht: keine Minuten mehr',
   'usage.minutes.unlimited': 'Keine Minutengrenze',
-  'usage.minutes.of': 'von {total} Minuten',
+  'usage.minutes.of': { one: 'von {n} Minute', other: 'von {n} Minuten' },
   'usage.valid.until': 'Gültig bis {date}',
   'usage.valid.always': 'Kein Enddatum',
   'usage.first.use': 'Endet {date} (eine feste Zeit nach der ersten Nutzung)',
@@ -92,6 +97,7 @@ export const MESSAGES_DE: Messages = {
     one: 'Nur noch {n} Minute. Frag am Empfang nach mehr Zeit.',
     other: 'Nur noch {n} Minuten. Frag am Empfang nach mehr Zeit.',
   },
+  'usage.low.under': 'Nur noch weniger als eine Minute. Frag am Empfang nach mehr Zeit.',
 
   'status.title': 'Dein Zugangscode',
   'status.code': 'Code endet auf {last}',

@@ -54,7 +54,10 @@ export const MESSAGES_EN = {
     one: 'This code is already on {n} device',
     other: 'This code is already on {n} devices',
   },
-  'error.devices.help': 'Sign one of them out to use the code on this device.',
+  'error.devices.help': {
+    one: 'Sign it out to use the code on this device.',
+    other: 'Sign one of them out to use the code on this device.',
+  },
   'error.context': 'This page has expired. Please reconnect to the Wi-Fi network and try again.',
   'error.router':
     'The network sent incomplete details. Please reconnect to the Wi-Fi network and try again.',
@@ -78,8 +81,10 @@ export const MESSAGES_EN = {
     one: '{n} minute left',
     other: '{n} minutes left',
   },
+  'usage.minutes.under': 'Under a minute left',
+  'usage.minutes.usedUp': 'Used up: no minutes left',
   'usage.minutes.unlimited': 'No minute limit',
-  'usage.minutes.of': 'of {total} minutes',
+  'usage.minutes.of': { one: 'of {n} minute', other: 'of {n} minutes' },
   'usage.valid.until': 'Valid until {date}',
   'usage.valid.always': 'No end date',
   'usage.first.use': 'Ends {date} (a set time after first use)',
@@ -88,6 +93,7 @@ export const MESSAGES_EN = {
     one: 'Only {n} minute left. Ask at the front desk for more time.',
     other: 'Only {n} minutes left. Ask at the front desk for more time.',
   },
+  'usage.low.under': 'Less than a minute left. Ask at the front desk for more time.',
 
   'status.title': 'Your access code',
   'status.code': 'Code ending in {last}',

@@ -7,6 +7,7 @@ import { describeToken } from '../core/describe.js';
 import { parseDateTime } from '../core/time.js';
 import {
   deriveState,
+  minutesLeftOf,
   remainingMs,
   WHEN_FULL,
   type TokenSource,
@@ -207,7 +208,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       state: deriveState(t, t.usedMs, t.liveSessions, now),
       minutes: t.minutes,
       minutesUsed: Math.floor(t.usedMs / 60_000),
-      minutesLeft: left === null ? null : Math.ceil(left / 60_000),
+      minutesLeft: left === null ? null : minutesLeftOf(left),
       validFrom: t.validFrom,
       validUntil: t.validUntil,
       expiresAfterFirstUseMinutes: t.expiresAfterFirstUseMinutes,

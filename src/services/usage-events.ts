@@ -7,7 +7,14 @@
 
 import { maskCode } from '../core/code.js';
 import type { Counters } from '../core/counters.js';
-import { firstUseDeadline, isLowBalance, type LimitKind, type TokenLimits } from '../core/token.js';
+import {
+  firstUseDeadline,
+  isLowBalance,
+  minutesLeftOf,
+  remainingMs,
+  type LimitKind,
+  type TokenLimits,
+} from '../core/token.js';
 import type { SessionRecord } from '../storage/session-repo.js';
 import type { Store } from '../storage/store.js';
 import type { TokenMeter, TokenRecord } from '../storage/token-repo.js';
@@ -111,7 +118,7 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
       const m = store.tokens.meterOf(tokenId);
       if (!m) return false;
       const limit: Extract<LimitKind, 'minutes' | 'data'> | null =
-        m.minutes !== null && m.usedMs >= m.minutes * 60_000
+        remainingMs(m, m.usedMs) === 0
           ? 'minutes'
           : m.dataQuotaBytes !== null && m.usedBytes >= m.dataQuotaBytes
             ? 'data'
@@ -210,8 +217,7 @@ function balance(m: TokenMeter) {
   return {
     minutes: m.minutes,
     minutesUsed: Math.floor(m.usedMs / 60_000),
-    minutesLeft:
-      m.minutes === null ? null : Math.max(0, Math.ceil((m.minutes * 60_000 - m.usedMs) / 60_000)),
+    minutesLeft: m.minutes === null ? null : minutesLeftOf(remainingMs(m, m.usedMs) ?? 0),
     dataQuotaBytes: m.dataQuotaBytes,
     dataUsedBytes: m.usedBytes,
   };

@@ -4,6 +4,7 @@ import {
   deriveState,
   firstUseDeadline,
   isLowBalance,
+  minutesLeftOf,
   remainingMs,
   timeLeft,
   type Token,
@@ -28,6 +29,18 @@ describe('firstUseDeadline', () => {
   });
 });
 
+describe('minutesLeftOf', () => {
+  it.each([
+    { left: 60 * MIN, minutes: 60 },
+    { left: 60 * MIN - 1000, minutes: 60 },
+    { left: 59 * MIN, minutes: 59 },
+    { left: 30_000, minutes: 1 },
+    { left: 0, minutes: 0 },
+  ])('rounds $left ms up to $minutes', ({ left, minutes }) => {
+    expect(minutesLeftOf(left)).toBe(minutes);
+  });
+});
+
 describe('remainingMs', () => {
   it.each([
     { name: 'unlimited minutes', minutes: null, used: 5 * HOUR, left: null },
@@ -35,6 +48,8 @@ describe('remainingMs', () => {
     { name: 'part used', minutes: 120, used: 30 * MIN + 500, left: 90 * MIN - 500 },
     { name: 'all used', minutes: 120, used: 120 * MIN, left: 0 },
     { name: 'more than all used', minutes: 120, used: 121 * MIN, left: 0 },
+    { name: 'under a second left', minutes: 2, used: 119_800, left: 0 },
+    { name: 'exactly a second left', minutes: 2, used: 119_000, left: 1000 },
   ])('returns $left for $name', ({ minutes, used, left }) => {
     expect(remainingMs(token({ minutes }), used)).toBe(left);
   });
@@ -110,10 +125,17 @@ describe('deriveState', () => {
       state: 'depleted',
     },
     {
-      name: 'one ms under the minutes budget',
+      name: 'one second left of the minutes budget',
       t: token({ minutes: 60, firstUsedAt: NOW - HOUR }),
-      used: HOUR - 1,
+      used: HOUR - 1000,
       state: 'active',
+    },
+    {
+      // RADIUS refuses it (no whole-second Session-Timeout), so every page says so too.
+      name: 'under a second left of the minutes budget (2 minutes charged 119.8 s)',
+      t: token({ minutes: 2, firstUsedAt: NOW - HOUR }),
+      used: 119_800,
+      state: 'depleted',
     },
     {
       name: 'over the minutes budget',

@@ -546,6 +546,51 @@ describe('success and status pages', () => {
     expect(await shows(181)).toBe('Only 19 minutes left');
   });
 
+  it('words the minutes left the way the access decision sees them, in both languages', async () => {
+    f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
+    const one = f.newToken({ minutes: 1 });
+    const sixty = f.newToken({ minutes: 60 });
+    const two = f.newToken({ minutes: 2 });
+    const page = async (t: { id: number; code: string }, usedMs: number, lang = 'en') => {
+      f.db.prepare('UPDATE tokens SET used_ms = ? WHERE id = ?').run(usedMs, t.id);
+      const ref = f.services.portal.statusRef(t);
+      const r = await f.app.inject({ url: `/status/${ref}?lang=${lang}`, headers: HOST });
+      const text = (id: string) =>
+        new RegExp(`<p class="big" id="${id}">([^<]*)</p>`).exec(r.body)?.[1] ?? '';
+      return { left: text('minutes-left'), body: decodeEntities(r.body) };
+    };
+    const fresh = await page(one, 0);
+    expect(fresh.left).toBe('1 minute left');
+    expect(fresh.body).toContain('of 1 minute<');
+    expect(fresh.body).not.toContain('0 minutes');
+    expect((await page(one, 0, 'de')).left).toBe('Noch 1 Minute');
+    expect((await page(sixty, 1000)).left).toBe('60 minutes left');
+    const near = await page(one, 45_000);
+    expect(near.left).toBe('Under a minute left');
+    expect(near.body).toContain('Less than a minute left. Ask at the front desk');
+    expect((await page(one, 45_000, 'de')).left).toBe('Noch weniger als eine Minute');
+    const spent = await page(one, 60_000);
+    expect(spent.left).toBe('Used up: no minutes left');
+    expect((await page(one, 60_000, 'de')).left).toBe('Aufgebraucht: keine Minuten mehr');
+    // Behind a gateway a 2-minute token charged 119.8 s: RADIUS refuses it, so does everyone.
+    const almost = await page(two, 119_800);
+    expect(almost.left).toBe('Used up: no minutes left');
+    expect(f.services.tokens.get(two.id)).toMatchObject({ state: 'depleted', minutesLeft: 0 });
+    expect(f.services.portal.check(two.code, null)).toMatchObject({
+      ok: false,
+      reason: 'depleted',
+    });
+  });
+
+  it('tells the guest of a one-device code to sign it out, not "one of them"', async () => {
+    const t = f.newToken({ maxDevices: 1 });
+    reserveSlot(t.id, '11-11-11-11-11-01');
+    const { hidden } = await arrive();
+    const full = await redeem(hidden, { code: t.code });
+    expect(full.body).toContain('This code is already on 1 device');
+    expect(full.body).toContain('Sign it out to use the code on this device.');
+  });
+
   it('shows the success page when CoovaChilli comes back with res=success', async () => {
     const t = f.newToken();
     const { hidden } = await arrive();

@@ -280,7 +280,7 @@ export function createGuestFlow(services: Services) {
           return page(
             409,
             t('error.devices.title', { n: u.maxDevices }),
-            [t('error.devices.help')],
+            [t('error.devices.help', { n: u.maxDevices })],
             {
               devices: deviceItems(u.devices, guest, tz, now()),
               signOutAction: `/status/${ref}/sign-out`,

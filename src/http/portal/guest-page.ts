@@ -3,7 +3,7 @@
 // token's usage. Routes hand `renderGuestPage` a view name and the page's own data.
 
 import { createHash } from 'node:crypto';
-import { isLowBalance } from '../../core/token.js';
+import { isLowBalance, minutesLeftOf } from '../../core/token.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   formatDateTime,
@@ -127,17 +127,24 @@ export const PORTAL_CSP = [
 export function usageText(u: GuestUsage, guest: Guest, timeZone: string, now: number): UsageText {
   const { t, lang } = guest;
   const date = (ms: number) => formatDateTime(ms, lang, timeZone, now);
-  const leftMin = u.leftMs === null ? null : Math.floor(u.leftMs / 60_000);
+  const leftMin = u.leftMs === null ? null : minutesLeftOf(u.leftMs);
   // The same rule that raises the token.low_balance event.
   const low =
     u.minutes !== null &&
     u.leftMs !== null &&
     isLowBalance({ minutes: u.minutes }, u.minutes * 60_000 - u.leftMs);
   const online = u.devices.filter((d) => d.status !== 'bound').length;
+  const underAMinute = u.leftMs !== null && u.leftMs > 0 && u.leftMs < 60_000;
   return {
     minutesLeft:
-      leftMin === null ? t('usage.minutes.unlimited') : t('usage.minutes.left', { n: leftMin }),
-    minutesOf: u.minutes === null ? undefined : t('usage.minutes.of', { total: u.minutes }),
+      leftMin === null
+        ? t('usage.minutes.unlimited')
+        : leftMin === 0
+          ? t('usage.minutes.usedUp')
+          : underAMinute
+            ? t('usage.minutes.under')
+            : t('usage.minutes.left', { n: leftMin }),
+    minutesOf: u.minutes === null ? undefined : t('usage.minutes.of', { n: u.minutes }),
     validity:
       u.validUntil === null
         ? t('usage.valid.always')
@@ -147,7 +154,11 @@ export function usageText(u: GuestUsage, guest: Guest, timeZone: string, now: nu
         ? undefined
         : t('usage.first.use', { date: date(u.firstUseEndsAt) }),
     devices: t('usage.devices', { n: online, max: u.maxDevices }),
-    low: low ? t('usage.low', { n: leftMin ?? 0 }) : undefined,
+    low: !low
+      ? undefined
+      : underAMinute
+        ? t('usage.low.under')
+        : t('usage.low', { n: leftMin ?? 0 }),
   };
 }
 
