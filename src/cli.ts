@@ -91,6 +91,7 @@ per-packet detail at debug (PORTICO_LOG_LEVEL).
   --batch NAME             batch name, e.g. the event ("Open Day")
   --valid-from DATE        not usable before (ISO 8601, e.g. 2026-12-03 or 2026-12-03T09:00)
   --valid-until DATE       not usable from (a bare date includes that whole day)
+  --allow-past             create it even though --valid-until is already over
   --first-use-expiry MIN   lifetime in minutes from the first login (a "day pass": 1440)
   --devices D              devices online at the same time (default 1)
   --when-full POLICY       refuse (default) or replace-oldest
@@ -294,6 +295,24 @@ function limitOf(v: string | boolean | string[] | undefined): number {
   return limit;
 }
 
+/**
+ * createNamingFlags runs `create` and, when it refuses a valid-until that is already over,
+ * names the flag that confirms it.
+ */
+function createNamingFlags<T>(create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    const fields = err instanceof PorticoError ? err.fields : [];
+    if (fields.some((f) => f.field === 'validUntil' && f.message.startsWith('is already over')))
+      throw new PorticoError(ERROR_CODES.BAD_INPUT, `${(err as Error).message} with --allow-past`, {
+        fields,
+        cause: err,
+      });
+    throw err;
+  }
+}
+
 function tokenLines(t: TokenView, tz: string): string {
   const d = (ms: number | null) => (ms === null ? '-' : formatIsoInZone(ms, tz));
   return (
@@ -416,6 +435,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
           batch: { type: 'string' },
           'valid-from': { type: 'string' },
           'valid-until': { type: 'string' },
+          'allow-past': { type: 'boolean' },
           'first-use-expiry': { type: 'string' },
           devices: { type: 'string' },
           'when-full': { type: 'string' },
@@ -432,23 +452,26 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       const v = a.values;
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
-        const r = s.tokens.create(
-          {
-            minutes: str(v.minutes),
-            count: str(v.count),
-            batchName: str(v.batch),
-            validFrom: str(v['valid-from']),
-            validUntil: str(v['valid-until']),
-            expiresAfterFirstUseMinutes: str(v['first-use-expiry']),
-            maxDevices: str(v.devices),
-            whenFull: str(v['when-full']),
-            dataQuotaMb: str(v['data-mb']),
-            rateDownKbps: str(v['down-kbps']),
-            rateUpKbps: str(v['up-kbps']),
-            description: str(v.description),
-          },
-          cliActor(io.env),
-          Number(str(v.count) ?? 1) > 1 ? 'bulk' : 'manual',
+        const r = createNamingFlags(() =>
+          s.tokens.create(
+            {
+              minutes: str(v.minutes),
+              count: str(v.count),
+              batchName: str(v.batch),
+              validFrom: str(v['valid-from']),
+              validUntil: str(v['valid-until']),
+              expiresAfterFirstUseMinutes: str(v['first-use-expiry']),
+              maxDevices: str(v.devices),
+              whenFull: str(v['when-full']),
+              dataQuotaMb: str(v['data-mb']),
+              rateDownKbps: str(v['down-kbps']),
+              rateUpKbps: str(v['up-kbps']),
+              description: str(v.description),
+              allowPast: v['allow-past'] === true,
+            },
+            cliActor(io.env),
+            Number(str(v.count) ?? 1) > 1 ? 'bulk' : 'manual',
+          ),
         );
         const tz = s.timeZone();
         if (v.json)

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { generateCode, normalizeCode } from '../core/code.js';
-import { describeToken } from '../core/describe.js';
+import { describeToken, formatDateTime } from '../core/describe.js';
 import { parseDateTime } from '../core/time.js';
 import {
   deriveState,
@@ -263,11 +263,25 @@ export function createTokenService(deps: TokenServiceDeps) {
      * count > 1 or a batch name is given) and returns them; nothing is kept if any step fails.
      */
     create(
-      input: TokenInput & { count?: number | string; batchName?: string | null },
+      input: TokenInput & {
+        count?: number | string;
+        batchName?: string | null;
+        /** Create it even when its valid-until is already over (a token nobody can use). */
+        allowPast?: boolean;
+      },
       actor: string,
       source: TokenSource = 'manual',
     ): { batchId: number | null; tokens: TokenView[] } {
       const limits = validate(input);
+      // A year typo in a bulk run would otherwise make thousands of dead codes silently.
+      if (limits.validUntil !== null && limits.validUntil <= clock.now() && !input.allowPast) {
+        throw badInput([
+          {
+            field: 'validUntil',
+            message: `is already over (${formatDateTime(limits.validUntil, deps.timeZone(), clock.now())}): nobody could use this token. Check the date, or confirm that you want it anyway`,
+          },
+        ]);
+      }
       const count = isBlank(input.count) ? 1 : Number(input.count);
       if (!Number.isInteger(count) || count < 1 || count > MAX_BULK) {
         throw badInput([

@@ -2,7 +2,13 @@
 
 import type { Db } from './database.js';
 import { mergeIntoCoverage, type Interval } from '../core/intervals.js';
-import type { Token, TokenSource, TokenState, WhenFull } from '../core/token.js';
+import {
+  MIN_USABLE_MS,
+  type Token,
+  type TokenSource,
+  type TokenState,
+  type WhenFull,
+} from '../core/token.js';
 
 /** TokenRecord is a token row as storage returns it. */
 export type TokenRecord = Token & {
@@ -69,7 +75,7 @@ export const STATE_SQL = `CASE
   WHEN t.valid_until IS NOT NULL AND :now >= t.valid_until THEN 'expired'
   WHEN t.expires_after_first_use_minutes IS NOT NULL AND t.first_used_at IS NOT NULL
        AND :now >= t.first_used_at + t.expires_after_first_use_minutes * 60000 THEN 'expired'
-  WHEN t.minutes IS NOT NULL AND t.used_ms >= t.minutes * 60000 THEN 'depleted'
+  WHEN t.minutes IS NOT NULL AND t.used_ms > t.minutes * 60000 - ${MIN_USABLE_MS} THEN 'depleted'
   WHEN t.data_quota_bytes IS NOT NULL AND t.used_bytes >= t.data_quota_bytes THEN 'depleted'
   WHEN t.id IN (SELECT token_id FROM sessions WHERE status = 'live') THEN 'online'
   WHEN t.first_used_at IS NOT NULL THEN 'active'

@@ -163,7 +163,7 @@ describe('listing tokens', () => {
     const make = (input: object) => s.tokens.create({ minutes: 60, ...input }, 'x').tokens[0]!;
     make({});
     make({ validFrom: '2026-12-04' });
-    make({ validUntil: '2026-12-03T08:30' });
+    make({ validUntil: '2026-12-03T08:30', allowPast: true });
     const used = make({});
     const depleted = make({ minutes: 1 });
     const firstUse = make({ expiresAfterFirstUseMinutes: 30 });
@@ -172,6 +172,9 @@ describe('listing tokens', () => {
     s.store.tokens.addOnlineTime(used.id, { start: T0 - 10 * day, end: T0 - 5 * day }, 100);
     s.store.tokens.addOnlineTime(depleted.id, { start: T0 - 2 * day, end: T0 }, 0);
     s.store.tokens.addOnlineTime(firstUse.id, { start: T0 - 40 * day, end: T0 - 39 * day }, 0);
+    // Under a second left: RADIUS refuses it, so the state (and its SQL) says depleted.
+    const almost = make({ minutes: 1 });
+    s.store.tokens.addOnlineTime(almost.id, { start: T0 - day, end: T0 - 500 }, 0);
 
     for (const at of [T0 - 86_400_000, T0, T0 + 3_600_000, T0 + 2 * 86_400_000]) {
       clock.set(at);
@@ -193,7 +196,7 @@ describe('listing tokens', () => {
       unused: 1,
       active: 1,
       online: 0,
-      depleted: 1,
+      depleted: 2,
       expired: 2,
       revoked: 1,
     });

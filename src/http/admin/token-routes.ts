@@ -203,9 +203,15 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     try {
       const preview = describe(body);
       if (wantsPreview) return formPage(request, reply, bulk, body, {}, preview);
+      const allowPast = str(body.allowPast) === '1';
       const input = bulk
-        ? { ...tokenInput(body), count: str(body.count), batchName: str(body.batchName) }
-        : tokenInput(body);
+        ? {
+            ...tokenInput(body),
+            count: str(body.count),
+            batchName: str(body.batchName),
+            allowPast,
+          }
+        : { ...tokenInput(body), allowPast };
       if (bulk && str(body.batchName).trim() === '') {
         return formPage(request, reply, bulk, body, {
           batchName: 'is needed to find these tokens again (e.g. the event name)',

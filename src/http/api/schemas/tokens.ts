@@ -82,6 +82,13 @@ export const TokenCreateBody = Type.Object(
         examples: ['Open Day'],
       }),
     ),
+    allowPast: Type.Optional(
+      Type.Boolean({
+        description:
+          'Create the tokens even though their validUntil is already over (nobody can use them). Without it such a request is refused with PORTICO_BAD_INPUT on validUntil.',
+        default: false,
+      }),
+    ),
   },
   {
     additionalProperties: false,
