@@ -198,7 +198,14 @@ describe('change, revoke, delete', () => {
   test('adds minutes and extends the window', async () => {
     const id = await makeOne();
     const add = await b.post(`/admin/tokens/${id}/add-minutes`, { _csrf: csrf, addMinutes: '30' });
-    expect(add.location).toBe(`/admin/tokens/${id}?done=minutes`);
+    expect(add.location).toBe(`/admin/tokens/${id}?done=minutes&n=30`);
+    expect((await b.get(add.location as string)).body).toContain('Added 30 minutes.');
+    expect(f.services.tokens.get(id).minutes).toBe(90);
+    // An empty field changes nothing, and the page says so instead of "Minutes added."
+    const empty = await b.post(`/admin/tokens/${id}/add-minutes`, { _csrf: csrf, addMinutes: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toMatch(/id="e-addMinutes">Minutes to add is empty/);
+    expect(empty.body).not.toMatch(/Minutes added|Added \d+ minute/);
     expect(f.services.tokens.get(id).minutes).toBe(90);
     const limits = await b.post(`/admin/tokens/${id}/limits`, {
       _csrf: csrf,
@@ -207,9 +214,19 @@ describe('change, revoke, delete', () => {
       maxDevices: '3',
       description: 'Extended',
     });
-    expect(limits.location).toBe(`/admin/tokens/${id}?done=limits`);
+    expect(limits.location).toBe(
+      `/admin/tokens/${id}?done=limits&what=${encodeURIComponent('valid until,devices,description')}`,
+    );
     const page = await b.get(limits.location as string);
-    expect(page.body).toContain('Changes saved');
+    expect(page.body).toContain('Changed valid until, devices, description.');
+    const same = await b.post(`/admin/tokens/${id}/limits`, {
+      _csrf: csrf,
+      validFrom: '',
+      validUntil: '2026-12-24T18:00',
+      maxDevices: '3',
+      description: 'Extended',
+    });
+    expect((await b.get(same.location as string)).body).toContain('Nothing changed');
     // A notice name that is not ours (an inherited property) shows nothing.
     const odd = await b.get(`/admin/tokens/${id}?done=constructor`);
     expect(odd.body).not.toContain('function Object');

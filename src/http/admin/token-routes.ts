@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { describeToken } from '../../core/describe.js';
 import { TOKEN_STATES, WHEN_FULL, type TokenState } from '../../core/token.js';
 import { tokenCsvLines } from '../../services/csv-export.js';
-import type { BulkAction, TokenInput } from '../../services/token-service.js';
+import type { BulkAction, TokenInput, TokenView } from '../../services/token-service.js';
 import { MAX_BULK } from '../../services/token-service.js';
 import type { TokenFilter, TokenSort } from '../../storage/token-repo.js';
 import { staffActor } from '../plugins/staff-auth.js';
@@ -363,7 +363,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         token,
         devices: services.sessions.devicesOfToken(token.id),
         created: (request.query as Query).created !== undefined,
-        notice: extra.notice ?? noticeFor((request.query as Query).done),
+        notice: extra.notice ?? noticeFor(request.query as Query),
         errors: extra.errors ?? {},
         values: extra.values ?? {
           validFrom: fmt.input(token.validFrom),
@@ -394,13 +394,20 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     idRoute,
     async (request, reply) => {
       const body = formBody(request);
+      // An empty field adds nothing; saying "Minutes added." then would be untrue.
+      if (str(body.addMinutes).trim() === '')
+        return tokenPage(request, reply, {
+          errors: { addMinutes: 'is empty: type how many minutes to add, e.g. 30' },
+        });
       try {
-        services.tokens.update(
+        const before = services.tokens.get(Number(request.params.id));
+        const after = services.tokens.update(
           Number(request.params.id),
           { addMinutes: str(body.addMinutes) },
           staffActor(request),
         );
-        return reply.redirect(`/admin/tokens/${request.params.id}?done=minutes`, 303);
+        const added = (after.minutes ?? 0) - (before.minutes ?? 0);
+        return reply.redirect(`/admin/tokens/${request.params.id}?done=minutes&n=${added}`, 303);
       } catch (err) {
         const errors = fieldErrors(err);
         if (!errors) throw err;
@@ -412,7 +419,8 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   app.post<{ Params: { id: string } }>('/tokens/:id/limits', idRoute, async (request, reply) => {
     const body = formBody(request);
     try {
-      services.tokens.update(
+      const before = services.tokens.get(Number(request.params.id));
+      const after = services.tokens.update(
         Number(request.params.id),
         {
           validFrom: str(body.validFrom),
@@ -422,7 +430,11 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         },
         staffActor(request),
       );
-      return reply.redirect(`/admin/tokens/${request.params.id}?done=limits`, 303);
+      const changed = LIMIT_NAMES.filter(([k]) => before[k] !== after[k]).map(([, name]) => name);
+      return reply.redirect(
+        `/admin/tokens/${request.params.id}?done=${changed.length > 0 ? `limits&what=${encodeURIComponent(changed.join(','))}` : 'nothing'}`,
+        303,
+      );
     } catch (err) {
       const errors = fieldErrors(err);
       if (!errors) throw err;
@@ -436,15 +448,41 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   });
 };
 
-const NOTICES: Record<string, string> = {
-  minutes: 'Minutes added. Devices online now get the new time limit.',
-  limits: 'Changes saved. Devices online now get the new limits.',
-  revoked: 'Token revoked. Devices online now are being disconnected.',
-};
+/** LIMIT_NAMES are the limits the token page's form changes, as its notice names them. */
+const LIMIT_NAMES = [
+  ['validFrom', 'valid from'],
+  ['validUntil', 'valid until'],
+  ['maxDevices', 'devices'],
+  ['description', 'description'],
+] as const satisfies ReadonlyArray<readonly [keyof TokenView, string]>;
 
-/** noticeFor returns the confirmation for a finished action named in the URL, or ''. */
-function noticeFor(done: string | undefined): string {
-  return done !== undefined && Object.hasOwn(NOTICES, done) ? (NOTICES[done] ?? '') : '';
+/**
+ * noticeFor returns the confirmation for a finished action named in the URL (with what it
+ * changed), or ''.
+ */
+function noticeFor(q: Query): string {
+  switch (q.done) {
+    case 'minutes': {
+      const n = Number(q.n);
+      return Number.isInteger(n) && n > 0
+        ? `Added ${n} minute${n === 1 ? '' : 's'}. Devices online now get the new time limit.`
+        : '';
+    }
+    case 'limits': {
+      const what = String(q.what ?? '')
+        .split(',')
+        .filter((w) => LIMIT_NAMES.some(([, name]) => name === w));
+      return what.length > 0
+        ? `Changed ${what.join(', ')}. Devices online now get the new limits.`
+        : '';
+    }
+    case 'nothing':
+      return 'Nothing changed: the values are the same as before.';
+    case 'revoked':
+      return 'Token revoked. Devices online now are being disconnected.';
+    default:
+      return '';
+  }
 }
 
 /** chunked joins many short strings into pieces of about 64 kB, so streaming is cheap. */
