@@ -60,6 +60,7 @@ Commands:
   sessions disconnect ID...  ask the router to end sessions (Disconnect-Request)
   nas add|list|remove        manage routers (RADIUS clients)
   admin add USERNAME         add a staff account
+  admin reset-password USER  give a staff account a new password
   apikey create|list|revoke  manage API keys for /api/v1 (scripts, booking systems)
   config                     list every setting with its environment variable and value
   db backup|restore|check    back up the database while serving, restore a backup, check it
@@ -112,7 +113,7 @@ Dates without an offset are in PORTICO_TIMEZONE.
   'tokens show': `Usage: portico tokens show CODE [--json]
 
 Prints the token's state, minutes used and left, validity window and devices online. The code
-may be typed in any case, with spaces or dashes.
+may be typed in any case, with dashes, or split by a space (portico tokens show 7kq4 m2xd).
 `,
   'tokens export': `Usage: portico tokens export [--state STATE] [--batch NAME] [--bom] > tokens.csv
 
@@ -213,6 +214,12 @@ Lists routers (secrets are not shown).
 Adds a staff account. Without --password, the password is read from PORTICO_NEW_PASSWORD or
 generated and printed once.
 `,
+  'admin reset-password': `Usage: portico admin reset-password USERNAME [--password P]
+
+Gives a staff account a new password (for a forgotten one, or the first admin's printed
+password that scrolled away) and ends that account's dashboard sessions. Without --password,
+the password is read from PORTICO_NEW_PASSWORD or generated and printed once.
+`,
   'apikey create': `Usage: portico apikey create --name NAME [--role admin|staff] [--json]
 
 Creates an API key for the JSON API (/api/v1, described at /api/docs) and prints it once:
@@ -237,10 +244,29 @@ Lists every setting: environment variable, current value and meaning.
 
 type Opts = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * attachNegativeValues returns `argv` with a value that starts with a dash (`--minutes -5`)
+ * joined to its option (`--minutes=-5`), so that it reaches the check that says what is
+ * wrong with it instead of being taken for an unknown option.
+ */
+function attachNegativeValues(argv: string[], options: Opts): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 function parse(argv: string[], options: Opts, topic: string, allowPositionals = false) {
   try {
     const r = parseArgs({
-      args: argv,
+      args: attachNegativeValues(argv, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals,
       strict: true,
@@ -357,6 +383,30 @@ function stackOf(err: unknown): string {
   return parts.join('\ncaused by: ');
 }
 
+/**
+ * firstStartBanner returns the framed notice of the first admin account, set apart from the
+ * log lines around it so the password printed once is not missed.
+ */
+export function firstStartBanner(
+  u: { username: string; generatedPassword?: string },
+  publicUrl: string,
+): string {
+  const rule = '='.repeat(72);
+  const lines = u.generatedPassword
+    ? [
+        `FIRST START: created the admin account '${u.username}'`,
+        `  password: ${u.generatedPassword}`,
+        `Shown only this once. Sign in at ${publicUrl}/admin and change it under`,
+        `your name. Lost it? portico admin reset-password ${u.username}`,
+      ]
+    : [
+        `FIRST START: created the admin account '${u.username}'`,
+        '  with the password from PORTICO_ADMIN_PASSWORD',
+        `Sign in at ${publicUrl}/admin`,
+      ];
+  return `\n${rule}\n${lines.join('\n')}\n${rule}\n\n`;
+}
+
 async function runServe(argv: string[], io: CliIo): Promise<number> {
   const a = parse(argv, { pretty: { type: 'boolean' } }, 'serve');
   if (a.help) return (io.out(HELP.serve as string), 0);
@@ -367,11 +417,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     running = await startPortico(config, {
       logger,
       onFirstAdmin: (u) => {
-        io.out(
-          u.generatedPassword
-            ? `First start: created admin '${u.username}' with password: ${u.generatedPassword}\n(shown once; change it after signing in)\n`
-            : `First start: created admin '${u.username}' with the password from PORTICO_ADMIN_PASSWORD\n`,
-        );
+        io.out(firstStartBanner(u, config.publicUrl));
       },
     });
   } catch (err) {
@@ -538,11 +584,12 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
     case 'show': {
       const a = parse(argv, { json: { type: 'boolean' } }, topic, true);
       if (a.help) return (io.out(HELP[topic] as string), 0);
-      if (a.positionals.length !== 1)
-        throw new UsageError('give exactly one CODE, e.g. portico tokens show 7KQ4-M2XD');
+      if (a.positionals.length === 0)
+        throw new UsageError('give a CODE, e.g. portico tokens show 7KQ4-M2XD');
       const config = loadConfig(io.env);
       return withServices(config, (s) => {
-        const t = s.tokens.get(a.positionals[0] as string);
+        // A code copied from a card may come split by a space ("7kq4 m2xd"): one code.
+        const t = s.tokens.get(a.positionals.join(''));
         const tz = s.timeZone();
         io.out(
           a.values.json ? JSON.stringify(jsonToken(t, tz), null, 2) + '\n' : tokenLines(t, tz),
@@ -661,7 +708,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
         if (sub === 'delete') {
           const r = s.tokens.remove(a.positionals, cliActor(io.env));
           io.out(`deleted ${r.deleted.length} token(s)\n`);
-          if (r.missing.length > 0) io.err(`not found: ${r.missing.join(', ')}\n`);
+          if (r.missing.length > 0) io.err(`portico: not found: ${r.missing.join(', ')}\n`);
           return r.missing.length > 0 ? 1 : 0;
         }
         let missing = 0;
@@ -671,7 +718,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
             io.out(`revoked ${code}\n`);
           } catch (err) {
             if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
-            io.err(`not found: ${code}\n`);
+            io.err(`portico: not found: ${code}\n`);
             missing++;
           }
         }
@@ -959,9 +1006,13 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
 }
 
 function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
+  if (sub === 'reset-password') return runAdminResetPassword(argv, io);
   if (sub !== 'add') {
-    if (sub === '--help' || sub === '-h') return (io.out(HELP['admin add'] as string), 0);
-    throw new UsageError("try 'portico admin add USERNAME'");
+    if (sub === '--help' || sub === '-h')
+      return (io.out(`${HELP['admin add']}\n${HELP['admin reset-password']}`), 0);
+    throw new UsageError(
+      "try 'portico admin add USERNAME' or 'portico admin reset-password USERNAME'",
+    );
   }
   const a = parse(
     argv,
@@ -979,6 +1030,31 @@ function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
     const password = given ?? generatePassword();
     s.staff.add(a.positionals[0] as string, password, role, 'cli');
     io.out(`added ${role} ${a.positionals[0]}${given ? '' : ` with password: ${password}`}\n`);
+    return 0;
+  });
+}
+
+function runAdminResetPassword(argv: string[], io: CliIo): number {
+  const topic = 'admin reset-password';
+  const a = parse(argv, { password: { type: 'string' } }, topic, true);
+  if (a.help) return (io.out(HELP[topic] as string), 0);
+  if (a.positionals.length !== 1)
+    throw new UsageError('give one USERNAME, e.g. portico admin reset-password admin');
+  const username = a.positionals[0] as string;
+  return withServices(loadConfig(io.env), (s) => {
+    const user = s.staff.list().find((u) => u.username === username);
+    if (!user)
+      throw new PorticoError(
+        ERROR_CODES.NOT_FOUND,
+        `no staff account ${username} (see the Staff page, or portico admin add ${username})`,
+      );
+    const given = str(a.values.password) ?? io.env.PORTICO_NEW_PASSWORD;
+    const password = given ?? generatePassword();
+    s.staff.setPassword(username, password, 'cli');
+    s.webSessions.endSessionsOf(user.id);
+    io.out(
+      `new password for ${username}${given ? ' set' : `: ${password}`}\n(their dashboard sessions were ended)\n`,
+    );
     return 0;
   });
 }

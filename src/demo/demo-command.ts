@@ -8,13 +8,13 @@ import { demoBanner, startDemo } from './demo.js';
 /** DEMO_HELP is the --help text of `portico demo`. */
 export const DEMO_HELP = `Usage: portico demo [--port N] [--db FILE] [--interim SECONDS]
 
-Tries the whole guest journey on this machine, no router needed. Starts Portico (web on
-127.0.0.1, RADIUS on free loopback ports) with a demo router and three demo tokens, plus a
+Tries the whole guest journey on this machine, no router needed. Starts Portico (web and
+RADIUS on free loopback ports, so it runs beside a Portico that is already running) with a demo router and three demo tokens, plus a
 simulated CoovaChilli Wi-Fi gateway on loopback. Open the printed device link in a browser:
 the gateway sends you to the splash page, takes the code back over real RADIUS (CHAP), sends
 accounting while you are "online", and obeys Session-Timeout and Disconnect.
 
-  --port N            Portico's web port (default 8080; 0 picks a free one)
+  --port N            Portico's web port (default: a free one, printed at the start)
   --db FILE           keep the demo database in FILE (default: a fresh temporary one)
   --interim SECONDS   how often the gateway reports usage (default 15)
 Staff sign in at /admin as admin with password portico-demo (or PORTICO_ADMIN_PASSWORD).
@@ -61,7 +61,7 @@ export async function runDemoCommand(argv: string[], io: DemoIo): Promise<number
   let port: number;
   let interim: number;
   try {
-    port = number('port', values.port, 0, 65535, 8080);
+    port = number('port', values.port, 0, 65535, 0);
     interim = number('interim', values.interim, 1, 3600, 15);
   } catch (err) {
     io.err(`portico: ${(err as Error).message}\n`);
@@ -79,7 +79,10 @@ export async function runDemoCommand(argv: string[], io: DemoIo): Promise<number
       ...(typeof values.db === 'string' ? { dbFile: values.db } : {}),
     });
   } catch (err) {
-    io.err(`portico: the demo could not start: ${(err as Error).message}\n`);
+    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
+    io.err(
+      `portico: the demo could not start: ${(err as Error).message}\n${inUse ? `Port ${port} is taken (a running Portico?): leave out --port and the demo picks a free one.\n` : ''}`,
+    );
     return 1;
   }
   io.out(demoBanner(demo));

@@ -29,7 +29,7 @@ export type DemoToken = { code: string; what: string };
 export type DemoOptions = {
   /** Database file; default a fresh one in a temporary folder, removed on close. */
   dbFile?: string;
-  /** Portico's HTTP port; default 8080 (0 picks a free one). */
+  /** Portico's HTTP port; default 0, a free one. */
   httpPort?: number;
   /** Seconds between the gateway's Interim-Updates; default 15 so the status page moves. */
   interimSeconds?: number;
@@ -65,7 +65,7 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     PORTICO_CONFIG: undefined,
     PORTICO_DB: dbFile,
     PORTICO_HTTP_HOST: '127.0.0.1',
-    PORTICO_HTTP_PORT: String(opts.httpPort ?? 8080),
+    PORTICO_HTTP_PORT: String(opts.httpPort ?? 0),
     PORTICO_RADIUS_HOST: '127.0.0.1',
     PORTICO_RADIUS_AUTH_PORT: '0',
     PORTICO_RADIUS_ACCT_PORT: '0',
@@ -143,6 +143,7 @@ export function demoBanner(demo: Demo): string {
     `  Gateway:      ${g}/  (lists the simulated devices)`,
     `  Splash page:  ${demo.portico.httpUrl}/`,
     `  Staff:        ${demo.portico.httpUrl}/admin  (admin / ${demo.adminPassword})`,
+    `  RADIUS:       127.0.0.1 auth ${demo.portico.radiusPorts.auth}/udp, accounting ${demo.portico.radiusPorts.acct}/udp`,
     '',
     'Codes to try (any case, dashes optional):',
     ...demo.tokens.map((t) => `  ${t.code}   ${t.what}`),

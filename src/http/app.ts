@@ -8,7 +8,7 @@ import { Eta } from 'eta';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createServer } from 'node:http';
 import { VIEWS_DIR } from '../paths.js';
-import { PorticoError } from '../errors.js';
+import { ERROR_CODES, PorticoError } from '../errors.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { API_PREFIX, apiRoutes } from './api/api.js';
 import { metricsRoutes } from './metrics-route.js';
@@ -43,6 +43,31 @@ export const HTTP_LIMITS: HttpLimits = {
   maxConnections: 1_024,
   checkIntervalMs: 1_000,
 };
+
+/** frameworkErrorCode returns the PORTICO_* code for a 4xx that Fastify itself answered. */
+function frameworkErrorCode(status: number): string {
+  if (status === 401) return ERROR_CODES.UNAUTHORIZED;
+  if (status === 403) return ERROR_CODES.FORBIDDEN;
+  if (status === 404) return ERROR_CODES.NOT_FOUND;
+  if (status === 429) return ERROR_CODES.RATE_LIMITED;
+  return ERROR_CODES.BAD_INPUT;
+}
+
+/** frameworkErrorMessage returns what to fix for one of Fastify's own 4xx refusals. */
+function frameworkErrorMessage(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return `the request body is not valid JSON (${e.message ?? 'unreadable'}); send a JSON object`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `${e.message ?? 'unsupported content type'}; send content-type: application/json`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the request body is too large (at most 1 MB)';
+    default:
+      return e.message ?? 'bad request';
+  }
+}
 
 /** buildApp returns the HTTP app over `services`, ready to inject into or listen. */
 export async function buildApp(
@@ -98,11 +123,10 @@ export async function buildApp(
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
+      // Fastify's own refusals (broken JSON, a wrong content type, a body too large) answer
+      // with a PORTICO_* code like every other error, as the API docs promise.
       return reply.status(status).send({
-        error: {
-          code: (err as { code?: string }).code ?? 'PORTICO_BAD_REQUEST',
-          message: (err as Error).message,
-        },
+        error: { code: frameworkErrorCode(status), message: frameworkErrorMessage(err) },
       });
     }
     request.log.error({ err }, 'request failed');

@@ -121,7 +121,9 @@ export function createTokenService(deps: TokenServiceDeps) {
     max: number,
   ): number | null => {
     if (isBlank(v)) return null;
-    const n = typeof v === 'number' ? v : Number(String(v).trim());
+    // Digits only: Number() would also take `1e3`, `0x10` or `12.0` for a whole number.
+    const text = String(v).trim();
+    const n = typeof v === 'number' ? v : /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) {
       errors.push({ field, message: `must be a whole number from ${min} to ${max}` });
       return null;
@@ -179,7 +181,14 @@ export function createTokenService(deps: TokenServiceDeps) {
     if (validFrom !== null && validUntil !== null && validFrom >= validUntil) {
       errors.push({ field: 'validUntil', message: 'must be after valid from' });
     }
-    if (minutes === null && validUntil === null && expiresAfterFirstUseMinutes === null) {
+    // A minutes value that was given but wrong already has its message; one rule per message.
+    const minutesGiven = !isBlank(input.minutes);
+    if (
+      !minutesGiven &&
+      minutes === null &&
+      validUntil === null &&
+      expiresAfterFirstUseMinutes === null
+    ) {
       errors.push({
         field: 'minutes',
         message: 'is required unless the token has a valid-until date or a first-use lifetime',

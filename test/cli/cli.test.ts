@@ -79,7 +79,7 @@ describe('portico tokens', () => {
     expect(del).toMatchObject({
       code: 1,
       out: 'deleted 1 token(s)\n',
-      err: 'not found: NOPE-NOPE\n',
+      err: 'portico: not found: NOPE-NOPE\n',
     });
     expect((await run('tokens', 'show', token.code)).code).toBe(1);
   });
@@ -93,7 +93,7 @@ describe('portico tokens', () => {
       /validUntil: must be an ISO 8601 date/,
     ],
     [['tokens', 'list', '--state', 'sleepy'], /--state must be one of/],
-    [['tokens', 'show'], /give exactly one CODE/],
+    [['tokens', 'show'], /give a CODE/],
     [['tokens', 'frobnicate'], /unknown command 'tokens frobnicate'/],
     [['nas', 'add', '--name', 'x'], /--name and --address are required/],
     [
@@ -226,7 +226,7 @@ describe('portico serve', () => {
       });
     });
     expect(started, out).toBe(true);
-    expect(out).toMatch(/created admin 'admin' with password: \S{20}/);
+    expect(out).toMatch(/FIRST START: created the admin account 'admin'\n {2}password: \S{20}\n/);
     const url = /web: +(http:\/\/\S+?)\/ /.exec(out)?.[1];
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);

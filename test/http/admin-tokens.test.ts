@@ -109,7 +109,19 @@ describe('add a token', () => {
       minutes: '-5',
     });
     expect(r.status).toBe(400);
-    expect(r.body).toMatch(/id="e-minutes">Minutes must be a whole number from 1/);
+    // By the field that holds the bad value, with one rule, not under the drop-down.
+    expect(r.body).toMatch(/id="e-minutes">Custom minutes must be a whole number from 1 to 5256000</);
+    expect(r.body).toMatch(/id="f-minutes"[^>]*aria-invalid="true"/);
+    expect(r.body).not.toContain('id="e-minutesPreset"');
+    expect(r.body).not.toContain('is required unless');
+    const sci = await b.post('/admin/tokens', {
+      _csrf: csrf,
+      action: 'create',
+      minutesPreset: 'custom',
+      minutes: '1e3',
+    });
+    expect(sci.status).toBe(400);
+    expect(f.services.tokens.list({}).total).toBe(0);
   });
 
   test('descriptions are escaped wherever they are shown', async () => {

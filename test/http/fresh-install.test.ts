@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startSmtpServer } from '../services/email-smtp-server.js';
 import { decodeEntities } from './portal-fixture.js';
-import { ADMIN, signedIn, type AdminFixture, type Browser } from './admin-fixture.js';
+import { ADMIN, signedIn, STAFF, type AdminFixture, type Browser } from './admin-fixture.js';
 
 let f: AdminFixture;
 let b: Browser;
@@ -108,5 +108,36 @@ describe('the test e-mail button', () => {
     const bad = await b.post('/admin/bookings/email/test', { ...csrf, testTo: 'nope' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatch(/id="e-testTo">To must be an e-mail address/);
+  });
+});
+
+describe('an admin resets a member’s password', () => {
+  test('shows a new password once, which signs in, and ends the member’s sessions', async () => {
+    const desk = f.browser();
+    await desk.signIn(STAFF);
+    expect((await desk.get('/admin/tokens')).status).toBe(200);
+    const id = f.services.staff.list().find((u) => u.username === STAFF.username)?.id;
+    const page = await b.get('/admin/users');
+    expect(page.body).toContain(`action="/admin/users/${id}/reset-password"`);
+    const r = await b.post(`/admin/users/${id}/reset-password`, {
+      _csrf: formFields(page.body, `/admin/users/${id}/reset-password`)._csrf ?? [],
+    });
+    expect(r.status).toBe(200);
+    const password = new RegExp(`New password for ${STAFF.username}: (\\S+) `).exec(r.body)?.[1];
+    expect(password?.length).toBeGreaterThanOrEqual(16);
+    expect(await f.services.staff.authenticate(STAFF.username, password ?? '')).not.toBeNull();
+    expect(await f.services.staff.authenticate(STAFF.username, STAFF.password)).toBeNull();
+    expect((await desk.get('/admin/tokens')).status).not.toBe(200);
+  });
+
+  test('does not reset the admin’s own password here', async () => {
+    const me = f.services.staff.list().find((u) => u.username === ADMIN.username)?.id;
+    const page = await b.get('/admin/users');
+    expect(page.body).not.toContain(`/admin/users/${me}/reset-password`);
+    const r = await b.post(`/admin/users/${me}/reset-password`, {
+      _csrf: formFields(page.body, '/admin/users')._csrf ?? [],
+    });
+    expect(r.body).toContain('Change your own password under Your account.');
+    expect(await f.services.staff.authenticate(ADMIN.username, ADMIN.password)).not.toBeNull();
   });
 });

@@ -53,7 +53,7 @@ export async function portalFixture(env: Record<string, string> = {}): Promise<P
     'test',
   );
   const logs: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const app = await buildApp(services, { logger });
   return {
     db,

@@ -2,6 +2,7 @@
 // account's sessions end at once.
 
 import type { FastifyPluginAsync } from 'fastify';
+import { generatePassword } from '../../services/passwords.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { fieldErrors, formBody, str, type AdminOptions, type FieldErrors } from './pages.js';
 
@@ -56,6 +57,35 @@ export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servic
       return page(request, reply, { values: { username, role: str(body.role) }, errors });
     }
   });
+
+  // An admin gives a member who forgot their password a new one, shown once; the member's
+  // sessions end, so a borrowed device is signed out too.
+  app.post<{ Params: { id: string } }>(
+    '/users/:id/reset-password',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = Number(request.params.id);
+      const user = services.staff.list().find((u) => u.id === id);
+      if (!user) return page(request, reply, { errors: { _form: 'There is no such account.' } });
+      if (id === request.staff?.userId)
+        return page(request, reply, {
+          errors: { _form: 'Change your own password under Your account.' },
+        });
+      const password = generatePassword();
+      services.staff.setPassword(user.username, password, staffActor(request));
+      services.webSessions.endSessionsOf(id);
+      return page(request, reply, {
+        notice: `New password for ${user.username}: ${password} (shown once: give it to them; they can change it under their name). Their sessions were ended.`,
+      });
+    },
+  );
 
   app.post<{ Params: { id: string; action: string } }>(
     '/users/:id/:action',
