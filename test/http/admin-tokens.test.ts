@@ -110,7 +110,9 @@ describe('add a token', () => {
     });
     expect(r.status).toBe(400);
     // By the field that holds the bad value, with one rule, not under the drop-down.
-    expect(r.body).toMatch(/id="e-minutes">Custom minutes must be a whole number from 1 to 5256000</);
+    expect(r.body).toMatch(
+      /id="e-minutes">Custom minutes must be a whole number from 1 to 5256000</,
+    );
     expect(r.body).toMatch(/id="f-minutes"[^>]*aria-invalid="true"/);
     expect(r.body).not.toContain('id="e-minutesPreset"');
     expect(r.body).not.toContain('is required unless');
