@@ -23,7 +23,23 @@ const formatFor = (timeZone: string): Intl.DateTimeFormat => {
   return f;
 };
 
-/** formatDateTime returns `17:40` for today, `3 Dec 17:40` this year, else `3 Dec 2027 17:40`. */
+// The calendar day of an instant in a zone, as days since 1970: tomorrow is today + 1 even
+// across a daylight-saving change.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+const dayNumber = (ms: number, timeZone: string): number => {
+  let f = dayFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, dateStyle: 'short' });
+    dayFormats.set(timeZone, f);
+  }
+  const [y, m, d] = f.format(ms).split('-').map(Number) as [number, number, number];
+  return Date.UTC(y, m - 1, d) / 86_400_000;
+};
+
+/**
+ * formatDateTime returns `today 17:40`, `tomorrow 09:00`, `3 Dec 17:40` this year, else
+ * `3 Dec 2027 17:40`: a time never stands without its day.
+ */
 export function formatDateTime(ms: number, timeZone: string, now: number): string {
   const parts = (d: number) => {
     const f = formatFor(timeZone).formatToParts(d);
@@ -37,20 +53,23 @@ export function formatDateTime(ms: number, timeZone: string, now: number): strin
   };
   const a = parts(ms);
   const b = parts(now);
-  if (a.y === b.y && a.m === b.m && a.d === b.d) return a.hm;
+  const days = dayNumber(ms, timeZone) - dayNumber(now, timeZone);
+  if (days === 0) return `today ${a.hm}`;
+  if (days === 1) return `tomorrow ${a.hm}`;
   if (a.y === b.y) return `${a.d} ${a.m} ${a.hm}`;
   return `${a.d} ${a.m} ${a.y} ${a.hm}`;
 }
 
 /**
  * formatUntil returns when a token stops working; an instant at local midnight reads as the
- * end of the day before ("the end of 24 Dec"), which is what a date-only valid-until means.
+ * end of the day before ("the end of 24 Dec", "the end of today"), which is what a date-only
+ * valid-until means.
  */
 export function formatUntil(ms: number, timeZone: string, now: number): string {
   const text = formatDateTime(ms, timeZone, now);
   if (!text.endsWith('00:00')) return text;
   const day = formatDateTime(ms - 60_000, timeZone, now);
-  return /^\d\d:\d\d$/.test(day) ? 'the end of today' : `the end of ${day.slice(0, -6)}`;
+  return `the end of ${day.slice(0, -6)}`;
 }
 
 /** formatMinutes returns a duration in minutes in words: `90 minutes`, `24 hours`, `1 day`. */

@@ -90,15 +90,31 @@ export function languageName(lang: Language): string {
 
 /**
  * formatDateTime returns `ms` as a short local date and time in `lang` and `timeZone`
- * ("3 Dec 2026, 17:40"); the date is left out when it is the same day as `now`.
+ * ("3 Dec 2026, 17:40"); for the day of `now` and the next it says "today, 17:40" and
+ * "tomorrow, 09:00" in that language, so a time never stands without its day.
  */
 export function formatDateTime(ms: number, lang: Language, timeZone: string, now?: number): string {
-  const day = (t: number) =>
-    new Intl.DateTimeFormat('en-CA', { timeZone, dateStyle: 'short' }).format(t);
-  const sameDay = now !== undefined && day(now) === day(ms);
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : lang, {
+  const locale = lang === 'en' ? 'en-GB' : lang;
+  const time = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit' });
+  if (now !== undefined) {
+    const day = (t: number) => {
+      const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone, dateStyle: 'short' })
+        .format(t)
+        .split('-')
+        .map(Number) as [number, number, number];
+      return Date.UTC(y, m - 1, d) / 86_400_000;
+    };
+    const days = day(ms) - day(now);
+    if (days === 0 || days === 1) {
+      const word = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(days, 'day');
+      return `${word}, ${time.format(ms)}`;
+    }
+  }
+  return new Intl.DateTimeFormat(locale, {
     timeZone,
-    ...(sameDay ? {} : { day: 'numeric', month: 'short', year: 'numeric' }),
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
   }).format(ms);

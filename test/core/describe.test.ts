@@ -28,35 +28,35 @@ const limits = (over: Partial<TokenLimits>): TokenLimits => ({ ...base, ...over 
 
 describe('formatDateTime', () => {
   it.each([
-    { name: 'today, summer, Berlin', ms: TODAY_1740, tz: 'Europe/Berlin', now: NOW, out: '17:40' },
-    { name: 'today, UTC', ms: TODAY_1740, tz: 'UTC', now: NOW, out: '15:40' },
+    { name: 'today, summer, Berlin', ms: TODAY_1740, tz: 'Europe/Berlin', now: NOW, out: 'today 17:40' },
+    { name: 'today, UTC', ms: TODAY_1740, tz: 'UTC', now: NOW, out: 'today 15:40' },
     {
       name: 'today, winter, Berlin (UTC+1)',
       ms: Date.UTC(2026, 0, 15, 16, 40),
       tz: 'Europe/Berlin',
       now: Date.UTC(2026, 0, 15, 8, 0),
-      out: '17:40',
+      out: 'today 17:40',
     },
     {
       name: 'a leading zero in the hour',
       ms: Date.UTC(2026, 5, 15, 7, 5),
       tz: 'Europe/Berlin',
       now: NOW,
-      out: '09:05',
+      out: 'today 09:05',
     },
     {
       name: 'midnight',
       ms: Date.UTC(2026, 5, 15, 0, 0),
       tz: 'UTC',
       now: NOW,
-      out: '00:00',
+      out: 'today 00:00',
     },
     {
       name: 'tomorrow',
       ms: Date.UTC(2026, 5, 16, 15, 40),
       tz: 'Europe/Berlin',
       now: NOW,
-      out: '16 Jun 17:40',
+      out: 'tomorrow 17:40',
     },
     {
       name: 'yesterday',
@@ -99,14 +99,14 @@ describe('formatDateTime', () => {
       ms: Date.UTC(2026, 5, 15, 22, 30),
       tz: 'Europe/Berlin',
       now: Date.UTC(2026, 5, 15, 21, 30),
-      out: '16 Jun 00:30',
+      out: 'tomorrow 00:30',
     },
     {
       name: 'after midnight in Berlin, before it in UTC (UTC)',
       ms: Date.UTC(2026, 5, 15, 22, 30),
       tz: 'UTC',
       now: Date.UTC(2026, 5, 15, 21, 30),
-      out: '22:30',
+      out: 'today 22:30',
     },
     // New Year's Eve 23:30 UTC is already 1 January in Berlin.
     {
@@ -114,14 +114,14 @@ describe('formatDateTime', () => {
       ms: Date.UTC(2027, 0, 1, 10, 0),
       tz: 'Europe/Berlin',
       now: Date.UTC(2026, 11, 31, 23, 30),
-      out: '11:00',
+      out: 'today 11:00',
     },
     {
       name: 'new year in Berlin, not yet in UTC (UTC)',
       ms: Date.UTC(2027, 0, 1, 10, 0),
       tz: 'UTC',
       now: Date.UTC(2026, 11, 31, 23, 30),
-      out: '1 Jan 2027 10:00',
+      out: 'tomorrow 10:00',
     },
   ])('writes $name as $out', ({ ms, tz, now, out }) => {
     expect(formatDateTime(ms, tz, now)).toBe(out);
@@ -180,13 +180,13 @@ describe('describeToken', () => {
     {
       name: 'the DESIGN.md example',
       t: limits({ validUntil: TODAY_1740, minutes: 120, maxDevices: 2 }),
-      out: 'works until 17:40 or 120 minutes online, whichever comes first, on up to 2 devices',
+      out: 'works until today 17:40 or 120 minutes online, whichever comes first, on up to 2 devices',
     },
     {
       name: 'the same token read in UTC',
       t: limits({ validUntil: TODAY_1740, minutes: 120, maxDevices: 2 }),
       tz: 'UTC',
-      out: 'works until 15:40 or 120 minutes online, whichever comes first, on up to 2 devices',
+      out: 'works until today 15:40 or 120 minutes online, whichever comes first, on up to 2 devices',
     },
     {
       name: 'no limits',
@@ -238,13 +238,13 @@ describe('describeToken', () => {
         maxDevices: 3,
       }),
       out:
-        'works until 17:40, 120 minutes online, 8 hours after first use or 2 GB of data, ' +
+        'works until today 17:40, 120 minutes online, 8 hours after first use or 2 GB of data, ' +
         'whichever comes first, on up to 3 devices',
     },
     {
       name: 'a valid-from today',
       t: limits({ validFrom: Date.UTC(2026, 5, 15, 7, 0), validUntil: TODAY_1740 }),
-      out: 'works from 09:00 until 17:40, on 1 device',
+      out: 'works from today 09:00 until today 17:40, on 1 device',
     },
     {
       name: 'a valid-from another day with minutes',

@@ -49,7 +49,7 @@ describe('add a token', () => {
     const code = `${t?.code.slice(0, 4)}-${t?.code.slice(4)}`;
     expect(page.body).toMatch(new RegExp(`id="token-code">${code}<`));
     expect(page.body).toContain(
-      'works until 17:40 or 120 minutes online, whichever comes first, on up to 2 devices',
+      'works until today 17:40 or 120 minutes online, whichever comes first, on up to 2 devices',
     );
   });
 

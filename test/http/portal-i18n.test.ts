@@ -49,12 +49,17 @@ describe('translator', () => {
 
 describe('formatDateTime', () => {
   const at = Date.UTC(2026, 2, 10, 16, 30);
-  it('shows only the time on the same day, in the venue time zone', () => {
-    expect(formatDateTime(at, 'en', 'Europe/Berlin', at - 3_600_000)).toBe('17:30');
-    expect(formatDateTime(at, 'de', 'America/New_York', at)).toBe('12:30');
+  it('says today and tomorrow in the language, in the venue time zone', () => {
+    expect(formatDateTime(at, 'en', 'Europe/Berlin', at - 3_600_000)).toBe('today, 17:30');
+    expect(formatDateTime(at, 'de', 'America/New_York', at)).toBe('heute, 12:30');
+    expect(formatDateTime(at, 'en', 'Europe/Berlin', at - 86_400_000)).toBe('tomorrow, 17:30');
+    expect(formatDateTime(at, 'de', 'Europe/Berlin', at - 86_400_000)).toBe('morgen, 17:30');
   });
   it('adds the date on another day', () => {
-    expect(formatDateTime(at, 'en', 'Europe/Berlin', at - 86_400_000)).toBe('10 Mar 2026, 17:30');
+    expect(formatDateTime(at, 'en', 'Europe/Berlin', at - 2 * 86_400_000)).toBe(
+      '10 Mar 2026, 17:30',
+    );
+    expect(formatDateTime(at, 'en', 'Europe/Berlin', at + 86_400_000)).toBe('10 Mar 2026, 17:30');
     expect(formatDateTime(at, 'de', 'Europe/Berlin')).toBe('10. März 2026, 17:30');
   });
 });

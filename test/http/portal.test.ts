@@ -463,9 +463,9 @@ describe('refusals that say what to do', () => {
     const { hidden } = await arrive();
     const res = await redeem(hidden, { code: t.code });
     expect(res.statusCode).toBe(403);
-    expect(res.body).toContain('This code works from 11:00');
+    expect(res.body).toContain('This code works from today, 11:00');
     const de = await redeem({ ...hidden, lang: 'de' }, { code: t.code });
-    expect(de.body).toContain('Dieser Code gilt ab 11:00');
+    expect(de.body).toContain('Dieser Code gilt ab heute, 11:00');
   });
 
   it('says until when an expired code was valid', async () => {
@@ -524,7 +524,7 @@ describe('success and status pages', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('You are online');
     expect(page.body).toContain('120 minutes left');
-    expect(page.body).toContain('Valid until 18:00');
+    expect(page.body).toContain('Valid until today, 18:00');
     expect(page.body).toContain('Devices online: 0 of 2');
     expect(page.body).toContain('href="http://example.com/news"');
     expect(page.body).toContain('Continue to example.com');

@@ -42,7 +42,7 @@ describe('creating tokens', () => {
     expect(t.state).toBe('unused');
     expect(t.validUntil).toBe(Date.UTC(2026, 11, 3, 16, 40));
     expect(t.summary).toBe(
-      'works until 17:40 or 120 minutes online, whichever comes first, on up to 2 devices',
+      'works until today 17:40 or 120 minutes online, whichever comes first, on up to 2 devices',
     );
     expect(t.createdBy).toBe('alice');
     expect(count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'token.create'")).toBe(1);
