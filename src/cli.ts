@@ -89,7 +89,7 @@ per-packet detail at debug (PORTICO_LOG_LEVEL).
 
   --minutes M              online minutes (metered: they run down only while a device is on)
   --count N                how many tokens (1 to 10000; more than 1 makes a batch)
-  --batch NAME             batch name, e.g. the event ("Open Day")
+  --batch NAME             batch name, e.g. the event ("Open Day"); one batch per name
   --valid-from DATE        not usable before (ISO 8601, e.g. 2026-12-03 or 2026-12-03T09:00)
   --valid-until DATE       not usable from (a bare date includes that whole day)
   --allow-past             create it even though --valid-until is already over

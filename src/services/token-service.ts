@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateCode, normalizeCode } from '../core/code.js';
 import { describeToken, formatDateTime } from '../core/describe.js';
-import { parseDateTime } from '../core/time.js';
+import { formatIsoInZone, parseDateTime } from '../core/time.js';
 import {
   deriveState,
   minutesLeftOf,
@@ -265,6 +265,14 @@ export function createTokenService(deps: TokenServiceDeps) {
     return t;
   };
 
+  /** inventedBatchName returns "Bulk 2026-12-04 10:00" in the venue's zone, made unique. */
+  const inventedBatchName = (now: number): string => {
+    const base = `Bulk ${formatIsoInZone(now, deps.timeZone()).slice(0, 16).replace('T', ' ')}`;
+    let name = base;
+    for (let n = 2; store.tokens.findBatchByName(name); n++) name = `${base} (${n})`;
+    return name;
+  };
+
   return {
     validate,
     /**
@@ -303,15 +311,27 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       const now = clock.now();
       const ids = store.transaction(() => {
-        const batchId =
-          count > 1 || batchName !== null
-            ? store.tokens.createBatch(
-                batchName ?? `Bulk ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')}`,
-                source,
-                actor,
-                now,
-              )
-            : null;
+        // One rule for the form, the API and the CLI: a batch's name is optional (one is made
+        // from the time) and never used twice, so a name always finds exactly one batch.
+        let batchId: number | null = null;
+        if (count > 1 || batchName !== null) {
+          if (batchName !== null) {
+            const taken = store.tokens.findBatchByName(batchName);
+            if (taken)
+              throw badInput([
+                {
+                  field: 'batchName',
+                  message: `is already the name of a batch ("${taken.name}"); choose another, e.g. "${batchName} 2"`,
+                },
+              ]);
+          }
+          batchId = store.tokens.createBatch(
+            batchName ?? inventedBatchName(now),
+            source,
+            actor,
+            now,
+          );
+        }
         const taken = new Set<string>();
         const ids: number[] = [];
         for (let i = 0; i < count; i++) {

@@ -172,7 +172,10 @@ export function createTokenRepo(db: Db) {
     `${SELECT} WHERE t.batch_id = ? AND t.deleted_at IS NULL ORDER BY t.id`,
   );
   const batchById = db.prepare('SELECT * FROM batches WHERE id = ?');
-  const batchByName = db.prepare('SELECT * FROM batches WHERE name = ? ORDER BY id DESC LIMIT 1');
+  // Case and surrounding spaces do not make two names different ("open day" is "Open Day").
+  const batchByName = db.prepare(
+    'SELECT * FROM batches WHERE trim(name) = trim(?) COLLATE NOCASE ORDER BY id DESC LIMIT 1',
+  );
   const softDelete = db.prepare(
     'UPDATE tokens SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
   );

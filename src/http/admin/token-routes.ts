@@ -212,11 +212,6 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
             allowPast,
           }
         : { ...tokenInput(body), allowPast };
-      if (bulk && str(body.batchName).trim() === '') {
-        return formPage(request, reply, bulk, body, {
-          batchName: 'is needed to find these tokens again (e.g. the event name)',
-        });
-      }
       const { batchId, tokens } = services.tokens.create(
         input,
         staffActor(request),

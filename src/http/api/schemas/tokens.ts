@@ -78,7 +78,8 @@ export const TokenCreateBody = Type.Object(
     ),
     batchName: Type.Optional(
       Nullable(Type.String({ maxLength: 200 }), {
-        description: 'Batch name, e.g. the event',
+        description:
+          'Batch name, e.g. the event; a name is used by one batch only (case does not matter), a taken one is PORTICO_BAD_INPUT. Omitted with count > 1: "Bulk YYYY-MM-DD HH:MM".',
         examples: ['Open Day'],
       }),
     ),
