@@ -135,3 +135,79 @@ export function describeToken(t: TokenLimits, timeZone: string, now: number): st
 export function formatRate(kbps: number): string {
   return kbps >= 1000 && kbps % 1000 === 0 ? `${kbps / 1000} Mbit/s` : `${kbps} kbit/s`;
 }
+
+/** SessionEnd is how a session ended in plain words, with the RADIUS term it comes from. */
+export type SessionEnd = { text: string; term: string };
+
+// Acct-Terminate-Cause values (RFC 2866 §5.10) and Portico's own closing reasons.
+const END_CAUSES: Record<string, string> = {
+  'User-Request': 'Signed out on the device',
+  'Lost-Carrier': 'Connection lost',
+  'Lost-Service': 'Connection lost',
+  'Idle-Timeout': 'Idle too long',
+  'Session-Timeout': 'Its time ran out (minutes or validity)',
+  'Admin-Reset': 'Disconnected at the router',
+  'Admin-Reboot': 'The router restarted',
+  'NAS-Reboot': 'The router restarted',
+  'nas-reboot': 'The router restarted',
+  'NAS-Request': 'Ended by the router',
+  'NAS-Error': 'Ended by a router error',
+  'Port-Error': 'Ended by a router error',
+  'Service-Unavailable': 'Ended by the router',
+  'Port-Preempted': 'Replaced by another device',
+  stale: 'No report from the router for too long',
+  'session-not-found': 'The router no longer had this session',
+  'reservation-lapsed': 'Never started (the reserved slot lapsed)',
+};
+
+// Why Portico sent a Disconnect-Request, by the job's reason.
+const DISCONNECT_REASONS: Record<string, string> = {
+  depleted: 'Minutes ran out',
+  expired: 'Validity ended',
+  revoked: 'Code switched off',
+  deleted: 'Code deleted',
+  'not-yet-valid': 'Code not valid yet',
+  'replaced-by-new-device': 'Replaced by a newer device',
+  'signed-out': 'Signed out by the guest',
+};
+
+const ROUTER_ANSWERS: Record<string, string> = {
+  ack: 'router confirmed',
+  nak: 'router refused',
+  timeout: 'router did not answer',
+  pending: 'waiting for the router',
+  sending: 'waiting for the router',
+};
+
+/**
+ * describeSessionEnd returns how a session ended in plain words ("Disconnected by staff,
+ * router confirmed", "Minutes ran out") and the RADIUS term behind it ("Admin-Reset
+ * (disconnect: ack)"), from its Acct-Terminate-Cause and the last Disconnect Portico sent.
+ */
+export function describeSessionEnd(
+  terminateCause: string | null,
+  lastCoa: {
+    kind: string;
+    state: string;
+    reason?: string | null;
+    requestedBy?: string | null;
+  } | null,
+): SessionEnd {
+  const term =
+    `${terminateCause ?? ''}${lastCoa ? ` (${lastCoa.kind}: ${lastCoa.state})` : ''}`.trim();
+  if (lastCoa?.kind === 'disconnect') {
+    const why =
+      lastCoa.reason && Object.hasOwn(DISCONNECT_REASONS, lastCoa.reason)
+        ? (DISCONNECT_REASONS[lastCoa.reason] as string)
+        : lastCoa.requestedBy && lastCoa.requestedBy !== 'portico'
+          ? 'Disconnected by staff'
+          : 'Disconnected by Portico';
+    const answer = ROUTER_ANSWERS[lastCoa.state];
+    return { text: answer ? `${why}, ${answer}` : why, term };
+  }
+  if (terminateCause === null) return { text: '', term };
+  const text = Object.hasOwn(END_CAUSES, terminateCause)
+    ? (END_CAUSES[terminateCause] as string)
+    : `Ended (${terminateCause})`;
+  return { text, term };
+}

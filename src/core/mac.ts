@@ -46,3 +46,12 @@ export function isRandomizedMac(mac: MacAddress): boolean {
   const second = parseInt(mac[1] ?? '0', 16);
   return (second & 0x2) === 0x2;
 }
+
+/**
+ * formatMac returns a MAC in the one form pages show it, `AA:BB:CC:DD:EE:FF`, whatever
+ * spelling it came in; text that is not a MAC comes back unchanged.
+ */
+export function formatMac(input: string): string {
+  const mac = normalizeMac(input);
+  return mac ? mac.toUpperCase().replace(/-/g, ':') : input;
+}

@@ -3,7 +3,9 @@
 // the cut-off worker, which talks to the NAS outside any transaction.
 
 import { performance } from 'node:perf_hooks';
+import { describeSessionEnd, type SessionEnd } from '../core/describe.js';
 import { normalizeMac } from '../core/mac.js';
+import { remainingMs } from '../core/token.js';
 import type { Clock } from '../clock.js';
 import { badInput, notFound } from '../errors.js';
 import type { CoaJobState } from '../storage/coa-job-repo.js';
@@ -30,6 +32,12 @@ export type SessionView = {
   inputOctets: number;
   outputOctets: number;
   terminateCause: string | null;
+  /** How it ended in plain words, and the RADIUS term behind them (for a tooltip). */
+  ended: SessionEnd;
+  /** The token's description (for a booking or visitor: the guest). */
+  description: string;
+  /** The token's time left when accounting last reported (minutes or validity); null: none. */
+  leftMs: number | null;
   /** The latest Disconnect/CoA sent for this session and what the NAS answered. */
   lastCoa: {
     kind: string;
@@ -59,8 +67,11 @@ export type JobOutcome = { state: CoaJobState; errorCause?: number };
 /** Page is a window into a listing. */
 type Page = { limit?: number | undefined; offset?: number | undefined };
 
-/** toView returns the SessionView of a session row. */
-function toView(r: SessionRow): SessionView {
+/** toView returns the SessionView of a session row at `now`. */
+function toView(r: SessionRow, now: number): SessionView {
+  const minutesLeft = remainingMs({ minutes: r.tokenMinutes }, r.tokenUsedMs);
+  const windowLeft = r.tokenValidUntil === null ? null : Math.max(0, r.tokenValidUntil - now);
+  const limits = [minutesLeft, windowLeft].filter((x): x is number => x !== null);
   return {
     id: r.id,
     tokenId: r.tokenId,
@@ -77,6 +88,19 @@ function toView(r: SessionRow): SessionView {
     inputOctets: r.inputOctets,
     outputOctets: r.outputOctets,
     terminateCause: r.terminateCause,
+    ended: describeSessionEnd(
+      r.terminateCause,
+      r.coaKind === null || r.coaState === null
+        ? null
+        : {
+            kind: r.coaKind,
+            state: r.coaState,
+            reason: r.coaReason,
+            requestedBy: r.coaRequestedBy,
+          },
+    ),
+    description: r.tokenDescription,
+    leftMs: limits.length === 0 ? null : Math.min(...limits),
     lastCoa:
       r.coaKind === null || r.coaState === null
         ? null
@@ -107,7 +131,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
         { statuses: ['live'], tokenId: f.tokenId, nasId: f.nasId },
         pageOf(f),
       );
-      return { sessions: rows.map(toView), total };
+      return { sessions: rows.map((r) => toView(r, clock.now())), total };
     },
     /**
      * history returns sessions that went online (live and closed, newest first) filtered by
@@ -142,13 +166,13 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
         },
         pageOf(f),
       );
-      return { sessions: rows.map(toView), total };
+      return { sessions: rows.map((r) => toView(r, clock.now())), total };
     },
     /** get returns one session; throws PORTICO_NOT_FOUND. */
     get(sessionId: number): SessionView {
       const r = store.sessions.getRow(sessionId);
       if (!r) throw notFound(`session #${sessionId}`);
-      return toView(r);
+      return toView(r, clock.now());
     },
     /**
      * devicesOfToken returns a token's devices: online ones, ones holding a reserved slot,

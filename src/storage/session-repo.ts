@@ -89,6 +89,12 @@ export type SessionRow = SessionRecord & {
   coaState: string | null;
   coaAt: number | null;
   coaErrorCause: number | null;
+  coaReason: string | null;
+  coaRequestedBy: string | null;
+  tokenDescription: string;
+  tokenMinutes: number | null;
+  tokenUsedMs: number;
+  tokenValidUntil: number | null;
 };
 
 /** LiveTokenBudget is a token with live sessions: its limits, usage and oldest report. */
@@ -199,7 +205,9 @@ function toSession(r: Row): SessionRecord {
 
 const ROW_SELECT = `SELECT s.*, t.code AS code, n.name AS nas_name,
   j.kind AS coa_kind, j.state AS coa_state, COALESCE(j.finished_at, j.created_at) AS coa_at,
-  j.error_cause AS coa_error_cause
+  j.error_cause AS coa_error_cause, j.reason AS coa_reason, j.requested_by AS coa_requested_by,
+  t.description AS token_description, t.minutes AS token_minutes, t.used_ms AS token_used_ms,
+  t.valid_until AS token_valid_until
   FROM sessions s JOIN tokens t ON t.id = s.token_id
   LEFT JOIN nas_clients n ON n.id = s.nas_id
   LEFT JOIN coa_jobs j ON j.id = (SELECT MAX(id) FROM coa_jobs WHERE session_id = s.id)`;
@@ -552,6 +560,12 @@ function toRow(r: Row): SessionRow {
     coaState: r.coa_state as string | null,
     coaAt: r.coa_at as number | null,
     coaErrorCause: r.coa_error_cause as number | null,
+    coaReason: r.coa_reason as string | null,
+    coaRequestedBy: r.coa_requested_by as string | null,
+    tokenDescription: (r.token_description as string | null) ?? '',
+    tokenMinutes: r.token_minutes as number | null,
+    tokenUsedMs: (r.token_used_ms as number | null) ?? 0,
+    tokenValidUntil: r.token_valid_until as number | null,
   };
 }
 

@@ -337,14 +337,19 @@ describe('staff dashboard in Chromium', { timeout: 90_000 }, () => {
     await page.goto(`${base}/admin/sessions`);
     const row = page.locator('#live-sessions tbody tr');
     await expect(row.count()).resolves.toBe(1);
-    await expect(row.first().textContent()).resolves.toContain('aa-bb-cc-dd-ee-07');
+    // One form for a MAC on every page.
+    await expect(row.first().textContent()).resolves.toContain('AA:BB:CC:DD:EE:07');
     await expect(row.first().textContent()).resolves.toContain('10.1.0.7');
     await expect(row.first().textContent()).resolves.toContain('lobby');
     await shot(page, 'sessions');
     await row
       .first()
-      .getByRole('button', { name: /Disconnect/ })
+      .getByRole('link', { name: /Disconnect/ })
       .click();
+    // One click only asks; nothing is sent before the confirmation.
+    await page.getByRole('heading', { name: 'Disconnect this device?' }).waitFor();
+    expect(fakeNas.received).toEqual([]);
+    await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.getByText('The router confirmed the disconnect (ACK).').waitFor({ timeout: 15_000 });
     expect(fakeNas.received).toEqual([
       { code: RadiusCode.DisconnectRequest, sessionId: 'browser-1' },
@@ -354,6 +359,10 @@ describe('staff dashboard in Chromium', { timeout: 90_000 }, () => {
         .locator('#s-' + (await portico.services.sessions.history({}).sessions[0]?.id))
         .textContent(),
     ).resolves.toContain('Disconnect: ACK');
+    await page.goto(`${base}/admin/sessions/history`);
+    const ended = page.getByText('Disconnected by staff, router confirmed');
+    await ended.waitFor();
+    expect(await ended.getAttribute('title')).toBe('RADIUS: (disconnect: ack)');
   });
 
   it('refuses a form posted without its CSRF token', async () => {

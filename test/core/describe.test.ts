@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeSessionEnd,
   describeToken,
   formatBytes,
   formatDateTime,
@@ -28,7 +29,13 @@ const limits = (over: Partial<TokenLimits>): TokenLimits => ({ ...base, ...over 
 
 describe('formatDateTime', () => {
   it.each([
-    { name: 'today, summer, Berlin', ms: TODAY_1740, tz: 'Europe/Berlin', now: NOW, out: 'today 17:40' },
+    {
+      name: 'today, summer, Berlin',
+      ms: TODAY_1740,
+      tz: 'Europe/Berlin',
+      now: NOW,
+      out: 'today 17:40',
+    },
     { name: 'today, UTC', ms: TODAY_1740, tz: 'UTC', now: NOW, out: 'today 15:40' },
     {
       name: 'today, winter, Berlin (UTC+1)',
@@ -286,5 +293,47 @@ describe('describeToken', () => {
     },
   ])('describes $name', ({ t, tz = 'Europe/Berlin', out }) => {
     expect(describeToken(t, tz, NOW)).toBe(out);
+  });
+});
+
+describe('describeSessionEnd', () => {
+  it.each([
+    {
+      cause: 'Admin-Reset',
+      coa: { kind: 'disconnect', state: 'ack', reason: 'admin-reset', requestedBy: 'alice' },
+      text: 'Disconnected by staff, router confirmed',
+      term: 'Admin-Reset (disconnect: ack)',
+    },
+    {
+      cause: 'Admin-Reset',
+      coa: { kind: 'disconnect', state: 'nak', reason: 'depleted', requestedBy: null },
+      text: 'Minutes ran out, router refused',
+      term: 'Admin-Reset (disconnect: nak)',
+    },
+    {
+      cause: null,
+      coa: { kind: 'disconnect', state: 'timeout', reason: 'signed-out', requestedBy: 'guest' },
+      text: 'Signed out by the guest, router did not answer',
+      term: '(disconnect: timeout)',
+    },
+    {
+      cause: 'Session-Timeout',
+      coa: null,
+      text: 'Its time ran out (minutes or validity)',
+      term: 'Session-Timeout',
+    },
+    { cause: 'User-Request', coa: null, text: 'Signed out on the device', term: 'User-Request' },
+    { cause: 'Idle-Timeout', coa: null, text: 'Idle too long', term: 'Idle-Timeout' },
+    { cause: 'stale', coa: null, text: 'No report from the router for too long', term: 'stale' },
+    {
+      cause: 'Lost-Carrier',
+      coa: { kind: 'coa', state: 'ack', reason: 'token-minutes', requestedBy: null },
+      text: 'Connection lost',
+      term: 'Lost-Carrier (coa: ack)',
+    },
+    { cause: 'Callback', coa: null, text: 'Ended (Callback)', term: 'Callback' },
+    { cause: null, coa: null, text: '', term: '' },
+  ])('words $term as "$text"', ({ cause, coa, text, term }) => {
+    expect(describeSessionEnd(cause, coa)).toEqual({ text, term });
   });
 });

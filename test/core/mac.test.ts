@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   isRandomizedMac,
+  formatMac,
   normalizeMac,
   parseCalledStationId,
   type MacAddress,
@@ -101,5 +102,16 @@ describe('isRandomizedMac', () => {
     { input: 'e0:11:22:33:44:55', randomized: false },
   ])('says $input is randomized: $randomized', ({ input, randomized }) => {
     expect(isRandomizedMac(mac(input))).toBe(randomized);
+  });
+});
+
+describe('formatMac', () => {
+  it.each([
+    ['aa-bb-cc-dd-ee-07', 'AA:BB:CC:DD:EE:07'],
+    ['AA-BB-CC-DD-EE-07', 'AA:BB:CC:DD:EE:07'],
+    ['aabb.ccdd.ee07', 'AA:BB:CC:DD:EE:07'],
+    ['not a mac', 'not a mac'],
+  ])('shows %s as %s', (input, out) => {
+    expect(formatMac(input)).toBe(out);
   });
 });

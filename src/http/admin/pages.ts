@@ -4,7 +4,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatCode } from '../../core/code.js';
 import { formatBytes, formatDateTime, formatMinutes } from '../../core/describe.js';
+import { formatMac } from '../../core/mac.js';
 import { formatIsoInZone } from '../../core/time.js';
+import { minutesLeftOf } from '../../core/token.js';
 import { PorticoError } from '../../errors.js';
 import type { Services } from '../../services/services.js';
 
@@ -20,6 +22,16 @@ export function formatters(timeZone: string, now: number) {
     /** `2026-12-03T17:40` for a datetime-local input, or '' for none. */
     input: (ms: number | null | undefined) =>
       ms === null || ms === undefined ? '' : formatIsoInZone(ms, timeZone).slice(0, 16),
+    /** `AA:BB:CC:DD:EE:FF`, the one form every page shows a MAC in; a dash for none. */
+    mac: (mac: string | null | undefined) => (mac ? formatMac(mac) : '–'),
+    /** Time left in words: `45 min`, `2 h 5 min`, `under a minute`, `used up`; a dash for none. */
+    left: (ms: number | null | undefined) => {
+      if (ms === null || ms === undefined) return '–';
+      if (ms <= 0) return 'used up';
+      if (ms < 60_000) return 'under a minute';
+      const m = minutesLeftOf(ms);
+      return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+    },
     /** `7KQ4-M2XD`. */
     code: (code: string) => formatCode(code),
     bytes: (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatBytes(n)),

@@ -65,6 +65,25 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
     },
   );
 
+  // Disconnect asks first: one stray click must not throw a guest off the Wi-Fi.
+  app.get<{ Params: { id: string } }>(
+    '/sessions/:id/disconnect',
+    {
+      ...staffOnly,
+      schema: {
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } },
+        },
+      },
+    },
+    async (request, reply) =>
+      pages.render(request, reply, 'sessions/confirm-disconnect', {
+        title: 'Disconnect a device',
+        session: services.sessions.get(Number(request.params.id)),
+      }),
+  );
+
   app.post<{ Params: { id: string } }>(
     '/sessions/:id/disconnect',
     {
