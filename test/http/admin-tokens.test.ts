@@ -360,6 +360,7 @@ test('an admin sees the audit log of what staff did', async () => {
   await admin.signIn(ADMIN);
   const page = await admin.get('/admin/audit');
   expect(page.body).toMatch(
-    /desk<\/td>\s*<td data-label="What"><span class="code">tokens.bulk_create/,
+    /desk<\/td>\s*<td data-label="What"><span title="tokens.bulk_create">created tokens as a batch/,
   );
+  expect(page.body).toContain('batch &quot;Audit me&quot;');
 });
