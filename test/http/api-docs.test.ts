@@ -35,6 +35,8 @@ const ROUTES = [
   'PATCH /api/v1/nas/{id}',
   'DELETE /api/v1/nas/{id}',
   'POST /api/v1/nas/{id}/secret',
+  'GET /api/v1/settings',
+  'PATCH /api/v1/settings',
   'GET /api/v1/me',
   'GET /api/v1/api-keys',
   'POST /api/v1/api-keys',

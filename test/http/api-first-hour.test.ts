@@ -61,3 +61,25 @@ describe('request logging', () => {
     ).toBe(true);
   });
 });
+
+describe('settings over the API', () => {
+  it('shows and changes what the Settings page does, admin keys only, audited', async () => {
+    const shown = await api.call('GET', '/api/v1/settings');
+    expect(shown.status).toBe(200);
+    expect(shown.json).toMatchObject({ spaceName: 'Portico', portalLanguages: ['en', 'de'] });
+    const changed = await api.call('PATCH', '/api/v1/settings', {
+      body: { spaceName: 'Harbour', wifiName: 'Harbour Guest', portalLanguages: ['de', 'en'] },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json).toMatchObject({ spaceName: 'Harbour', wifiName: 'Harbour Guest' });
+    expect(api.services.settings.get().portalLanguages).toEqual(['de', 'en']);
+    expect(api.services.audit.list(1)[0]).toMatchObject({ action: 'settings.update' });
+    const bad = await api.call('PATCH', '/api/v1/settings', { body: { timeZone: 'Mars/Olympus' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.fields[0].field).toBe('timeZone');
+    const unknown = await api.call('PATCH', '/api/v1/settings', { body: { colour: 'red' } });
+    expect(unknown.status).toBe(400);
+    const staff = await api.call('GET', '/api/v1/settings', { key: api.staffKey });
+    expect(staff.status).toBe(403);
+  });
+});

@@ -16,6 +16,7 @@ import { bookingRoutes } from './bookings.js';
 import { lockoutRoutes } from './lockouts.js';
 import { feedRoutes } from './feeds.js';
 import { nasRoutes } from './nas.js';
+import { settingsRoutes } from './settings.js';
 import { sessionRoutes } from './sessions.js';
 import { tokenRoutes } from './tokens.js';
 import { validationError } from './validation.js';
@@ -47,7 +48,7 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         title: 'Portico API',
         version: '1',
         description:
-          'Create, change, export and delete access tokens, watch and cut off sessions, manage routers and API keys. Authenticate with an API key that an admin creates (`portico apikey create` or POST /api/v1/api-keys): `Authorization: Bearer pk_...` or `X-API-Key: pk_...`. Staff keys may manage tokens, batches, sessions and lockouts; admin keys may also manage routers and API keys. Dates are ISO 8601; without an offset they are wall time in the venue\'s time zone. Errors are `{ "error": { "code", "message", "fields": [{ "field", "message" }] } }` with a stable code.',
+          'Create, change, export and delete access tokens, watch and cut off sessions, manage routers and API keys. Authenticate with an API key that an admin creates (`portico apikey create` or POST /api/v1/api-keys): `Authorization: Bearer pk_...` or `X-API-Key: pk_...`. Staff keys may manage tokens, batches, sessions and lockouts; admin keys may also manage routers, settings and API keys. E-mail settings and templates, outgoing webhooks and staff accounts are in the dashboard only. Dates are ISO 8601; without an offset they are wall time in the venue\'s time zone. Errors are `{ "error": { "code", "message", "fields": [{ "field", "message" }] } }` with a stable code.',
       },
       servers: [{ url: '/' }],
       components: {
@@ -73,6 +74,10 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         { name: 'sessions', description: 'Device sessions and disconnecting them (staff)' },
         { name: 'lockouts', description: 'Guessing defence (staff)' },
         { name: 'routers', description: 'RADIUS clients (admin)' },
+        {
+          name: 'settings',
+          description: 'The Settings page: space, splash page, RADIUS defaults (admin)',
+        },
         { name: 'api-keys', description: 'API keys (admin; /me for any key)' },
         { name: 'audit', description: 'Who did what (admin)' },
         {
@@ -116,6 +121,7 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       await v1.register(sessionRoutes, { services });
       await v1.register(lockoutRoutes, { services });
       await v1.register(nasRoutes, { services });
+      await v1.register(settingsRoutes, { services });
       await v1.register(apiKeyRoutes, { services });
       await v1.register(auditRoutes, { services });
       await v1.register(bookingRoutes, { services });
