@@ -2,10 +2,10 @@
 // what, newest first, in plain words; filtered by who, what and dates, and exported as CSV.
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { parseDateTime, formatIsoInZone } from '../../core/time.js';
+import { formatIsoInZone } from '../../core/time.js';
 import { AUDIT_AREAS, type AuditArea } from '../../services/audit-service.js';
 import { csvCell } from '../../services/csv-export.js';
-import type { AdminOptions } from './pages.js';
+import { dateRange, type AdminOptions } from './pages.js';
 import { queryString } from './token-routes.js';
 
 const PAGE = 100;
@@ -26,16 +26,10 @@ export const auditRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       if (Object.hasOwn(AUDIT_AREAS, q.what)) filter.area = q.what as AuditArea;
       else errors.what = 'is not one of the listed kinds';
     }
-    for (const [key, endOfDay] of [
-      ['since', false],
-      ['until', true],
-    ] as const) {
-      const v = q[key]?.trim();
-      if (!v) continue;
-      const ms = parseDateTime(v, tz, { endOfDay });
-      if (ms === undefined) errors[key] = 'must be a date such as 2026-12-03';
-      else filter[key] = ms;
-    }
+    const range = dateRange(q, tz);
+    for (const e of range.errors) errors[e.field] = e.message;
+    if (range.since !== undefined) filter.since = range.since;
+    if (range.until !== undefined) filter.until = range.until;
     const values = {
       who: q.who ?? '',
       what: q.what ?? '',

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatCode } from '../../core/code.js';
 import { formatBytes, formatDateTime, formatMinutes } from '../../core/describe.js';
 import { formatMac } from '../../core/mac.js';
-import { formatIsoInZone } from '../../core/time.js';
+import { formatIsoInZone, parseDateTime } from '../../core/time.js';
 import { minutesLeftOf } from '../../core/token.js';
 import { PorticoError } from '../../errors.js';
 import type { Services } from '../../services/services.js';
@@ -150,4 +150,35 @@ export function str(v: string | string[] | undefined): string {
 export function list(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
+}
+
+/**
+ * dateRange returns the `since`/`until` dates of a filter form as instants in `timeZone`
+ * (`until` includes its whole day), with a message for each one that is not a date.
+ */
+export function dateRange(
+  q: { since?: string | undefined; until?: string | undefined },
+  timeZone: string,
+): {
+  since?: number;
+  until?: number;
+  errors: Array<{ field: 'since' | 'until'; message: string }>;
+} {
+  const out: {
+    since?: number;
+    until?: number;
+    errors: Array<{ field: 'since' | 'until'; message: string }>;
+  } = { errors: [] };
+  for (const [key, endOfDay] of [
+    ['since', false],
+    ['until', true],
+  ] as const) {
+    const v = q[key]?.trim();
+    if (!v) continue;
+    const ms = parseDateTime(v, timeZone, { endOfDay });
+    if (ms === undefined)
+      out.errors.push({ field: key, message: 'must be a date such as 2026-12-03' });
+    else out[key] = ms;
+  }
+  return out;
 }

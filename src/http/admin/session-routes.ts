@@ -2,11 +2,10 @@
 // router's answer shown, and the history of past sessions with filters.
 
 import type { FastifyPluginAsync } from 'fastify';
-import { parseDateTime } from '../../core/time.js';
 import type { FieldError } from '../../errors.js';
 import type { JobOutcome } from '../../services/session-service.js';
 import { staffActor } from '../plugins/staff-auth.js';
-import { fieldErrors, type AdminOptions } from './pages.js';
+import { dateRange, fieldErrors, type AdminOptions } from './pages.js';
 import { queryString } from './token-routes.js';
 
 /** LIVE_REFRESH_SECONDS is how often the live list reloads itself. */
@@ -35,6 +34,15 @@ export function outcomeText(outcome: JobOutcome | null): string {
 /** sessionRoutes registers the live list, disconnect and history pages. */
 export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
   const staffOnly = { config: { role: 'staff' as const } };
+  const idRoute = {
+    ...staffOnly,
+    schema: {
+      params: {
+        type: 'object',
+        properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } },
+      },
+    },
+  };
 
   app.get<{ Querystring: { done?: string; s?: string; e?: string } }>(
     '/sessions',
@@ -66,35 +74,16 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
   );
 
   // Disconnect asks first: one stray click must not throw a guest off the Wi-Fi.
-  app.get<{ Params: { id: string } }>(
-    '/sessions/:id/disconnect',
-    {
-      ...staffOnly,
-      schema: {
-        params: {
-          type: 'object',
-          properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } },
-        },
-      },
-    },
-    async (request, reply) =>
-      pages.render(request, reply, 'sessions/confirm-disconnect', {
-        title: 'Disconnect a device',
-        session: services.sessions.get(Number(request.params.id)),
-      }),
+  app.get<{ Params: { id: string } }>('/sessions/:id/disconnect', idRoute, async (request, reply) =>
+    pages.render(request, reply, 'sessions/confirm-disconnect', {
+      title: 'Disconnect a device',
+      session: services.sessions.get(Number(request.params.id)),
+    }),
   );
 
   app.post<{ Params: { id: string } }>(
     '/sessions/:id/disconnect',
-    {
-      ...staffOnly,
-      schema: {
-        params: {
-          type: 'object',
-          properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } },
-        },
-      },
-    },
+    idRoute,
     async (request, reply) => {
       const id = Number(request.params.id);
       const { jobId } = services.sessions.disconnect(id, staffActor(request));
@@ -138,17 +127,10 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
         }
       }
       if (q.mac && q.mac.trim() !== '') filter.mac = q.mac.trim();
-      for (const [key, endOfDay] of [
-        ['since', false],
-        ['until', true],
-      ] as const) {
-        const v = q[key]?.trim();
-        if (!v) continue;
-        const ms = parseDateTime(v, tz, { endOfDay });
-        if (ms === undefined)
-          errors.push({ field: key, message: 'must be a date such as 2026-12-03' });
-        else filter[key] = ms;
-      }
+      const range = dateRange(q, tz);
+      errors.push(...range.errors);
+      if (range.since !== undefined) filter.since = range.since;
+      if (range.until !== undefined) filter.until = range.until;
       const page = q.page && /^\d{1,6}$/.test(q.page) ? Math.max(1, Number(q.page)) : 1;
       let result: { sessions: unknown[]; total: number } = { sessions: [], total: 0 };
       if (errors.length === 0) {
