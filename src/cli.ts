@@ -852,7 +852,7 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
             results.push({ sessionId: id, jobId, state: jobId === null ? 'released' : 'pending' });
           } catch (err) {
             if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
-            io.err(`not found: session ${id}\n`);
+            io.err(`portico: not found: session ${id}\n`);
             missing++;
           }
         }

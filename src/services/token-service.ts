@@ -265,13 +265,16 @@ export function createTokenService(deps: TokenServiceDeps) {
     return t;
   };
 
-  /** inventedBatchName returns "Bulk 2026-12-04 10:00" in the venue's zone, made unique. */
-  const inventedBatchName = (now: number): string => {
-    const base = `Bulk ${formatIsoInZone(now, deps.timeZone()).slice(0, 16).replace('T', ' ')}`;
+  /** uniqueBatchName returns `base`, or `base (2)`, `base (3)`… when a batch has that name. */
+  const uniqueBatchName = (base: string): string => {
     let name = base;
     for (let n = 2; store.tokens.findBatchByName(name); n++) name = `${base} (${n})`;
     return name;
   };
+
+  /** inventedBatchName returns "Bulk 2026-12-04 10:00" in the venue's zone, made unique. */
+  const inventedBatchName = (now: number): string =>
+    uniqueBatchName(`Bulk ${formatIsoInZone(now, deps.timeZone()).slice(0, 16).replace('T', ' ')}`);
 
   return {
     validate,
@@ -315,7 +318,12 @@ export function createTokenService(deps: TokenServiceDeps) {
         // from the time) and never used twice, so a name always finds exactly one batch.
         let batchId: number | null = null;
         if (count > 1 || batchName !== null) {
-          if (batchName !== null) {
+          // Bookings name their batches after the booking: a second batch for the same
+          // booking (more attendees) gets a numbered name rather than an error.
+          const automatic = source === 'booking' || source === 'visitor';
+          let name = batchName ?? inventedBatchName(now);
+          if (batchName !== null && automatic) name = uniqueBatchName(batchName);
+          else if (batchName !== null) {
             const taken = store.tokens.findBatchByName(batchName);
             if (taken)
               throw badInput([
@@ -325,12 +333,7 @@ export function createTokenService(deps: TokenServiceDeps) {
                 },
               ]);
           }
-          batchId = store.tokens.createBatch(
-            batchName ?? inventedBatchName(now),
-            source,
-            actor,
-            now,
-          );
+          batchId = store.tokens.createBatch(name, source, actor, now);
         }
         const taken = new Set<string>();
         const ids: number[] = [];
