@@ -1,13 +1,7 @@
 // What an integrator hits first with the API: broken JSON answers a PORTICO_* code like every
-// other error, and requests are logged at debug, not at the default level.
+// other error, and the settings can be read and changed over the API.
 
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
-import { buildApp } from '../../src/http/app.js';
-import { createServices } from '../../src/services/services.js';
-import { openDatabase } from '../../src/storage/database.js';
 import { makeApi, type ApiFixture } from './api-fixture.js';
 
 let api: ApiFixture;
@@ -38,27 +32,6 @@ describe('requests the framework refuses', () => {
     });
     expect(r.status).toBe(415);
     expect(r.json.error.code).toMatch(/^PORTICO_/);
-  });
-});
-
-describe('request logging', () => {
-  it('logs each request at debug, so the default level shows no line per page view', async () => {
-    const lines: string[] = [];
-    const db = openDatabase(':memory:');
-    const config = loadConfig({ PORTICO_DB: ':memory:', PORTICO_TIMEZONE: 'UTC' });
-    const services = createServices({ db, clock: fixedClock(Date.UTC(2026, 11, 1)), config });
-    for (const level of ['info', 'debug'] as const) {
-      const logger = pino({ level }, { write: (l: string) => void lines.push(`${level} ${l}`) });
-      const app = await buildApp(services, { logger });
-      await app.inject({ url: '/healthz' });
-      await app.close();
-    }
-    db.close();
-    expect(lines.filter((l) => l.startsWith('info '))).toEqual([]);
-    const debug = lines.filter((l) => l.startsWith('debug '));
-    expect(
-      debug.some((l) => l.includes('"url":"/healthz"') && l.includes('"statusCode":200')),
-    ).toBe(true);
   });
 });
 
