@@ -56,12 +56,10 @@ describe('dashboard layout', () => {
     expect(email?.width).toBe(name?.width);
   });
 
-  it('lines up the booking settings buttons in one row under Save', async () => {
+  it('puts the booking settings secret button in its own row under Save', async () => {
     await open('/admin/bookings/settings');
     const save = await page.getByRole('button', { name: 'Save' }).boundingBox();
     const secret = await page.getByRole('button', { name: /shared secret/ }).boundingBox();
-    const feed = await page.getByRole('button', { name: 'Read the feed now' }).boundingBox();
-    expect(secret?.y).toBe(feed?.y);
     expect((secret?.y ?? 0) - ((save?.y ?? 0) + (save?.height ?? 0))).toBeGreaterThanOrEqual(4);
   });
 

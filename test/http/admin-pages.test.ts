@@ -108,7 +108,7 @@ describe('settings: keeping history', () => {
     await f.services.retention.run();
     const after = await b.get('/admin/settings');
     expect(after.body).toMatch(
-      /Last run \d\d:\d\d: removed 0 sessions, 0 audit rows, 0 e-mails, 0 webhook deliveries and 0 tokens\./,
+      /Last run [^:<]*\d\d:\d\d: removed 0 sessions, 0 audit rows, 0 e-mails, 0 webhook deliveries and 0 tokens\./,
     );
   });
 });
