@@ -53,6 +53,26 @@ export default tseslint.config(
       ],
     },
   },
+  // The store is asynchronous: a forgotten await would let a reply leave before its commit,
+  // or a transaction's work run outside it. The type-aware rules catch both.
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    // A promise returned from inside try/catch must be awaited there, or its rejection
+    // escapes the catch. (Fastify route handlers return replies, which are thenables.)
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/http/**'],
+    rules: { '@typescript-eslint/return-await': ['error', 'in-try-catch'] },
+  },
   layer(
     ['src/core/**'],
     ['node:*', '../*', '!../core/*', 'better-sqlite3', 'fastify*', '@fastify/*'],

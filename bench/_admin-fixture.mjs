@@ -25,7 +25,7 @@ export async function seededAdmin(total = 100_000) {
   const config = loadConfig({ PORTICO_DB: join(dir, 'portico.db'), PORTICO_TIMEZONE: 'UTC' });
   const services = createServices({ db, clock, config });
   for (let b = 0; b < total / 10_000; b++) {
-    services.tokens.create(
+    await services.tokens.create(
       {
         minutes: 60 + b * 30,
         count: 10_000,
@@ -43,7 +43,7 @@ export async function seededAdmin(total = 100_000) {
     UPDATE tokens SET used_ms = minutes * 60000, first_used_at = ${NOW - 7_200_000} WHERE id % 50 = 4;
     UPDATE tokens SET used_ms = 600000, first_used_at = ${NOW - 3_600_000} WHERE id % 10 = 5;
   `);
-  const nas = services.nas.add({ name: 'bench', address: '192.0.2.1' }, 'bench');
+  const nas = await services.nas.add({ name: 'bench', address: '192.0.2.1' }, 'bench');
   const insertSession = db.prepare(`INSERT INTO sessions (token_id, nas_id, status, class,
     acct_session_id, device_mac, reserved_at, started_at, last_seen_at, updated_at)
     VALUES (?, ?, 'live', ?, ?, ?, ?, ?, ?, ?)`);
@@ -64,7 +64,7 @@ export async function seededAdmin(total = 100_000) {
     }
   })();
   db.exec('ANALYZE');
-  services.staff.add('admin', 'bench-password-1', 'admin', 'bench');
+  await services.staff.add('admin', 'bench-password-1', 'admin', 'bench');
   const signed = await services.webSessions.signIn('admin', 'bench-password-1', '127.0.0.1');
   if (!signed.ok) throw new Error('could not sign in');
   const app = await buildApp(services);

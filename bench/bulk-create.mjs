@@ -44,7 +44,10 @@ const serviceMs = [];
 for (let i = 0; i <= RUNS; i++) {
   const f = fresh();
   const t0 = performance.now();
-  const r = f.services.tokens.create({ minutes: 60, count: COUNT, batchName: `run ${i}` }, 'bench');
+  const r = await f.services.tokens.create(
+    { minutes: 60, count: COUNT, batchName: `run ${i}` },
+    'bench',
+  );
   serviceMs.push(performance.now() - t0);
   if (r.tokens.length !== COUNT) throw new Error('short batch');
   f.close();
@@ -53,7 +56,7 @@ for (let i = 0; i <= RUNS; i++) {
 // 2. Through the API.
 const api = fresh();
 const app = await buildApp(api.services);
-const { key } = api.services.apiKeys.create({ name: 'bench', role: 'staff' }, 'bench');
+const { key } = await api.services.apiKeys.create({ name: 'bench', role: 'staff' }, 'bench');
 const apiMs = [];
 for (let i = 0; i < RUNS; i++) {
   const t0 = performance.now();
@@ -69,7 +72,7 @@ for (let i = 0; i < RUNS; i++) {
 
 // 3. Export of 100,000 tokens (the 70,000 above plus 30,000 more) over a real socket.
 for (let i = 0; i < 3; i++)
-  api.services.tokens.create({ minutes: 60, count: COUNT, batchName: 'fill' }, 'bench');
+  await api.services.tokens.create({ minutes: 60, count: COUNT, batchName: 'fill' }, 'bench');
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address();
 globalThis.gc?.();

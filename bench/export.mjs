@@ -15,7 +15,7 @@ const f = await seededAdmin(100_000);
 const scratch = mkdtempSync(join(tmpdir(), 'portico-bench-export-'));
 await f.app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = f.app.server.address();
-const firstBatch = f.services.batches.list(20).at(-1).id;
+const firstBatch = (await f.services.batches.list(20)).at(-1).id;
 
 /** download streams one export and returns its size, rows, time and memory. */
 async function download(path) {

@@ -140,7 +140,7 @@ for (let run = 0; run < RUNS; run++) {
     clock: systemClock,
     config: loadConfig({ PORTICO_TIMEZONE: 'Europe/Berlin' }),
   });
-  const feed = services.feeds.create(
+  const feed = await services.feeds.create(
     { name: 'Bench', url, horizonDays: 60, allowPrivateNetwork: true },
     'bench',
   );

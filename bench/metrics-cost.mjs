@@ -76,8 +76,15 @@ async function scrapeCpu() {
   const db = openDatabase(join(dir, 'p.db'));
   try {
     const services = createServices({ db, clock: systemClock, config: loadConfig({}) });
-    services.nas.add({ name: 'bench-nas', address: '127.0.0.1', secret: 'x'.repeat(16) }, 'bench');
-    services.tokens.create({ minutes: 600, count: 10_000, batchName: 'bench' }, 'bench', 'bulk');
+    await services.nas.add(
+      { name: 'bench-nas', address: '127.0.0.1', secret: 'x'.repeat(16) },
+      'bench',
+    );
+    await services.tokens.create(
+      { minutes: 600, count: 10_000, batchName: 'bench' },
+      'bench',
+      'bulk',
+    );
     const app = await buildApp(services);
     const cpuOf = async (n, cold) => {
       const xs = [];

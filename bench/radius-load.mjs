@@ -236,7 +236,7 @@ async function server() {
   scraper?.stdout.on('data', (d) => (scraped += d));
   const { services } = running;
   const db = services.store.db;
-  services.nas.add(
+  await services.nas.add(
     { name: 'bench-nas', address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' },
     'bench',
   );
@@ -259,10 +259,12 @@ async function server() {
       const nSessions = concurrency === 1 ? 600 : 10_000;
       // One token per regular session; every tenth session is a second device racing for
       // the previous session's one-device token.
-      const created = services.tokens.create(
-        { minutes: 600, maxDevices: 1, count: nSessions, batchName: `bench c=${concurrency}` },
-        'bench',
-        'bulk',
+      const created = (
+        await services.tokens.create(
+          { minutes: 600, maxDevices: 1, count: nSessions, batchName: `bench c=${concurrency}` },
+          'bench',
+          'bulk',
+        )
       ).tokens;
       const sessions = [];
       for (let i = 0; i < nSessions; i++) {

@@ -39,7 +39,7 @@ const rnd = () => (s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 3
 const t0 = performance.now();
 const batches = [];
 for (let b = 0; b < 24; b++) {
-  const r = services.tokens.create(
+  const r = await services.tokens.create(
     { minutes: 600, count: 500, batchName: `Event ${b + 1}`, maxDevices: 3 },
     'bench',
     'bulk',
@@ -47,9 +47,9 @@ for (let b = 0; b < 24; b++) {
   batches.push({ id: r.batchId, tokens: r.tokens.map((t) => t.id) });
 }
 const tokenIds = batches.flatMap((b) => b.tokens);
-const nas = [1, 2, 3].map(
-  (i) => services.nas.add({ name: `ap-${i}`, address: `192.0.2.${i}` }, 'bench').id,
-);
+const nas = [];
+for (const i of [1, 2, 3])
+  nas.push((await services.nas.add({ name: `ap-${i}`, address: `192.0.2.${i}` }, 'bench')).id);
 clock.set(NOW);
 
 const first = NOW - DAYS * 86_400_000;
@@ -124,7 +124,7 @@ db.exec('ANALYZE');
 const seedSeconds = (performance.now() - t0) / 1000;
 const coverageRows = db.prepare('SELECT COUNT(*) FROM token_coverage').pluck().get();
 
-services.staff.add('admin', 'bench-password-1', 'admin', 'bench');
+await services.staff.add('admin', 'bench-password-1', 'admin', 'bench');
 const signed = await services.webSessions.signIn('admin', 'bench-password-1', '127.0.0.1');
 if (!signed.ok) throw new Error('could not sign in');
 const app = await buildApp(services);

@@ -7,7 +7,7 @@ import { appendResults, seededAdmin } from './_admin-fixture.mjs';
 
 const RUNS = 15;
 const f = await seededAdmin(100_000);
-const firstBatch = f.services.batches.list(20).at(-1).id;
+const firstBatch = (await f.services.batches.list(20)).at(-1).id;
 const someCode = f.db.prepare('SELECT code FROM tokens WHERE id = 77777').pluck().get();
 
 const cases = [
@@ -45,7 +45,7 @@ for (const [name, url] of cases) {
 const svc = [];
 for (let i = 0; i <= RUNS; i++) {
   const t0 = performance.now();
-  f.services.tokens.list({}, { limit: 50 });
+  await f.services.tokens.list({}, { limit: 50 });
   if (i > 0) svc.push(performance.now() - t0);
 }
 lines.push(`services.tokens.list({}, 50 rows + counts) alone: median ${median(svc).toFixed(1)} ms`);

@@ -284,10 +284,12 @@ function parse(argv: string[], options: Opts, topic: string, allowPositionals = 
   }
 }
 
-function withServices<T>(config: Config, fn: (s: Services) => T): T {
+async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
   const db = openDatabase(config.dbFile);
   try {
-    return fn(createServices({ db, clock: systemClock, config }));
+    const services = createServices({ db, clock: systemClock, config });
+    await services.settings.refresh();
+    return await fn(services);
   } finally {
     db.close();
   }
@@ -325,9 +327,9 @@ function limitOf(v: string | boolean | string[] | undefined): number {
  * createNamingFlags runs `create` and, when it refuses a valid-until that is already over,
  * names the flag that confirms it.
  */
-function createNamingFlags<T>(create: () => T): T {
+async function createNamingFlags<T>(create: () => Promise<T>): Promise<T> {
   try {
-    return create();
+    return await create();
   } catch (err) {
     const fields = err instanceof PorticoError ? err.fields : [];
     if (fields.some((f) => f.field === 'validUntil' && f.message.startsWith('is already over')))
@@ -469,7 +471,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
+async function runTokens(sub: string | undefined, argv: string[], io: CliIo): Promise<number> {
   const topic = `tokens ${sub ?? ''}`.trim();
   switch (sub) {
     case 'create': {
@@ -497,8 +499,8 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       if (a.help) return (io.out(HELP[topic] as string), 0);
       const v = a.values;
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
-        const r = createNamingFlags(() =>
+      return withServices(config, async (s) => {
+        const r = await createNamingFlags(() =>
           s.tokens.create(
             {
               minutes: str(v.minutes),
@@ -528,7 +530,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
               2,
             ) + '\n',
           );
-        else if (v.csv) for (const line of tokenCsvLines(r.tokens, tz)) io.out(line);
+        else if (v.csv) for await (const line of tokenCsvLines(r.tokens, tz)) io.out(line);
         else io.out(r.tokens.map((t) => formatCode(t.code)).join('\n') + '\n');
         return 0;
       });
@@ -552,12 +554,12 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
         throw new UsageError(`--state must be one of ${TOKEN_STATES.join(', ')}`);
       const limit = limitOf(v.limit);
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
+      return withServices(config, async (s) => {
         const batchName = str(v.batch);
-        const batch = batchName ? s.store.tokens.findBatchByName(batchName) : undefined;
+        const batch = batchName ? await s.store.tokens.findBatchByName(batchName) : undefined;
         if (batchName && !batch)
           throw new PorticoError(ERROR_CODES.NOT_FOUND, `no batch named ${batchName}`);
-        const r = s.tokens.list(
+        const r = await s.tokens.list(
           { state: state as TokenState | undefined, batchId: batch?.id, text: str(v.search) },
           { limit },
         );
@@ -587,9 +589,9 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       if (a.positionals.length === 0)
         throw new UsageError('give a CODE, e.g. portico tokens show 7KQ4-M2XD');
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
+      return withServices(config, async (s) => {
         // A code copied from a card may come split by a space ("7kq4 m2xd"): one code.
-        const t = s.tokens.get(a.positionals.join(''));
+        const t = await s.tokens.get(a.positionals.join(''));
         const tz = s.timeZone();
         io.out(
           a.values.json ? JSON.stringify(jsonToken(t, tz), null, 2) + '\n' : tokenLines(t, tz),
@@ -608,9 +610,9 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       if (state && !(TOKEN_STATES as readonly string[]).includes(state))
         throw new UsageError(`--state must be one of ${TOKEN_STATES.join(', ')}`);
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
+      return withServices(config, async (s) => {
         const batchName = str(a.values.batch);
-        const batch = batchName ? s.store.tokens.findBatchByName(batchName) : undefined;
+        const batch = batchName ? await s.store.tokens.findBatchByName(batchName) : undefined;
         if (batchName && !batch)
           throw new PorticoError(ERROR_CODES.NOT_FOUND, `no batch named ${batchName}`);
         const lines = tokenCsvLines(
@@ -619,7 +621,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
           { bom: a.values.bom === true },
         );
         let buf = '';
-        for (const line of lines) {
+        for await (const line of lines) {
           buf += line;
           if (buf.length > 65536) {
             io.out(buf);
@@ -627,7 +629,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
           }
         }
         io.out(buf);
-        s.store.audit.record({
+        await s.store.audit.record({
           at: s.clock.now(),
           actor: 'cli',
           action: 'tokens.export',
@@ -690,8 +692,8 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       if (input.addMinutes !== undefined && input.minutes !== undefined)
         throw new UsageError('give --add-minutes or --minutes, not both');
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
-        const t = s.tokens.update(a.positionals[0] as string, given, cliActor(io.env));
+      return withServices(config, async (s) => {
+        const t = await s.tokens.update(a.positionals[0] as string, given, cliActor(io.env));
         const tz = s.timeZone();
         io.out(v.json ? JSON.stringify(jsonToken(t, tz), null, 2) + '\n' : tokenLines(t, tz));
         return 0;
@@ -704,9 +706,9 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
       if (a.positionals.length === 0)
         throw new UsageError(`give at least one CODE, e.g. portico tokens ${sub} 7KQ4-M2XD`);
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
+      return withServices(config, async (s) => {
         if (sub === 'delete') {
-          const r = s.tokens.remove(a.positionals, cliActor(io.env));
+          const r = await s.tokens.remove(a.positionals, cliActor(io.env));
           io.out(`deleted ${r.deleted.length} token(s)\n`);
           if (r.missing.length > 0) io.err(`portico: not found: ${r.missing.join(', ')}\n`);
           return r.missing.length > 0 ? 1 : 0;
@@ -714,7 +716,7 @@ function runTokens(sub: string | undefined, argv: string[], io: CliIo): number {
         let missing = 0;
         for (const code of a.positionals) {
           try {
-            s.tokens.revoke(code, cliActor(io.env));
+            await s.tokens.revoke(code, cliActor(io.env));
             io.out(`revoked ${code}\n`);
           } catch (err) {
             if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
@@ -781,17 +783,17 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
       const v = a.values;
       const limit = limitOf(v.limit);
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
+      return withServices(config, async (s) => {
         const code = str(v.token);
-        const tokenId = code === undefined ? undefined : s.tokens.get(code).id;
+        const tokenId = code === undefined ? undefined : (await s.tokens.get(code)).id;
         const nasName = str(v.nas);
         const nas =
           nasName === undefined
             ? undefined
-            : s.nas.list().find((n) => n.name === nasName || n.address === nasName);
+            : (await s.nas.list()).find((n) => n.name === nasName || n.address === nasName);
         if (nasName !== undefined && !nas)
           throw new PorticoError(ERROR_CODES.NOT_FOUND, `no router named ${nasName}`);
-        const r = (v.all ? s.sessions.history : s.sessions.listLive)({
+        const r = await (v.all ? s.sessions.history : s.sessions.listLive)({
           tokenId,
           nasId: nas?.id,
           limit,
@@ -843,12 +845,13 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
       const db = openDatabase(config.dbFile);
       try {
         const s = createServices({ db, clock: systemClock, config });
+        await s.settings.refresh();
         const actor = cliActor(io.env);
         const results: Array<{ sessionId: number; jobId: number | null; state: string }> = [];
         let missing = 0;
         for (const id of ids) {
           try {
-            const { jobId } = s.sessions.disconnect(id, actor, reason);
+            const { jobId } = await s.sessions.disconnect(id, actor, reason);
             results.push({ sessionId: id, jobId, state: jobId === null ? 'released' : 'pending' });
           } catch (err) {
             if (!(err instanceof PorticoError) || err.code !== ERROR_CODES.NOT_FOUND) throw err;
@@ -889,7 +892,7 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
   }
 }
 
-function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
+async function runNas(sub: string | undefined, argv: string[], io: CliIo): Promise<number> {
   const topic = `nas ${sub ?? ''}`.trim();
   switch (sub) {
     case 'add': {
@@ -931,8 +934,8 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
         }
       }
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
-        const added = s.nas.add(
+      return withServices(config, async (s) => {
+        const added = await s.nas.add(
           {
             name: str(v.name),
             address: str(v.address),
@@ -969,10 +972,10 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
       const a = parse(argv, { json: { type: 'boolean' } }, topic);
       if (a.help) return (io.out(HELP[topic] as string), 0);
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
-        const list = s.nas
-          .list()
-          .map(({ secret: _s, uamSecret: _u, controllerCredentials: _c, fasKey: _f, ...n }) => n);
+      return withServices(config, async (s) => {
+        const list = (await s.nas.list()).map(
+          ({ secret: _s, uamSecret: _u, controllerCredentials: _c, fasKey: _f, ...n }) => n,
+        );
         if (a.values.json) io.out(JSON.stringify(list, null, 2) + '\n');
         else
           for (const n of list)
@@ -989,8 +992,8 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
       if (a.help) return (io.out(HELP[topic] as string), 0);
       if (a.positionals.length !== 1) throw new UsageError('give one router name or address');
       const config = loadConfig(io.env);
-      return withServices(config, (s) => {
-        s.nas.remove(a.positionals[0] as string, 'cli');
+      return withServices(config, async (s) => {
+        await s.nas.remove(a.positionals[0] as string, 'cli');
         io.out(`removed router ${a.positionals[0]}\n`);
         return 0;
       });
@@ -1005,7 +1008,7 @@ function runNas(sub: string | undefined, argv: string[], io: CliIo): number {
   }
 }
 
-function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
+async function runAdmin(sub: string | undefined, argv: string[], io: CliIo): Promise<number> {
   if (sub === 'reset-password') return runAdminResetPassword(argv, io);
   if (sub !== 'add') {
     if (sub === '--help' || sub === '-h')
@@ -1025,24 +1028,24 @@ function runAdmin(sub: string | undefined, argv: string[], io: CliIo): number {
   const role = str(a.values.role) ?? 'admin';
   if (role !== 'admin' && role !== 'staff') throw new UsageError('--role must be admin or staff');
   const config = loadConfig(io.env);
-  return withServices(config, (s) => {
+  return withServices(config, async (s) => {
     const given = str(a.values.password) ?? io.env.PORTICO_NEW_PASSWORD;
     const password = given ?? generatePassword();
-    s.staff.add(a.positionals[0] as string, password, role, 'cli');
+    await s.staff.add(a.positionals[0] as string, password, role, 'cli');
     io.out(`added ${role} ${a.positionals[0]}${given ? '' : ` with password: ${password}`}\n`);
     return 0;
   });
 }
 
-function runAdminResetPassword(argv: string[], io: CliIo): number {
+async function runAdminResetPassword(argv: string[], io: CliIo): Promise<number> {
   const topic = 'admin reset-password';
   const a = parse(argv, { password: { type: 'string' } }, topic, true);
   if (a.help) return (io.out(HELP[topic] as string), 0);
   if (a.positionals.length !== 1)
     throw new UsageError('give one USERNAME, e.g. portico admin reset-password admin');
   const username = a.positionals[0] as string;
-  return withServices(loadConfig(io.env), (s) => {
-    const user = s.staff.list().find((u) => u.username === username);
+  return withServices(loadConfig(io.env), async (s) => {
+    const user = (await s.staff.list()).find((u) => u.username === username);
     if (!user)
       throw new PorticoError(
         ERROR_CODES.NOT_FOUND,
@@ -1050,8 +1053,8 @@ function runAdminResetPassword(argv: string[], io: CliIo): number {
       );
     const given = str(a.values.password) ?? io.env.PORTICO_NEW_PASSWORD;
     const password = given ?? generatePassword();
-    s.staff.setPassword(username, password, 'cli');
-    s.webSessions.endSessionsOf(user.id);
+    await s.staff.setPassword(username, password, 'cli');
+    await s.webSessions.endSessionsOf(user.id);
     io.out(
       `new password for ${username}${given ? ' set' : `: ${password}`}\n(their dashboard sessions were ended)\n`,
     );
@@ -1059,7 +1062,7 @@ function runAdminResetPassword(argv: string[], io: CliIo): number {
   });
 }
 
-function runApiKey(sub: string | undefined, argv: string[], io: CliIo): number {
+async function runApiKey(sub: string | undefined, argv: string[], io: CliIo): Promise<number> {
   const topic = `apikey ${sub ?? ''}`.trim();
   const d = (ms: number | null, tz: string) => (ms === null ? '-' : formatIsoInZone(ms, tz));
   switch (sub) {
@@ -1075,8 +1078,8 @@ function runApiKey(sub: string | undefined, argv: string[], io: CliIo): number {
       const role = str(a.values.role) ?? 'staff';
       if (role !== 'admin' && role !== 'staff')
         throw new UsageError('--role must be admin or staff');
-      return withServices(loadConfig(io.env), (s) => {
-        const r = s.apiKeys.create({ name: str(a.values.name), role }, 'cli');
+      return withServices(loadConfig(io.env), async (s) => {
+        const r = await s.apiKeys.create({ name: str(a.values.name), role }, 'cli');
         if (a.values.json) io.out(JSON.stringify({ ...r.apiKey, key: r.key }, null, 2) + '\n');
         else
           io.out(
@@ -1088,8 +1091,8 @@ function runApiKey(sub: string | undefined, argv: string[], io: CliIo): number {
     case 'list': {
       const a = parse(argv, { json: { type: 'boolean' } }, topic);
       if (a.help) return (io.out(HELP[topic] as string), 0);
-      return withServices(loadConfig(io.env), (s) => {
-        const keys = s.apiKeys.list();
+      return withServices(loadConfig(io.env), async (s) => {
+        const keys = await s.apiKeys.list();
         const tz = s.timeZone();
         if (a.values.json) io.out(JSON.stringify(keys, null, 2) + '\n');
         else
@@ -1110,8 +1113,8 @@ function runApiKey(sub: string | undefined, argv: string[], io: CliIo): number {
         throw new UsageError(
           'give one key ID (from portico apikey list), e.g. portico apikey revoke 3',
         );
-      return withServices(loadConfig(io.env), (s) => {
-        const k = s.apiKeys.revoke(id, 'cli');
+      return withServices(loadConfig(io.env), async (s) => {
+        const k = await s.apiKeys.revoke(id, 'cli');
         io.out(`revoked API key #${k.id} (${k.name})\n`);
         return 0;
       });
@@ -1153,15 +1156,15 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       case 'demo':
         return await runDemoCommand(argv.slice(1), io);
       case 'tokens':
-        return runTokens(sub, rest, io);
+        return await runTokens(sub, rest, io);
       case 'sessions':
         return await runSessions(sub, rest, io);
       case 'nas':
-        return runNas(sub, rest, io);
+        return await runNas(sub, rest, io);
       case 'admin':
-        return runAdmin(sub, rest, io);
+        return await runAdmin(sub, rest, io);
       case 'apikey':
-        return runApiKey(sub, rest, io);
+        return await runApiKey(sub, rest, io);
       case 'config':
         return runConfig(argv.slice(1), io);
       case 'db':

@@ -98,7 +98,8 @@ export async function startPortico(
     closers.length = 0;
   };
   try {
-    const first = services.staff.ensureFirstAdmin(config.adminUser, config.adminPassword);
+    await services.settings.refresh();
+    const first = await services.staff.ensureFirstAdmin(config.adminUser, config.adminPassword);
     if (first) opts.onFirstAdmin?.(first);
 
     // Checkpoints run in a worker thread so their fsyncs never stall RADIUS on this thread.

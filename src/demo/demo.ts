@@ -101,17 +101,18 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     });
     const s = portico.services;
     const nas = { ...DEMO_NAS, coaPort: gateway.coaPort };
-    const existing = s.nas.list().find((n) => n.name === DEMO_NAS.name);
-    if (existing) s.nas.update(existing.id, nas, 'demo');
-    else s.nas.add(nas, 'demo');
-    const make = (input: Record<string, unknown>, what: string): DemoToken => {
-      const t = s.tokens.create({ ...input, description: `demo: ${what}` }, 'demo').tokens[0];
+    const existing = (await s.nas.list()).find((n) => n.name === DEMO_NAS.name);
+    if (existing) await s.nas.update(existing.id, nas, 'demo');
+    else await s.nas.add(nas, 'demo');
+    const make = async (input: Record<string, unknown>, what: string): Promise<DemoToken> => {
+      const t = (await s.tokens.create({ ...input, description: `demo: ${what}` }, 'demo'))
+        .tokens[0];
       return { code: formatCode(t?.code ?? ''), what };
     };
     const tokens = [
-      make({ minutes: 60 }, '60 minutes, one device'),
-      make({ minutes: 120, maxDevices: 2 }, '120 minutes shared by up to two devices'),
-      make({ minutes: 3 }, '3 minutes: shows the low-balance notice'),
+      await make({ minutes: 60 }, '60 minutes, one device'),
+      await make({ minutes: 120, maxDevices: 2 }, '120 minutes shared by up to two devices'),
+      await make({ minutes: 3 }, '3 minutes: shows the low-balance notice'),
     ];
     return {
       portico,

@@ -551,7 +551,7 @@ export async function startUamGateway(opts: UamGatewayOptions): Promise<UamGatew
     async tick() {
       await Promise.all(
         [...devices.values()].map((d) =>
-          d.session && expired(d.session) ? stop(d, TERMINATE.sessionTimeout) : undefined,
+          d.session && expired(d.session) ? stop(d, TERMINATE.sessionTimeout) : Promise.resolve(),
         ),
       );
     },

@@ -180,7 +180,8 @@ export async function buildApp(
     // How many sign-in problems (a router's UAM secret that does not match) are open.
     signInProblems: services.portal.signInProblems().length,
     coa: {
-      routersBackedOff: services.cutoff.routerHealth().filter((r) => r.state !== 'ok').length,
+      routersBackedOff: (await services.cutoff.routerHealth()).filter((r) => r.state !== 'ok')
+        .length,
     },
   }));
   return app;

@@ -59,7 +59,8 @@ export interface RadiusServerOptions<C extends RadiusClient = RadiusClient> {
   readonly authPort?: number;
   /** Default 1813; 0 picks a free port. */
   readonly acctPort?: number;
-  readonly lookupClient: (address: string) => C | undefined;
+  /** Returns the client at a source address, synchronously when it can (a cache hit). */
+  readonly lookupClient: (address: string) => C | undefined | Promise<C | undefined>;
   readonly handler: RadiusHandler<C>;
   readonly logger?: RadiusLogger;
   /** Clock in ms for receivedAt and the duplicate cache; default Date.now. */
@@ -295,10 +296,7 @@ export function createRadiusServer<C extends RadiusClient>(
   ): void => {
     const receivedAt = now();
     const address = normalizeRemoteAddress(remote.address);
-    let client: C | undefined;
-    try {
-      client = options.lookupClient(address);
-    } catch (error) {
+    const lookupFailed = (error: unknown) => {
       metrics.dropped(DropReason.ClientLookupFailed);
       throttled.log(
         'error',
@@ -306,8 +304,34 @@ export function createRadiusServer<C extends RadiusClient>(
         { err: error, address },
         'RADIUS client lookup failed',
       );
+    };
+    let found: C | undefined | Promise<C | undefined>;
+    try {
+      found = options.lookupClient(address);
+    } catch (error) {
+      lookupFailed(error);
       return;
     }
+    // A cached client answers at once; one read from storage continues when it arrives.
+    if (found instanceof Promise) {
+      found.then(
+        (client) => onClient(kind, socket, datagram, remote, receivedAt, address, client),
+        lookupFailed,
+      );
+    } else {
+      onClient(kind, socket, datagram, remote, receivedAt, address, found);
+    }
+  };
+
+  const onClient = (
+    kind: RadiusSocketKind,
+    socket: Socket,
+    datagram: Buffer,
+    remote: RemoteInfo,
+    receivedAt: number,
+    address: string,
+    client: C | undefined,
+  ): void => {
     if (!client) {
       drop(
         DropReason.UnknownClient,

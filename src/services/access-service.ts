@@ -57,9 +57,9 @@ export function createAccessService(deps: {
     return s.staleAfterIntervals * s.interimIntervalSeconds * 1000;
   };
 
-  const findToken = (codeOrTokenId: string | number): TokenRecord | undefined => {
+  const findToken = async (codeOrTokenId: string | number): Promise<TokenRecord | undefined> => {
     if (typeof codeOrTokenId === 'number') {
-      const t = store.tokens.findById(codeOrTokenId);
+      const t = await store.tokens.findById(codeOrTokenId);
       return t && t.deletedAt === null ? t : undefined;
     }
     const code = normalizeCode(codeOrTokenId);
@@ -71,8 +71,8 @@ export function createAccessService(deps: {
      * projectedUsedMs returns a token's online time at `now` including what its live
      * sessions used since their latest accounting report; throws PORTICO_NOT_FOUND.
      */
-    projectedUsedMs(tokenId: number, now: number = deps.clock.now()): number {
-      const t = store.tokens.findById(tokenId);
+    async projectedUsedMs(tokenId: number, now: number = deps.clock.now()): Promise<number> {
+      const t = await store.tokens.findById(tokenId);
       if (!t) throw notFound(`token #${tokenId}`);
       return projectUsage(store, t, now, staleMs());
     },
@@ -81,12 +81,12 @@ export function createAccessService(deps: {
      * on the token (a code as typed, or a token id) at `now`: the splash page's pre-check.
      * Only the RADIUS answer grants access.
      */
-    evaluate(
+    async evaluate(
       codeOrTokenId: string | number,
       mac: string | null,
       now: number = deps.clock.now(),
-    ): Evaluation {
-      const token = findToken(codeOrTokenId);
+    ): Promise<Evaluation> {
+      const token = await findToken(codeOrTokenId);
       const device = mac === null ? null : (normalizeMac(mac) ?? null);
       if (!token) {
         return {
@@ -96,8 +96,8 @@ export function createAccessService(deps: {
           slots: [],
         };
       }
-      const slots = store.sessions.slotsOf(token.id, now).map(slotOf);
-      const usedMs = projectUsage(store, token, now, staleMs());
+      const slots = (await store.sessions.slotsOf(token.id, now)).map(slotOf);
+      const usedMs = await projectUsage(store, token, now, staleMs());
       return {
         decision: authorize(token, slots, usedMs, { mac: device, now }),
         token,
@@ -112,17 +112,17 @@ export function createAccessService(deps: {
      * replace-oldest policy the oldest devices are asked to leave. Call it inside a
      * transaction; it queues Disconnect jobs but sends nothing.
      */
-    admit(
+    async admit(
       token: TokenRecord,
       mac: MacAddress | null,
       identity: SessionIdentity,
       now: number,
-    ): Admission {
+    ): Promise<Admission> {
       const settings = deps.settings();
-      const held = store.sessions.slotsOf(token.id, now);
+      const held = await store.sessions.slotsOf(token.id, now);
       // The token row counts its live sessions: with none there is nothing to project.
       const usedMs =
-        token.liveSessions === 0 ? token.usedMs : projectUsage(store, token, now, staleMs());
+        token.liveSessions === 0 ? token.usedMs : await projectUsage(store, token, now, staleMs());
       const decision = authorize(token, held.map(slotOf), usedMs, { mac, now });
       if (!decision.ok) return { decision };
       const until = now + settings.reservationGraceSeconds * 1000;
@@ -130,7 +130,7 @@ export function createAccessService(deps: {
         const mine = held.filter((s) => s.deviceMac === mac);
         const reserved = mine.find((s) => s.status === 'reserved');
         if (reserved) {
-          store.sessions.extendReservation(reserved.id, until);
+          await store.sessions.extendReservation(reserved.id, until);
           return { decision, session: reserved, usedMs, evictionJobs: [] };
         }
         const current = mine.at(-1);
@@ -140,10 +140,10 @@ export function createAccessService(deps: {
       for (const slot of decision.evict) {
         const s = held.find((h) => h.id === slot.sessionId);
         if (!s) continue;
-        const job = requestDisconnect(store, s, 'replaced-by-new-device', 'portico', now);
+        const job = await requestDisconnect(store, s, 'replaced-by-new-device', 'portico', now);
         if (job !== null) evictionJobs.push(job);
       }
-      const session = store.sessions.insert({
+      const session = await store.sessions.insert({
         ...identity,
         deviceMac: mac,
         tokenId: token.id,
@@ -163,14 +163,18 @@ export function createAccessService(deps: {
      * any binding the MAC had, and returns the binding id; throws PORTICO_BAD_INPUT for a
      * MAC that is not one and PORTICO_NOT_FOUND for an unknown or deleted token.
      */
-    bindDevice(tokenId: number, mac: string, nasId?: number | null): { bindingId: number } {
+    async bindDevice(
+      tokenId: number,
+      mac: string,
+      nasId?: number | null,
+    ): Promise<{ bindingId: number }> {
       const device = normalizeMac(mac);
       if (!device) throw badInput([{ field: 'mac', message: 'must be a MAC address' }]);
       const now = deps.clock.now();
-      return store.transaction(() => {
-        const t = store.tokens.findById(tokenId);
+      return store.transaction(async (tx) => {
+        const t = await tx.tokens.findById(tokenId);
         if (!t || t.deletedAt !== null) throw notFound(`token #${tokenId}`);
-        return { bindingId: store.bindings.bind(tokenId, device, nasId ?? null, now) };
+        return { bindingId: await tx.bindings.bind(tokenId, device, nasId ?? null, now) };
       });
     },
   };

@@ -93,17 +93,19 @@ export function createAccountingService(deps: {
   };
 
   /** tokenFor returns the token a User-Name or MAC names: a code, or a MAC bound to one. */
-  const tokenFor = (e: AccountingEvent): { tokenId: number; login: 'code' | 'mac' } | undefined => {
+  const tokenFor = async (
+    e: AccountingEvent,
+  ): Promise<{ tokenId: number; login: 'code' | 'mac' } | undefined> => {
     const code = normalizeCode(e.userName);
     if (code !== undefined) {
-      const t = store.tokens.findByCode(code);
+      const t = await store.tokens.findByCode(code);
       if (t) return { tokenId: t.id, login: 'code' };
     }
     // Only MAC authentication (the MAC as User-Name) logs in by binding: a code we no longer
     // know (deleted) from a bound device must not charge the binding's token.
     const mac = normalizeMac(e.userName);
     if (mac) {
-      const b = store.bindings.findLive(mac);
+      const b = await store.bindings.findLive(mac);
       if (b) return { tokenId: b.tokenId, login: 'mac' };
     }
     return undefined;
@@ -176,10 +178,10 @@ export function createAccountingService(deps: {
   };
 
   /** open turns a reservation into a live session, or inserts a live one for `tokenId`. */
-  const open = (
+  const open = async (
     e: AccountingEvent & { acctSessionId: string },
     found: { reservation?: SessionRecord; tokenId: number; login: 'code' | 'mac' | null },
-  ): SessionRecord => {
+  ): Promise<SessionRecord> => {
     let startedAt = impliedStart(e);
     const r = found.reservation;
     // Time before the Access-Accept is not ours to charge, whatever the NAS counts.
@@ -188,8 +190,8 @@ export function createAccountingService(deps: {
     const at = { startedAt, lastSeenAt: startedAt, updatedAt: e.receivedAt };
     const identity = { ...e.identity, acctSessionId: e.acctSessionId, login: found.login };
     const s = r
-      ? store.sessions.activate(r, identity, at)
-      : store.sessions.insert({
+      ? await store.sessions.activate(r, identity, at)
+      : await store.sessions.insert({
           ...identity,
           tokenId: found.tokenId,
           status: 'live',
@@ -199,8 +201,9 @@ export function createAccountingService(deps: {
           interimInterval: deps.settings().interimIntervalSeconds,
           ...at,
         });
-    if (store.tokens.markFirstUse(found.tokenId, startedAt)) usage.tokenRedeemed(s, startedAt);
-    usage.sessionStarted(s);
+    if (await store.tokens.markFirstUse(found.tokenId, startedAt))
+      await usage.tokenRedeemed(s, startedAt);
+    await usage.sessionStarted(s);
     return s;
   };
 
@@ -208,16 +211,16 @@ export function createAccountingService(deps: {
    * charge advances a session to what the packet reports and returns the ms charged, the
    * session's counters now, and whether the token is used up (when this packet charged it).
    */
-  const charge = (
+  const charge = async (
     s: SessionRecord,
     e: AccountingEvent,
-  ): {
+  ): Promise<{
     chargedMs: number;
     bytes: number;
     end: number;
     counters: Counters;
     limitReached: boolean;
-  } => {
+  }> => {
     const startedAt = s.startedAt ?? e.eventAt;
     const prevEnd = s.lastSeenAt ?? startedAt;
     let end = e.sessionSeconds !== undefined ? startedAt + e.sessionSeconds * 1000 : e.eventAt;
@@ -237,7 +240,7 @@ export function createAccountingService(deps: {
     const bytes = delta.inputOctets + delta.outputOctets;
     const chargedMs =
       end > prevEnd || bytes > 0
-        ? store.tokens.addOnlineTime(s.tokenId, { start: prevEnd, end }, bytes)
+        ? await store.tokens.addOnlineTime(s.tokenId, { start: prevEnd, end }, bytes)
         : 0;
     if (
       end !== prevEnd ||
@@ -245,12 +248,13 @@ export function createAccountingService(deps: {
       bytes > 0 ||
       e.receivedAt > (s.updatedAt ?? 0)
     ) {
-      store.sessions.recordUsage(s.id, { lastSeenAt: end, updatedAt: e.receivedAt, ...next });
+      await store.sessions.recordUsage(s.id, { lastSeenAt: end, updatedAt: e.receivedAt, ...next });
     }
     if (e.identity.framedIp !== null && e.identity.framedIp !== s.framedIp) {
-      store.sessions.setFramedIp(s.id, e.identity.framedIp);
+      await store.sessions.setFramedIp(s.id, e.identity.framedIp);
     }
-    const limitReached = (chargedMs > 0 || bytes > 0) && usage.charged(s.tokenId, e.receivedAt);
+    const limitReached =
+      (chargedMs > 0 || bytes > 0) && (await usage.charged(s.tokenId, e.receivedAt));
     return { chargedMs, bytes, end, counters: next, limitReached };
   };
 
@@ -261,28 +265,29 @@ export function createAccountingService(deps: {
    * device was online all the same, so its accounting is still charged. Returns the
    * Disconnects queued.
    */
-  const keepWithinLimit = (s: SessionRecord, now: number): number => {
-    const t = store.tokens.findById(s.tokenId);
+  const keepWithinLimit = async (s: SessionRecord, now: number): Promise<number> => {
+    const t = await store.tokens.findById(s.tokenId);
     if (!t) return 0;
-    const others = store.sessions.slotsOf(t.id, now).filter((o) => o.id !== s.id);
+    const others = (await store.sessions.slotsOf(t.id, now)).filter((o) => o.id !== s.id);
     const fit = fitDevice(t, others.map(slotOf), s.deviceMac as MacAddress | null);
     const cut = fit.ok ? others.filter((o) => fit.evict.some((v) => v.sessionId === o.id)) : [s];
     const reason = fit.ok ? 'replaced-by-new-device' : 'device-limit';
     let queued = 0;
-    for (const o of cut) if (requestDisconnect(store, o, reason, null, now) !== null) queued++;
+    for (const o of cut)
+      if ((await requestDisconnect(store, o, reason, null, now)) !== null) queued++;
     return queued;
   };
 
   /** closeNas closes a rebooted NAS's sessions: Accounting-On at their last known time. */
-  const closeNas = (e: AccountingEvent): AccountingOutcome => {
+  const closeNas = async (e: AccountingEvent): Promise<AccountingOutcome> => {
     let closed = 0;
     const cap = staleMs();
-    for (const s of store.sessions.openOfNas(e.nasId)) {
+    for (const s of await store.sessions.openOfNas(e.nasId)) {
       // A retransmitted On/Off (new Identifier, Acct-Delay-Time) may arrive after the NAS
       // began new sessions; those were not cut by the reboot it reports.
       if ((s.startedAt ?? s.reservedAt) > e.eventAt) continue;
       if (s.status === 'reserved') {
-        store.sessions.close(s.id, {
+        await store.sessions.close(s.id, {
           stoppedAt: e.eventAt,
           terminateCause: 'nas-reboot',
           closedBy: 'nas-reset',
@@ -294,10 +299,14 @@ export function createAccountingService(deps: {
       // Accounting-Off is sent as the NAS goes down, so its sessions were online until then
       // (within the stale window); after Accounting-On the NAS was down for an unknown time.
       const until = e.status === 'off' ? Math.min(e.eventAt, last + cap) : last;
-      const { end, counters } = charge(s, { ...e, sessionSeconds: undefined, eventAt: until });
+      const { end, counters } = await charge(s, {
+        ...e,
+        sessionSeconds: undefined,
+        eventAt: until,
+      });
       const how = { stoppedAt: end, terminateCause: 'nas-reboot', closedBy: 'nas-reset' };
-      store.sessions.close(s.id, { ...how, updatedAt: e.receivedAt });
-      usage.sessionStopped(s, { ...how, counters });
+      await store.sessions.close(s.id, { ...how, updatedAt: e.receivedAt });
+      await usage.sessionStopped(s, { ...how, counters });
       closed++;
     }
     return { result: 'nas-reset', closed };
@@ -305,28 +314,28 @@ export function createAccountingService(deps: {
 
   return {
     /** record applies one Accounting-Request inside the caller's transaction. */
-    record(e: AccountingEvent): AccountingOutcome {
+    async record(e: AccountingEvent): Promise<AccountingOutcome> {
       if (e.status === 'on' || e.status === 'off') return closeNas(e);
       if (e.acctSessionId === null || e.acctSessionId === '') return { result: 'malformed' };
       const ev = e as AccountingEvent & { acctSessionId: string };
 
-      let s = pick(store.sessions.findByAcct(e.nasId, ev.acctSessionId), e);
+      let s = pick(await store.sessions.findByAcct(e.nasId, ev.acctSessionId), e);
       let created = false;
       let reservation: SessionRecord | undefined;
       if (!s) {
         let owner: { tokenId: number; login: 'code' | 'mac' | null } | undefined;
-        const byClass = e.cls !== null ? store.sessions.findByClass(e.cls) : undefined;
+        const byClass = e.cls !== null ? await store.sessions.findByClass(e.cls) : undefined;
         if (byClass) {
           // A reservation becomes this session; a Class already in use means the device
           // roamed or reconnected under a new Acct-Session-Id: a new session, same token.
           if (byClass.status === 'reserved') reservation = byClass;
           owner = { tokenId: byClass.tokenId, login: byClass.login };
         } else {
-          owner = tokenFor(e);
-          if (owner && e.mac) reservation = store.sessions.findReserved(owner.tokenId, e.mac);
+          owner = await tokenFor(e);
+          if (owner && e.mac) reservation = await store.sessions.findReserved(owner.tokenId, e.mac);
         }
         if (!owner) return { result: 'unknown' };
-        s = open(ev, { ...owner, ...(reservation ? { reservation } : {}) });
+        s = await open(ev, { ...owner, ...(reservation ? { reservation } : {}) });
         created = true;
       }
 
@@ -335,7 +344,8 @@ export function createAccountingService(deps: {
       const began = impliedStart(e);
       if (!created && s.startedAt !== null && began < s.startedAt - REUSE_SLACK_MS) {
         const at = Math.max(began, s.reservedAt);
-        if (store.sessions.backdateStart(s.id, at)) s = { ...s, startedAt: at, lastSeenAt: at };
+        if (await store.sessions.backdateStart(s.id, at))
+          s = { ...s, startedAt: at, lastSeenAt: at };
       }
 
       // Routers such as CoovaChilli send Acct-Session-Id already in the Access-Request, so
@@ -343,13 +353,13 @@ export function createAccountingService(deps: {
       const wasReserved = s.status === 'reserved';
       if (wasReserved) {
         reservation = s;
-        s = open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
+        s = await open(ev, { reservation: s, tokenId: s.tokenId, login: s.login });
       }
       // Only a reservation still held when the device came online kept its slot for it.
       const admitted = (reservation?.reservationExpiresAt ?? 0) > e.receivedAt;
       const disconnects =
         (created || wasReserved) && !admitted && e.status !== 'stop'
-          ? keepWithinLimit(s, e.receivedAt)
+          ? await keepWithinLimit(s, e.receivedAt)
           : 0;
       const base = { sessionId: s.id, tokenId: s.tokenId, disconnects };
       if (e.status === 'start') {
@@ -361,21 +371,21 @@ export function createAccountingService(deps: {
         if (e.status === 'interim') {
           // The sweeper gave up on a session that is still online after all.
           if (s.closedBy !== 'sweeper') return { result: 'ignored-after-stop', ...base };
-          store.sessions.reopen(s.id);
+          await store.sessions.reopen(s.id);
           // The sweeper announced its stop; the real one must not be announced again.
-          usage.sessionReopened(s, e.receivedAt);
+          await usage.sessionReopened(s, e.receivedAt);
         }
       }
-      const { chargedMs, end, counters, limitReached } = charge(s, e);
+      const { chargedMs, end, counters, limitReached } = await charge(s, e);
       if (e.status === 'stop') {
         const how = {
           stoppedAt: end,
           terminateCause: e.terminateCause ?? 'unknown',
           closedBy: 'nas',
         };
-        store.sessions.close(s.id, { ...how, updatedAt: e.receivedAt });
+        await store.sessions.close(s.id, { ...how, updatedAt: e.receivedAt });
         // A Stop after a guessed close corrects it; the stop itself was announced then.
-        if (s.status !== 'closed') usage.sessionStopped(s, { ...how, counters });
+        if (s.status !== 'closed') await usage.sessionStopped(s, { ...how, counters });
       }
       return {
         result: e.status === 'stop' ? 'stopped' : 'updated',

@@ -58,10 +58,10 @@ export function createApiKeyService(deps: {
      * create makes a key for `name` with `role` and returns it with the key itself, which is
      * never shown again; throws PORTICO_BAD_INPUT naming the bad field.
      */
-    create(
+    async create(
       input: { name?: string | null; role?: string | null },
       actor: string,
-    ): { apiKey: ApiKeyView; key: string } {
+    ): Promise<{ apiKey: ApiKeyView; key: string }> {
       const errors: FieldError[] = [];
       const name = (input.name ?? '').trim();
       if (name.length < 1 || name.length > 100)
@@ -72,8 +72,8 @@ export function createApiKeyService(deps: {
       if (errors.length > 0) throw badInput(errors);
       const { key, prefix } = newKey();
       const now = clock.now();
-      const id = store.transaction(() => {
-        const id = store.apiKeys.insert({
+      const id = await store.transaction(async (tx) => {
+        const id = await tx.apiKeys.insert({
           name,
           prefix,
           keyHash: hashApiKey(key),
@@ -81,7 +81,7 @@ export function createApiKeyService(deps: {
           createdBy: actor,
           createdAt: now,
         });
-        store.audit.record({
+        await tx.audit.record({
           at: now,
           actor,
           action: 'apikey.create',
@@ -91,26 +91,26 @@ export function createApiKeyService(deps: {
         });
         return id;
       });
-      return { apiKey: view(store.apiKeys.findById(id) as ApiKeyRecord), key };
+      return { apiKey: view((await store.apiKeys.findById(id)) as ApiKeyRecord), key };
     },
     /** list returns every key, revoked ones included, without secrets. */
-    list(): ApiKeyView[] {
-      return store.apiKeys.list().map(view);
+    async list(): Promise<ApiKeyView[]> {
+      return (await store.apiKeys.list()).map(view);
     },
     /** get returns a key by id; throws PORTICO_NOT_FOUND. */
-    get(id: number): ApiKeyView {
-      const k = store.apiKeys.findById(id);
+    async get(id: number): Promise<ApiKeyView> {
+      const k = await store.apiKeys.findById(id);
       if (!k) throw notFound(`API key #${id}`);
       return view(k);
     },
     /** revoke refuses the key from now on and returns it; revoking twice changes nothing. */
-    revoke(id: number, actor: string): ApiKeyView {
-      const k = this.get(id);
+    async revoke(id: number, actor: string): Promise<ApiKeyView> {
+      const k = await this.get(id);
       if (k.revokedAt === null) {
         const now = clock.now();
-        store.transaction(() => {
-          store.apiKeys.revoke(id, now);
-          store.audit.record({
+        await store.transaction(async (tx) => {
+          await tx.apiKeys.revoke(id, now);
+          await tx.audit.record({
             at: now,
             actor,
             action: 'apikey.revoke',
@@ -127,18 +127,18 @@ export function createApiKeyService(deps: {
      * hash, so timing reveals nothing about stored keys; last use is written at most once per
      * TOUCH_INTERVAL_MS per key.
      */
-    authenticate(presented: string | undefined): ApiKeyAuth {
+    async authenticate(presented: string | undefined): Promise<ApiKeyAuth> {
       if (presented === undefined || presented === '') return { ok: false, reason: 'missing' };
       const m = API_KEY_PATTERN.exec(presented);
       if (!m) return { ok: false, reason: 'malformed' };
       const hash = hashApiKey(presented);
-      const k = store.apiKeys.findByHash(hash);
+      const k = await store.apiKeys.findByHash(hash);
       if (!k || !timingSafeEqual(Buffer.from(k.keyHash, 'hex'), Buffer.from(hash, 'hex')))
         return { ok: false, reason: 'unknown' };
       if (k.revokedAt !== null) return { ok: false, reason: 'revoked' };
       const now = clock.now();
       if (k.lastUsedAt === null || k.lastUsedAt < now - TOUCH_INTERVAL_MS) {
-        store.apiKeys.touch(k.id, now, now - TOUCH_INTERVAL_MS);
+        await store.apiKeys.touch(k.id, now, now - TOUCH_INTERVAL_MS);
         k.lastUsedAt = now;
       }
       return { ok: true, key: view(k) };

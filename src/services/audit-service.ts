@@ -77,17 +77,17 @@ export function createAuditService(deps: { store: Store; clock: Clock }) {
   const { store, clock } = deps;
 
   // Token ids become the codes staff know them by (a deleted token keeps its code).
-  const codesOf = (ids: string): string => {
+  const codesOf = async (ids: string): Promise<string> => {
     const list = ids.split(',').filter((x) => /^\d+$/.test(x));
-    const codes = list
-      .slice(0, MAX_CODES_SHOWN)
-      .map((id) => store.tokens.findById(Number(id))?.code)
-      .map((c, i) => (c ? formatCode(c) : `#${list[i]}`));
+    const found: Array<string | undefined> = [];
+    for (const id of list.slice(0, MAX_CODES_SHOWN))
+      found.push((await store.tokens.findById(Number(id)))?.code);
+    const codes = found.map((c, i) => (c ? formatCode(c) : `#${list[i]}`));
     const more = list.length - codes.length;
     return `${list.length === 1 ? 'token' : 'tokens'} ${codes.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   };
 
-  const targetOf = (e: AuditEntry): string => {
+  const targetOf = async (e: AuditEntry): Promise<string> => {
     const id = e.targetId;
     switch (e.targetType) {
       case null:
@@ -95,16 +95,16 @@ export function createAuditService(deps: { store: Store; clock: Clock }) {
       case 'token':
         return id ? codesOf(id) : 'tokens';
       case 'batch': {
-        const b = id && /^\d+$/.test(id) ? store.tokens.getBatch(Number(id)) : undefined;
+        const b = id && /^\d+$/.test(id) ? await store.tokens.getBatch(Number(id)) : undefined;
         return b ? `batch "${b.name}"` : `batch #${id ?? ''}`;
       }
       case 'staff': {
         const name = typeof e.details?.username === 'string' ? e.details.username : undefined;
-        const u = name ?? store.staff.findById(Number(id))?.username;
+        const u = name ?? (await store.staff.findById(Number(id)))?.username;
         return u ? `account ${u}` : `account #${id ?? ''}`;
       }
       case 'nas': {
-        const n = id && /^\d+$/.test(id) ? store.nas.findById(Number(id)) : undefined;
+        const n = id && /^\d+$/.test(id) ? await store.nas.findById(Number(id)) : undefined;
         return n ? `router ${n.name}` : `router #${id ?? ''}`;
       }
       case 'settings':
@@ -128,17 +128,17 @@ export function createAuditService(deps: { store: Store; clock: Clock }) {
       .join('; ');
   };
 
-  const present = (e: AuditEntry): AuditLine => ({
+  const present = async (e: AuditEntry): Promise<AuditLine> => ({
     ...e,
     what: ACTION_WORDS[e.action] ?? e.action.replace(/[._]/g, ' '),
-    on: targetOf(e),
+    on: await targetOf(e),
     detail: detailOf(e),
   });
 
   return {
     /** record appends an entry for `actor` doing `action` now. */
-    record(actor: string, action: string, target: AuditTarget = {}): void {
-      store.audit.record({
+    async record(actor: string, action: string, target: AuditTarget = {}): Promise<void> {
+      await store.audit.record({
         at: clock.now(),
         actor,
         action,
@@ -148,30 +148,35 @@ export function createAuditService(deps: { store: Store; clock: Clock }) {
       });
     },
     /** list returns entries newest first, at most `limit` (1 to 500) from `offset`. */
-    list(limit = 100, offset = 0): AuditEntry[] {
+    async list(limit = 100, offset = 0): Promise<AuditEntry[]> {
       return store.audit.list(Math.min(Math.max(limit, 1), 500), Math.max(offset, 0));
     },
     /**
      * search returns the entries by `actor`, in `area`, in [since, until), newest first and in
      * plain words; `limit` up to 100,000 (the CSV export).
      */
-    search(
+    async search(
       f: { actor?: string; area?: AuditArea; since?: number; until?: number },
       limit = 100,
       offset = 0,
-    ): AuditLine[] {
+    ): Promise<AuditLine[]> {
       const filter: AuditFilter = {
         actor: f.actor,
         actionPrefixes: f.area ? AUDIT_AREAS[f.area].prefixes : undefined,
         since: f.since,
         until: f.until,
       };
-      return store.audit
-        .search(filter, Math.min(Math.max(limit, 1), 100_000), Math.max(offset, 0))
-        .map(present);
+      const entries = await store.audit.search(
+        filter,
+        Math.min(Math.max(limit, 1), 100000),
+        Math.max(offset, 0),
+      );
+      const lines: AuditLine[] = [];
+      for (const e of entries) lines.push(await present(e));
+      return lines;
     },
     /** actors returns everyone who appears in the log. */
-    actors(): string[] {
+    async actors(): Promise<string[]> {
       return store.audit.actors();
     },
   };

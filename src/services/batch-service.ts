@@ -22,19 +22,19 @@ export function createBatchService(deps: {
   store: Store;
   clock: Clock;
   /** Called for each deleted token after the commit, so its live sessions are cut off. */
-  onChange?: (tokenId: number, change: TokenChange) => void;
+  onChange?: (tokenId: number, change: TokenChange) => Promise<void>;
 }) {
   const { store, clock } = deps;
   return {
     /** list returns the newest batches that still have tokens, newest first. */
-    list(limit = 50): BatchSummary[] {
+    async list(limit = 50): Promise<BatchSummary[]> {
       return store.batches.listRecent(Math.min(Math.max(limit, 1), 500));
     },
     /** get returns a batch with its counts; throws PORTICO_NOT_FOUND. */
-    get(id: number): BatchView {
-      const b = store.tokens.getBatch(id);
+    async get(id: number): Promise<BatchView> {
+      const b = await store.tokens.getBatch(id);
       if (!b) throw notFound(`batch #${id}`);
-      const counts = store.tokens.countByState({ batchId: id }, clock.now());
+      const counts = await store.tokens.countByState({ batchId: id }, clock.now());
       const total = Object.values(counts).reduce((a, n) => a + n, 0);
       return { ...b, total, counts };
     },
@@ -43,16 +43,16 @@ export function createBatchService(deps: {
      * their live sessions are then cut off as a single delete's are. Throws
      * PORTICO_NOT_FOUND for an unknown batch.
      */
-    remove(id: number, actor: string): { deleted: number } {
-      const b = store.tokens.getBatch(id);
+    async remove(id: number, actor: string): Promise<{ deleted: number }> {
+      const b = await store.tokens.getBatch(id);
       if (!b) throw notFound(`batch #${id}`);
       const now = clock.now();
-      const ids = store.transaction(() => {
+      const ids = await store.transaction(async (tx) => {
         const ids: number[] = [];
-        for (const t of store.tokens.listBatch(id)) {
-          if (store.tokens.softDelete(t.id, now)) ids.push(t.id);
+        for (const t of await tx.tokens.listBatch(id)) {
+          if (await tx.tokens.softDelete(t.id, now)) ids.push(t.id);
         }
-        store.audit.record({
+        await tx.audit.record({
           at: now,
           actor,
           action: 'batch.delete',
@@ -62,7 +62,7 @@ export function createBatchService(deps: {
         });
         return ids;
       });
-      for (const tokenId of ids) deps.onChange?.(tokenId, { kind: 'deleted' });
+      for (const tokenId of ids) await deps.onChange?.(tokenId, { kind: 'deleted' });
       return { deleted: ids.length };
     },
   };

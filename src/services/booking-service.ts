@@ -220,35 +220,43 @@ export function createBookingService(deps: BookingServiceDeps) {
     return f.format(ms);
   };
 
-  const liveTokens = (b: BookingRecord): TokenView[] =>
-    b.tokenIds.map((id) => tokens.get(id)).filter((t) => t.revokedAt === null);
+  const liveTokens = async (b: BookingRecord): Promise<TokenView[]> => {
+    const out: TokenView[] = [];
+    for (const id of b.tokenIds) {
+      const t = await tokens.get(id);
+      if (t.revokedAt === null) out.push(t);
+    }
+    return out;
+  };
 
-  const createTokens = (
+  const createTokens = async (
     b: BookingRecord,
     plan: TokenPlan,
     count: number,
     actor: string,
-  ): TokenView[] => {
-    const made = tokens.create(
-      {
-        minutes: plan.minutes,
-        validFrom: plan.validFrom,
-        validUntil: plan.validUntil,
-        maxDevices: plan.maxDevices,
-        description: (b.kind === 'visitor'
-          ? `Visitor ${b.guestName}`
-          : `Booking ${b.guestName || b.externalId}${b.resource ? `, ${b.resource}` : ''}`
-        ).slice(0, 500),
-        count,
-        batchName: count > 1 ? `Booking ${b.externalId}`.slice(0, 200) : null,
-        // The booking system decides the window; a booking entered after it ended still
-        // gets its (expired) token, as before.
-        allowPast: true,
-      },
-      actor,
-      b.kind === 'visitor' ? 'visitor' : 'booking',
+  ): Promise<TokenView[]> => {
+    const made = (
+      await tokens.create(
+        {
+          minutes: plan.minutes,
+          validFrom: plan.validFrom,
+          validUntil: plan.validUntil,
+          maxDevices: plan.maxDevices,
+          description: (b.kind === 'visitor'
+            ? `Visitor ${b.guestName}`
+            : `Booking ${b.guestName || b.externalId}${b.resource ? `, ${b.resource}` : ''}`
+          ).slice(0, 500),
+          count,
+          batchName: count > 1 ? `Booking ${b.externalId}`.slice(0, 200) : null,
+          // The booking system decides the window; a booking entered after it ended still
+          // gets its (expired) token, as before.
+          allowPast: true,
+        },
+        actor,
+        b.kind === 'visitor' ? 'visitor' : 'booking',
+      )
     ).tokens;
-    for (const t of made) repo.linkToken(b.id, t.id);
+    for (const t of made) await repo.linkToken(b.id, t.id);
     return made;
   };
 
@@ -257,23 +265,23 @@ export function createBookingService(deps: BookingServiceDeps) {
    * attendees), each guest with an address gets their own code; otherwise the booking's
    * guest gets them all.
    */
-  const queueEmail = (
+  const queueEmail = async (
     b: BookingRecord,
     live: TokenView[],
     updated: boolean,
-    policy: BookingSettings = settings.bookings(),
+    given?: BookingSettings,
   ) => {
-    if (live.length === 0 || !emails.enabled()) return;
+    const policy = given ?? (await settings.bookings());
+    if (live.length === 0 || !(await emails.enabled())) return;
     if (policy.tokensPer === 'attendee' && b.guests.length > 1 && live.length === b.guests.length) {
-      b.guests.forEach((g, i) => {
-        if (g.email !== null) queueOne(b, [live[i] as TokenView], g.name, g.email, updated);
-      });
+      for (const [i, g] of b.guests.entries())
+        if (g.email !== null) await queueOne(b, [live[i] as TokenView], g.name, g.email, updated);
       return;
     }
-    if (b.guestEmail !== null) queueOne(b, live, b.guestName, b.guestEmail, updated);
+    if (b.guestEmail !== null) await queueOne(b, live, b.guestName, b.guestEmail, updated);
   };
 
-  const queueOne = (
+  const queueOne = async (
     b: BookingRecord,
     live: TokenView[],
     guestName: string,
@@ -293,9 +301,9 @@ export function createBookingService(deps: BookingServiceDeps) {
       validuntil: first.validUntil === null ? '' : when(first.validUntil),
       spacename: deps.spaceName(),
     };
-    const m = emails.render(kind, values);
+    const m = await emails.render(kind, values);
     if (updated) m.subject = `Updated: ${m.subject}`;
-    emails.queue(kind, to, m, b.id);
+    await emails.queue(kind, to, m, b.id);
   };
 
   /**
@@ -303,9 +311,13 @@ export function createBookingService(deps: BookingServiceDeps) {
    * updated, tokens added or revoked (newest first) when the count changed. Returns whether
    * any token changed.
    */
-  const syncTokens = (b: BookingRecord, actor: string, policy: BookingSettings): boolean => {
+  const syncTokens = async (
+    b: BookingRecord,
+    actor: string,
+    policy: BookingSettings,
+  ): Promise<boolean> => {
     const plan = planTokens(b, policy);
-    const live = liveTokens(b);
+    const live = await liveTokens(b);
     let changed = false;
     for (const t of live.slice(0, plan.count)) {
       if (
@@ -314,7 +326,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         t.minutes !== plan.minutes ||
         t.maxDevices !== plan.maxDevices
       ) {
-        tokens.update(
+        await tokens.update(
           t.id,
           {
             validFrom: plan.validFrom,
@@ -328,26 +340,24 @@ export function createBookingService(deps: BookingServiceDeps) {
       }
     }
     for (const t of live.slice(plan.count).reverse()) {
-      tokens.revoke(t.id, actor);
+      await tokens.revoke(t.id, actor);
       changed = true;
     }
     if (live.length < plan.count && (policy.enabled || live.length > 0)) {
-      createTokens(b, plan, plan.count - live.length, actor);
+      await createTokens(b, plan, plan.count - live.length, actor);
       changed = true;
     }
     return changed;
   };
 
-  const view = (b: BookingRecord): BookingView => {
+  const view = async (b: BookingRecord): Promise<BookingView> => {
     const { tokenIds, ...rest } = b;
-    return {
-      ...rest,
-      tokens: tokenIds.map((id) => {
-        const t = tokens.get(id);
-        return { ...t, displayCode: formatCode(t.code), link: link(t.code) };
-      }),
-      emails: emails.forBooking(b.id),
-    };
+    const views: BookingView['tokens'] = [];
+    for (const id of tokenIds) {
+      const t = await tokens.get(id);
+      views.push({ ...t, displayCode: formatCode(t.code), link: link(t.code) });
+    }
+    return { ...rest, tokens: views, emails: await emails.forBooking(b.id) };
   };
 
   const sameFields = (a: BookingFields, b: BookingFields) =>
@@ -360,20 +370,21 @@ export function createBookingService(deps: BookingServiceDeps) {
     JSON.stringify(a.guests) === JSON.stringify(b.guests);
 
   /** upsertIn does the work of `upsert` inside the caller's transaction. */
-  const upsertIn = (
+  const upsertIn = async (
     kind: BookingKind,
     origin: BookingOrigin,
     externalId: string,
     fields: BookingFields,
     actor: string,
     mode: 'create' | 'replace' | 'feed',
-    policy: BookingSettings = settings.bookings(),
-  ): { outcome: BookingOutcome; id: number } => {
+    given?: BookingSettings,
+  ): Promise<{ outcome: BookingOutcome; id: number }> => {
+    const policy = given ?? (await settings.bookings());
     const now = clock.now();
-    const existing = repo.findByExternalId(origin, externalId);
+    const existing = await repo.findByExternalId(origin, externalId);
     if (!existing) {
-      const id = repo.insert({ ...fields, kind, origin, externalId, createdBy: actor }, now);
-      const b = repo.findById(id) as BookingRecord;
+      const id = await repo.insert({ ...fields, kind, origin, externalId, createdBy: actor }, now);
+      const b = (await repo.findById(id)) as BookingRecord;
       if (policy.enabled || kind === 'visitor') {
         const plan =
           kind === 'visitor'
@@ -385,9 +396,9 @@ export function createBookingService(deps: BookingServiceDeps) {
                 maxDevices: policy.devices,
               }
             : planTokens(b, policy);
-        queueEmail(b, createTokens(b, plan, plan.count, actor), false, policy);
+        await queueEmail(b, await createTokens(b, plan, plan.count, actor), false, policy);
       }
-      store.audit.record({
+      await store.audit.record({
         at: now,
         actor,
         action: `${kind}.create`,
@@ -410,25 +421,25 @@ export function createBookingService(deps: BookingServiceDeps) {
     }
     if (!reinstated && sameFields(existing, fields)) {
       // Bookings taken while tokens were off get theirs once tokens are on.
-      const changed = existing.tokenIds.length === 0 && syncTokens(existing, actor, policy);
+      const changed = existing.tokenIds.length === 0 && (await syncTokens(existing, actor, policy));
       if (changed)
-        queueEmail(
+        await queueEmail(
           existing,
-          liveTokens(repo.findById(existing.id) as BookingRecord),
+          await liveTokens((await repo.findById(existing.id)) as BookingRecord),
           false,
           policy,
         );
       return { outcome: changed ? 'updated' : 'unchanged', id: existing.id };
     }
-    repo.update(existing.id, fields, now);
-    const b = repo.findById(existing.id) as BookingRecord;
-    const hadTokens = liveTokens(existing).length > 0;
-    syncTokens(b, actor, policy);
+    await repo.update(existing.id, fields, now);
+    const b = (await repo.findById(existing.id)) as BookingRecord;
+    const hadTokens = (await liveTokens(existing)).length > 0;
+    await syncTokens(b, actor, policy);
     const moved = existing.startAt !== fields.startAt || existing.endAt !== fields.endAt;
-    const after = repo.findById(b.id) as BookingRecord;
+    const after = (await repo.findById(b.id)) as BookingRecord;
     if (!hadTokens || moved || existing.guestEmail !== fields.guestEmail)
-      queueEmail(after, liveTokens(after), hadTokens, policy);
-    store.audit.record({
+      await queueEmail(after, await liveTokens(after), hadTokens, policy);
+    await store.audit.record({
       at: now,
       actor,
       action: `${kind}.update`,
@@ -440,17 +451,17 @@ export function createBookingService(deps: BookingServiceDeps) {
   };
 
   /** cancelIn does the work of `cancel` inside the caller's transaction. */
-  const cancelIn = (
+  const cancelIn = async (
     origin: BookingOrigin,
     externalId: string,
     actor: string,
-  ): { outcome: BookingOutcome; id: number } | undefined => {
-    const b = repo.findByExternalId(origin, externalId);
+  ): Promise<{ outcome: BookingOutcome; id: number } | undefined> => {
+    const b = await repo.findByExternalId(origin, externalId);
     if (!b) return undefined;
     const now = clock.now();
-    if (!repo.cancel(b.id, now)) return { outcome: 'unchanged', id: b.id };
-    for (const t of liveTokens(b)) tokens.revoke(t.id, actor);
-    store.audit.record({
+    if (!(await repo.cancel(b.id, now))) return { outcome: 'unchanged', id: b.id };
+    for (const t of await liveTokens(b)) await tokens.revoke(t.id, actor);
+    await store.audit.record({
       at: now,
       actor,
       action: `${b.kind}.cancel`,
@@ -461,9 +472,9 @@ export function createBookingService(deps: BookingServiceDeps) {
     return { outcome: 'cancelled', id: b.id };
   };
 
-  const result = (r: { outcome: BookingOutcome; id: number }) => ({
+  const result = async (r: { outcome: BookingOutcome; id: number }) => ({
     outcome: r.outcome,
-    booking: view(repo.findById(r.id) as BookingRecord),
+    booking: await view((await repo.findById(r.id)) as BookingRecord),
   });
 
   return {
@@ -473,59 +484,64 @@ export function createBookingService(deps: BookingServiceDeps) {
      * did with the booking and its tokens. `create` (POST) leaves a cancelled booking alone;
      * `replace` (PUT) refuses it with PORTICO_CONFLICT. Throws PORTICO_BAD_INPUT naming fields.
      */
-    upsert(
+    async upsert(
       origin: BookingOrigin,
       externalId: string,
       input: BookingInput,
       actor: string,
       mode: 'create' | 'replace' = 'create',
-    ): { outcome: BookingOutcome; booking: BookingView } {
+    ): Promise<{ outcome: BookingOutcome; booking: BookingView }> {
       checkExternalId(externalId);
       const fields = validate(input);
       return result(
-        store.transaction(() => upsertIn('booking', origin, externalId, fields, actor, mode)),
+        await store.transaction(async () =>
+          upsertIn('booking', origin, externalId, fields, actor, mode),
+        ),
       );
     },
     /** cancel cancels a booking and revokes its tokens; throws PORTICO_NOT_FOUND. */
-    cancel(
+    async cancel(
       origin: BookingOrigin,
       externalId: string,
       actor: string,
-    ): { outcome: BookingOutcome; booking: BookingView } {
-      const r = store.transaction(() => cancelIn(origin, externalId, actor));
+    ): Promise<{ outcome: BookingOutcome; booking: BookingView }> {
+      const r = await store.transaction(async () => cancelIn(origin, externalId, actor));
       if (!r) throw notFound(`booking ${externalId}`);
       return result(r);
     },
     /** get returns a booking by origin and external id; throws PORTICO_NOT_FOUND. */
-    get(origin: BookingOrigin, externalId: string): BookingView {
-      const b = repo.findByExternalId(origin, externalId);
+    async get(origin: BookingOrigin, externalId: string): Promise<BookingView> {
+      const b = await repo.findByExternalId(origin, externalId);
       if (!b) throw notFound(`booking ${externalId}`);
       return view(b);
     },
     /** getById returns a booking or visitor by id; throws PORTICO_NOT_FOUND. */
-    getById(id: number): BookingView {
-      const b = repo.findById(id);
+    async getById(id: number): Promise<BookingView> {
+      const b = await repo.findById(id);
       if (!b) throw notFound(`booking #${id}`);
       return view(b);
     },
     /** list returns bookings (or visitors) newest start first. */
-    list(opts: { kind?: BookingKind; limit?: number; offset?: number } = {}): BookingView[] {
-      return repo
-        .list({
-          ...(opts.kind ? { kind: opts.kind } : {}),
-          limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
-          offset: opts.offset ?? 0,
-        })
-        .map(view);
+    async list(
+      opts: { kind?: BookingKind; limit?: number; offset?: number } = {},
+    ): Promise<BookingView[]> {
+      const rows = await repo.list({
+        ...(opts.kind ? { kind: opts.kind } : {}),
+        limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
+        offset: opts.offset ?? 0,
+      });
+      const out: BookingView[] = [];
+      for (const b of rows) out.push(await view(b));
+      return out;
     },
     /**
      * registerVisitor records a desk visitor and gives them a token valid from the expected
      * arrival to the end of that day in the venue's zone, e-mailed when an address is given.
      */
-    registerVisitor(
+    async registerVisitor(
       input: VisitorInput,
       actor: string,
-    ): { outcome: BookingOutcome; booking: BookingView } {
+    ): Promise<{ outcome: BookingOutcome; booking: BookingView }> {
       const errors: FieldError[] = [];
       const guestName = text(errors, 'name', input.name, 200);
       if (guestName === '') errors.push({ field: 'name', message: 'is required' });
@@ -545,7 +561,9 @@ export function createBookingService(deps: BookingServiceDeps) {
         guests: [],
       };
       return result(
-        store.transaction(() => upsertIn('visitor', 'desk', randomUUID(), fields, actor, 'create')),
+        await store.transaction(async () =>
+          upsertIn('visitor', 'desk', randomUUID(), fields, actor, 'create'),
+        ),
       );
     },
     /**
@@ -556,27 +574,28 @@ export function createBookingService(deps: BookingServiceDeps) {
      * `horizonEnd`) cancelled. Returns how many of each; a feed that changed nothing writes
      * nothing.
      */
-    applyFeed(
+    async applyFeed(
       scope: { origin: BookingOrigin; prefix: string; policy?: Partial<BookingSettings> },
       events: Array<{ externalId: string; fields: BookingFields; cancelled: boolean }>,
       horizonEnd: number,
       actor: string,
-    ): { created: number; updated: number; cancelled: number; unchanged: number } {
+    ): Promise<{ created: number; updated: number; cancelled: number; unchanged: number }> {
       const { origin, prefix } = scope;
       const counts = { created: 0, updated: 0, cancelled: 0, unchanged: 0 };
-      store.transaction(() => {
-        const policy = { ...settings.bookings(), ...(scope.policy ?? {}) };
+      await store.transaction(async () => {
+        const policy = { ...(await settings.bookings()), ...(scope.policy ?? {}) };
         const seen = new Set<string>();
         for (const e of events) {
           seen.add(e.externalId);
           const r = e.cancelled
-            ? cancelIn(origin, e.externalId, actor)
-            : upsertIn('booking', origin, e.externalId, e.fields, actor, 'feed', policy);
+            ? await cancelIn(origin, e.externalId, actor)
+            : await upsertIn('booking', origin, e.externalId, e.fields, actor, 'feed', policy);
           if (r) counts[r.outcome]++;
         }
-        for (const b of repo.listConfirmedWithPrefix(origin, prefix, clock.now())) {
+        for (const b of await repo.listConfirmedWithPrefix(origin, prefix, clock.now())) {
           if (seen.has(b.externalId) || b.startAt >= horizonEnd) continue;
-          if (cancelIn(origin, b.externalId, actor)?.outcome === 'cancelled') counts.cancelled++;
+          if ((await cancelIn(origin, b.externalId, actor))?.outcome === 'cancelled')
+            counts.cancelled++;
         }
       });
       return counts;
@@ -585,11 +604,11 @@ export function createBookingService(deps: BookingServiceDeps) {
      * cancelWithPrefix cancels an origin's upcoming confirmed bookings whose external id
      * starts with `prefix` (a deleted feed's) and revokes their tokens; returns how many.
      */
-    cancelWithPrefix(origin: BookingOrigin, prefix: string, actor: string): number {
-      return store.transaction(() => {
+    async cancelWithPrefix(origin: BookingOrigin, prefix: string, actor: string): Promise<number> {
+      return store.transaction(async () => {
         let n = 0;
-        for (const b of repo.listConfirmedWithPrefix(origin, prefix, clock.now()))
-          if (cancelIn(origin, b.externalId, actor)?.outcome === 'cancelled') n++;
+        for (const b of await repo.listConfirmedWithPrefix(origin, prefix, clock.now()))
+          if ((await cancelIn(origin, b.externalId, actor))?.outcome === 'cancelled') n++;
         return n;
       });
     },
@@ -599,14 +618,14 @@ export function createBookingService(deps: BookingServiceDeps) {
      * A missing, stale, forged or replayed signature is a refusal value and changes nothing;
      * a good signature with a bad body throws PORTICO_BAD_INPUT (and is not remembered).
      */
-    handleWebhook(rawBody: string, signature: string | undefined): WebhookResult {
-      const secret = settings.bookings().webhookSecret;
+    async handleWebhook(rawBody: string, signature: string | undefined): Promise<WebhookResult> {
+      const secret = (await settings.bookings()).webhookSecret;
       if (secret === null) return { ok: false, reason: 'disabled' };
       const now = clock.now();
       const check = verifySignature(signature, rawBody, secret, now);
       if (!check.ok) return check;
-      const r = store.transaction(() => {
-        if (!store.webhooks.rememberSignature(check.signature, now, now - REPLAY_WINDOW_MS))
+      const r = await store.transaction(async (tx) => {
+        if (!(await tx.webhooks.rememberSignature(check.signature, now, now - REPLAY_WINDOW_MS)))
           return 'replayed' as const;
         let body: { event?: unknown; booking?: Record<string, unknown> };
         try {
@@ -630,7 +649,7 @@ export function createBookingService(deps: BookingServiceDeps) {
               body.event === 'booking.created' ? 'create' : 'replace',
             );
           case 'booking.cancelled': {
-            const c = cancelIn('api', id, 'webhook');
+            const c = await cancelIn('api', id, 'webhook');
             if (!c) throw notFound(`booking ${id}`);
             return c;
           }
@@ -644,7 +663,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         }
       });
       if (r === 'replayed') return { ok: false, reason: 'replayed' };
-      return { ok: true, ...result(r) };
+      return { ok: true, ...(await result(r)) };
     },
   };
 }

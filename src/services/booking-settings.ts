@@ -249,20 +249,20 @@ export function parseEmailSettings(patch: Patch<EmailSettings>): Partial<EmailSe
 /** createBookingSettings returns the reader and writer of the booking and e-mail settings. */
 export function createBookingSettings(deps: { store: Store; clock: Clock }) {
   const { store, clock } = deps;
-  const read = <T extends object>(prefix: string, defaults: T): T => {
+  const read = async <T extends object>(prefix: string, defaults: T): Promise<T> => {
     const out = { ...defaults };
     for (const key of Object.keys(defaults) as Array<keyof T>) {
-      const v = store.settings.get(`${prefix}.${String(key)}`);
+      const v = await store.settings.get(`${prefix}.${String(key)}`);
       if (v !== undefined) out[key] = v as T[keyof T];
     }
     return out;
   };
-  const write = <T extends object>(prefix: string, values: Partial<T>, actor: string) => {
+  const write = async <T extends object>(prefix: string, values: Partial<T>, actor: string) => {
     const keys = Object.keys(values);
     if (keys.length === 0) return;
-    store.transaction(() => {
-      for (const k of keys) store.settings.set(`${prefix}.${k}`, values[k as keyof T]);
-      store.audit.record({
+    await store.transaction(async (tx) => {
+      for (const k of keys) await tx.settings.set(`${prefix}.${k}`, values[k as keyof T]);
+      await tx.audit.record({
         at: clock.now(),
         actor,
         action: `settings.${prefix}`,
@@ -275,41 +275,41 @@ export function createBookingSettings(deps: { store: Store; clock: Clock }) {
   };
   return {
     /** bookings returns the booking settings in force. */
-    bookings(): BookingSettings {
+    async bookings(): Promise<BookingSettings> {
       return read('bookings', BOOKING_DEFAULTS);
     },
     /** email returns the e-mail settings in force, password included (for the transport only). */
-    email(): EmailSettings {
+    async email(): Promise<EmailSettings> {
       return read('email', EMAIL_DEFAULTS);
     },
     /** emailView returns the e-mail settings for a page: the password only as set / not set. */
-    emailView(): EmailSettingsView {
-      const { smtpPassword, ...rest } = read('email', EMAIL_DEFAULTS);
+    async emailView(): Promise<EmailSettingsView> {
+      const { smtpPassword, ...rest } = await read('email', EMAIL_DEFAULTS);
       return { ...rest, smtpPasswordSet: smtpPassword !== null };
     },
     /** updateBookings validates and stores a patch and returns the settings now in force. */
-    updateBookings(patch: Patch<BookingSettings>, actor: string): BookingSettings {
-      write('bookings', parseBookingSettings(patch), actor);
+    async updateBookings(patch: Patch<BookingSettings>, actor: string): Promise<BookingSettings> {
+      await write('bookings', parseBookingSettings(patch), actor);
       return this.bookings();
     },
     /**
      * updateEmail validates and stores a patch and returns the settings now in force; a blank
      * password in a form leaves the stored one alone unless `clearPassword` is set.
      */
-    updateEmail(
+    async updateEmail(
       patch: Patch<EmailSettings> & { clearPassword?: unknown },
       actor: string,
-    ): EmailSettingsView {
+    ): Promise<EmailSettingsView> {
       const { clearPassword, ...rest } = patch;
       const values = parseEmailSettings(rest);
       if (values.smtpPassword === null && bool(clearPassword) !== true) delete values.smtpPassword;
-      write('email', values, actor);
+      await write('email', values, actor);
       return this.emailView();
     },
     /** generateWebhookSecret stores a new random incoming-webhook secret and returns it. */
-    generateWebhookSecret(actor: string): string {
+    async generateWebhookSecret(actor: string): Promise<string> {
       const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-      write('bookings', { webhookSecret: secret }, actor);
+      await write('bookings', { webhookSecret: secret }, actor);
       return secret;
     },
   };

@@ -114,11 +114,7 @@ export function createControllerService(deps: {
     start(intervalMs = 30_000, onError: (err: unknown) => void = () => undefined): void {
       if (timer) return;
       timer = setInterval(() => {
-        try {
-          this.tick();
-        } catch (err) {
-          onError(err);
-        }
+        this.tick().catch(onError);
       }, intervalMs);
       timer.unref();
     },
@@ -143,7 +139,7 @@ export function createControllerService(deps: {
       mac: MacAddress;
       apMac?: MacAddress;
     }): Promise<ControllerAuthorization> {
-      const nas = input.nasId === null ? undefined : store.nas.findById(input.nasId);
+      const nas = input.nasId === null ? undefined : await store.nas.findById(input.nasId);
       const client = nas && this.handles(nas) ? clientOf(nas) : undefined;
       if (!nas || !client)
         return {
@@ -152,10 +148,10 @@ export function createControllerService(deps: {
           detail: 'the router has no usable controller',
         };
       const now = clock.now();
-      const held = store.transaction(() => {
-        const token = store.tokens.findById(input.tokenId);
+      const held = await store.transaction(async (tx) => {
+        const token = await tx.tokens.findById(input.tokenId);
         if (!token) return { ok: false as const, detail: 'unknown' };
-        const a = access.admit(token, input.mac, identityOf(nas, input.mac, null), now);
+        const a = await access.admit(token, input.mac, identityOf(nas, input.mac, null), now);
         if (!('session' in a)) return { ok: false as const, detail: a.decision.reason };
         return {
           ok: true as const,
@@ -182,17 +178,17 @@ export function createControllerService(deps: {
         ...Object.fromEntries(Object.entries(held.limits).filter(([, v]) => v !== undefined)),
       });
       const at = clock.now();
-      store.transaction(() => {
-        const s = store.sessions.findById(held.session.id);
+      await store.transaction(async (tx) => {
+        const s = await tx.sessions.findById(held.session.id);
         if (!s) return;
         // Even when the reservation lapsed meanwhile, the guest is on: open its session.
         if (answer.outcome === 'ok') {
           const id = s.acctSessionId ?? acctSessionIdOf(s.id);
-          accounting.record(
+          await accounting.record(
             event(s.status === 'live' ? 'interim' : 'start', nas, { ...s, acctSessionId: id }, at),
           );
         } else if (s.status === 'reserved') {
-          store.sessions.close(s.id, {
+          await tx.sessions.close(s.id, {
             stoppedAt: at,
             terminateCause: 'controller-refused',
             closedBy: 'portico',
@@ -208,14 +204,14 @@ export function createControllerService(deps: {
      * tick charges every live controller session up to now, as an Interim-Update would, and
      * returns how many it charged; run it every interim interval.
      */
-    tick(now: number = clock.now()): number {
-      return store.transaction(() => {
+    async tick(now: number = clock.now()): Promise<number> {
+      return store.transaction(async (tx) => {
         let charged = 0;
-        for (const nas of store.nas.list()) {
+        for (const nas of await tx.nas.list()) {
           if (!this.handles(nas)) continue;
-          for (const s of store.sessions.openOfNas(nas.id)) {
+          for (const s of await tx.sessions.openOfNas(nas.id)) {
             if (s.status !== 'live') continue;
-            accounting.record(event('interim', nas, s, now));
+            await accounting.record(event('interim', nas, s, now));
             charged++;
           }
         }
@@ -246,8 +242,8 @@ export function createControllerService(deps: {
     },
 
     /** stopped records, in the caller's transaction, that the controller ended a session. */
-    stopped(nas: NasRecord, s: SessionRecord, now: number, cause: string): void {
-      accounting.record(event('stop', nas, s, now, cause));
+    async stopped(nas: NasRecord, s: SessionRecord, now: number, cause: string): Promise<void> {
+      await accounting.record(event('stop', nas, s, now, cause));
     },
   };
 }

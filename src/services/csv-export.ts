@@ -52,11 +52,11 @@ export function tokenCsvRow(t: TokenView, timeZone: string): string {
 }
 
 /** tokenCsvLines yields the header and one line per token; `bom` prefixes a UTF-8 BOM. */
-export function* tokenCsvLines(
-  tokens: Iterable<TokenView>,
+export async function* tokenCsvLines(
+  tokens: AsyncIterable<TokenView> | Iterable<TokenView>,
   timeZone: string,
   opts: { bom?: boolean } = {},
-): Generator<string> {
+): AsyncGenerator<string> {
   yield (opts.bom ? '\uFEFF' : '') + CSV_COLUMNS.join(',') + '\r\n';
-  for (const t of tokens) yield tokenCsvRow(t, timeZone);
+  for await (const t of tokens) yield tokenCsvRow(t, timeZone);
 }

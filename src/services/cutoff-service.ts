@@ -164,8 +164,8 @@ export function createCutoffService(deps: {
   };
 
   /** mayRetry returns whether the scheduler should queue another Disconnect for a session. */
-  const mayRetry = (sessionId: number, now: number): boolean => {
-    const jobs = store.coaJobs.ofSession(sessionId).filter((j) => j.kind === 'disconnect');
+  const mayRetry = async (sessionId: number, now: number): Promise<boolean> => {
+    const jobs = (await store.coaJobs.ofSession(sessionId)).filter((j) => j.kind === 'disconnect');
     if (jobs.some((j) => j.state === 'pending' || j.state === 'sending' || j.state === 'ack'))
       return false;
     if (jobs.length >= MAX_DISCONNECT_TRIES) return false;
@@ -179,42 +179,42 @@ export function createCutoffService(deps: {
    * slot. The oldest devices go under replace-oldest, the newest under refuse; each session
    * is tried a bounded number of times. Returns the Disconnects queued.
    */
-  const keepWithinLimits = (now: number): number => {
+  const keepWithinLimits = async (now: number): Promise<number> => {
     let queued = 0;
-    for (const tokenId of store.sessions.overDeviceLimit(now)) {
-      const t = store.tokens.findById(tokenId);
+    for (const tokenId of await store.sessions.overDeviceLimit(now)) {
+      const t = await store.tokens.findById(tokenId);
       if (!t) continue;
-      const held = store.sessions.slotsOf(tokenId, now);
+      const held = await store.sessions.slotsOf(tokenId, now);
       const reason = t.whenFull === 'replace-oldest' ? 'replaced-by-new-device' : 'device-limit';
       for (const slot of excessSlots(t, held.map(slotOf))) {
         const s = held.find((h) => h.id === slot.sessionId);
-        if (!s || (s.status === 'live' && !mayRetry(s.id, now))) continue;
-        if (requestDisconnect(store, s, reason, null, now) !== null) queued++;
+        if (!s || (s.status === 'live' && !(await mayRetry(s.id, now)))) continue;
+        if ((await requestDisconnect(store, s, reason, null, now)) !== null) queued++;
       }
     }
     return queued;
   };
 
   /** scan runs one scheduler pass in one transaction and returns what it did. */
-  const scan = (now: number = clock.now()): ScanResult => {
+  const scan = async (now: number = clock.now()): Promise<ScanResult> => {
     const window = staleMs();
-    return store.transaction(() => {
-      const lapsed = store.sessions.closeLapsedReservations(now);
+    return store.transaction(async (tx) => {
+      const lapsed = await tx.sessions.closeLapsedReservations(now);
       let stale = 0;
       const intervals = deps.settings().staleAfterIntervals;
-      for (const s of store.sessions.listStale(now - window, now, intervals)) {
+      for (const s of await tx.sessions.listStale(now - window, now, intervals)) {
         const how = {
           stoppedAt: s.lastSeenAt ?? s.startedAt ?? now,
           terminateCause: 'stale',
           closedBy: 'sweeper',
         };
-        store.sessions.close(s.id, { ...how, updatedAt: s.updatedAt ?? now });
-        usage.sessionStopped(s, how);
+        await tx.sessions.close(s.id, { ...how, updatedAt: s.updatedAt ?? now });
+        await usage.sessionStopped(s, how);
         stale++;
       }
-      usage.prune(now);
+      await usage.prune(now);
       let disconnects = 0;
-      for (const c of store.sessions.liveTokenBudgets()) {
+      for (const c of await tx.sessions.liveTokenBudgets()) {
         // Cheap bound first: the projection can add at most the time since the oldest report.
         const bound = c.usedMs + Math.max(0, now - c.since);
         const suspect =
@@ -226,19 +226,19 @@ export function createCutoffService(deps: {
           (c.dataQuotaBytes !== null && c.usedBytes >= c.dataQuotaBytes) ||
           (c.minutes !== null && bound >= c.minutes * 60_000 - 1000);
         if (!suspect) continue;
-        const t = store.tokens.findById(c.tokenId);
+        const t = await tx.tokens.findById(c.tokenId);
         if (!t) continue;
-        const live = store.sessions.liveOf(t.id);
-        const reason = cutReason(t, projectedUsedMs(store, t, now, window, live), now);
+        const live = await tx.sessions.liveOf(t.id);
+        const reason = cutReason(t, await projectedUsedMs(tx, t, now, window, live), now);
         if (reason === null) continue;
-        if (reason === 'expired') usage.tokenExpired(t, live.length, now);
+        if (reason === 'expired') await usage.tokenExpired(t, live.length, now);
         for (const s of live) {
-          if (!mayRetry(s.id, now)) continue;
-          requestDisconnect(store, s, reason, null, now);
+          if (!(await mayRetry(s.id, now))) continue;
+          await requestDisconnect(tx, s, reason, null, now);
           disconnects++;
         }
       }
-      disconnects += keepWithinLimits(now);
+      disconnects += await keepWithinLimits(now);
       if (stale + disconnects > 0) {
         logger.info({ stale, disconnects, lapsed }, 'cut-off pass');
       }
@@ -294,8 +294,8 @@ export function createCutoffService(deps: {
 
   /** sendOne sends one claimed job and returns the NAS's answer (timeout when unreachable). */
   const sendOne = async (job: CoaJobRecord): Promise<Done> => {
-    const s = store.sessions.findById(job.sessionId);
-    const nas = s?.nasId != null ? store.nas.findById(s.nasId) : undefined;
+    const s = await store.sessions.findById(job.sessionId);
+    const nas = s?.nasId != null ? await store.nas.findById(s.nasId) : undefined;
     const router = nas?.name ?? '(removed)';
     const controllers = deps.controllers?.();
     if (s && nas && controllers?.handles(nas)) {
@@ -329,7 +329,7 @@ export function createCutoffService(deps: {
             router,
           };
     }
-    const t = store.tokens.findById(s.tokenId);
+    const t = await store.tokens.findById(s.tokenId);
     const attrs = sessionIdentification(nas.vendor, s, t?.code ?? null);
     try {
       if (job.kind === 'disconnect') {
@@ -348,24 +348,24 @@ export function createCutoffService(deps: {
   };
 
   /** record stores what the NAS answered and what follows from it for the session. */
-  const record = (done: Done[]): void => {
+  const record = async (done: Done[]): Promise<void> => {
     if (closing) return;
     const now = clock.now();
     const backedOff: RouterCoaHealth[] = [];
-    store.transaction(() => {
+    await store.transaction(async (tx) => {
       for (const { job, result, reached } of done) {
         if (result.outcome === 'deferred') continue;
-        store.coaJobs.finish(job.id, result.outcome, result.errorCause ?? null, now);
+        await tx.coaJobs.finish(job.id, result.outcome, result.errorCause ?? null, now);
         if (reached && job.nasId !== null) {
-          if (result.outcome !== 'timeout') store.coaJobs.routerAnswered(job.nasId, now);
+          if (result.outcome !== 'timeout') await tx.coaJobs.routerAnswered(job.nasId, now);
           else {
-            const h = store.coaJobs.routerTimedOut(job.nasId, now, routerBackoffMs);
+            const h = await tx.coaJobs.routerTimedOut(job.nasId, now, routerBackoffMs);
             if (h.lastTimeoutAt === now && h.backoffUntil !== null && h.backoffUntil > now)
               backedOff.push(h);
           }
         }
         if (job.kind !== 'disconnect') continue;
-        const s = store.sessions.findById(job.sessionId);
+        const s = await tx.sessions.findById(job.sessionId);
         if (!s || s.status === 'closed') continue;
         if (result.outcome === 'nak' && result.errorCause === SESSION_NOT_FOUND) {
           // The NAS no longer has this session: its Stop was lost. Close it where we last saw it.
@@ -374,16 +374,16 @@ export function createCutoffService(deps: {
             terminateCause: 'session-not-found',
             closedBy: 'portico',
           };
-          store.sessions.close(s.id, { ...how, updatedAt: now });
-          if (s.status === 'live') usage.sessionStopped(s, how);
+          await tx.sessions.close(s.id, { ...how, updatedAt: now });
+          if (s.status === 'live') await usage.sessionStopped(s, how);
         } else if (result.outcome !== 'ack') {
           // Still online: it holds its slot again until a later attempt ends it.
-          store.sessions.restoreSlot(s.id);
+          await tx.sessions.restoreSlot(s.id);
         } else {
           // A controller sends no accounting Stop: its ACK is the end of the session.
-          const nas = s.nasId !== null ? store.nas.findById(s.nasId) : undefined;
+          const nas = s.nasId !== null ? await tx.nas.findById(s.nasId) : undefined;
           const controllers = deps.controllers?.();
-          if (nas && controllers?.handles(nas)) controllers.stopped(nas, s, now, job.reason);
+          if (nas && controllers?.handles(nas)) await controllers.stopped(nas, s, now, job.reason);
         }
       }
     });
@@ -419,8 +419,8 @@ export function createCutoffService(deps: {
     const inFlight = new Set<Promise<void>>();
     for (;;) {
       if (!closing && inFlight.size < concurrency) {
-        const jobs = store.transaction(() =>
-          store.coaJobs.claimFair(clock.now(), {
+        const jobs = await store.transaction(async (tx) =>
+          tx.coaJobs.claimFair(clock.now(), {
             limit: concurrency - inFlight.size,
             perRouter,
           }),
@@ -470,9 +470,9 @@ export function createCutoffService(deps: {
   };
 
   /** tick runs a scheduler pass and sends what it queued. */
-  const tick = (): Promise<void> => {
+  const tick = async (): Promise<void> => {
     try {
-      scan();
+      await scan();
     } catch (err) {
       logger.error({ err }, 'cut-off pass failed');
     }
@@ -482,8 +482,8 @@ export function createCutoffService(deps: {
   return {
     scan,
     /** routerHealth returns each router's Disconnect/CoA state and its jobs waiting, at `now`. */
-    routerHealth(now: number = clock.now()): RouterCoaStatus[] {
-      return store.coaJobs.routerHealth().map((h) => ({
+    async routerHealth(now: number = clock.now()): Promise<RouterCoaStatus[]> {
+      return (await store.coaJobs.routerHealth()).map((h) => ({
         ...h,
         state:
           h.backoffUntil !== null && now < h.backoffUntil
@@ -511,21 +511,21 @@ export function createCutoffService(deps: {
      * the next pass disconnects them; a revoke or delete also queues a Disconnect for the
      * sessions the sweeper closed as stale. It never throws: staff's change is already saved.
      */
-    tokenChanged(tokenId: number, change: TokenChange): void {
+    async tokenChanged(tokenId: number, change: TokenChange): Promise<void> {
       try {
         if (change.kind === 'updated' && change.changed.some((k) => SESSION_LIMITS.has(k))) {
           const now = clock.now();
-          store.transaction(() => {
-            const t = store.tokens.findById(tokenId);
+          await store.transaction(async (tx) => {
+            const t = await tx.tokens.findById(tokenId);
             if (!t) return;
-            const live = store.sessions.liveOf(tokenId);
-            const used = projectedUsedMs(store, t, now, staleMs(), live);
+            const live = await tx.sessions.liveOf(tokenId);
+            const used = await projectedUsedMs(tx, t, now, staleMs(), live);
             if (cutReason(t, used, now) !== null) return;
             const left = timeLeft(t, used, now);
             for (const s of live) {
               if (s.slotReleasedAt !== null) continue;
               const elapsed = Math.max(0, Math.floor((now - (s.startedAt ?? now)) / 1000));
-              store.coaJobs.insert({
+              await tx.coaJobs.insert({
                 sessionId: s.id,
                 kind: 'coa',
                 reason: `token-${change.changed.join(',')}`.slice(0, 200),
@@ -539,14 +539,14 @@ export function createCutoffService(deps: {
         }
         if (change.kind === 'revoked' || change.kind === 'deleted') {
           const now = clock.now();
-          store.transaction(() => {
+          await store.transaction(async (tx) => {
             // The pass disconnects live sessions; sessions swept as stale are Portico's guess,
             // so the router is asked too, once each.
-            for (const s of store.sessions.sweptOf(tokenId, MAX_SWEPT_DISCONNECTS)) {
-              const asked = store.coaJobs
-                .ofSession(s.id)
-                .some((j) => j.kind === 'disconnect' && j.state !== 'nak' && j.state !== 'timeout');
-              if (!asked) requestDisconnect(store, s, change.kind, null, now);
+            for (const s of await tx.sessions.sweptOf(tokenId, MAX_SWEPT_DISCONNECTS)) {
+              const asked = (await tx.coaJobs.ofSession(s.id)).some(
+                (j) => j.kind === 'disconnect' && j.state !== 'nak' && j.state !== 'timeout',
+              );
+              if (!asked) await requestDisconnect(tx, s, change.kind, null, now);
             }
           });
         }
@@ -561,10 +561,10 @@ export function createCutoffService(deps: {
       if (log) logger = log;
     },
     /** start runs the scheduler every interval and requeues jobs a stopped process left. */
-    start(intervalMs: number = deps.intervalMs ?? 5000): void {
+    async start(intervalMs: number = deps.intervalMs ?? 5000): Promise<void> {
       if (!stopped) return;
       stopped = false;
-      store.transaction(() => store.coaJobs.requeueSending());
+      await store.transaction(async (tx) => tx.coaJobs.requeueSending());
       timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
       this.wake();

@@ -48,23 +48,23 @@ export type EmailServiceDeps = {
 export function createEmailService(deps: EmailServiceDeps) {
   const { store, clock, settings } = deps;
   const repo = store.emails;
-  const mailerFor = deps.mailer ?? (() => createSmtpMailer(settings.email()));
+  const mailerFor = deps.mailer ?? (async () => createSmtpMailer(await settings.email()));
 
-  const templateOf = (kind: EmailKind): EmailTemplate => {
-    const s = settings.email();
+  const templateOf = async (kind: EmailKind): Promise<EmailTemplate> => {
+    const s = await settings.email();
     return kind === 'booking'
       ? { subject: s.bookingSubject, html: s.bookingHtml }
       : { subject: s.visitorSubject, html: s.visitorHtml };
   };
 
   const sendOne = async (id: number): Promise<void> => {
-    if (!repo.claim(id, clock.now(), LEASE_MS)) return;
+    if (!(await repo.claim(id, clock.now(), LEASE_MS))) return;
     // Read after the claim: `attempts` already counts this one.
-    const m = repo.findById(id);
+    const m = await repo.findById(id);
     if (!m) return;
-    const s = settings.email();
+    const s = await settings.email();
     let failure: { permanent: boolean; message: string } | null = null;
-    const mailer = mailerFor();
+    const mailer = await mailerFor();
     if (mailer === null) failure = { permanent: false, message: 'no SMTP server is set' };
     else {
       try {
@@ -83,10 +83,10 @@ export function createEmailService(deps: EmailServiceDeps) {
       }
     }
     const now = clock.now();
-    if (failure === null) repo.finish(id, now);
+    if (failure === null) await repo.finish(id, now);
     else {
       const last = failure.permanent || m.attempts >= s.maxAttempts;
-      repo.retry(
+      await repo.retry(
         id,
         now,
         failure.message,
@@ -108,26 +108,31 @@ export function createEmailService(deps: EmailServiceDeps) {
   return {
     worker,
     /** enabled returns whether confirmations are sent at all. */
-    enabled(): boolean {
-      return settings.email().enabled;
+    async enabled(): Promise<boolean> {
+      return (await settings.email()).enabled;
     },
     /** render returns a message of `kind` filled with `values`, from the saved template. */
-    render(kind: EmailKind, values: EmailValues): RenderedEmail {
-      return renderEmail(templateOf(kind), values);
+    async render(kind: EmailKind, values: EmailValues): Promise<RenderedEmail> {
+      return renderEmail(await templateOf(kind), values);
     },
     /**
      * preview returns what `template` (or the saved one) looks like with sample values; it does
      * not check placeholders (saving does).
      */
-    preview(kind: EmailKind, template?: Partial<EmailTemplate>): RenderedEmail {
-      return renderEmail({ ...templateOf(kind), ...template }, SAMPLE_VALUES);
+    async preview(kind: EmailKind, template?: Partial<EmailTemplate>): Promise<RenderedEmail> {
+      return renderEmail({ ...(await templateOf(kind)), ...template }, SAMPLE_VALUES);
     },
     /**
      * queue adds a rendered message to the outbox and returns its id. Call it inside the
      * transaction that made the change the message reports.
      */
-    queue(kind: EmailKind, to: string, m: RenderedEmail, bookingId: number | null): number {
-      const id = repo.enqueue(
+    async queue(
+      kind: EmailKind,
+      to: string,
+      m: RenderedEmail,
+      bookingId: number | null,
+    ): Promise<number> {
+      const id = await repo.enqueue(
         {
           messageId: `<${randomUUID()}@${deps.messageIdDomain()}>`,
           kind,
@@ -153,8 +158,8 @@ export function createEmailService(deps: EmailServiceDeps) {
       const address = parseEmailAddress(to);
       if (address === undefined)
         throw badInput([{ field: 'testTo', message: 'must be an e-mail address' }]);
-      const s = settings.email();
-      const mailer = mailerFor();
+      const s = await settings.email();
+      const mailer = await mailerFor();
       if (mailer === null) return { ok: false, message: 'no SMTP server is set' };
       let result: { ok: true } | { ok: false; message: string } = { ok: true };
       try {
@@ -171,8 +176,8 @@ export function createEmailService(deps: EmailServiceDeps) {
       } finally {
         mailer.close();
       }
-      store.transaction(() =>
-        store.audit.record({
+      await store.transaction(async (tx) =>
+        tx.audit.record({
           at: clock.now(),
           actor,
           action: 'email.test',
@@ -184,38 +189,38 @@ export function createEmailService(deps: EmailServiceDeps) {
       return result;
     },
     /** list returns messages newest first, optionally of one status, with counts per status. */
-    list(opts: { status?: EmailStatus; limit?: number; offset?: number } = {}): {
+    async list(opts: { status?: EmailStatus; limit?: number; offset?: number } = {}): Promise<{
       messages: EmailView[];
       counts: Record<EmailStatus, number>;
-    } {
+    }> {
       return {
-        messages: repo
-          .list({
+        messages: (
+          await repo.list({
             ...(opts.status ? { status: opts.status } : {}),
             limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
             offset: opts.offset ?? 0,
           })
-          .map(toView),
-        counts: repo.countByStatus(),
+        ).map(toView),
+        counts: await repo.countByStatus(),
       };
     },
     /** get returns one message with its body; throws PORTICO_NOT_FOUND. */
-    get(id: number): EmailRecord {
-      const m = repo.findById(id);
+    async get(id: number): Promise<EmailRecord> {
+      const m = await repo.findById(id);
       if (!m) throw notFound(`e-mail #${id}`);
       return m;
     },
     /** forBooking returns a booking's messages in the order they were queued. */
-    forBooking(bookingId: number): EmailView[] {
-      return repo.listForBooking(bookingId).map(toView);
+    async forBooking(bookingId: number): Promise<EmailView[]> {
+      return (await repo.listForBooking(bookingId)).map(toView);
     },
     /** retry gives a failed message a fresh set of attempts, due now; false when it had not failed. */
-    retry(id: number, actor: string): boolean {
+    async retry(id: number, actor: string): Promise<boolean> {
       const now = clock.now();
-      const ok = store.transaction(() => {
-        const ok = repo.requeue(id, now);
+      const ok = await store.transaction(async (tx) => {
+        const ok = await repo.requeue(id, now);
         if (ok)
-          store.audit.record({
+          await tx.audit.record({
             at: now,
             actor,
             action: 'email.retry',

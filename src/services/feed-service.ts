@@ -131,7 +131,7 @@ export function createFeedService(deps: {
   clock: Clock;
   onChange?: () => void;
   /** Cancels the upcoming bookings of a feed being deleted (the booking service's job). */
-  cancelFeedBookings: (feedId: number, actor: string) => number;
+  cancelFeedBookings: (feedId: number, actor: string) => Promise<number>;
 }) {
   const { store, clock } = deps;
   const repo = store.feeds;
@@ -144,55 +144,55 @@ export function createFeedService(deps: {
       targetId: String(id),
       details,
     });
-  const find = (id: number): FeedRecord => {
-    const f = Number.isInteger(id) ? repo.findById(id) : undefined;
+  const find = async (id: number): Promise<FeedRecord> => {
+    const f = Number.isInteger(id) ? await repo.findById(id) : undefined;
     if (!f) throw notFound(`feed #${id}`);
     return f;
   };
 
   return {
     /** list returns every feed with its last poll. */
-    list(): FeedView[] {
-      return repo.list().map(toFeedView);
+    async list(): Promise<FeedView[]> {
+      return (await repo.list()).map(toFeedView);
     },
     /** get returns one feed; throws PORTICO_NOT_FOUND. */
-    get(id: number): FeedView {
-      return toFeedView(find(id));
+    async get(id: number): Promise<FeedView> {
+      return toFeedView(await find(id));
     },
     /** record returns one feed as stored, for the poller; throws PORTICO_NOT_FOUND. */
-    record(id: number): FeedRecord {
+    async record(id: number): Promise<FeedRecord> {
       return find(id);
     },
     /** create validates and adds a feed, due for polling at once. */
-    create(input: FeedInput, actor: string): FeedView {
+    async create(input: FeedInput, actor: string): Promise<FeedView> {
       const fields = parseFeedInput(input);
-      const id = store.transaction(() => {
-        const id = repo.insert(fields, actor, clock.now());
+      const id = await store.transaction(async () => {
+        const id = await repo.insert(fields, actor, clock.now());
         // The name only: a calendar's secret address must not end up in the log.
-        audit(actor, 'feed.create', id, { name: fields.name });
+        await audit(actor, 'feed.create', id, { name: fields.name });
         return id;
       });
       deps.onChange?.();
-      return toFeedView(find(id));
+      return toFeedView(await find(id));
     },
     /** update validates and replaces a feed's settings; throws PORTICO_NOT_FOUND. */
-    update(id: number, input: FeedInput, actor: string): FeedView {
-      find(id);
+    async update(id: number, input: FeedInput, actor: string): Promise<FeedView> {
+      await find(id);
       const fields = parseFeedInput(input);
-      store.transaction(() => {
-        repo.update(id, fields, clock.now());
-        audit(actor, 'feed.update', id, { name: fields.name });
+      await store.transaction(async () => {
+        await repo.update(id, fields, clock.now());
+        await audit(actor, 'feed.update', id, { name: fields.name });
       });
       deps.onChange?.();
-      return toFeedView(find(id));
+      return toFeedView(await find(id));
     },
     /** remove deletes a feed and cancels its upcoming bookings; throws PORTICO_NOT_FOUND. */
-    remove(id: number, actor: string): { cancelled: number } {
-      const f = find(id);
-      return store.transaction(() => {
-        const cancelled = deps.cancelFeedBookings(id, actor);
-        repo.remove(id);
-        audit(actor, 'feed.delete', id, { name: f.name, cancelled });
+    async remove(id: number, actor: string): Promise<{ cancelled: number }> {
+      const f = await find(id);
+      return store.transaction(async () => {
+        const cancelled = await deps.cancelFeedBookings(id, actor);
+        await repo.remove(id);
+        await audit(actor, 'feed.delete', id, { name: f.name, cancelled });
         return { cancelled };
       });
     },

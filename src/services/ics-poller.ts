@@ -71,7 +71,7 @@ export type IcsPollerDeps = {
   clock: Clock;
   bookings: BookingService;
   /** Whether booking tokens are on (Settings > Bookings); off, no feed is read. */
-  enabled: () => boolean;
+  enabled: () => Promise<boolean>;
   timeZone: () => string;
   http?: OutboundHttp;
   onError?: (err: unknown, feed: { id: number; name: string }) => void;
@@ -144,7 +144,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
 
   const poll = async (feedId: number): Promise<FeedPollResult> => {
     const at = clock.now();
-    const feed = store.feeds.findById(feedId);
+    const feed = await store.feeds.findById(feedId);
     if (!feed) return { ok: false, feedId, at, error: 'the feed was deleted' };
     let result: FeedPollResult;
     let validators: { etag: string | null; lastModified: string | null } = {
@@ -166,13 +166,13 @@ export function createIcsPoller(deps: IcsPollerDeps) {
       // than a venue with every booking cancelled: keep the bookings and say so.
       if (
         read.events === 0 &&
-        store.bookings.listConfirmedWithPrefix('ics', prefix, now).length > 0
+        (await store.bookings.listConfirmedWithPrefix('ics', prefix, now)).length > 0
       )
         throw feedError('the feed has no events at all; upcoming bookings from it were kept');
       const kept = read.occurrences.filter(
         (o) => !(feed.skipFree && o.free) && !(feed.skipPrivate && o.private),
       );
-      const counts = deps.bookings.applyFeed(
+      const counts = await deps.bookings.applyFeed(
         { origin: 'ics', prefix, policy: feed.policy },
         kept.map((o) => ({
           externalId: `${prefix}${o.key}`.slice(0, 200),
@@ -202,7 +202,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
         error: String((err as Error).message ?? err).slice(0, 300),
       };
     }
-    store.feeds.setStatus(feedId, {
+    await store.feeds.setStatus(feedId, {
       ...validators,
       lastFetchAt: at,
       lastOutcome: result.ok ? (result.notModified ? 'not-modified' : 'imported') : 'failed',
@@ -227,12 +227,13 @@ export function createIcsPoller(deps: IcsPollerDeps) {
 
   /** pollDue polls every enabled feed that is due and claimed by this node; returns how many. */
   const pollDue = async (): Promise<number> => {
-    if (!deps.enabled()) return 0;
+    if (!(await deps.enabled())) return 0;
     const now = clock.now();
     let n = 0;
-    for (const id of store.feeds.dueIds(now)) {
-      const f = store.feeds.findById(id);
-      if (!f || !store.feeds.claim(id, f.nextPollAt, now + f.pollMinutes * 60_000)) continue;
+    for (const id of await store.feeds.dueIds(now)) {
+      const f = await store.feeds.findById(id);
+      if (!f || !(await store.feeds.claim(id, f.nextPollAt, now + f.pollMinutes * 60_000)))
+        continue;
       await pollFeed(id);
       n++;
     }
@@ -250,9 +251,9 @@ export function createIcsPoller(deps: IcsPollerDeps) {
   };
 
   /** schedule waits until the next feed is due (at most a minute), then runs a pass. */
-  function schedule(): void {
+  async function schedule(): Promise<void> {
     if (stopped) return;
-    const next = store.feeds.nextDueAt();
+    const next = await store.feeds.nextDueAt();
     const wait =
       next === null ? IDLE_CHECK_MS : Math.min(IDLE_CHECK_MS, Math.max(1000, next - clock.now()));
     timer = setTimeout(runPass, wait);

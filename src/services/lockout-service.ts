@@ -125,17 +125,17 @@ export function createLockoutService(deps: {
    * most once a minute), and past `maxRows` the least recent without a running lockout, so
    * a flood of made-up keys cannot grow the table without limit.
    */
-  const bound = (now: number): void => {
+  const bound = async (now: number): Promise<void> => {
     const due = now - purgedAt >= PURGE_EVERY_MS;
     if (due) {
       purgedAt = now;
-      repo.purgeOlderThan(now - longestWindow, now);
+      await repo.purgeOlderThan(now - longestWindow, now);
     }
     // Counting costs a scan, so only now and then: a flood adds at most this many between.
     if (!due && ++sinceCount < COUNT_EVERY) return;
     sinceCount = 0;
-    const over = repo.count() - maxRows;
-    if (over > 0) repo.trimOldest(over + Math.ceil(maxRows / 10), now);
+    const over = (await repo.count()) - maxRows;
+    if (over > 0) await repo.trimOldest(over + Math.ceil(maxRows / 10), now);
   };
 
   const lockedFor = (rec: LockoutRecord | undefined, now: number) =>
@@ -145,9 +145,9 @@ export function createLockoutService(deps: {
     rec !== undefined && now - rec.firstFailedAt <= B.windowMs;
 
   /** isClean returns whether a device has had fewer than `deviceTries` wrong codes lately. */
-  const isClean = (device: string | null | undefined, now: number): boolean => {
+  const isClean = async (device: string | null | undefined, now: number): Promise<boolean> => {
     if (!device) return false;
-    const rec = repo.get(device);
+    const rec = await repo.get(device);
     const recent = rec !== undefined && now - rec.lastFailedAt <= B.windowMs;
     return !recent || rec.failures < B.deviceTries;
   };
@@ -166,12 +166,12 @@ export function createLockoutService(deps: {
      * shared key (isBudgetKey) refuses only over its budget and, below free + fresh, not a
      * `device` with a clean record; a correct code is never refused by it otherwise.
      */
-    check(keys: readonly string[], device?: string | null): LockoutCheck {
+    async check(keys: readonly string[], device?: string | null): Promise<LockoutCheck> {
       const now = clock.now();
-      const clean = isClean(device, now);
+      const clean = await isClean(device, now);
       let worst: LockoutCheck = { locked: false, retryAfterMs: 0, key: null };
       for (const key of keys) {
-        const rec = repo.get(key);
+        const rec = await repo.get(key);
         const ms = isBudgetKey(key) ? budgetWait(rec, now, clean) : lockedFor(rec, now);
         if (ms > worst.retryAfterMs) worst = { locked: true, retryAfterMs: ms, key };
       }
@@ -182,18 +182,18 @@ export function createLockoutService(deps: {
      * one of them) and returns what the next attempt would meet. Over a shared key's free
      * budget, a wrong code that did not come from a clean device uses up the key's slot.
      */
-    recordFailure(keys: readonly string[], device?: string | null): LockoutCheck {
+    async recordFailure(keys: readonly string[], device?: string | null): Promise<LockoutCheck> {
       const now = clock.now();
-      const clean = isClean(device, now);
+      const clean = await isClean(device, now);
       const all = device && !keys.includes(device) ? [...keys, device] : keys;
-      store.transaction(() => {
+      await store.transaction(async () => {
         for (const key of all) {
-          const prev = repo.get(key);
+          const prev = await repo.get(key);
           if (isBudgetKey(key)) {
             const fresh = !inWindow(prev, now);
             const failures = fresh ? 1 : prev.failures + 1;
             const spendsSlot = failures > B.free && (!clean || failures > B.free + B.fresh);
-            repo.put({
+            await repo.put({
               key,
               failures,
               firstFailedAt: fresh ? now : prev.firstFailedAt,
@@ -210,7 +210,7 @@ export function createLockoutService(deps: {
             over > 0
               ? now + Math.min(policy.maxLockMs, policy.baseLockMs * 2 ** Math.min(over - 1, 30))
               : null;
-          repo.put({
+          await repo.put({
             key,
             failures,
             firstFailedAt: fresh ? now : prev.firstFailedAt,
@@ -218,29 +218,29 @@ export function createLockoutService(deps: {
             lockedUntil,
           });
         }
-        bound(now);
+        await bound(now);
       });
       return this.check(keys, device);
     },
     /** recordSuccess forgets the failures of `keys` (a correct code or password). */
-    recordSuccess(keys: readonly string[]): void {
-      store.transaction(() => {
-        for (const key of keys) repo.remove(key);
+    async recordSuccess(keys: readonly string[]): Promise<void> {
+      await store.transaction(async () => {
+        for (const key of keys) await repo.remove(key);
       });
     },
     /** list returns keys locked now or with failures in the last window, newest first. */
-    list(): Array<LockoutRecord & { locked: boolean }> {
+    async list(): Promise<Array<LockoutRecord & { locked: boolean }>> {
       const now = clock.now();
-      return repo
-        .listRecent(now, now - Math.max(basePolicy.windowMs, SHARED_KEY_POLICY.windowMs))
-        .map((r) => ({ ...r, locked: lockedFor(r, now) > 0 }));
+      return (
+        await repo.listRecent(now, now - Math.max(basePolicy.windowMs, SHARED_KEY_POLICY.windowMs))
+      ).map((r) => ({ ...r, locked: lockedFor(r, now) > 0 }));
     },
     /** clear lifts a key's lockout and forgets its failures; false when there was none. */
-    clear(key: string, actor: string): boolean {
-      return store.transaction(() => {
-        const removed = repo.remove(key);
+    async clear(key: string, actor: string): Promise<boolean> {
+      return store.transaction(async (tx) => {
+        const removed = await repo.remove(key);
         if (removed) {
-          store.audit.record({
+          await tx.audit.record({
             at: clock.now(),
             actor,
             action: 'lockout.clear',

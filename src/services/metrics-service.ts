@@ -106,11 +106,12 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     name: string,
     help: string,
     labelNames: string[],
-    read: () => Series,
+    read: () => Series | Promise<Series>,
   ) => {
-    const collect = function (this: Counter | Gauge) {
+    const collect = async function (this: Counter | Gauge) {
+      const series = await read();
       this.reset();
-      for (const s of read()) {
+      for (const s of series) {
         if (this instanceof Gauge) this.set(s.labels, s.value);
         else (this as Counter).inc(s.labels, s.value);
       }
@@ -229,8 +230,8 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_sessions',
     'Open RADIUS sessions: reserved (accepted, no accounting yet) and live.',
     ['status'],
-    () => {
-      const open = store.metrics.openSessions();
+    async () => {
+      const open = await store.metrics.openSessions();
       return ['reserved', 'live'].map((status) => ({
         labels: { status },
         value: open[status] ?? 0,
@@ -242,10 +243,10 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_tokens',
     'Tokens by derived state (counted at most every 30 s).',
     ['state'],
-    () => {
+    async () => {
       const now = clock.now();
       if (!tokenCache || now - tokenCache.at > TOKEN_CACHE_MS)
-        tokenCache = { at: now, counts: store.tokens.countByState({}, now) };
+        tokenCache = { at: now, counts: await store.tokens.countByState({}, now) };
       const counts = tokenCache.counts;
       return TOKEN_STATES.map((state) => ({ labels: { state }, value: counts[state] }));
     },
@@ -262,9 +263,9 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_coa_queue',
     'Disconnect/CoA jobs waiting or being sent, per router.',
     ['router'],
-    () => {
-      const queue = store.metrics.coaQueue();
-      const names = new Set([...store.metrics.routerNames(), ...Object.keys(queue)]);
+    async () => {
+      const queue = await store.metrics.coaQueue();
+      const names = new Set([...(await store.metrics.routerNames()), ...Object.keys(queue)]);
       return [...names].map((router) => ({ labels: { router }, value: queue[router] ?? 0 }));
     },
   );
@@ -273,8 +274,8 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_email_outbox',
     'E-mails not yet sent, by status (failed: gave up after retries).',
     ['status'],
-    () => {
-      const c = store.metrics.emailOutbox();
+    async () => {
+      const c = await store.metrics.emailOutbox();
       return OUTBOX_STATUSES.map((status) => ({ labels: { status }, value: c[status] ?? 0 }));
     },
   );
@@ -283,8 +284,8 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_webhook_outbox',
     'Webhook deliveries not yet delivered, by status (failed: gave up after retries).',
     ['status'],
-    () => {
-      const c = store.metrics.webhookOutbox();
+    async () => {
+      const c = await store.metrics.webhookOutbox();
       return OUTBOX_STATUSES.map((status) => ({ labels: { status }, value: c[status] ?? 0 }));
     },
   );
@@ -293,7 +294,7 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_lockouts_active',
     'Keys (addresses, devices, staff names) locked out now after wrong codes or passwords.',
     [],
-    () => [{ labels: {}, value: store.metrics.activeLockouts(clock.now()) }],
+    async () => [{ labels: {}, value: await store.metrics.activeLockouts(clock.now()) }],
   );
 
   const httpRequests = new Counter({
@@ -315,8 +316,8 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     'portico_sqlite_file_bytes',
     'Size of the SQLite database file and of its write-ahead log.',
     ['file'],
-    () => {
-      const s = store.metrics.fileSizes();
+    async () => {
+      const s = await store.metrics.fileSizes();
       return [
         { labels: { file: 'db' }, value: s.db },
         { labels: { file: 'wal' }, value: s.wal },
@@ -354,9 +355,16 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
       httpSeconds.observe({ route: r }, ms / 1000);
     },
   };
-  for (const kind of ['disconnect', 'coa'])
-    for (const outcome of ['ack', 'nak', 'timeout', 'deferred'])
-      for (const router of store.metrics.routerNames()) coa.inc({ router, kind, outcome }, 0);
+  // The routers known at the first scrape get their zero series (reads are asynchronous).
+  let zeroed = false;
+  const zeroCoa = async () => {
+    if (zeroed) return;
+    zeroed = true;
+    for (const kind of ['disconnect', 'coa'])
+      for (const outcome of ['ack', 'nak', 'timeout', 'deferred'])
+        for (const router of await store.metrics.routerNames())
+          coa.inc({ router, kind, outcome }, 0);
+  };
 
   return {
     hooks,
@@ -369,11 +377,12 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
       tokenCache = null;
     },
     /** scrape returns the metrics in Prometheus text format. */
-    scrape: (): Promise<string> => {
+    scrape: async (): Promise<string> => {
       if (!processMetrics) {
         processMetrics = true;
         collectDefaultMetrics({ register: registry, prefix: 'portico_' });
       }
+      await zeroCoa();
       return registry.metrics();
     },
     /** contentType is the Content-Type of scrape()'s text. */

@@ -207,7 +207,7 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
 
   return {
     /** add registers a router and returns it (with the secret, generated when not given). */
-    add(input: NasInput, actor: string): NasRecord {
+    async add(input: NasInput, actor: string): Promise<NasRecord> {
       const v = check(input, false);
       const now = clock.now();
       const nas: NewNas = {
@@ -232,9 +232,9 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
         createdAt: now,
       };
       try {
-        const id = store.transaction(() => {
-          const id = store.nas.insert(nas);
-          store.audit.record({
+        const id = await store.transaction(async (tx) => {
+          const id = await tx.nas.insert(nas);
+          await tx.audit.record({
             at: now,
             actor,
             action: 'nas.add',
@@ -249,20 +249,20 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
           });
           return id;
         });
-        return store.nas.findById(id) as NasRecord;
+        return (await store.nas.findById(id)) as NasRecord;
       } catch (err) {
         return conflict(err);
       }
     },
     /** update changes a router's fields and returns it. */
-    update(nameOrId: string | number, input: NasInput, actor: string): NasRecord {
-      const nas = this.get(nameOrId);
+    async update(nameOrId: string | number, input: NasInput, actor: string): Promise<NasRecord> {
+      const nas = await this.get(nameOrId);
       const v = check(input, true);
       try {
-        store.transaction(() => {
-          store.nas.update(nas.id, v);
+        await store.transaction(async (tx) => {
+          await tx.nas.update(nas.id, v);
           const { secret: _s, uamSecret: _u, controllerCredentials: _c, fasKey: _f, ...safe } = v;
-          store.audit.record({
+          await tx.audit.record({
             at: clock.now(),
             actor,
             action: 'nas.update',
@@ -279,19 +279,19 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
       } catch (err) {
         conflict(err);
       }
-      return store.nas.findById(nas.id) as NasRecord;
+      return (await store.nas.findById(nas.id)) as NasRecord;
     },
     /** get returns a router by name or id; throws PORTICO_NOT_FOUND. */
-    get(nameOrId: string | number): NasRecord {
+    async get(nameOrId: string | number): Promise<NasRecord> {
       const n =
         typeof nameOrId === 'number'
-          ? store.nas.findById(nameOrId)
-          : (store.nas.findByName(nameOrId) ?? store.nas.findByAddress(nameOrId));
+          ? await store.nas.findById(nameOrId)
+          : ((await store.nas.findByName(nameOrId)) ?? (await store.nas.findByAddress(nameOrId)));
       if (!n) throw notFound(`router ${nameOrId}`);
       return n;
     },
     /** list returns every router. */
-    list(): NasRecord[] {
+    async list(): Promise<NasRecord[]> {
       return store.nas.list();
     },
     /**
@@ -312,11 +312,11 @@ export function createNasService(deps: { store: Store; clock: Clock; box?: Secre
       }
     },
     /** remove deletes a router by name, address or id. */
-    remove(nameOrId: string | number, actor: string): void {
-      const n = this.get(nameOrId);
-      store.transaction(() => {
-        store.nas.remove(n.id);
-        store.audit.record({
+    async remove(nameOrId: string | number, actor: string): Promise<void> {
+      const n = await this.get(nameOrId);
+      await store.transaction(async (tx) => {
+        await tx.nas.remove(n.id);
+        await tx.audit.record({
           at: clock.now(),
           actor,
           action: 'nas.remove',

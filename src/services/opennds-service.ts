@@ -182,36 +182,36 @@ export function createOpenndsService(deps: {
   });
 
   // The router session a hid names: the newest one not closed.
-  const sessionOf = (nasId: number, hid: string): SessionRecord | undefined =>
-    store.sessions
-      .findByAcct(nasId, hid)
-      .filter((s) => s.status !== 'closed')
-      .at(-1);
+  const sessionOf = async (nasId: number, hid: string): Promise<SessionRecord | undefined> =>
+    (await store.sessions.findByAcct(nasId, hid)).filter((s) => s.status !== 'closed').at(-1);
 
-  const findRouter = (report: BinauthReport, address: string): NasRecord | undefined => {
-    const byName = report.gateway ? store.nas.findByName(report.gateway) : undefined;
-    const nas = byName ?? store.nas.findByAddress(address.replace(/^::ffff:/i, ''));
+  const findRouter = async (
+    report: BinauthReport,
+    address: string,
+  ): Promise<NasRecord | undefined> => {
+    const byName = report.gateway ? await store.nas.findByName(report.gateway) : undefined;
+    const nas = byName ?? (await store.nas.findByAddress(address.replace(/^::ffff:/i, '')));
     return nas && nas.vendor === 'opennds' && nas.fasKey !== null ? nas : undefined;
   };
 
   /** authClient decides openNDS's auth_client call: let the device on, and for how long. */
-  const authClient = (nas: NasRecord, r: Checked, now: number): string => {
+  const authClient = async (nas: NasRecord, r: Checked, now: number): Promise<string> => {
     const hid = openndsHid(r.token);
-    const s = sessionOf(nas.id, hid);
+    const s = await sessionOf(nas.id, hid);
     if (!s) return 'deny no-hand-off';
     if (s.deviceMac !== null && s.deviceMac !== r.mac) return 'deny other-device';
-    const token = store.tokens.findById(s.tokenId);
+    const token = await store.tokens.findById(s.tokenId);
     if (!token || token.deletedAt !== null) return 'deny unknown';
     if (s.deviceMac === null && s.status === 'reserved') {
       // Level 0 sends no MAC: the reservation made without one is now this device's.
-      store.sessions.close(s.id, {
+      await store.sessions.close(s.id, {
         stoppedAt: now,
         terminateCause: 'rebound',
         closedBy: 'portico',
         updatedAt: now,
       });
     }
-    const a = access.admit(token, r.mac, identityOf(nas, hid, r.mac, r.ip, token.code), now);
+    const a = await access.admit(token, r.mac, identityOf(nas, hid, r.mac, r.ip, token.code), now);
     if (!('session' in a)) return `deny ${a.decision.reason}`;
     const seconds = a.decision.sessionTimeout ?? 0;
     const kB = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
@@ -223,15 +223,15 @@ export function createOpenndsService(deps: {
   };
 
   /** account turns a start, poll or end report into an accounting event. */
-  const account = (
+  const account = async (
     nas: NasRecord,
     r: Checked,
     status: 'start' | 'interim' | 'stop',
     now: number,
-  ): { wake: boolean; session: SessionRecord | undefined } => {
+  ): Promise<{ wake: boolean; session: SessionRecord | undefined }> => {
     const hid = openndsHid(r.token);
-    const s = sessionOf(nas.id, hid);
-    const code = s ? (store.tokens.findById(s.tokenId)?.code ?? null) : null;
+    const s = await sessionOf(nas.id, hid);
+    const code = s ? ((await store.tokens.findById(s.tokenId))?.code ?? null) : null;
     const until = status === 'stop' ? r.end : r.ts;
     const e: AccountingEvent = {
       status,
@@ -249,14 +249,14 @@ export function createOpenndsService(deps: {
       outputOctets: r.in,
       terminateCause: status === 'stop' ? (TERMINATE_CAUSE[r.method] ?? 'unknown') : null,
     };
-    const out = accounting.record(e);
+    const out = await accounting.record(e);
     const wake = Boolean(out.limitReached) || (out.disconnects ?? 0) > 0;
     const session =
-      out.sessionId === undefined ? undefined : store.sessions.findById(out.sessionId);
+      out.sessionId === undefined ? undefined : await store.sessions.findById(out.sessionId);
     if (status === 'stop' && session) {
       // The gateway ended the session: whatever Disconnect waited for its poll is done.
-      for (const j of store.coaJobs.ofSession(session.id))
-        if (j.kind === 'disconnect') store.coaJobs.settle(j.id, 'ack', now);
+      for (const j of await store.coaJobs.ofSession(session.id))
+        if (j.kind === 'disconnect') await store.coaJobs.settle(j.id, 'ack', now);
     }
     return { wake, session };
   };
@@ -266,12 +266,12 @@ export function createOpenndsService(deps: {
    * Portico's (the router's own ndsctl auth), `deauth` one Portico ended or wants ended (a
    * Disconnect waits), else keep polling.
    */
-  const watchAnswer = (s: SessionRecord | undefined): string => {
+  const watchAnswer = async (s: SessionRecord | undefined): Promise<string> => {
     if (!s) return 'ignore';
     if (s.status === 'closed' || s.slotReleasedAt !== null) return 'deauth';
-    const waiting = store.coaJobs
-      .ofSession(s.id)
-      .some((j) => j.kind === 'disconnect' && (j.state === 'pending' || j.state === 'sending'));
+    const waiting = (await store.coaJobs.ofSession(s.id)).some(
+      (j) => j.kind === 'disconnect' && (j.state === 'pending' || j.state === 'sending'),
+    );
     return waiting ? 'deauth' : `ok ${OPENNDS_POLL_SECONDS}`;
   };
 
@@ -281,42 +281,44 @@ export function createOpenndsService(deps: {
      * the gateway: the same check and reservation an Access-Accept makes, in one
      * transaction. It fails with the reason when the token cannot let this device on now.
      */
-    grant(input: {
+    async grant(input: {
       tokenId: number;
       nasId: number | null;
       hid: string;
       mac: MacAddress | null;
       ip: string | null;
-    }): GrantOutcome {
+    }): Promise<GrantOutcome> {
       const now = clock.now();
-      const nas = input.nasId === null ? undefined : store.nas.findById(input.nasId);
+      const nas = input.nasId === null ? undefined : await store.nas.findById(input.nasId);
       if (!nas || nas.vendor !== 'opennds') return { ok: false, reason: 'unknown-router' };
-      const outcome = store.transaction((): GrantOutcome & { evicted?: boolean } => {
-        const token = store.tokens.findById(input.tokenId);
-        if (!token || token.deletedAt !== null) return { ok: false, reason: 'unknown' };
-        const identity = identityOf(nas, input.hid, input.mac, input.ip, token.code);
-        let a = access.admit(token, input.mac, identity, now);
-        if (!('session' in a)) return { ok: false, reason: a.decision.reason };
-        const held = a.session;
-        if (held.nasId === nas.id && held.acctSessionId !== input.hid) {
-          // The same device under a new hid: openNDS gives a device one client token at a
-          // time, so the session it had on this gateway is over (its end report was lost).
-          const how = {
-            stoppedAt: held.lastSeenAt ?? held.startedAt ?? now,
-            terminateCause: held.status === 'live' ? 'session-not-found' : 'rebound',
-            closedBy: 'portico',
-          };
-          store.sessions.close(held.id, { ...how, updatedAt: now });
-          if (held.status === 'live') deps.events?.sessionStopped(held, how);
-          a = access.admit(token, input.mac, identity, now);
+      const outcome = await store.transaction(
+        async (tx): Promise<GrantOutcome & { evicted?: boolean }> => {
+          const token = await tx.tokens.findById(input.tokenId);
+          if (!token || token.deletedAt !== null) return { ok: false, reason: 'unknown' };
+          const identity = identityOf(nas, input.hid, input.mac, input.ip, token.code);
+          let a = await access.admit(token, input.mac, identity, now);
           if (!('session' in a)) return { ok: false, reason: a.decision.reason };
-        }
-        return {
-          ok: true,
-          sessionTimeout: a.decision.sessionTimeout,
-          evicted: a.evictionJobs.length > 0,
-        };
-      });
+          const held = a.session;
+          if (held.nasId === nas.id && held.acctSessionId !== input.hid) {
+            // The same device under a new hid: openNDS gives a device one client token at a
+            // time, so the session it had on this gateway is over (its end report was lost).
+            const how = {
+              stoppedAt: held.lastSeenAt ?? held.startedAt ?? now,
+              terminateCause: held.status === 'live' ? 'session-not-found' : 'rebound',
+              closedBy: 'portico',
+            };
+            await tx.sessions.close(held.id, { ...how, updatedAt: now });
+            if (held.status === 'live') await deps.events?.sessionStopped(held, how);
+            a = await access.admit(token, input.mac, identity, now);
+            if (!('session' in a)) return { ok: false, reason: a.decision.reason };
+          }
+          return {
+            ok: true,
+            sessionTimeout: a.decision.sessionTimeout,
+            evicted: a.evictionJobs.length > 0,
+          };
+        },
+      );
       if (outcome.ok && outcome.evicted) deps.wake();
       return outcome.ok ? { ok: true, sessionTimeout: outcome.sessionTimeout } : outcome;
     },
@@ -329,10 +331,10 @@ export function createOpenndsService(deps: {
      * for a deauth. Refused: a malformed report, an unknown router, a bad signature or a
      * router clock more than REPORT_MAX_SKEW_MS off.
      */
-    report(raw: BinauthReport, address: string): BinauthOutcome {
+    async report(raw: BinauthReport, address: string): Promise<BinauthOutcome> {
       const r = check(raw);
       if (typeof r === 'string') return { ok: false, reason: 'bad-report', message: r };
-      const nas = findRouter(raw, address);
+      const nas = await findRouter(raw, address);
       if (!nas)
         return {
           ok: false,
@@ -354,22 +356,22 @@ export function createOpenndsService(deps: {
           reason: 'clock-skew',
           message: "the router's clock is more than 15 minutes off",
         };
-      const done = store.transaction(() => {
-        store.nas.markSeen(nas.id, now);
+      const done = await store.transaction(async (tx) => {
+        await tx.nas.markSeen(nas.id, now);
         switch (r.method) {
           case 'auth_client':
-            return { answer: authClient(nas, r, now), wake: false };
+            return { answer: await authClient(nas, r, now), wake: false };
           case 'client_auth':
           case 'ndsctl_auth': {
-            const { wake, session } = account(nas, r, 'start', now);
-            return { answer: watchAnswer(session), wake };
+            const { wake, session } = await account(nas, r, 'start', now);
+            return { answer: await watchAnswer(session), wake };
           }
           case 'watch': {
-            const { wake, session } = account(nas, r, 'interim', now);
-            return { answer: watchAnswer(session), wake };
+            const { wake, session } = await account(nas, r, 'interim', now);
+            return { answer: await watchAnswer(session), wake };
           }
           default:
-            return { answer: 'ok', wake: account(nas, r, 'stop', now).wake };
+            return { answer: 'ok', wake: (await account(nas, r, 'stop', now)).wake };
         }
       });
       if (done.wake) deps.wake();

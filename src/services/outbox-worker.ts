@@ -25,8 +25,8 @@ export type OutboxWorker = {
 /** OutboxWorkerOptions are what a worker needs: how to find due rows and how to handle one. */
 export type OutboxWorkerOptions = {
   clock: Clock;
-  dueIds(now: number, limit: number): number[];
-  nextDueAt(): number | null;
+  dueIds(now: number, limit: number): Promise<number[]>;
+  nextDueAt(): Promise<number | null>;
   process(id: number): Promise<void>;
   onError?: (err: unknown) => void;
   /** Longest sleep between looks at the table, so rows written by other processes are seen. */
@@ -47,7 +47,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
   const drain = async (): Promise<number> => {
     let n = 0;
     for (;;) {
-      const ids = opts.dueIds(opts.clock.now(), batch);
+      const ids = await opts.dueIds(opts.clock.now(), batch);
       for (const id of ids) {
         try {
           await opts.process(id);
@@ -82,14 +82,18 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
     timer = undefined;
     void runOnce()
       .catch((err: unknown) => onError?.(err))
-      .finally(() => {
+      .then(async () => {
         if (again) {
           again = false;
           schedule(0);
           return;
         }
-        const next = opts.nextDueAt();
+        const next = await opts.nextDueAt();
         schedule(next === null ? idleMs : Math.min(idleMs, next - opts.clock.now()));
+      })
+      .catch((err: unknown) => {
+        onError?.(err);
+        schedule(idleMs);
       });
   };
 

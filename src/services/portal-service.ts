@@ -99,43 +99,46 @@ export function createPortalService(deps: PortalDeps) {
 
   // Two first requests racing both try to store a secret; the transaction makes the second
   // one read the first one's instead of overwriting it.
-  const secret = (): Buffer => {
+  const secret = async (): Promise<Buffer> => {
     if (cachedSecret) return cachedSecret;
-    const stored = store.transaction(() => {
-      const existing = store.settings.get(PORTAL_SECRET_KEY);
+    const stored = await store.transaction(async (tx) => {
+      const existing = await tx.settings.get(PORTAL_SECRET_KEY);
       if (typeof existing === 'string' && existing.length >= 43) return existing;
       const fresh = b64(randomBytes(32));
-      store.settings.set(PORTAL_SECRET_KEY, fresh);
+      await tx.settings.set(PORTAL_SECRET_KEY, fresh);
       return fresh;
     });
     cachedSecret = Buffer.from(stored, 'base64url');
     return cachedSecret;
   };
 
-  const mac = (text: string) => createHmac('sha256', secret()).update(text).digest();
+  const mac = async (text: string) =>
+    createHmac('sha256', await secret())
+      .update(text)
+      .digest();
 
   return {
     /**
      * seal returns `data` as a URL-safe string signed for `purpose` that `open` accepts until
      * `ttlMs` from now.
      */
-    seal(purpose: SealPurpose, data: unknown, ttlMs: number): string {
+    async seal(purpose: SealPurpose, data: unknown, ttlMs: number): Promise<string> {
       const payload = b64(
         Buffer.from(JSON.stringify({ p: purpose, x: clock.now() + ttlMs, d: data })),
       );
-      return `${payload}.${b64(mac(payload))}`;
+      return `${payload}.${b64(await mac(payload))}`;
     },
     /**
      * open returns the data of a value sealed for `purpose`, or undefined when it was changed,
      * sealed for something else, has expired or is not a sealed value at all.
      */
-    open(purpose: SealPurpose, sealed: unknown): unknown {
+    async open(purpose: SealPurpose, sealed: unknown): Promise<unknown> {
       if (typeof sealed !== 'string' || sealed.length > 8192) return undefined;
       const dot = sealed.lastIndexOf('.');
       if (dot <= 0) return undefined;
       const payload = sealed.slice(0, dot);
       const given = Buffer.from(sealed.slice(dot + 1), 'base64url');
-      const expected = mac(payload);
+      const expected = await mac(payload);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
       try {
         const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
@@ -154,22 +157,25 @@ export function createPortalService(deps: PortalDeps) {
      * statusRef returns the unguessable reference of a token's status page: its id and an HMAC
      * over id and code, so only someone who knew the code can have it.
      */
-    statusRef(token: { id: number; code: string }): string {
-      const sig = b64(mac(`status:${token.id}:${token.code}`)).slice(0, STATUS_MAC_CHARS);
+    async statusRef(token: { id: number; code: string }): Promise<string> {
+      const sig = b64(await mac(`status:${token.id}:${token.code}`)).slice(0, STATUS_MAC_CHARS);
       return `${token.id.toString(36)}.${sig}`;
     },
     /**
      * checkStatusRef returns the token id a status reference names when `codeOf` confirms it
      * (the code still belongs to that id and the HMAC matches), else undefined.
      */
-    checkStatusRef(ref: unknown, codeOf: (id: number) => string | undefined): number | undefined {
+    async checkStatusRef(
+      ref: unknown,
+      codeOf: (id: number) => Promise<string | undefined>,
+    ): Promise<number | undefined> {
       if (typeof ref !== 'string') return undefined;
       const m = /^([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/.exec(ref);
       if (!m) return undefined;
       const id = parseInt(m[1] as string, 36);
-      const code = Number.isSafeInteger(id) ? codeOf(id) : undefined;
+      const code = Number.isSafeInteger(id) ? await codeOf(id) : undefined;
       if (code === undefined) return undefined;
-      const expected = Buffer.from(this.statusRef({ id, code }));
+      const expected = Buffer.from(await this.statusRef({ id, code }));
       const given = Buffer.from(ref);
       return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
     },
@@ -178,46 +184,45 @@ export function createPortalService(deps: PortalDeps) {
      * NAS-Identifier, else the NAS at the address the redirect names, else the one router
      * whose controller serves the UniFi site; undefined when unknown (or two serve the site).
      */
-    routerProfile(hints: {
+    async routerProfile(hints: {
       nasId?: string;
       address?: string;
       site?: string;
-    }): RouterProfile | undefined {
-      const bySite = () => {
-        const serving = store.nas
-          .list()
-          .filter((n) => n.controllerUrl !== null && n.controllerSite === hints.site);
+    }): Promise<RouterProfile | undefined> {
+      const bySite = async () => {
+        const serving = (await store.nas.list()).filter(
+          (n) => n.controllerUrl !== null && n.controllerSite === hints.site,
+        );
         return serving.length === 1 ? serving[0] : undefined;
       };
       const nas =
-        (hints.nasId ? store.nas.findByName(hints.nasId) : undefined) ??
-        (hints.address ? store.nas.findByAddress(hints.address) : undefined) ??
-        (hints.site ? bySite() : undefined);
+        (hints.nasId ? await store.nas.findByName(hints.nasId) : undefined) ??
+        (hints.address ? await store.nas.findByAddress(hints.address) : undefined) ??
+        (hints.site ? await bySite() : undefined);
       return nas && profileOf(nas);
     },
     /**
      * openndsProfiles returns the openNDS routers that have a faskey: the candidates for a
      * level 2 redirect, whose gateway name is encrypted under one of their keys.
      */
-    openndsProfiles(): RouterProfile[] {
-      return store.nas
-        .list()
+    async openndsProfiles(): Promise<RouterProfile[]> {
+      return (await store.nas.list())
         .filter((n) => n.vendor === 'opennds' && n.fasKey !== null)
         .map(profileOf);
     },
     /** routerProfileById returns the router with this id, or undefined. */
-    routerProfileById(id: number): RouterProfile | undefined {
-      const nas = store.nas.findById(id);
+    async routerProfileById(id: number): Promise<RouterProfile | undefined> {
+      const nas = await store.nas.findById(id);
       return nas && profileOf(nas);
     },
     /**
      * check returns whether the code (as typed) could get the device `mac` online now,
      * without changing anything: the friendly pre-check. The router's RADIUS request decides.
      */
-    check(typed: string, mac: string | null): PortalCheck {
+    async check(typed: string, mac: string | null): Promise<PortalCheck> {
       const code = normalizeCode(typed);
       if (code === undefined) return { ok: false, reason: 'unknown' };
-      const ev = access.evaluate(code, mac, clock.now());
+      const ev = await access.evaluate(code, mac, clock.now());
       if (!ev.token) return { ok: false, reason: 'unknown' };
       if (ev.decision.ok) return { ok: true, tokenId: ev.token.id, code: ev.token.code };
       if (ev.decision.reason === 'unknown') return { ok: false, reason: 'unknown' };
@@ -225,37 +230,41 @@ export function createPortalService(deps: PortalDeps) {
         ok: false,
         reason: ev.decision.reason,
         tokenId: ev.token.id,
-        usage: this.usage(ev.token.id) as GuestUsage,
+        usage: (await this.usage(ev.token.id)) as GuestUsage,
       };
     },
     /** findToken returns the id of the token a typed code names (in any state), or undefined. */
-    findToken(typed: string): number | undefined {
+    async findToken(typed: string): Promise<number | undefined> {
       const code = normalizeCode(typed);
-      return code === undefined ? undefined : access.evaluate(code, null, clock.now()).token?.id;
+      return code === undefined
+        ? undefined
+        : (await access.evaluate(code, null, clock.now())).token?.id;
     },
     /**
      * tokenOfDevice returns the token a device is online with (or holds a fresh slot on) at
      * router `nasId`, newest first, or undefined. Only for a MAC the router vouched for.
      */
-    tokenOfDevice(mac: string, nasId: number | null): number | undefined {
+    async tokenOfDevice(mac: string, nasId: number | null): Promise<number | undefined> {
       const device = normalizeMac(mac);
       if (!device) return undefined;
-      const { rows } = store.sessions.list(
+      const { rows } = await store.sessions.list(
         { statuses: ['live', 'reserved'], mac: device, nasId: nasId ?? undefined },
         { limit: 1, offset: 0 },
       );
       const row = rows[0];
       if (!row) return undefined;
-      return store.tokens.findById(row.tokenId)?.deletedAt === null ? row.tokenId : undefined;
+      return (await store.tokens.findById(row.tokenId))?.deletedAt === null
+        ? row.tokenId
+        : undefined;
     },
     /** codeOf returns the code of a token that exists and is not deleted, else undefined. */
-    codeOf(tokenId: number): string | undefined {
-      const t = store.tokens.findById(tokenId);
+    async codeOf(tokenId: number): Promise<string | undefined> {
+      const t = await store.tokens.findById(tokenId);
       return t && t.deletedAt === null ? t.code : undefined;
     },
     /** usage returns what a guest may see about a token, or undefined when it is gone. */
-    usage(tokenId: number): GuestUsage | undefined {
-      const ev = access.evaluate(tokenId, null, clock.now());
+    async usage(tokenId: number): Promise<GuestUsage | undefined> {
+      const ev = await access.evaluate(tokenId, null, clock.now());
       const t = ev.token;
       if (!t) return undefined;
       return {
@@ -266,21 +275,21 @@ export function createPortalService(deps: PortalDeps) {
         validUntil: t.validUntil,
         firstUseEndsAt: firstUseDeadline(t),
         maxDevices: t.maxDevices,
-        devices: sessions.devicesOfToken(t.id),
+        devices: await sessions.devicesOfToken(t.id),
       };
     },
     /**
      * signOut ends one of a token's devices, named by its MAC or, for a device without
      * one, `#<session id>`; false when the token has no such device (any more).
      */
-    signOut(tokenId: number, device: string): boolean {
-      const found = sessions
-        .devicesOfToken(tokenId)
-        .find((d) => (d.mac ?? `#${d.sessionId}`) === device);
+    async signOut(tokenId: number, device: string): Promise<boolean> {
+      const found = (await sessions.devicesOfToken(tokenId)).find(
+        (d) => (d.mac ?? `#${d.sessionId}`) === device,
+      );
       if (!found) return false;
-      if (found.mac !== null) sessions.signOutDevice(tokenId, found.mac, 'guest');
+      if (found.mac !== null) await sessions.signOutDevice(tokenId, found.mac, 'guest');
       else if (found.sessionId !== null)
-        sessions.disconnect(found.sessionId, 'guest', 'signed-out');
+        await sessions.disconnect(found.sessionId, 'guest', 'signed-out');
       return true;
     },
     /**
@@ -320,8 +329,8 @@ export function createPortalService(deps: PortalDeps) {
       for (const [k, p] of problems) if (p.nasId === nasId) problems.delete(k);
     },
     /** bind records that device `mac` may go online on a token by MAC authentication. */
-    bind(tokenId: number, mac: string, nasId: number | null): void {
-      access.bindDevice(tokenId, mac, nasId);
+    async bind(tokenId: number, mac: string, nasId: number | null): Promise<void> {
+      await access.bindDevice(tokenId, mac, nasId);
     },
   };
 }

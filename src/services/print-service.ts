@@ -99,7 +99,7 @@ export function createPrintService(deps: {
      * most MAX_CARDS_PER_SHEET from `offset`, and how many match in all.
      */
     async cards(filter: TokenFilter, offset = 0): Promise<{ cards: VoucherCard[]; total: number }> {
-      const page = tokens.list(filter, {
+      const page = await tokens.list(filter, {
         sort: 'created',
         limit: MAX_CARDS_PER_SHEET,
         offset: Math.max(0, offset),
@@ -111,8 +111,8 @@ export function createPrintService(deps: {
       return { cards, total: page.total };
     },
     /** recordPrint notes in the audit log who printed which cards. */
-    recordPrint(actor: string, filter: TokenFilter, count: number): void {
-      store.audit.record({
+    async recordPrint(actor: string, filter: TokenFilter, count: number): Promise<void> {
+      await store.audit.record({
         at: clock.now(),
         actor,
         action: 'tokens.print',

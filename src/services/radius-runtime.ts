@@ -62,7 +62,7 @@ export async function startRadiusRuntime(
   }
   cutoff.attach(das, opts.logger.child({ component: 'cutoff' }));
   try {
-    cutoff.start(opts.cutoffIntervalMs);
+    await cutoff.start(opts.cutoffIntervalMs);
   } catch (err) {
     // A database that refuses the first write (read-only, say): nothing stays bound.
     await cutoff.stop();

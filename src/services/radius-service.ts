@@ -299,6 +299,8 @@ export function createRadiusService(deps: {
   const nasSeen = new Map<number, number>();
   const queue: Pending[] = [];
   let scheduled = false;
+  // One batch is in flight at a time; packets that arrive meanwhile fill the next one.
+  let running = false;
   let serverMetrics: (() => RadiusMetricsSnapshot) | null = null;
 
   /** identityOf returns what a request tells us about the session, for later Disconnects. */
@@ -380,12 +382,12 @@ export function createRadiusService(deps: {
   };
 
   /** handleAccess decides an Access-Request inside the batch transaction. */
-  const handleAccess = (
+  const handleAccess = async (
     req: RadiusRequest<NasClient>,
     p: Parsed,
     s: RadiusSettings,
     fx: Effects,
-  ): RadiusReply => {
+  ): Promise<RadiusReply> => {
     const nas = req.client.nas;
     const mac = normalizeMac(p.callingStation) ?? null;
     const deviceKey = mac
@@ -404,7 +406,7 @@ export function createRadiusService(deps: {
     // The device's own key refuses after a few wrong codes; the router's, shared by every
     // guest, only slows guessing and never refuses a device with a clean record.
     const guessKeys = deviceKey ? [deviceKey, nasKey] : [nasKey];
-    if (lockouts.check(guessKeys, deviceKey).locked) {
+    if ((await lockouts.check(guessKeys, deviceKey)).locked) {
       log.info(
         { ...ctx, decision: 'reject', reason: 'locked' },
         'RADIUS access refused: too many wrong codes',
@@ -415,9 +417,9 @@ export function createRadiusService(deps: {
     // MAC authentication: the device's MAC as User-Name, accepted while a binding allows.
     const userMac = normalizeMac(p.userName);
     if (userMac && (p.serviceType === CALL_CHECK || userMac === mac || mac === null)) {
-      const binding = store.bindings.findLive(userMac);
+      const binding = await store.bindings.findLive(userMac);
       if (binding) {
-        const token = store.tokens.findById(binding.tokenId);
+        const token = await store.tokens.findById(binding.tokenId);
         if (!token || token.deletedAt !== null) return reject('unknown');
         return admitDevice(req, token, userMac, identityOf(p, nas, userMac, 'mac'), s, fx, ctx);
       }
@@ -433,22 +435,23 @@ export function createRadiusService(deps: {
     const code = normalizeCode(p.userName);
     const token =
       code !== undefined && passwordMatches(req, p, code)
-        ? store.tokens.findByCode(code)
+        ? await store.tokens.findByCode(code)
         : undefined;
     if (!token) {
-      lockouts.recordFailure(guessKeys, deviceKey);
+      await lockouts.recordFailure(guessKeys, deviceKey);
       log.info(
         { ...ctx, decision: 'reject', reason: 'bad-code' },
         'RADIUS access refused: wrong code',
       );
       return reject('bad-code');
     }
-    if (deviceKey && store.lockouts.get(deviceKey)) lockouts.recordSuccess([deviceKey]);
+    if (deviceKey && (await store.lockouts.get(deviceKey)))
+      await lockouts.recordSuccess([deviceKey]);
     return admitDevice(req, token, mac, identityOf(p, nas, mac, 'code'), s, fx, ctx);
   };
 
   /** admitDevice reserves the device's slot and answers Accept, or Reject with the reason. */
-  const admitDevice = (
+  const admitDevice = async (
     req: RadiusRequest<NasClient>,
     token: TokenRecord,
     mac: MacAddress | null,
@@ -456,15 +459,15 @@ export function createRadiusService(deps: {
     s: RadiusSettings,
     fx: Effects,
     ctx: object,
-  ): RadiusReply => {
-    const a = access.admit(token, mac, identity, req.receivedAt);
+  ): Promise<RadiusReply> => {
+    const a = await access.admit(token, mac, identity, req.receivedAt);
     if (!('session' in a)) {
       log.info(
         { ...ctx, token: token.id, decision: 'reject', reason: a.decision.reason },
         'RADIUS access refused',
       );
       const nas = req.client.nas;
-      deps.events?.deviceRefused(
+      await deps.events?.deviceRefused(
         token,
         { mac, callingStationId: identity.callingStationId, login: identity.login ?? 'code' },
         a.decision.reason,
@@ -490,11 +493,11 @@ export function createRadiusService(deps: {
   };
 
   /** handleAccounting records an Accounting-Request inside the batch transaction. */
-  const handleAccounting = (
+  const handleAccounting = async (
     req: RadiusRequest<NasClient>,
     p: Parsed,
     fx: Effects,
-  ): RadiusReply | null => {
+  ): Promise<RadiusReply | null> => {
     const status: AcctStatus | undefined =
       p.statusType === null ? undefined : ACCT_STATUS[p.statusType as keyof typeof ACCT_STATUS];
     if (p.statusType === null) {
@@ -527,7 +530,7 @@ export function createRadiusService(deps: {
           ? null
           : (terminateCauses?.get(p.terminateCause) ?? `cause-${p.terminateCause}`),
     };
-    const out = accounting.record(e);
+    const out = await accounting.record(e);
     if (out.result === 'malformed') {
       count(drops, 'accounting-without-session-id');
       return null;
@@ -553,9 +556,14 @@ export function createRadiusService(deps: {
     return { code: RadiusCode.AccountingResponse };
   };
 
-  /** handleOne processes one request inside its own savepoint. */
-  const handleOne = (item: Pending, s: RadiusSettings, fx: Effects): RadiusReply | null =>
-    store.transaction(() => {
+  /** handleOne processes one request inside its own savepoint of the batch transaction. */
+  const handleOne = (
+    tx: Store,
+    item: Pending,
+    s: RadiusSettings,
+    fx: Effects,
+  ): Promise<RadiusReply | null> =>
+    tx.transaction(async () => {
       const req = item.request;
       const p = parse(req.packet);
       if (req.packet.code === RadiusCode.AccessRequest) return handleAccess(req, p, s, fx);
@@ -565,30 +573,30 @@ export function createRadiusService(deps: {
     });
 
   /** markSeen records, at most every 10 s per NAS, that a router spoke to us. */
-  const markSeen = (nasId: number, at: number) => {
+  const markSeen = async (tx: Store, nasId: number, at: number): Promise<void> => {
     if (at - (nasSeen.get(nasId) ?? 0) < 10_000) return;
     nasSeen.set(nasId, at);
-    store.nas.markSeen(nasId, at);
+    await tx.nas.markSeen(nasId, at);
   };
 
   /** runBatch processes up to MAX_BATCH queued requests in one transaction. */
-  const runBatch = (batch: Pending[]): void => {
+  const runBatch = async (batch: Pending[]): Promise<void> => {
     const replies: Array<RadiusReply | null> = [];
     const fx: Effects = { wake: false };
     const s = deps.settings();
     try {
-      store.transaction(() => {
+      await store.transaction(async (tx) => {
         for (const item of batch) {
           try {
-            replies.push(handleOne(item, s, fx));
+            replies.push(await handleOne(tx, item, s, fx));
           } catch (err) {
             replies.push(null);
             count(drops, 'handler-error');
             log.error({ err, nas: item.request.client.name }, 'RADIUS request failed; dropped');
             // An error that ended the whole transaction (disk full, I/O) fails the batch.
-            if (!store.db.inTransaction) throw err;
+            if (!tx.inTransaction()) throw err;
           }
-          markSeen(item.request.client.nas.id, item.request.receivedAt);
+          await markSeen(tx, item.request.client.nas.id, item.request.receivedAt);
         }
       });
     } catch (err) {
@@ -615,12 +623,38 @@ export function createRadiusService(deps: {
 
   const flush = (): void => {
     scheduled = false;
-    runBatch(queue.splice(0, MAX_BATCH));
-    // Let the sockets deliver more before the next batch, so batches fill under load.
-    if (queue.length > 0 && !scheduled) {
-      scheduled = true;
-      setImmediate(flush);
+    if (running) return;
+    running = true;
+    runBatch(queue.splice(0, MAX_BATCH))
+      .catch((err: unknown) => log.error({ err }, 'RADIUS batch failed'))
+      .finally(() => {
+        running = false;
+        // Let the sockets deliver more before the next batch, so batches fill under load.
+        if (queue.length > 0 && !scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+  };
+
+  /** loadClient reads a router by address and caches it as a RADIUS client. */
+  const loadClient = async (address: string, now: number): Promise<NasClient | undefined> => {
+    const nas = await store.nas.findByAddress(address);
+    if (!nas) {
+      nasCache.delete(address);
+      return undefined;
     }
+    const client: NasClient = {
+      id: nas.id,
+      name: nas.name,
+      secret: Buffer.from(nas.secret, 'utf8'),
+      requireMessageAuthenticator: nas.requireMessageAuthenticator,
+      limitProxyState: nas.limitProxyState,
+      nas,
+    };
+    if (nasCache.size > 10_000) nasCache.clear();
+    nasCache.set(address, { client, at: now });
+    return client;
   };
 
   return {
@@ -639,26 +673,11 @@ export function createRadiusService(deps: {
       });
     },
     /** lookupClient returns the router at a source address as a RADIUS client, or undefined. */
-    lookupClient(address: string): NasClient | undefined {
+    lookupClient(address: string): NasClient | undefined | Promise<NasClient | undefined> {
       const now = performance.now();
       const hit = nasCache.get(address);
       if (hit && now - hit.at < (deps.nasCacheMs ?? 2000)) return hit.client;
-      const nas = store.nas.findByAddress(address);
-      if (!nas) {
-        nasCache.delete(address);
-        return undefined;
-      }
-      const client: NasClient = {
-        id: nas.id,
-        name: nas.name,
-        secret: Buffer.from(nas.secret, 'utf8'),
-        requireMessageAuthenticator: nas.requireMessageAuthenticator,
-        limitProxyState: nas.limitProxyState,
-        nas,
-      };
-      if (nasCache.size > 10_000) nasCache.clear();
-      nasCache.set(address, { client, at: now });
-      return client;
+      return loadClient(address, now);
     },
     /** attach sends the handler's logs to `logger` and joins the server's counters to stats. */
     attach(logger: HandlerLogger, metrics?: () => RadiusMetricsSnapshot): void {
@@ -678,7 +697,7 @@ export function createRadiusService(deps: {
     /** idle resolves once every queued request has been answered (tests, shutdown). */
     async idle(timeoutMs = 5000): Promise<void> {
       const deadline = performance.now() + timeoutMs;
-      while ((queue.length > 0 || scheduled) && performance.now() < deadline) {
+      while ((queue.length > 0 || scheduled || running) && performance.now() < deadline) {
         await new Promise((r) => setImmediate(r));
       }
     },

@@ -117,7 +117,7 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
 
   return {
     /** build computes every report of the asked period and scope. */
-    build(q: ReportQuery): Report {
+    async build(q: ReportQuery): Promise<Report> {
       if (!REPORT_PERIODS.includes(q.period))
         throw badInput([{ field: 'period', message: `one of ${REPORT_PERIODS.join(', ')}` }]);
       if (q.source !== undefined && !(TOKEN_SOURCES as readonly string[]).includes(q.source))
@@ -130,12 +130,12 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
       const slots = hourSlots(from, to, (ms) => zoneOffsetMs(ms, tz));
       const hourly = fromDate === toDate;
 
-      const sessions = store.reports.sessions(scope, from, to);
+      const sessions = await store.reports.sessions(scope, from, to);
       // The charged spans per token: the coverage, or with a router chosen the union of that
       // router's sessions' intervals (each is part of the coverage it was merged into).
       const spansByToken = new Map<number, Interval[]>();
       if (scope.nasId === undefined) {
-        for (const c of store.reports.coverage(scope, from, to)) {
+        for (const c of await store.reports.coverage(scope, from, to)) {
           let list = spansByToken.get(c.tokenId);
           if (!list) spansByToken.set(c.tokenId, (list = []));
           list.push({ start: c.start, end: c.end });
@@ -211,7 +211,7 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
       const peakList = peakPerRange(sessions, dayRanges);
       const peaks = dayList.map((date, i) => ({ date, devices: peakList[i] ?? 0 }));
 
-      const firstUses = store.reports.firstUses(scope, from, to);
+      const firstUses = await store.reports.firstUses(scope, from, to);
       const redeemed = dayList.map((date) => ({
         date,
         total: 0,
@@ -227,7 +227,7 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
 
       // Batches: the chosen one, or those whose codes were used in the period.
       const tokenIds = [...new Set([...tokenMs.keys(), ...tokenBytes.keys()])];
-      const batchOf = store.reports.batchesOf(tokenIds);
+      const batchOf = await store.reports.batchesOf(tokenIds);
       const batchMs = new Map<number, number>();
       for (const [id, ms] of tokenMs) {
         const b = batchOf.get(id);
@@ -235,13 +235,13 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
       }
       const batchIds = new Set(batchOf.values());
       if (scope.batchId !== undefined) batchIds.add(scope.batchId);
-      const batches: BatchRow[] = store.reports
-        .batchTotals([...batchIds], clock.now())
-        .map((b) => ({ ...b, periodMs: batchMs.get(b.id) ?? 0 }));
+      const batches: BatchRow[] = (await store.reports.batchTotals([...batchIds], clock.now())).map(
+        (b) => ({ ...b, periodMs: batchMs.get(b.id) ?? 0 }),
+      );
 
       // Routers: each router's own union per token, so two routers' minutes may overlap when
       // one token's devices used both at once.
-      const names = new Map(store.nas.list().map((n) => [n.id, n.name]));
+      const names = new Map((await store.nas.list()).map((n) => [n.id, n.name]));
       const routerMap = new Map<number | null, RouterRow>();
       const router = (nasId: number | null): RouterRow => {
         let r = routerMap.get(nasId);
@@ -275,7 +275,7 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
         for (const list of byToken.values())
           for (const sp of mergeIntervals(list)) r.ms += clipped(sp);
       }
-      for (const o of store.reports.cutoffOutcomes(scope, from, to)) {
+      for (const o of await store.reports.cutoffOutcomes(scope, from, to)) {
         const r = router(o.nasId);
         const key = o.state === 'sending' ? 'pending' : (o.state as keyof RouterRow['coa']);
         r[o.kind === 'coa' ? 'coa' : 'disconnect'][key] += o.n;
@@ -283,12 +283,12 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
       const routers = [...routerMap.values()].map((r) => ({ ...r, bytes: Math.round(r.bytes) }));
       routers.sort((a, b) => a.name.localeCompare(b.name));
 
-      const top = (metric: Map<number, number>): TokenUsageRow[] => {
+      const top = async (metric: Map<number, number>): Promise<TokenUsageRow[]> => {
         const ids = [...metric.entries()]
           .sort((a, b) => b[1] - a[1] || a[0] - b[0])
           .slice(0, TOP)
           .map(([id]) => id);
-        const labels = store.reports.tokenLabels(ids);
+        const labels = await store.reports.tokenLabels(ids);
         return ids.map((id) => ({
           tokenId: id,
           code: labels.get(id)?.code ?? '',
@@ -321,8 +321,8 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
         redeemed,
         batches,
         routers,
-        topByMinutes: top(tokenMs),
-        topByData: top(tokenBytes),
+        topByMinutes: await top(tokenMs),
+        topByData: await top(tokenBytes),
       };
     },
   };

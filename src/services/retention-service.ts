@@ -34,7 +34,7 @@ const LAST_RUN_KEY = 'retention.lastRun';
 export function createRetentionService(deps: {
   store: Store;
   clock: Clock;
-  settings: { get(): Settings };
+  settings: { get(): Promise<Settings> };
 }) {
   const { store, clock } = deps;
   const repo = store.retention;
@@ -61,15 +61,15 @@ export function createRetentionService(deps: {
   };
 
   /** removeSessions folds sessions into usage_days and deletes them (inside a transaction). */
-  const removeSessions = (rows: UsageRow[], timeZone: string) => {
+  const removeSessions = async (rows: UsageRow[], timeZone: string) => {
     const started = rows.filter((r) => r.startedAt !== null);
-    for (const d of sumByDay(started, timeZone).values()) repo.addUsageDay(d);
-    for (const r of rows) repo.deleteSession(r.id);
+    for (const d of sumByDay(started, timeZone).values()) await repo.addUsageDay(d);
+    for (const r of rows) await repo.deleteSession(r.id);
   };
 
   const runOnce = async (): Promise<RetentionResult> => {
     const startedAt = clock.now();
-    const s = deps.settings.get();
+    const s = await deps.settings.get();
     const removed = { sessions: 0, audit: 0, emails: 0, webhooks: 0, tokens: 0 };
     const cutoff = (days: number) => (days > 0 ? startedAt - days * DAY_MS : null);
     let error: string | null = null;
@@ -77,11 +77,11 @@ export function createRetentionService(deps: {
       const sessionsBefore = cutoff(s.retainSessionsDays);
       if (sessionsBefore !== null) {
         for (;;) {
-          const n = store.transaction(() => {
-            const rows = repo.oldClosedSessions(sessionsBefore, CHUNK);
-            removeSessions(rows, s.timeZone);
-            const lapsed = repo.oldLapsedReservations(sessionsBefore, CHUNK);
-            for (const id of lapsed) repo.deleteSession(id);
+          const n = await store.transaction(async () => {
+            const rows = await repo.oldClosedSessions(sessionsBefore, CHUNK);
+            await removeSessions(rows, s.timeZone);
+            const lapsed = await repo.oldLapsedReservations(sessionsBefore, CHUNK);
+            for (const id of lapsed) await repo.deleteSession(id);
             return rows.length + lapsed.length;
           });
           removed.sessions += n;
@@ -89,7 +89,7 @@ export function createRetentionService(deps: {
           await pause();
         }
       }
-      const steps: Array<[keyof typeof removed, number, (c: number) => number]> = [
+      const steps: Array<[keyof typeof removed, number, (c: number) => Promise<number>]> = [
         ['audit', s.retainAuditDays, (c) => repo.deleteAudit(c, CHUNK)],
         ['emails', s.retainOutboxDays, (c) => repo.deleteSentEmails(c, CHUNK)],
         ['webhooks', s.retainOutboxDays, (c) => repo.deleteDeliveredWebhooks(c, CHUNK)],
@@ -98,7 +98,7 @@ export function createRetentionService(deps: {
         const before = cutoff(days);
         if (before === null) continue;
         for (;;) {
-          const n = store.transaction(() => del(before));
+          const n = await store.transaction(async () => del(before));
           removed[key] += n;
           if (n < CHUNK) break;
           await pause();
@@ -108,13 +108,13 @@ export function createRetentionService(deps: {
       if (tokensBefore !== null) {
         for (;;) {
           // A token takes its sessions with it, so fewer per transaction.
-          const ids = store.transaction(() => {
-            const batch = repo.endedTokens(tokensBefore, 50);
+          const ids = await store.transaction(async () => {
+            const batch = await repo.endedTokens(tokensBefore, 50);
             for (const id of batch) {
-              const rows = repo.sessionsOfToken(id);
-              removeSessions(rows, s.timeZone);
+              const rows = await repo.sessionsOfToken(id);
+              await removeSessions(rows, s.timeZone);
               removed.sessions += rows.length;
-              repo.deleteToken(id);
+              await repo.deleteToken(id);
             }
             return batch;
           });
@@ -127,9 +127,9 @@ export function createRetentionService(deps: {
       error = (err as Error).message;
     }
     const result: RetentionResult = { startedAt, finishedAt: clock.now(), removed, error };
-    store.transaction(() => {
-      store.settings.set(LAST_RUN_KEY, result);
-      store.audit.record({
+    await store.transaction(async (tx) => {
+      await tx.settings.set(LAST_RUN_KEY, result);
+      await tx.audit.record({
         at: result.finishedAt,
         actor: 'portico',
         action: 'retention.run',
@@ -150,16 +150,17 @@ export function createRetentionService(deps: {
     /** run deletes what is older than the retention settings and returns what it removed. */
     run,
     /** lastRun returns the result of the most recent run, or null before the first. */
-    lastRun(): RetentionResult | null {
-      return (store.settings.get(LAST_RUN_KEY) as RetentionResult | undefined) ?? null;
+    async lastRun(): Promise<RetentionResult | null> {
+      return ((await store.settings.get(LAST_RUN_KEY)) as RetentionResult | undefined) ?? null;
     },
     /**
      * usageByDay returns sessions, online seconds and bytes per local day: the totals of the
      * sessions retention removed plus the sessions still stored.
      */
-    usageByDay(timeZone = deps.settings.get().timeZone): UsageDay[] {
-      const days = new Map(repo.usageDays().map((d) => [d.day, { ...d }]));
-      sumByDay(repo.startedSessions(), timeZone, days);
+    async usageByDay(zone?: string): Promise<UsageDay[]> {
+      const timeZone = zone ?? (await deps.settings.get()).timeZone;
+      const days = new Map((await repo.usageDays()).map((d) => [d.day, { ...d }]));
+      sumByDay(await repo.startedSessions(), timeZone, days);
       return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
     },
     /** start runs the job `firstDelayMs` from now and then every `intervalMs` (a day). */

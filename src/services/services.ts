@@ -127,7 +127,7 @@ export function createServices(deps: {
     store,
     clock,
     bookings,
-    enabled: () => bookingSettings.bookings().enabled,
+    enabled: async () => (await bookingSettings.bookings()).enabled,
     timeZone,
     http,
   });

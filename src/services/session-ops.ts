@@ -43,13 +43,14 @@ export function slotOf(s: SessionRecord): DeviceSlot {
  * yet (the union, so two devices online together count once). A session silent for longer
  * than `staleMs` is projected only up to that, since the sweeper will close it there.
  */
-export function projectedUsedMs(
+export async function projectedUsedMs(
   store: Store,
   token: Pick<TokenRecord, 'id' | 'usedMs'>,
   now: number,
   staleMs: number,
-  live: readonly SessionRecord[] = store.sessions.liveOf(token.id),
-): number {
+  given?: readonly SessionRecord[],
+): Promise<number> {
+  const live = given ?? (await store.sessions.liveOf(token.id));
   const spans: Interval[] = [];
   for (const s of live) {
     const start = s.lastSeenAt ?? s.startedAt;
@@ -66,7 +67,7 @@ export function projectedUsedMs(
       merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
     else merged.push(s);
   }
-  const coverage = store.tokens.coverageSince(token.id, (merged[0] as Interval).start);
+  const coverage = await store.tokens.coverageSince(token.id, (merged[0] as Interval).start);
   let extra = 0;
   for (const m of merged) extra += uncoveredMs(coverage, m);
   return token.usedMs + extra;
@@ -88,16 +89,16 @@ export function wasSwept(s: SessionRecord): boolean {
  * reservation is simply closed (no NAS session exists yet) and a session the router ended
  * needs nothing: null.
  */
-export function requestDisconnect(
+export async function requestDisconnect(
   store: Store,
   s: SessionRecord,
   reason: string,
   requestedBy: string | null,
   now: number,
-): number | null {
+): Promise<number | null> {
   if (s.status === 'closed' && !wasSwept(s)) return null;
   if (s.status === 'reserved') {
-    store.sessions.close(s.id, {
+    await store.sessions.close(s.id, {
       stoppedAt: now,
       terminateCause: reason,
       closedBy: requestedBy ?? 'portico',
@@ -105,7 +106,7 @@ export function requestDisconnect(
     });
     return null;
   }
-  if (s.status === 'live') store.sessions.releaseSlot(s.id, now);
+  if (s.status === 'live') await store.sessions.releaseSlot(s.id, now);
   return store.coaJobs.insert({
     sessionId: s.id,
     kind: 'disconnect',

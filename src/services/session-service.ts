@@ -123,11 +123,11 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
   const { store, clock } = deps;
   return {
     /** listLive returns the sessions online now (newest first) and how many there are. */
-    listLive(f: { tokenId?: number; nasId?: number } & Page = {}): {
+    async listLive(f: { tokenId?: number; nasId?: number } & Page = {}): Promise<{
       sessions: SessionView[];
       total: number;
-    } {
-      const { rows, total } = store.sessions.list(
+    }> {
+      const { rows, total } = await store.sessions.list(
         { statuses: ['live'], tokenId: f.tokenId, nasId: f.nasId },
         pageOf(f),
       );
@@ -137,7 +137,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
      * history returns sessions that went online (live and closed, newest first) filtered by
      * token, router, device and a time window they overlap, and how many match in all.
      */
-    history(
+    async history(
       f: {
         tokenId?: number;
         nasId?: number;
@@ -145,16 +145,16 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
         since?: number;
         until?: number;
       } & Page = {},
-    ): {
+    ): Promise<{
       sessions: SessionView[];
       total: number;
-    } {
+    }> {
       let mac: string | undefined;
       if (f.mac !== undefined) {
         mac = normalizeMac(f.mac);
         if (!mac) throw badInput([{ field: 'mac', message: 'must be a MAC address' }]);
       }
-      const { rows, total } = store.sessions.list(
+      const { rows, total } = await store.sessions.list(
         {
           statuses: ['live', 'closed'],
           startedOnly: true,
@@ -169,8 +169,8 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
       return { sessions: rows.map((r) => toView(r, clock.now())), total };
     },
     /** get returns one session; throws PORTICO_NOT_FOUND. */
-    get(sessionId: number): SessionView {
-      const r = store.sessions.getRow(sessionId);
+    async get(sessionId: number): Promise<SessionView> {
+      const r = await store.sessions.getRow(sessionId);
       if (!r) throw notFound(`session #${sessionId}`);
       return toView(r, clock.now());
     },
@@ -178,11 +178,11 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
      * devicesOfToken returns a token's devices: online ones, ones holding a reserved slot,
      * and MACs bound for MAC authentication, one entry per device.
      */
-    devicesOfToken(tokenId: number): DeviceView[] {
+    async devicesOfToken(tokenId: number): Promise<DeviceView[]> {
       const now = clock.now();
       const out: DeviceView[] = [];
       const byMac = new Map<string, DeviceView>();
-      const { rows } = store.sessions.list(
+      const { rows } = await store.sessions.list(
         { statuses: ['live', 'reserved'], tokenId },
         { limit: 1000, offset: 0 },
       );
@@ -208,7 +208,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
           if (r.deviceMac !== null) byMac.set(r.deviceMac, view);
         }
       }
-      for (const b of store.bindings.liveOfToken(tokenId)) {
+      for (const b of await store.bindings.liveOfToken(tokenId)) {
         const existing = byMac.get(b.deviceMac);
         if (existing) {
           existing.bound = true;
@@ -221,7 +221,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
           since: b.createdAt,
           lastSeenAt: null,
           nasId: b.nasId,
-          nasName: b.nasId === null ? null : (store.nas.findById(b.nasId)?.name ?? null),
+          nasName: b.nasId === null ? null : ((await store.nas.findById(b.nasId))?.name ?? null),
           ip: null,
           bound: true,
         });
@@ -233,13 +233,17 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
      * returns the Disconnect job's id, or null when nothing had to be sent; it records the
      * staff action and wakes the worker. Throws PORTICO_NOT_FOUND.
      */
-    disconnect(sessionId: number, actor: string, reason?: string): { jobId: number | null } {
+    async disconnect(
+      sessionId: number,
+      actor: string,
+      reason?: string,
+    ): Promise<{ jobId: number | null }> {
       const now = clock.now();
-      const jobId = store.transaction(() => {
-        const s = store.sessions.findById(sessionId);
+      const jobId = await store.transaction(async (tx) => {
+        const s = await tx.sessions.findById(sessionId);
         if (!s) throw notFound(`session #${sessionId}`);
-        const job = requestDisconnect(store, s, reason ?? 'admin-reset', actor, now);
-        store.audit.record({
+        const job = await requestDisconnect(tx, s, reason ?? 'admin-reset', actor, now);
+        await tx.audit.record({
           at: now,
           actor,
           action: 'session.disconnect',
@@ -261,7 +265,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
     async waitForJob(jobId: number, timeoutMs: number): Promise<JobOutcome> {
       const deadline = performance.now() + Math.max(0, timeoutMs);
       for (;;) {
-        const job = store.coaJobs.findById(jobId);
+        const job = await store.coaJobs.findById(jobId);
         if (!job) throw notFound(`job #${jobId}`);
         const done = job.state !== 'pending' && job.state !== 'sending';
         if (done || performance.now() >= deadline) {
@@ -279,18 +283,22 @@ export function createSessionService(deps: { store: Store; clock: Clock; wake: (
      * reservation released and its MAC binding removed. Returns the Disconnect jobs queued;
      * throws PORTICO_BAD_INPUT for a MAC that is not one.
      */
-    signOutDevice(tokenId: number, mac: string, actor: string): { jobIds: number[] } {
+    async signOutDevice(
+      tokenId: number,
+      mac: string,
+      actor: string,
+    ): Promise<{ jobIds: number[] }> {
       const device = normalizeMac(mac);
       if (!device) throw badInput([{ field: 'mac', message: 'must be a MAC address' }]);
       const now = clock.now();
-      const jobIds = store.transaction(() => {
+      const jobIds = await store.transaction(async (tx) => {
         const jobs: number[] = [];
-        for (const s of store.sessions.openOfDevice(tokenId, device)) {
-          const job = requestDisconnect(store, s, 'signed-out', actor, now);
+        for (const s of await tx.sessions.openOfDevice(tokenId, device)) {
+          const job = await requestDisconnect(tx, s, 'signed-out', actor, now);
           if (job !== null) jobs.push(job);
         }
-        const unbound = store.bindings.release(tokenId, device, now);
-        store.audit.record({
+        const unbound = await tx.bindings.release(tokenId, device, now);
+        await tx.audit.record({
           at: now,
           actor,
           action: 'device.sign_out',

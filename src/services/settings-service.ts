@@ -185,39 +185,71 @@ export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
   return out;
 }
 
+/** REFRESH_MS is how old the settings snapshot may get before `value` reloads it. */
+export const REFRESH_MS = 1000;
+
 /** createSettingsService returns the settings use cases over a store. */
 export function createSettingsService(deps: { store: Store; clock: Clock; config: Config }) {
   const { store, clock } = deps;
   const defaults = defaultSettings(deps.config);
+  // Settings are read on every page and every RADIUS batch, so `value` answers from a
+  // snapshot; a snapshot older than REFRESH_MS is reloaded in the background, so a change
+  // made by another process (the CLI, another node) takes effect within seconds.
+  let snapshot: Settings = { ...defaults };
+  let loadedAt = -Infinity;
+  let loading: Promise<Settings> | null = null;
+  const read = async (): Promise<Settings> => {
+    const stored = await store.settings.all();
+    const out: Settings = { ...defaults };
+    for (const key of SETTING_KEYS) {
+      if (stored[key] !== undefined) (out as Record<string, unknown>)[key] = stored[key];
+    }
+    return out;
+  };
+  const refresh = (): Promise<Settings> => {
+    loading ??= read()
+      .then((fresh) => {
+        snapshot = fresh;
+        loadedAt = performance.now();
+        return fresh;
+      })
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  };
   return {
-    /** value returns one setting (stored or default) without reading the others. */
+    /**
+     * value returns one setting (stored or default) from the snapshot, and starts a reload
+     * when the snapshot is older than a second.
+     */
     value<K extends keyof Settings>(key: K): Settings[K] {
-      return (store.settings.get(key) as Settings[K] | undefined) ?? defaults[key];
-    },
-    /** get returns every setting: stored values merged over the defaults. */
-    get(): Settings {
-      const stored = store.settings.all();
-      const out: Settings = { ...defaults };
-      for (const key of SETTING_KEYS) {
-        if (stored[key] !== undefined) (out as Record<string, unknown>)[key] = stored[key];
+      if (performance.now() - loadedAt > REFRESH_MS && loading === null) {
+        refresh().catch(() => undefined);
       }
-      return out;
+      return snapshot[key];
+    },
+    /** refresh reloads the snapshot `value` answers from and returns the settings. */
+    refresh,
+    /** get returns every setting: stored values merged over the defaults, read now. */
+    async get(): Promise<Settings> {
+      return refresh();
     },
     /**
      * update validates and stores the settings `patch` names, records who changed which keys,
      * and returns the settings now in force; throws PORTICO_BAD_INPUT and stores nothing when
      * any field is wrong.
      */
-    update(patch: SettingsPatch, actor: string): Settings {
+    async update(patch: SettingsPatch, actor: string): Promise<Settings> {
       const values = parseSettingsPatch(patch);
-      const before = this.get();
+      const before = await this.get();
       const changed = (Object.keys(values) as Array<keyof Settings>).filter(
         (k) => JSON.stringify(values[k]) !== JSON.stringify(before[k]),
       );
       if (changed.length > 0) {
-        store.transaction(() => {
-          for (const k of changed) store.settings.set(k, values[k]);
-          store.audit.record({
+        await store.transaction(async (tx) => {
+          for (const k of changed) await tx.settings.set(k, values[k]);
+          await tx.audit.record({
             at: clock.now(),
             actor,
             action: 'settings.update',
@@ -227,7 +259,9 @@ export function createSettingsService(deps: { store: Store; clock: Clock; config
           });
         });
       }
-      return this.get();
+      // A reload that began before the commit may not see it: read again after it.
+      await loading?.catch(() => undefined);
+      return refresh();
     },
   };
 }

@@ -32,14 +32,14 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
   };
   return {
     /** add creates an account and returns its id; throws PORTICO_CONFLICT for a taken name. */
-    add(username: string, password: string, role: StaffRole, actor: string): number {
+    async add(username: string, password: string, role: StaffRole, actor: string): Promise<number> {
       validate(username, password, role);
       const hash = hashPasswordSync(password);
       const now = clock.now();
       try {
-        return store.transaction(() => {
-          const id = store.staff.insert(username, hash, role, now);
-          store.audit.record({
+        return await store.transaction(async (tx) => {
+          const id = await tx.staff.insert(username, hash, role, now);
+          await tx.audit.record({
             at: now,
             actor,
             action: 'staff.add',
@@ -59,23 +59,23 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
      * ensureFirstAdmin creates the first admin when there are no accounts yet and returns the
      * username and, when it generated one, the password to print once.
      */
-    ensureFirstAdmin(
+    async ensureFirstAdmin(
       username: string,
       password: string | undefined,
-    ): { username: string; generatedPassword?: string } | null {
-      if (store.staff.count() > 0) return null;
+    ): Promise<{ username: string; generatedPassword?: string } | null> {
+      if ((await store.staff.count()) > 0) return null;
       const pw = password ?? generatePassword();
-      this.add(username, pw, 'admin', 'system');
+      await this.add(username, pw, 'admin', 'system');
       return password === undefined ? { username, generatedPassword: pw } : { username };
     },
     /** setPassword replaces an account's password. */
-    setPassword(username: string, password: string, actor: string): void {
-      const u = store.staff.findByUsername(username);
+    async setPassword(username: string, password: string, actor: string): Promise<void> {
+      const u = await store.staff.findByUsername(username);
       if (!u) throw new PorticoError(ERROR_CODES.NOT_FOUND, `no staff account ${username}`);
       validate(u.username, password, u.role);
-      store.transaction(() => {
-        store.staff.setPasswordHash(u.id, hashPasswordSync(password));
-        store.audit.record({
+      await store.transaction(async (tx) => {
+        await tx.staff.setPasswordHash(u.id, hashPasswordSync(password));
+        await tx.audit.record({
           at: clock.now(),
           actor,
           action: 'staff.password',
@@ -87,19 +87,19 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
     },
     /** authenticate resolves the account when the password is right and it is enabled, else null. */
     async authenticate(username: string, password: string): Promise<StaffUser | null> {
-      const u = store.staff.findByUsername(username);
+      const u = await store.staff.findByUsername(username);
       // Verify against a dummy hash when the user is unknown so timing does not reveal names.
       const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH);
       return ok && u && u.disabledAt === null ? u : null;
     },
     /** setDisabled disables or re-enables an account by id; throws PORTICO_NOT_FOUND. */
-    setDisabled(id: number, disabled: boolean, actor: string): StaffUser {
-      const u = store.staff.findById(id);
+    async setDisabled(id: number, disabled: boolean, actor: string): Promise<StaffUser> {
+      const u = await store.staff.findById(id);
       if (!u) throw new PorticoError(ERROR_CODES.NOT_FOUND, `no staff account #${id}`);
       const now = clock.now();
-      store.transaction(() => {
-        store.staff.setDisabled(id, disabled ? (u.disabledAt ?? now) : null);
-        store.audit.record({
+      await store.transaction(async (tx) => {
+        await tx.staff.setDisabled(id, disabled ? (u.disabledAt ?? now) : null);
+        await tx.audit.record({
           at: now,
           actor,
           action: disabled ? 'staff.disable' : 'staff.enable',
@@ -108,10 +108,10 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
           details: { username: u.username },
         });
       });
-      return store.staff.findById(id) as StaffUser;
+      return (await store.staff.findById(id)) as StaffUser;
     },
     /** list returns every account. */
-    list(): StaffUser[] {
+    async list(): Promise<StaffUser[]> {
       return store.staff.list();
     },
   };

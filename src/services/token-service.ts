@@ -86,12 +86,12 @@ export type TokenServiceDeps = {
   codeLength: () => number;
   random?: (n: number) => Uint8Array;
   /** Raises `token.created` in the creating transaction (outgoing webhooks). */
-  events?: { emit(type: 'token.created', data: Record<string, unknown>): unknown };
+  events?: { emit(type: 'token.created', data: Record<string, unknown>): Promise<unknown> };
   /**
    * Called after a committed change so live sessions follow it (a CoA with the new
    * Session-Timeout, or a Disconnect); `changed` names the limits an update changed.
    */
-  onChange?: (tokenId: number, change: TokenChange) => void;
+  onChange?: (tokenId: number, change: TokenChange) => Promise<void>;
   /** Re-arms the once-only webhook events a change of limits makes untrue, in its transaction. */
   usage?: Pick<UsageEvents, 'limitsChanged'>;
 };
@@ -240,11 +240,11 @@ export function createTokenService(deps: TokenServiceDeps) {
     };
   };
 
-  const newCode = (taken: Set<string>): string => {
+  const newCode = async (taken: Set<string>): Promise<string> => {
     const length = deps.codeLength();
     for (let attempt = 0; attempt < 50; attempt++) {
       const code = generateCode(length, random);
-      if (!taken.has(code) && !store.tokens.codeExists(code)) {
+      if (!taken.has(code) && !(await store.tokens.codeExists(code))) {
         taken.add(code);
         return code;
       }
@@ -255,25 +255,25 @@ export function createTokenService(deps: TokenServiceDeps) {
     );
   };
 
-  const findOrThrow = (codeOrId: string | number): TokenRecord => {
+  const findOrThrow = async (codeOrId: string | number): Promise<TokenRecord> => {
     const t =
       typeof codeOrId === 'number'
-        ? store.tokens.findById(codeOrId)
-        : store.tokens.findByCode(normalizeCode(codeOrId) ?? '');
+        ? await store.tokens.findById(codeOrId)
+        : await store.tokens.findByCode(normalizeCode(codeOrId) ?? '');
     if (!t || t.deletedAt !== null)
       throw notFound(`token ${typeof codeOrId === 'number' ? `#${codeOrId}` : codeOrId}`);
     return t;
   };
 
   /** uniqueBatchName returns `base`, or `base (2)`, `base (3)`… when a batch has that name. */
-  const uniqueBatchName = (base: string): string => {
+  const uniqueBatchName = async (base: string): Promise<string> => {
     let name = base;
-    for (let n = 2; store.tokens.findBatchByName(name); n++) name = `${base} (${n})`;
+    for (let n = 2; await store.tokens.findBatchByName(name); n++) name = `${base} (${n})`;
     return name;
   };
 
   /** inventedBatchName returns "Bulk 2026-12-04 10:00" in the venue's zone, made unique. */
-  const inventedBatchName = (now: number): string =>
+  const inventedBatchName = (now: number): Promise<string> =>
     uniqueBatchName(`Bulk ${formatIsoInZone(now, deps.timeZone()).slice(0, 16).replace('T', ' ')}`);
 
   return {
@@ -282,7 +282,7 @@ export function createTokenService(deps: TokenServiceDeps) {
      * create makes `count` tokens with the same limits in one transaction (a batch when
      * count > 1 or a batch name is given) and returns them; nothing is kept if any step fails.
      */
-    create(
+    async create(
       input: TokenInput & {
         count?: number | string;
         batchName?: string | null;
@@ -291,7 +291,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       },
       actor: string,
       source: TokenSource = 'manual',
-    ): { batchId: number | null; tokens: TokenView[] } {
+    ): Promise<{ batchId: number | null; tokens: TokenView[] }> {
       const limits = validate(input);
       // A year typo in a bulk run would otherwise make thousands of dead codes silently.
       if (limits.validUntil !== null && limits.validUntil <= clock.now() && !input.allowPast) {
@@ -313,7 +313,7 @@ export function createTokenService(deps: TokenServiceDeps) {
         throw badInput([{ field: 'batchName', message: 'must be at most 200 characters' }]);
       }
       const now = clock.now();
-      const ids = store.transaction(() => {
+      const ids = await store.transaction(async (tx) => {
         // One rule for the form, the API and the CLI: a batch's name is optional (one is made
         // from the time) and never used twice, so a name always finds exactly one batch.
         let batchId: number | null = null;
@@ -321,10 +321,10 @@ export function createTokenService(deps: TokenServiceDeps) {
           // Bookings name their batches after the booking: a second batch for the same
           // booking (more attendees) gets a numbered name rather than an error.
           const automatic = source === 'booking' || source === 'visitor';
-          let name = batchName ?? inventedBatchName(now);
-          if (batchName !== null && automatic) name = uniqueBatchName(batchName);
+          let name = batchName ?? (await inventedBatchName(now));
+          if (batchName !== null && automatic) name = await uniqueBatchName(batchName);
           else if (batchName !== null) {
-            const taken = store.tokens.findBatchByName(batchName);
+            const taken = await tx.tokens.findBatchByName(batchName);
             if (taken)
               throw badInput([
                 {
@@ -333,13 +333,13 @@ export function createTokenService(deps: TokenServiceDeps) {
                 },
               ]);
           }
-          batchId = store.tokens.createBatch(name, source, actor, now);
+          batchId = await tx.tokens.createBatch(name, source, actor, now);
         }
         const taken = new Set<string>();
         const ids: number[] = [];
         for (let i = 0; i < count; i++) {
-          const code = newCode(taken);
-          const id = store.tokens.insert({
+          const code = await newCode(taken);
+          const id = await tx.tokens.insert({
             ...limits,
             code,
             batchId,
@@ -348,11 +348,11 @@ export function createTokenService(deps: TokenServiceDeps) {
             createdAt: now,
           });
           ids.push(id);
-          deps.events?.emit('token.created', {
+          await deps.events?.emit('token.created', {
             token: { id, code, ...limits, batchId, source, createdBy: actor, createdAt: now },
           });
         }
-        store.audit.record({
+        await tx.audit.record({
           at: now,
           actor,
           action: count > 1 ? 'tokens.bulk_create' : 'token.create',
@@ -364,44 +364,46 @@ export function createTokenService(deps: TokenServiceDeps) {
       });
       const tokens =
         ids.batchId !== null
-          ? store.tokens.listBatch(ids.batchId)
-          : ids.ids.map((id) => store.tokens.findById(id) as TokenRecord);
+          ? await store.tokens.listBatch(ids.batchId)
+          : await Promise.all(
+              ids.ids.map(async (id) => (await store.tokens.findById(id)) as TokenRecord),
+            );
       return { batchId: ids.batchId, tokens: tokens.map((t) => toView(t, now)) };
     },
     /** get returns a token by code (as typed) or id; throws PORTICO_NOT_FOUND. */
-    get(codeOrId: string | number): TokenView {
-      return toView(findOrThrow(codeOrId), clock.now());
+    async get(codeOrId: string | number): Promise<TokenView> {
+      return toView(await findOrThrow(codeOrId), clock.now());
     },
     /** list returns a page of tokens, the total matching, and counts per state. */
-    list(
+    async list(
       filter: TokenFilter,
       page: { sort?: TokenSort; limit?: number; offset?: number } = {},
-    ): { tokens: TokenView[]; total: number; counts: Record<TokenState, number> } {
+    ): Promise<{ tokens: TokenView[]; total: number; counts: Record<TokenState, number> }> {
       const now = clock.now();
       const limit = Math.min(Math.max(page.limit ?? 50, 1), 1000);
-      const rows = store.tokens.list(filter, now, {
+      const rows = await store.tokens.list(filter, now, {
         sort: page.sort ?? '-created',
         limit,
         offset: page.offset ?? 0,
       });
-      const counts = store.tokens.countByState(filter, now);
+      const counts = await store.tokens.countByState(filter, now);
       const total = filter.state
         ? counts[filter.state]
         : Object.values(counts).reduce((a, b) => a + b, 0);
       return { tokens: rows.map((t) => toView(t, now)), total, counts };
     },
     /** iterate yields every token matching a filter, for streaming exports. */
-    *iterate(filter: TokenFilter): Generator<TokenView> {
+    async *iterate(filter: TokenFilter): AsyncGenerator<TokenView> {
       const now = clock.now();
-      for (const t of store.tokens.iterate(filter, now)) yield toView(t, now);
+      for await (const t of store.tokens.iterate(filter, now)) yield toView(t, now);
     },
     /** update changes a token's limits (validated like creation) and returns it. */
-    update(
+    async update(
       codeOrId: string | number,
       input: TokenInput & { addMinutes?: number | string },
       actor: string,
-    ): TokenView {
-      const t = findOrThrow(codeOrId);
+    ): Promise<TokenView> {
+      const t = await findOrThrow(codeOrId);
       const merged: TokenInput = {
         minutes: t.minutes,
         validFrom: t.validFrom,
@@ -430,10 +432,10 @@ export function createTokenService(deps: TokenServiceDeps) {
       const now = clock.now();
       const changes: TokenUpdate = { ...limits };
       if (input.dataQuotaMb === undefined) changes.dataQuotaBytes = t.dataQuotaBytes;
-      store.transaction(() => {
-        store.tokens.update(t.id, changes);
-        deps.usage?.limitsChanged(t.id, t, { ...t, ...changes });
-        store.audit.record({
+      await store.transaction(async (tx) => {
+        await tx.tokens.update(t.id, changes);
+        await deps.usage?.limitsChanged(t.id, t, { ...t, ...changes });
+        await tx.audit.record({
           at: now,
           actor,
           action: 'token.update',
@@ -445,7 +447,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       const changed = (Object.keys(changes) as Array<keyof TokenUpdate>).filter(
         (k) => changes[k] !== (t as unknown as Record<string, unknown>)[k],
       );
-      if (changed.length > 0) deps.onChange?.(t.id, { kind: 'updated', changed });
+      if (changed.length > 0) await deps.onChange?.(t.id, { kind: 'updated', changed });
       return this.get(t.id);
     },
     /**
@@ -453,7 +455,11 @@ export function createTokenService(deps: TokenServiceDeps) {
      * transaction (a missing token or a bad value changes none of them), then lets each live
      * session follow by CoA or Disconnect; returns how many tokens changed.
      */
-    bulk(ids: readonly number[], action: BulkAction, actor: string): { changed: number } {
+    async bulk(
+      ids: readonly number[],
+      action: BulkAction,
+      actor: string,
+    ): Promise<{ changed: number }> {
       if (ids.length === 0 || ids.length > MAX_BULK) {
         throw badInput([{ field: 'ids', message: `select from 1 to ${MAX_BULK} tokens` }]);
       }
@@ -475,12 +481,12 @@ export function createTokenService(deps: TokenServiceDeps) {
         }
       }
       const changes: Array<[number, TokenChange]> = [];
-      store.transaction(() => {
+      await store.transaction(async (tx) => {
         for (const id of ids) {
-          const t = findOrThrow(id);
+          const t = await findOrThrow(id);
           if (action.kind === 'revoke') {
             if (t.revokedAt !== null) continue;
-            store.tokens.update(t.id, { revokedAt: now });
+            await tx.tokens.update(t.id, { revokedAt: now });
             changes.push([t.id, { kind: 'revoked' }]);
             continue;
           }
@@ -498,14 +504,14 @@ export function createTokenService(deps: TokenServiceDeps) {
               },
             ]);
           }
-          store.tokens.update(t.id, next);
-          deps.usage?.limitsChanged(t.id, t, { ...t, ...next });
+          await tx.tokens.update(t.id, next);
+          await deps.usage?.limitsChanged(t.id, t, { ...t, ...next });
           changes.push([
             t.id,
             { kind: 'updated', changed: Object.keys(next) as Array<keyof TokenUpdate> },
           ]);
         }
-        store.audit.record({
+        await tx.audit.record({
           at: now,
           actor,
           action: action.kind === 'revoke' ? 'tokens.revoke' : 'tokens.update',
@@ -514,16 +520,16 @@ export function createTokenService(deps: TokenServiceDeps) {
           details: { ...action, count: changes.length },
         });
       });
-      for (const [id, change] of changes) deps.onChange?.(id, change);
+      for (const [id, change] of changes) await deps.onChange?.(id, change);
       return { changed: changes.length };
     },
     /** revoke ends a token for good; its live sessions are cut off by the cut-off scheduler. */
-    revoke(codeOrId: string | number, actor: string): TokenView {
-      const t = findOrThrow(codeOrId);
+    async revoke(codeOrId: string | number, actor: string): Promise<TokenView> {
+      const t = await findOrThrow(codeOrId);
       const now = clock.now();
-      store.transaction(() => {
-        store.tokens.update(t.id, { revokedAt: t.revokedAt ?? now });
-        store.audit.record({
+      await store.transaction(async (tx) => {
+        await tx.tokens.update(t.id, { revokedAt: t.revokedAt ?? now });
+        await tx.audit.record({
           at: now,
           actor,
           action: 'token.revoke',
@@ -532,34 +538,34 @@ export function createTokenService(deps: TokenServiceDeps) {
           details: null,
         });
       });
-      if (t.revokedAt === null) deps.onChange?.(t.id, { kind: 'revoked' });
+      if (t.revokedAt === null) await deps.onChange?.(t.id, { kind: 'revoked' });
       return this.get(t.id);
     },
     /**
      * remove deletes tokens by code or id (usage history stays for reports) in one transaction
      * and returns the ids deleted; unknown codes are reported in `missing`.
      */
-    remove(
+    async remove(
       codesOrIds: Array<string | number>,
       actor: string,
-    ): { deleted: number[]; missing: string[] } {
+    ): Promise<{ deleted: number[]; missing: string[] }> {
       const now = clock.now();
       const missing: string[] = [];
       const deleted: number[] = [];
-      store.transaction(() => {
+      await store.transaction(async (tx) => {
         for (const c of codesOrIds) {
           const t =
             typeof c === 'number'
-              ? store.tokens.findById(c)
-              : store.tokens.findByCode(normalizeCode(c) ?? '');
-          if (!t || t.deletedAt !== null || !store.tokens.softDelete(t.id, now)) {
+              ? await tx.tokens.findById(c)
+              : await tx.tokens.findByCode(normalizeCode(c) ?? '');
+          if (!t || t.deletedAt !== null || !(await tx.tokens.softDelete(t.id, now))) {
             missing.push(String(c));
             continue;
           }
           deleted.push(t.id);
         }
         if (deleted.length > 0) {
-          store.audit.record({
+          await tx.audit.record({
             at: now,
             actor,
             action: 'tokens.delete',
@@ -569,7 +575,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           });
         }
       });
-      for (const id of deleted) deps.onChange?.(id, { kind: 'deleted' });
+      for (const id of deleted) await deps.onChange?.(id, { kind: 'deleted' });
       return { deleted, missing };
     },
   };

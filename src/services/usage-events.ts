@@ -40,15 +40,15 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
   const { store } = deps;
   const sink = deps.events ?? null;
 
-  const tokenRef = (tokenId: number, code?: string) => ({
+  const tokenRef = async (tokenId: number, code?: string) => ({
     id: tokenId,
-    code: code ?? store.tokens.findById(tokenId)?.code ?? null,
+    code: code ?? (await store.tokens.findById(tokenId))?.code ?? null,
   });
 
-  const sessionRef = (s: SessionRecord) => ({
+  const sessionRef = async (s: SessionRecord) => ({
     id: s.id,
     nasId: s.nasId,
-    nas: s.nasId === null ? null : (store.nas.findById(s.nasId)?.name ?? null),
+    nas: s.nasId === null ? null : ((await store.nas.findById(s.nasId))?.name ?? null),
     acctSessionId: s.acctSessionId,
     mac: s.deviceMac,
     framedIp: s.framedIp,
@@ -58,40 +58,40 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
 
   return {
     /** sessionStarted raises session.started for a session accounting just made live. */
-    sessionStarted(s: SessionRecord): void {
-      sink?.emit('session.started', () => ({
-        token: tokenRef(s.tokenId),
-        session: sessionRef(s),
+    async sessionStarted(s: SessionRecord): Promise<void> {
+      await sink?.emit('session.started', async () => ({
+        token: await tokenRef(s.tokenId),
+        session: await sessionRef(s),
       }));
     },
     /**
      * tokenRedeemed raises token.redeemed; call it only when the token's first use was just
      * recorded (markFirstUse returned true), which happens once per token.
      */
-    tokenRedeemed(s: SessionRecord, firstUsedAt: number): void {
-      sink?.emit('token.redeemed', () => ({
-        token: tokenRef(s.tokenId),
+    async tokenRedeemed(s: SessionRecord, firstUsedAt: number): Promise<void> {
+      await sink?.emit('token.redeemed', async () => ({
+        token: await tokenRef(s.tokenId),
         firstUsedAt,
-        session: sessionRef(s),
+        session: await sessionRef(s),
       }));
     },
     /**
      * sessionStopped raises session.stopped for a live session that was just closed, unless
      * its stop was announced before (the sweeper closed it and accounting reopened it).
      */
-    sessionStopped(s: SessionRecord, end: SessionEnd): void {
+    async sessionStopped(s: SessionRecord, end: SessionEnd): Promise<void> {
       if (!sink) return;
-      if (store.eventMarks.has('session.stopped', sessionSubject(s.id))) return;
-      sink.emit('session.stopped', () => {
+      if (await store.eventMarks.has('session.stopped', sessionSubject(s.id))) return;
+      await sink.emit('session.stopped', async () => {
         const c = end.counters ?? s;
         const seconds = Math.max(
           0,
           Math.round((end.stoppedAt - (s.startedAt ?? end.stoppedAt)) / 1000),
         );
         return {
-          token: tokenRef(s.tokenId),
+          token: await tokenRef(s.tokenId),
           session: {
-            ...sessionRef(s),
+            ...(await sessionRef(s)),
             stoppedAt: end.stoppedAt,
             terminateCause: end.terminateCause,
             closedBy: end.closedBy,
@@ -105,8 +105,8 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
       });
     },
     /** sessionReopened remembers that a session's stop was announced though it goes on. */
-    sessionReopened(s: SessionRecord, at: number): void {
-      store.eventMarks.claim('session.stopped', sessionSubject(s.id), at);
+    async sessionReopened(s: SessionRecord, at: number): Promise<void> {
+      await store.eventMarks.claim('session.stopped', sessionSubject(s.id), at);
     },
     /**
      * charged judges a token's balance after accounting charged it, raises token.low_balance
@@ -114,8 +114,8 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
      * data used up), each once until staff give the token more, and returns true when the
      * token is used up.
      */
-    charged(tokenId: number, at: number): boolean {
-      const m = store.tokens.meterOf(tokenId);
+    async charged(tokenId: number, at: number): Promise<boolean> {
+      const m = await store.tokens.meterOf(tokenId);
       if (!m) return false;
       const limit: Extract<LimitKind, 'minutes' | 'data'> | null =
         remainingMs(m, m.usedMs) === 0
@@ -125,17 +125,20 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
             : null;
       const subject = tokenSubject(tokenId);
       if (limit !== null) {
-        if (store.eventMarks.claim('token.depleted', subject, at))
-          sink?.emit('token.depleted', () => ({
-            token: tokenRef(tokenId, m.code),
+        if (await store.eventMarks.claim('token.depleted', subject, at))
+          await sink?.emit('token.depleted', async () => ({
+            token: await tokenRef(tokenId, m.code),
             limit,
             ...balance(m),
           }));
         return true;
       }
-      if (isLowBalance(m, m.usedMs) && store.eventMarks.claim('token.low_balance', subject, at))
-        sink?.emit('token.low_balance', () => ({
-          token: tokenRef(tokenId, m.code),
+      if (
+        isLowBalance(m, m.usedMs) &&
+        (await store.eventMarks.claim('token.low_balance', subject, at))
+      )
+        await sink?.emit('token.low_balance', async () => ({
+          token: await tokenRef(tokenId, m.code),
           ...balance(m),
         }));
       return false;
@@ -144,13 +147,13 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
      * tokenExpired raises token.expired for a token whose validity or first-use lifetime ended
      * while it had `live` sessions (the cut-off pass found them), once until staff extend it.
      */
-    tokenExpired(t: TokenRecord, live: number, at: number): void {
-      if (!store.eventMarks.claim('token.expired', tokenSubject(t.id), at)) return;
+    async tokenExpired(t: TokenRecord, live: number, at: number): Promise<void> {
+      if (!(await store.eventMarks.claim('token.expired', tokenSubject(t.id), at))) return;
       const deadline = firstUseDeadline(t);
       const byValidity = t.validUntil !== null && (deadline === null || t.validUntil <= deadline);
       const limit: LimitKind = byValidity ? 'valid-until' : 'first-use';
-      sink?.emit('token.expired', () => ({
-        token: tokenRef(t.id, t.code),
+      await sink?.emit('token.expired', async () => ({
+        token: await tokenRef(t.id, t.code),
         limit,
         expiredAt: byValidity ? t.validUntil : deadline,
         liveSessions: live,
@@ -161,16 +164,17 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
      * most once a minute per token and device; the code is masked, since the request came
      * from a device the guest holds, not from staff.
      */
-    deviceRefused(
+    async deviceRefused(
       t: TokenRecord,
       device: { mac: string | null; callingStationId: string | null; login: 'code' | 'mac' },
       reason: string,
       nas: { id: number; name: string },
       at: number,
-    ): void {
+    ): Promise<void> {
       const key = `${tokenSubject(t.id)}/${(device.mac ?? device.callingStationId ?? '').slice(0, 64)}`;
-      if (!store.eventMarks.throttle('device.refused', key, at, DEVICE_REFUSED_INTERVAL_MS)) return;
-      sink?.emit('device.refused', () => ({
+      if (!(await store.eventMarks.throttle('device.refused', key, at, DEVICE_REFUSED_INTERVAL_MS)))
+        return;
+      await sink?.emit('device.refused', async () => ({
         token: { id: t.id, maskedCode: maskCode(t.code) },
         reason,
         device: { ...device },
@@ -182,21 +186,21 @@ export function createUsageEvents(deps: { store: Store; events?: EventSink | nul
      * or data, a later end of validity), so the token can run low, be used up or expire
      * again; call it in the updating transaction.
      */
-    limitsChanged(tokenId: number, before: LimitFields, after: LimitFields): void {
+    async limitsChanged(tokenId: number, before: LimitFields, after: LimitFields): Promise<void> {
       const subject = tokenSubject(tokenId);
       const minutes = raised(before.minutes, after.minutes);
-      if (minutes) store.eventMarks.clear('token.low_balance', subject);
+      if (minutes) await store.eventMarks.clear('token.low_balance', subject);
       if (minutes || raised(before.dataQuotaBytes, after.dataQuotaBytes))
-        store.eventMarks.clear('token.depleted', subject);
+        await store.eventMarks.clear('token.depleted', subject);
       if (
         raised(before.validUntil, after.validUntil) ||
         raised(before.expiresAfterFirstUseMinutes, after.expiresAfterFirstUseMinutes)
       )
-        store.eventMarks.clear('token.expired', subject);
+        await store.eventMarks.clear('token.expired', subject);
     },
     /** prune forgets device.refused marks older than the interval; the cut-off pass calls it. */
-    prune(now: number): void {
-      store.eventMarks.prune('device.refused', now - DEVICE_REFUSED_INTERVAL_MS);
+    async prune(now: number): Promise<void> {
+      await store.eventMarks.prune('device.refused', now - DEVICE_REFUSED_INTERVAL_MS);
     },
   };
 }

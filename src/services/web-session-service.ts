@@ -84,15 +84,15 @@ export function createWebSessionService(deps: {
   const policy = deps.policy ?? DEFAULT_WEB_SESSION_POLICY;
   const repo = store.webSessions;
 
-  const start = (user: { id: number; username: string; role: StaffRole }) => {
+  const start = async (user: { id: number; username: string; role: StaffRole }) => {
     const now = clock.now();
     const sessionId = randomBytes(32).toString('base64url');
     const idHash = hashSessionId(sessionId);
     const csrfSecret = randomBytes(32).toString('base64url');
     const expiresAt = now + policy.absoluteMs;
-    store.transaction(() => {
-      repo.purge(now, now - policy.idleMs);
-      repo.insert({
+    await store.transaction(async (tx) => {
+      await repo.purge(now, now - policy.idleMs);
+      await repo.insert({
         idHash,
         userId: user.id,
         csrfSecret,
@@ -100,7 +100,7 @@ export function createWebSessionService(deps: {
         lastSeenAt: now,
         expiresAt,
       });
-      store.audit.record({
+      await tx.audit.record({
         at: now,
         actor: user.username,
         action: 'staff.sign_in',
@@ -128,35 +128,35 @@ export function createWebSessionService(deps: {
      */
     async signIn(username: string, password: string, ip: string): Promise<SignInResult> {
       const keys = lockoutKeys(username, ip);
-      const lock = lockouts.check(keys);
+      const lock = await lockouts.check(keys);
       if (lock.locked) return { ok: false, reason: 'locked', retryAfterMs: lock.retryAfterMs };
       const user = await staff.authenticate(username.trim(), password);
       if (!user) {
-        const after = lockouts.recordFailure(keys);
+        const after = await lockouts.recordFailure(keys);
         return after.locked
           ? { ok: false, reason: 'locked', retryAfterMs: after.retryAfterMs }
           : { ok: false, reason: 'invalid', retryAfterMs: 0 };
       }
       // Only the account's counter is cleared: one good password must not reset an address
       // that is guessing at other accounts.
-      lockouts.recordSuccess([keys[0] as string]);
-      return { ok: true, ...start(user) };
+      await lockouts.recordSuccess([keys[0] as string]);
+      return { ok: true, ...(await start(user)) };
     },
     /**
      * resolve returns who holds `sessionId`, or null when it is unknown, idle too long, past
      * its absolute expiry, or its account is disabled (the session is then deleted).
      */
-    resolve(sessionId: string | undefined): StaffIdentity | null {
+    async resolve(sessionId: string | undefined): Promise<StaffIdentity | null> {
       if (!sessionId || sessionId.length > 200) return null;
       const idHash = hashSessionId(sessionId);
-      const s = repo.find(idHash);
+      const s = await repo.find(idHash);
       if (!s) return null;
       const now = clock.now();
       if (s.expiresAt <= now || s.lastSeenAt + policy.idleMs <= now || s.userDisabledAt !== null) {
-        repo.remove(idHash);
+        await repo.remove(idHash);
         return null;
       }
-      if (now - s.lastSeenAt >= policy.touchEveryMs) repo.touch(idHash, now);
+      if (now - s.lastSeenAt >= policy.touchEveryMs) await repo.touch(idHash, now);
       return {
         userId: s.userId,
         username: s.username,
@@ -171,14 +171,14 @@ export function createWebSessionService(deps: {
       return typeof token === 'string' && token !== '' && safeEqual(token, identity.csrfToken);
     },
     /** signOut ends one session. */
-    signOut(identity: StaffIdentity): void {
-      repo.remove(identity.sessionIdHash);
+    async signOut(identity: StaffIdentity): Promise<void> {
+      await repo.remove(identity.sessionIdHash);
     },
     /** signOutEverywhere ends every session of the account, this one included; returns how many. */
-    signOutEverywhere(identity: StaffIdentity): number {
-      return store.transaction(() => {
-        const n = repo.removeForUser(identity.userId);
-        store.audit.record({
+    async signOutEverywhere(identity: StaffIdentity): Promise<number> {
+      return store.transaction(async (tx) => {
+        const n = await repo.removeForUser(identity.userId);
+        await tx.audit.record({
           at: clock.now(),
           actor: identity.username,
           action: 'staff.sign_out_everywhere',
@@ -201,7 +201,7 @@ export function createWebSessionService(deps: {
     ): Promise<void> {
       // The same guessing defence as signing in: a borrowed session must not try passwords.
       const keys = [lockoutKeys(identity.username, '')[0] as string];
-      const lock = lockouts.check(keys);
+      const lock = await lockouts.check(keys);
       const locked = (ms: number) => {
         const minutes = Math.max(1, Math.ceil(ms / 60_000));
         const message = `was wrong too many times; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
@@ -210,12 +210,12 @@ export function createWebSessionService(deps: {
       if (lock.locked) throw locked(lock.retryAfterMs);
       const user = await staff.authenticate(identity.username, currentPassword);
       if (!user) {
-        const after = lockouts.recordFailure(keys);
+        const after = await lockouts.recordFailure(keys);
         if (after.locked) throw locked(after.retryAfterMs);
         throw badInput([{ field: 'currentPassword', message: 'is not right' }]);
       }
       try {
-        staff.setPassword(identity.username, newPassword, identity.username);
+        await staff.setPassword(identity.username, newPassword, identity.username);
       } catch (err) {
         const fields = (err as { fields?: Array<{ field: string; message: string }> }).fields;
         if (fields?.some((f) => f.field === 'password'))
@@ -224,10 +224,10 @@ export function createWebSessionService(deps: {
           );
         throw err;
       }
-      repo.removeForUser(identity.userId, identity.sessionIdHash);
+      await repo.removeForUser(identity.userId, identity.sessionIdHash);
     },
     /** endSessionsOf ends every session of an account (after it is disabled); returns how many. */
-    endSessionsOf(userId: number): number {
+    async endSessionsOf(userId: number): Promise<number> {
       return repo.removeForUser(userId);
     },
   };

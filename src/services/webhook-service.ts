@@ -139,9 +139,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   const repo = store.webhooks;
 
   const deliver = async (id: number): Promise<void> => {
-    if (!repo.queue.claim(id, clock.now(), LEASE_MS)) return;
+    if (!(await repo.queue.claim(id, clock.now(), LEASE_MS))) return;
     // Read after the claim, so `attempts` already counts this one.
-    const d = repo.findDelivery(id);
+    const d = await repo.findDelivery(id);
     if (!d) return;
     const started = performance.now();
     let statusCode: number | null = null;
@@ -174,8 +174,8 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
     const now = clock.now();
     const durationMs = Math.round(performance.now() - started);
-    store.transaction(() => {
-      repo.logAttempt({
+    await store.transaction(async () => {
+      await repo.logAttempt({
         deliveryId: id,
         attempt: d.attempts,
         at: now,
@@ -183,14 +183,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         error,
         durationMs,
       });
-      if (error === null) repo.queue.finish(id, now);
+      if (error === null) await repo.queue.finish(id, now);
       else {
         const attempts = d.attempts;
         const nextAt =
           attempts >= WEBHOOK_MAX_ATTEMPTS
             ? null
             : now + retryDelayMs(attempts, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
-        repo.queue.retry(id, now, error, nextAt);
+        await repo.queue.retry(id, now, error, nextAt);
       }
     });
   };
@@ -203,8 +203,8 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
 
-  const findOrThrow = (id: number): WebhookRecord => {
-    const w = repo.findById(id);
+  const findOrThrow = async (id: number): Promise<WebhookRecord> => {
+    const w = await repo.findById(id);
     if (!w) throw notFound(`webhook #${id}`);
     return w;
   };
@@ -217,11 +217,13 @@ export function createWebhookService(deps: WebhookServiceDeps) {
      * if the change is. `data` may be a function, called only when someone subscribes, so
      * the RADIUS path builds no payload nobody reads.
      */
-    emit(
+    async emit(
       type: WebhookEvent,
-      data: Record<string, unknown> | (() => Record<string, unknown>),
-    ): string {
-      const ids = repo.subscribers(type);
+      data:
+        | Record<string, unknown>
+        | (() => Record<string, unknown> | Promise<Record<string, unknown>>),
+    ): Promise<string> {
+      const ids = await repo.subscribers(type);
       const eventId = randomUUID();
       if (ids.length === 0) return eventId;
       const now = clock.now();
@@ -229,21 +231,24 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         id: eventId,
         type,
         createdAt: new Date(now).toISOString(),
-        data: typeof data === 'function' ? data() : data,
+        data: typeof data === 'function' ? await data() : data,
       });
-      for (const webhookId of ids) repo.enqueue(webhookId, eventId, type, payload, now);
-      // Runs after the caller's (synchronous) transaction has committed.
+      for (const webhookId of ids) await repo.enqueue(webhookId, eventId, type, payload, now);
+      // Runs after the caller's transaction has committed (or rolled back: then it finds nothing).
       setImmediate(() => worker.kick());
       return eventId;
     },
     /** register adds a receiver and returns it with its signing secret (shown once). */
-    register(input: WebhookInput, actor: string): { webhook: WebhookView; secret: string } {
+    async register(
+      input: WebhookInput,
+      actor: string,
+    ): Promise<{ webhook: WebhookView; secret: string }> {
       const w = parseWebhookInput(input);
       const secret = `whsec_${randomBytes(24).toString('base64url')}`;
       const now = clock.now();
-      const id = store.transaction(() => {
-        const id = repo.insert({ ...w, secret, createdBy: actor }, now);
-        store.audit.record({
+      const id = await store.transaction(async (tx) => {
+        const id = await repo.insert({ ...w, secret, createdBy: actor }, now);
+        await tx.audit.record({
           at: now,
           actor,
           action: 'webhook.create',
@@ -253,23 +258,23 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         });
         return id;
       });
-      return { webhook: toView(findOrThrow(id)), secret };
+      return { webhook: toView(await findOrThrow(id)), secret };
     },
     /** list returns every receiver. */
-    list(): WebhookView[] {
-      return repo.list().map(toView);
+    async list(): Promise<WebhookView[]> {
+      return (await repo.list()).map(toView);
     },
     /** get returns one receiver; throws PORTICO_NOT_FOUND. */
-    get(id: number): WebhookView {
-      return toView(findOrThrow(id));
+    async get(id: number): Promise<WebhookView> {
+      return toView(await findOrThrow(id));
     },
     /** setEnabled pauses or resumes a receiver; paused receivers get no new deliveries. */
-    setEnabled(id: number, enabled: boolean, actor: string): WebhookView {
-      findOrThrow(id);
+    async setEnabled(id: number, enabled: boolean, actor: string): Promise<WebhookView> {
+      await findOrThrow(id);
       const now = clock.now();
-      store.transaction(() => {
-        repo.setDisabled(id, enabled ? null : now);
-        store.audit.record({
+      await store.transaction(async (tx) => {
+        await repo.setDisabled(id, enabled ? null : now);
+        await tx.audit.record({
           at: now,
           actor,
           action: enabled ? 'webhook.enable' : 'webhook.disable',
@@ -278,14 +283,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           details: null,
         });
       });
-      return toView(findOrThrow(id));
+      return toView(await findOrThrow(id));
     },
     /** remove deletes a receiver with its deliveries and log; throws PORTICO_NOT_FOUND. */
-    remove(id: number, actor: string): void {
-      findOrThrow(id);
-      store.transaction(() => {
-        repo.remove(id);
-        store.audit.record({
+    async remove(id: number, actor: string): Promise<void> {
+      await findOrThrow(id);
+      await store.transaction(async (tx) => {
+        await repo.remove(id);
+        await tx.audit.record({
           at: clock.now(),
           actor,
           action: 'webhook.delete',
@@ -300,22 +305,22 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       return repo.countDeliveriesByStatus();
     },
     /** deliveries returns the newest deliveries, optionally of one receiver. */
-    deliveries(opts: { webhookId?: number; limit?: number } = {}): DeliveryView[] {
-      return repo
-        .listDeliveries({
+    async deliveries(opts: { webhookId?: number; limit?: number } = {}): Promise<DeliveryView[]> {
+      return (
+        await repo.listDeliveries({
           ...(opts.webhookId !== undefined ? { webhookId: opts.webhookId } : {}),
           limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
         })
-        .map(toDeliveryView);
+      ).map(toDeliveryView);
     },
     /** delivery returns one delivery; throws PORTICO_NOT_FOUND. */
-    delivery(id: number): DeliveryView {
-      const d = repo.findDelivery(id);
+    async delivery(id: number): Promise<DeliveryView> {
+      const d = await repo.findDelivery(id);
       if (!d) throw notFound(`delivery #${id}`);
       return toDeliveryView(d);
     },
     /** attempts returns the delivery log of one delivery, oldest first. */
-    attempts(deliveryId: number): AttemptRecord[] {
+    async attempts(deliveryId: number): Promise<AttemptRecord[]> {
       return repo.attempts(deliveryId);
     },
   };

@@ -31,15 +31,15 @@ afterAll(async () => {
   await demo?.close();
 });
 
-const newToken = (minutes: number) => {
-  const t = demo.portico.services.tokens.create({ minutes }, 'test').tokens[0];
+const newToken = async (minutes: number) => {
+  const t = (await demo.portico.services.tokens.create({ minutes }, 'test')).tokens[0];
   if (!t) throw new Error('no token');
   return t;
 };
 
 describe('a printed card opened without a router', () => {
   it('says to join the Wi-Fi instead of "You are online", keeps the code, uses nothing', async () => {
-    const token = newToken(30);
+    const token = await newToken(30);
     const context = await browser.newContext({ viewport: PHONE, locale: 'en-GB' });
     try {
       const page = await context.newPage();
@@ -49,7 +49,7 @@ describe('a printed card opened without a router', () => {
       await page.getByText("this device is not on the venue's Wi-Fi").waitFor({ timeout: 10_000 });
       expect(await page.getByText('You are online').count()).toBe(0);
       expect(await page.getByLabel('Access code').inputValue()).toBe(formatCode(token.code));
-      expect(demo.portico.services.tokens.get(token.id).state).toBe('unused');
+      expect((await demo.portico.services.tokens.get(token.id)).state).toBe('unused');
     } finally {
       await context.close();
     }
@@ -58,7 +58,7 @@ describe('a printed card opened without a router', () => {
 
 describe('a German phone on a fresh install', () => {
   it('gets the splash page and "Du bist online" in German through the gateway', async () => {
-    const token = newToken(60);
+    const token = await newToken(60);
     const context = await browser.newContext({ viewport: PHONE, locale: 'de-DE' });
     try {
       const device = await demo.gateway.device('de-phone');

@@ -36,7 +36,7 @@ beforeAll(async () => {
     gatewayLog: () => undefined,
     clock,
   });
-  demo.portico.services.settings.update(
+  await demo.portico.services.settings.update(
     {
       spaceName: 'Harbour Coworking',
       termsText:
@@ -84,8 +84,8 @@ async function openContext(v: Variant): Promise<BrowserContext> {
   });
 }
 
-function newToken(input: Record<string, unknown>): string {
-  const t = demo.portico.services.tokens.create(input, 'test').tokens[0];
+async function newToken(input: Record<string, unknown>): Promise<string> {
+  const t = (await demo.portico.services.tokens.create(input, 'test')).tokens[0];
   if (!t) throw new Error('no token');
   return t.code;
 }
@@ -154,7 +154,8 @@ async function submitCode(page: Page, code: string) {
   await page.getByRole('button', { name: 'Connect' }).click();
 }
 
-const liveMacs = () => demo.portico.services.sessions.listLive().sessions.map((s) => s.mac);
+const liveMacs = async () =>
+  (await demo.portico.services.sessions.listLive()).sessions.map((s) => s.mac);
 
 describe.each<Variant>([
   { name: 'js', js: true, blockCookies: false },
@@ -169,7 +170,7 @@ describe.each<Variant>([
   });
 
   it('gets a guest online with a code typed in lower case with a dash', async () => {
-    const code = newToken({ minutes: 60, maxDevices: 1 });
+    const code = await newToken({ minutes: 60, maxDevices: 1 });
     const device = await demo.gateway.device(`${v.name}-phone`);
     const page = await arrive(context, device.name);
     if (v.name === 'js') await shot(page, 'splash');
@@ -179,7 +180,7 @@ describe.each<Variant>([
     if (v.name === 'js') await shot(page, 'success');
 
     // Real RADIUS accounting made the session live in the database.
-    expect(liveMacs()).toContain(device.mac.toLowerCase());
+    expect(await liveMacs()).toContain(device.mac.toLowerCase());
     expect(await context.cookies()).toEqual([]);
   });
 
@@ -211,14 +212,14 @@ describe.each<Variant>([
     await page.getByText('We do not know this code').waitFor({ timeout: 10_000 });
     expect(await page.getByLabel('Access code').getAttribute('aria-invalid')).toBe('true');
     if (v.name === 'js') await shot(page, 'error-unknown');
-    const row = demo.portico.services.lockouts
-      .list()
-      .find((l) => l.key === `mac:${device.mac.toLowerCase()}`);
+    const row = (await demo.portico.services.lockouts.list()).find(
+      (l) => l.key === `mac:${device.mac.toLowerCase()}`,
+    );
     expect(row?.failures).toBe(1);
   });
 
   it('lets a second device sign the first one out and get on', async () => {
-    const code = newToken({ minutes: 30, maxDevices: 1 });
+    const code = await newToken({ minutes: 30, maxDevices: 1 });
     const first = await demo.gateway.device(`${v.name}-laptop`);
     const second = await demo.gateway.device(`${v.name}-tablet`);
     const one = await arrive(context, first.name);
@@ -241,7 +242,7 @@ describe.each<Variant>([
       .poll(() => demo.gateway.sessions().map((s) => s.device), { timeout: 10_000 })
       .not.toContain(first.name);
     expect(demo.gateway.sessions().map((s) => s.device)).toContain(second.name);
-    expect(liveMacs()).toContain(second.mac.toLowerCase());
-    expect(liveMacs()).not.toContain(first.mac.toLowerCase());
+    expect(await liveMacs()).toContain(second.mac.toLowerCase());
+    expect(await liveMacs()).not.toContain(first.mac.toLowerCase());
   });
 });

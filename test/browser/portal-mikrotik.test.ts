@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 it('submits the MikroTik hand-off form by itself under the portal CSP', async () => {
-  const t = f.newToken();
+  const t = await f.newToken();
   const q = new URLSearchParams({
     'link-login-only': routerUrl,
     'link-orig': 'http://example.com/',

@@ -21,18 +21,18 @@ let base: string;
 
 beforeAll(async () => {
   f = await makeAdmin();
-  const h = seedHistory(f.services, f.clock, { end: END, days: 30, perDay: 18, seed: 11 });
+  const h = await seedHistory(f.services, f.clock, { end: END, days: 30, perDay: 18, seed: 11 });
   // Two devices online now, heard from the lobby router.
   for (const [i, id] of h.tokenIds.slice(0, 2).entries()) {
-    const code = f.services.tokens.get(id).code;
-    reportAccounting(f.services, {
+    const code = (await f.services.tokens.get(id)).code;
+    await reportAccounting(f.services, {
       nasId: h.nasIds[0]!,
       code,
       acctSessionId: `NOW${i}`,
       mac: `02-00-00-00-97-0${i}`,
     });
   }
-  f.services.store.nas.markSeen(h.nasIds[0]!, END);
+  await f.services.store.nas.markSeen(h.nasIds[0]!, END);
   base = await f.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch(CHROMIUM_LAUNCH);
 }, 180_000);

@@ -44,23 +44,23 @@ function cli(argv: string[], extraEnv: Record<string, string | undefined> = {}) 
 }
 
 /** online creates a token and a router and puts one device online through accounting. */
-function online(): { code: string; sessionId: number } {
+async function online(): Promise<{ code: string; sessionId: number }> {
   const db = openDatabase(env.PORTICO_DB as string);
   try {
     const s = createServices({ db, clock: systemClock, config: loadConfig(env) });
-    const nas = s.nas.add(
+    const nas = await s.nas.add(
       { name: 'lobby', address: '192.0.2.1', secret: 'secret-123', vendor: 'mikrotik' },
       'test',
     );
-    const t = s.tokens.create({ minutes: 60 }, 'test').tokens[0]!;
-    reportAccounting(s, {
+    const t = (await s.tokens.create({ minutes: 60 }, 'test')).tokens[0]!;
+    await reportAccounting(s, {
       nasId: nas.id,
       code: t.code,
       acctSessionId: 'A1',
       mac: 'AA:BB:CC:DD:EE:01',
       framedIp: '10.5.0.7',
     });
-    return { code: t.code, sessionId: s.sessions.listLive().sessions[0]!.id };
+    return { code: t.code, sessionId: (await s.sessions.listLive()).sessions[0]!.id };
   } finally {
     db.close();
   }
@@ -69,7 +69,7 @@ function online(): { code: string; sessionId: number } {
 // Each case starts a node process; on a loaded machine that takes seconds.
 describe('portico sessions and tokens update (spawned)', { timeout: 240_000 }, () => {
   it('lists the device online, changes its token and disconnects it', async () => {
-    const { code, sessionId } = online();
+    const { code, sessionId } = await online();
 
     const list = await cli(['sessions', 'list']);
     expect(list.code, list.err).toBe(0);
@@ -119,7 +119,7 @@ describe('portico sessions and tokens update (spawned)', { timeout: 240_000 }, (
   });
 
   it('exits 2 on bad input with a message that says what to fix', async () => {
-    const { code } = online();
+    const { code } = await online();
     const cases: Array<[string[], RegExp]> = [
       [['sessions', 'disconnect'], /give at least one session ID/],
       [['sessions', 'disconnect', 'abc'], /'abc' is not a session id/],

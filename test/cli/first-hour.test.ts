@@ -66,7 +66,7 @@ describe("the README's command examples", () => {
     const db = openDatabase(env.PORTICO_DB as string);
     const s = createServices({ db, clock: systemClock, config: loadConfig(env) });
     for (const code of ['7KQ4M2XD', '3A5PZ5RE'])
-      s.store.tokens.insert({
+      await s.store.tokens.insert({
         ...s.tokens.validate({ minutes: 60 }),
         code,
         batchId: null,
@@ -74,8 +74,8 @@ describe("the README's command examples", () => {
         createdBy: 'test',
         createdAt: Date.now(),
       });
-    s.apiKeys.create({ name: 'first', role: 'staff' }, 'test');
-    s.apiKeys.create({ name: 'second', role: 'staff' }, 'test');
+    await s.apiKeys.create({ name: 'first', role: 'staff' }, 'test');
+    await s.apiKeys.create({ name: 'second', role: 'staff' }, 'test');
     db.close();
     for (const words of commands) {
       // `portico serve` runs until stopped, and `sessions disconnect` is sent by a running

@@ -71,7 +71,7 @@ describe('portico demo', () => {
     expect(html).toContain('60 minutes left');
 
     const s = demo.portico.services;
-    const live = s.sessions.listLive();
+    const live = await s.sessions.listLive();
     expect(live.total).toBe(1);
     expect(live.sessions[0]?.mac).toBe(device.mac.toLowerCase());
     expect(lines).toEqual(
@@ -83,7 +83,7 @@ describe('portico demo', () => {
 
     clock.advance(10 * 60_000);
     await demo.gateway.sendInterims();
-    const token = s.tokens.get(code);
+    const token = await s.tokens.get(code);
     expect(token.minutesUsed).toBe(10);
 
     // Online now: the gateway lets the device through instead of redirecting.
@@ -102,9 +102,9 @@ describe('portico demo', () => {
     const code = demo.tokens[0]?.code ?? '';
     await joinWifi('phone', code);
     const s = demo.portico.services;
-    const session = s.sessions.listLive().sessions[0];
+    const session = (await s.sessions.listLive()).sessions[0];
     expect(session).toBeDefined();
-    const { jobId } = s.sessions.disconnect(session!.id, 'test');
+    const { jobId } = await s.sessions.disconnect(session!.id, 'test');
     expect(jobId).not.toBeNull();
     expect((await s.sessions.waitForJob(jobId!, 10_000)).state).toBe('ack');
     const deadline = Date.now() + 10_000;
@@ -118,13 +118,16 @@ describe('portico demo', () => {
     const code = demo.tokens[0]?.code ?? '';
     await joinWifi('phone', code);
     const s = demo.portico.services;
-    const session = s.sessions.listLive().sessions[0];
+    const session = (await s.sessions.listLive()).sessions[0];
     expect(session).toBeDefined();
-    s.tokens.update(s.tokens.get(code).id, { addMinutes: 30 }, 'test');
+    await s.tokens.update((await s.tokens.get(code)).id, { addMinutes: 30 }, 'test');
     const deadline = Date.now() + 10_000;
-    while (s.sessions.get(session!.id).lastCoa?.state !== 'ack' && Date.now() < deadline)
+    while ((await s.sessions.get(session!.id)).lastCoa?.state !== 'ack' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
-    expect(s.sessions.get(session!.id).lastCoa).toMatchObject({ kind: 'coa', state: 'ack' });
+    expect((await s.sessions.get(session!.id)).lastCoa).toMatchObject({
+      kind: 'coa',
+      state: 'ack',
+    });
     // The gateway, like CoovaChilli, reset whatever the CoA left out.
     expect(demo.gateway.sessions()[0]).toMatchObject({
       sessionTimeout: 90 * 60,
@@ -136,8 +139,8 @@ describe('portico demo', () => {
       clock.advance(60_000);
       await demo.gateway.sendInterims();
     }
-    expect(s.cutoff.scan().stale).toBe(0);
-    expect(s.sessions.get(session!.id).status).toBe('live');
-    expect(s.tokens.get(code).minutesUsed).toBe(20);
+    expect((await s.cutoff.scan()).stale).toBe(0);
+    expect((await s.sessions.get(session!.id)).status).toBe('live');
+    expect((await s.tokens.get(code)).minutesUsed).toBe(20);
   });
 });

@@ -44,12 +44,12 @@ afterEach(async () => {
   db.close();
 });
 
-function addNas(input: NasInput) {
-  services.nas.add({ secret: 'radius-secret-1', ...input }, 'test');
+async function addNas(input: NasInput) {
+  await services.nas.add({ secret: 'radius-secret-1', ...input }, 'test');
 }
 
-function newCode(): string {
-  const t = services.tokens.create({ minutes: 60 }, 'test').tokens[0];
+async function newCode(): Promise<string> {
+  const t = (await services.tokens.create({ minutes: 60 }, 'test')).tokens[0];
   if (!t) throw new Error('no token');
   return t.code;
 }
@@ -130,8 +130,8 @@ describe('CoovaChilli (coova-chilli.conf)', () => {
   });
 
   async function handsOffWithChap(path: string) {
-    addNas({ name: nasId, address: '198.51.100.10', vendor: 'coova-chilli', uamSecret });
-    const code = newCode();
+    await addNas({ name: nasId, address: '198.51.100.10', vendor: 'coova-chilli', uamSecret });
+    const code = await newCode();
     const res = await arriveAndRedeem(path, code);
     expect(res.statusCode, res.body).toBe(303);
     const to = new URL(String(res.headers.location));
@@ -176,14 +176,14 @@ describe('uspot (uspot.uci)', () => {
   it('gets the guest from the uspot redirect to /logon and back to the success page', async () => {
     const nasId = o('nasid');
     const secret = o('uam_secret');
-    addNas({
+    await addNas({
       name: nasId,
       address: '198.51.100.20',
       vendor: 'openwrt',
       uamSecret: secret,
       requireMessageAuthenticator: false,
     });
-    const code = newCode();
+    const code = await newCode();
     // portal.uc uam_url(): challenge = uam.md5(challenge, format_mac) and md = uam.md5(url,
     // uam_secret), both MD5(a ‖ b) in upper-case hex (uam.c); mac in `mac_format`.
     const mac = '02-11-22-33-44-55';
@@ -244,8 +244,8 @@ describe('MikroTik (mikrotik.rsc)', () => {
   });
 
   it('gets the guest from login.html to a CHAP POST at link-login-only', async () => {
-    addNas({ name: identity, address: '198.51.100.30', vendor: 'mikrotik' });
-    const code = newCode();
+    await addNas({ name: identity, address: '198.51.100.30', vendor: 'mikrotik' });
+    const code = await newCode();
     const page = /url=(https:\/\/wifi\.example\.org\/\?[^"]+)"/.exec(text)?.[1] ?? '';
     // RouterOS fills $(name-esc) with the URL-encoded value and $(name) with the plain one.
     const values: Record<string, string> = {
@@ -308,8 +308,8 @@ describe('pfSense (pfsense.md)', () => {
 
   it('gets the guest from the portal page to pfSense’s accept POST', async () => {
     const nasId = /name="nasid" value="([^"]+)"/.exec(page)?.[1] ?? '';
-    addNas({ name: nasId, address: '198.51.100.40', vendor: 'pfsense' });
-    const code = newCode();
+    await addNas({ name: nasId, address: '198.51.100.40', vendor: 'pfsense' });
+    const code = await newCode();
     // captiveportal.inc portal_reply_page: $PORTAL_ACTION$ as is, the rest htmlspecialchars'd.
     const html = (s: string) =>
       s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -365,7 +365,7 @@ describe('UniFi (unifi.md)', () => {
       site,
     });
     try {
-      addNas({
+      await addNas({
         name: 'office-unifi',
         address: '192.0.2.50',
         vendor: 'unifi',
@@ -374,7 +374,7 @@ describe('UniFi (unifi.md)', () => {
         controllerUsername: flag('controller-user'),
         controllerPassword: 'pw-from-file',
       });
-      const code = newCode();
+      const code = await newCode();
       const q = new URLSearchParams({
         ap: 'f0:9f:c2:aa:bb:cc',
         id: 'a4:83:e7:11:22:33',

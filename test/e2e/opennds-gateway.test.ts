@@ -124,7 +124,7 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
       PORTICO_LOG_LEVEL: 'silent',
     });
     portico = await startPortico(config, { logger: pino({ level: 'silent' }) });
-    portico.services.nas.add(
+    await portico.services.nas.add(
       { name: GATEWAY_NAME, address: gw.uplinkAddress, vendor: 'opennds', fasKey: FASKEY },
       'test',
     );
@@ -151,9 +151,11 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
   let ctx0: string;
 
   it('keeps a new guest captive and sends it to Portico with level 2 parameters', async () => {
-    code = portico.services.tokens.create(
-      { minutes: 30, maxDevices: 1, rateDownKbps: 2048, rateUpKbps: 512 },
-      'test',
+    code = (
+      await portico.services.tokens.create(
+        { minutes: 30, maxDevices: 1, rateDownKbps: 2048, rateUpKbps: 512 },
+        'test',
+      )
     ).tokens[0]!.code;
     const s = await splash(0);
     expect(s.fasUrl).toMatch(/\/portal\?fas=[^&]+&iv=[0-9a-f]{16}$/);
@@ -193,7 +195,7 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
     const success = await curl(0, [back.location]);
     expect(success.body).toContain('You are online');
     expect(success.body).toMatch(/1 of 1/);
-    expect(portico.services.tokens.get(code).devicesOnline).toBe(1);
+    expect((await portico.services.tokens.get(code)).devicesOnline).toBe(1);
   }, 120_000);
 
   it('refuses a second device on a one-device code; it stays captive', async () => {
@@ -205,15 +207,15 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
   }, 120_000);
 
   it('ends the session at the gateway when the code is revoked, charged from its report', async () => {
-    portico.services.tokens.revoke(code, 'test');
+    await portico.services.tokens.revoke(code, 'test');
     await until('the gateway to deauthenticate the revoked guest', 120_000, async () =>
       (await online(0)) ? undefined : true,
     );
-    const t = portico.services.tokens.get(code);
+    const t = await portico.services.tokens.get(code);
     expect(t.state).toBe('revoked');
     // openNDS reports the deauthentication with its own session times: a closed session.
     const closed = await until('the gateway to report the end', 60_000, async () => {
-      const s = portico.services.sessions.history({ tokenId: t.id }).sessions[0];
+      const s = (await portico.services.sessions.history({ tokenId: t.id })).sessions[0];
       return s?.status === 'closed' ? s : undefined;
     });
     expect(closed).toMatchObject({
@@ -223,7 +225,7 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
     expect(closed.sessionSeconds).toBeGreaterThan(0);
     expect(closed.outputOctets).toBeGreaterThan(0);
     expect(closed.lastCoa).toMatchObject({ kind: 'disconnect', state: 'ack' });
-    expect(portico.services.tokens.get(code).devicesOnline).toBe(0);
+    expect((await portico.services.tokens.get(code)).devicesOnline).toBe(0);
     expect(await ndsClient(await guestMac(0))).toBeUndefined();
   }, 180_000);
 
@@ -239,7 +241,8 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
       });
       // A new dnsmasq knows no leases, and openNDS lets on only guests with one.
       await gw.dhcp(1);
-      const t = portico.services.tokens.create({ minutes: 10, maxDevices: 2 }, 'test').tokens[0]!;
+      const t = (await portico.services.tokens.create({ minutes: 10, maxDevices: 2 }, 'test'))
+        .tokens[0]!;
       const s = await splash(1);
       expect(s.fasUrl).toMatch(level === 1 ? /\/portal\?fas=[^&]+$/ : /\/portal\?authaction=/);
       expect(await online(1)).toBe(false);
@@ -254,7 +257,7 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
       expect(seconds).toBeGreaterThan(10 * 60 - 10);
       expect(seconds).toBeLessThanOrEqual(10 * 60);
       // Level 0 sends no MAC: the device is known from BinAuth's report.
-      const live = portico.services.sessions.history({ tokenId: t.id }).sessions[0];
+      const live = (await portico.services.sessions.history({ tokenId: t.id })).sessions[0];
       expect(live).toMatchObject({ status: 'live', mac: mac.replace(/:/g, '-') });
     },
     180_000,

@@ -40,9 +40,11 @@ const run = (kind: 'auth' | 'acct', input: string, secret = SECRET, extra: strin
 
 beforeAll(async () => {
   h = await startHarness({ vendor: 'mikrotik' });
-  const t = h.services.tokens.create(
-    { minutes: 120, maxDevices: 5, rateDownKbps: 2048, rateUpKbps: 512 },
-    'staff',
+  const t = (
+    await h.services.tokens.create(
+      { minutes: 120, maxDevices: 5, rateDownKbps: 2048, rateUpKbps: 512 },
+      'staff',
+    )
   ).tokens[0]!;
   code = t.code;
   tokenId = t.id;
@@ -98,7 +100,7 @@ describe('radclient against Portico', () => {
     const common = `User-Name = "${code}", Acct-Session-Id = "rc-1", Calling-Station-Id = "AA-BB-CC-DD-EE-04", NAS-IP-Address = 10.0.0.1, Class = ${cls}`;
     const start = await run('acct', `Acct-Status-Type = Start, ${common}\n`);
     expect(start.output).toMatch(/Received Accounting-Response/);
-    expect(h.services.sessions.listLive({ tokenId }).sessions.map((s) => s.mac)).toContain(
+    expect((await h.services.sessions.listLive({ tokenId })).sessions.map((s) => s.mac)).toContain(
       'aa-bb-cc-dd-ee-04',
     );
     h.clock.advance(60_000);
@@ -125,8 +127,8 @@ describe('radclient against Portico', () => {
       output_octets: 30000,
       terminate_cause: 'Idle-Timeout',
     });
-    expect(h.services.tokens.get(tokenId).dataUsedBytes).toBe(32_000);
-    expect(h.services.access.projectedUsedMs(tokenId)).toBe(90_000);
+    expect((await h.services.tokens.get(tokenId)).dataUsedBytes).toBe(32_000);
+    expect(await h.services.access.projectedUsedMs(tokenId)).toBe(90_000);
   });
 
   it('leaves a packet with the wrong secret unanswered', async () => {

@@ -79,7 +79,7 @@ describe('sign-in', () => {
 
   test('after five failures the account is locked, even for the right password, until cleared', async () => {
     // Another admin, signed in before the address is locked, will clear the lockouts.
-    f.services.staff.add('second', 'second-password', 'admin', 'test');
+    await f.services.staff.add('second', 'second-password', 'admin', 'test');
     const other = f.browser();
     await other.signIn({ username: 'second', password: 'second-password' });
     const b = f.browser();
@@ -95,7 +95,7 @@ describe('sign-in', () => {
     const right = await b.signIn(ADMIN);
     expect(right.status).toBe(429);
     // Guests behind the same address are not locked out of the splash page by staff typos.
-    expect(f.services.lockouts.check(['ip:127.0.0.1']).locked).toBe(false);
+    expect((await f.services.lockouts.check(['ip:127.0.0.1'])).locked).toBe(false);
 
     const page = await other.get('/admin/lockouts');
     expect(page.body).toContain('staff:admin');
@@ -108,9 +108,9 @@ describe('sign-in', () => {
 
   test('staff clear a guest lockout but not the lockout of a staff account or address', async () => {
     // An address is a shared key: it locks only after 100 failures.
-    for (let i = 0; i < 101; i++) f.services.lockouts.recordFailure(['staff-ip:192.0.2.9']);
+    for (let i = 0; i < 101; i++) await f.services.lockouts.recordFailure(['staff-ip:192.0.2.9']);
     for (let i = 0; i < 6; i++)
-      f.services.lockouts.recordFailure(['staff:admin', 'mac:aa-bb-cc-dd-ee-ff']);
+      await f.services.lockouts.recordFailure(['staff:admin', 'mac:aa-bb-cc-dd-ee-ff']);
     const desk = f.browser();
     await desk.signIn(STAFF);
     // The page offers staff no Clear button for the staff keys, only for the guest's.
@@ -124,14 +124,14 @@ describe('sign-in', () => {
       const r = await desk.post('/admin/lockouts/clear', { key, _csrf: csrf });
       expect(r.status, key).toBe(403);
       expect(r.body).toContain('Admins only');
-      expect(f.services.lockouts.check([key]).locked, key).toBe(true);
+      expect((await f.services.lockouts.check([key])).locked, key).toBe(true);
     }
     const guest = await desk.post('/admin/lockouts/clear', {
       key: 'mac:aa-bb-cc-dd-ee-ff',
       _csrf: csrf,
     });
     expect(guest.location).toBe('/admin/lockouts?cleared=1');
-    expect(f.services.lockouts.check(['mac:aa-bb-cc-dd-ee-ff']).locked).toBe(false);
+    expect((await f.services.lockouts.check(['mac:aa-bb-cc-dd-ee-ff'])).locked).toBe(false);
   });
 
   test('the sign-in form without its CSRF value is refused', async () => {
@@ -247,7 +247,7 @@ describe('session lifetime', () => {
     const right = await change(STAFF.password);
     expect(right.status).toBe(400);
     expect(right.body).toContain('was wrong too many times');
-    expect(f.services.lockouts.check([`staff:${STAFF.username}`]).locked).toBe(true);
+    expect((await f.services.lockouts.check([`staff:${STAFF.username}`])).locked).toBe(true);
     expect((await f.services.staff.authenticate(STAFF.username, STAFF.password))?.username).toBe(
       STAFF.username,
     );
@@ -260,7 +260,7 @@ describe('session lifetime', () => {
     await desk.signIn(STAFF);
     const users = await admin.get('/admin/users');
     const id = (
-      f.services.staff.list().find((u) => u.username === STAFF.username) as { id: number }
+      (await f.services.staff.list()).find((u) => u.username === STAFF.username) as { id: number }
     ).id;
     const r = await admin.post(`/admin/users/${id}/disable`, { _csrf: users.csrf ?? '' });
     expect(r.location).toBe('/admin/users?changed=1');
@@ -283,7 +283,7 @@ describe('CSRF and roles', () => {
       _csrf: 'x'.repeat(43),
     });
     expect(wrong.status).toBe(403);
-    expect(f.services.tokens.list({}).total).toBe(0);
+    expect((await f.services.tokens.list({})).total).toBe(0);
   });
 
   test("another session's CSRF token is not accepted", async () => {
@@ -313,7 +313,7 @@ describe('CSRF and roles', () => {
     const csrf = await b.csrf();
     const post = await b.post('/admin/settings', { _csrf: csrf, spaceName: 'Hacked' });
     expect(post.status).toBe(403);
-    expect(f.services.settings.get().spaceName).toBe('Portico');
+    expect((await f.services.settings.get()).spaceName).toBe('Portico');
     const menu = (await b.get('/admin/tokens')).body;
     expect(menu).not.toContain('href="/admin/routers"');
   });

@@ -69,8 +69,8 @@ export async function makeAdmin(env: Record<string, string> = {}): Promise<Admin
     ...env,
   });
   const services = createServices({ db, clock, config });
-  services.staff.add(ADMIN.username, ADMIN.password, 'admin', 'test');
-  services.staff.add(STAFF.username, STAFF.password, 'staff', 'test');
+  await services.staff.add(ADMIN.username, ADMIN.password, 'admin', 'test');
+  await services.staff.add(STAFF.username, STAFF.password, 'staff', 'test');
   const app = await buildApp(services);
 
   const browser = (): Browser => {

@@ -38,7 +38,7 @@ describe('settings', () => {
       retainTokensDays: '90',
     });
     expect(r.location).toBe('/admin/settings?saved=1');
-    expect(f.services.settings.get()).toEqual({
+    expect(await f.services.settings.get()).toEqual({
       spaceName: 'Harbour Coworking',
       logo: PIXEL,
       timeZone: 'Europe/Lisbon',
@@ -58,7 +58,7 @@ describe('settings', () => {
     expect(page.body).toContain('<span>Harbour Coworking</span>');
     expect(page.body).toContain(`<img src="${PIXEL}" alt="" class="logo">`);
     expect(page.body).toContain('Settings saved.');
-    const entry = f.services.audit.list(1)[0];
+    const entry = (await f.services.audit.list(1))[0];
     expect(entry?.action).toBe('settings.update');
   });
 
@@ -86,7 +86,7 @@ describe('settings', () => {
     );
     expect(r.body).toMatch(/id="e-codeLength">Code length must be a whole number from 6 to 16/);
     expect(r.body).toContain('value="Mars/Olympus"');
-    expect(f.services.settings.get().spaceName).toBe('Portico');
+    expect((await f.services.settings.get()).spaceName).toBe('Portico');
   });
 });
 
@@ -128,7 +128,7 @@ describe('routers', () => {
       uamSecret: '',
     });
     expect(r.status).toBe(200);
-    const nas = f.services.nas.get('lobby');
+    const nas = await f.services.nas.get('lobby');
     expect(nas.vendor).toBe('mikrotik');
     expect(nas.coaEventTimestamp).toBe(false);
     expect(nas.requireMessageAuthenticator).toBe(true);
@@ -138,19 +138,19 @@ describe('routers', () => {
     expect((await b.get('/admin/routers')).body).not.toContain(nas.secret);
 
     const regen = await b.post(`/admin/routers/${nas.id}/secret`, { _csrf: csrf });
-    const fresh = f.services.nas.get(nas.id).secret;
+    const fresh = (await f.services.nas.get(nas.id)).secret;
     expect(fresh).not.toBe(nas.secret);
     expect(regen.body).toContain(`id="router-secret">${fresh}<`);
 
     const test1 = await b.get(`/admin/routers/${nas.id}/test`);
     expect(test1.body).toContain('Portico has not heard from this router yet.');
-    f.services.store.nas.markSeen(nas.id, f.clock.now() - 5 * 60_000);
+    await f.services.store.nas.markSeen(nas.id, f.clock.now() - 5 * 60_000);
     const test2 = await b.get(`/admin/routers/${nas.id}/test`);
     expect(test2.body).toContain('last spoke to Portico <strong>5 min ago</strong>');
   });
 
   test('a bad address or a taken name is shown by the field', async () => {
-    f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
+    await f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
     const bad = await b.post('/admin/routers', {
       _csrf: csrf,
       name: 'roof',
@@ -187,7 +187,7 @@ describe('routers', () => {
       loginHosts: 'Login.Hotspot.LAN, 203.0.113.7',
     });
     expect(r.status).toBe(200);
-    const nas = f.services.nas.get('lobby');
+    const nas = await f.services.nas.get('lobby');
     expect(nas.loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
     expect((await b.get(`/admin/routers/${nas.id}`)).body).toContain(
       'name="loginHosts" type="text" value="login.hotspot.lan 203.0.113.7"',
@@ -204,18 +204,21 @@ describe('routers', () => {
     expect(bad.body).toContain(
       'id="e-loginHosts">Login hosts must be host names or IP addresses (&quot;http://&lt;b&gt;evil&lt;/b&gt;/login&quot; is neither)',
     );
-    expect(f.services.nas.get(nas.id).loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
+    expect((await f.services.nas.get(nas.id)).loginHosts).toEqual([
+      'login.hotspot.lan',
+      '203.0.113.7',
+    ]);
 
     const cleared = await b.post(`/admin/routers/${nas.id}`, { ...form, loginHosts: '' });
     expect(cleared.location).toBe(`/admin/routers/${nas.id}/test?saved=1`);
-    expect(f.services.nas.get(nas.id).loginHosts).toEqual([]);
+    expect((await f.services.nas.get(nas.id)).loginHosts).toEqual([]);
     expect((await b.get(`/admin/routers/${nas.id}/test`)).body).toContain(
       'a private, loopback or link-local IP address (no login hosts are set)',
     );
   });
 
   test('the router page never shows the UAM secret; blank keeps it, Remove clears it', async () => {
-    const nas = f.services.nas.add(
+    const nas = await f.services.nas.add(
       { name: 'chilli', address: '192.0.2.30', vendor: 'coova-chilli', uamSecret: 'uam-Secret-42' },
       'test',
     );
@@ -231,15 +234,15 @@ describe('routers', () => {
       coaPort: '3799',
     };
     await b.post(`/admin/routers/${nas.id}`, { ...form, uamSecret: '' });
-    expect(f.services.nas.get(nas.id).uamSecret).toBe('uam-Secret-42');
+    expect((await f.services.nas.get(nas.id)).uamSecret).toBe('uam-Secret-42');
     await b.post(`/admin/routers/${nas.id}`, { ...form, uamSecret: 'uam-new-7' });
-    expect(f.services.nas.get(nas.id).uamSecret).toBe('uam-new-7');
+    expect((await f.services.nas.get(nas.id)).uamSecret).toBe('uam-new-7');
     await b.post(`/admin/routers/${nas.id}`, { ...form, uamSecret: '', removeUamSecret: '1' });
-    expect(f.services.nas.get(nas.id).uamSecret).toBeNull();
+    expect((await f.services.nas.get(nas.id)).uamSecret).toBeNull();
   });
 
   test('changes and removes a router after confirmation', async () => {
-    const nas = f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
+    const nas = await f.services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
     const r = await b.post(`/admin/routers/${nas.id}`, {
       _csrf: csrf,
       name: 'lobby',
@@ -249,7 +252,7 @@ describe('routers', () => {
       requireMessageAuthenticator: '0',
     });
     expect(r.location).toBe(`/admin/routers/${nas.id}/test?saved=1`);
-    const changed = f.services.nas.get(nas.id);
+    const changed = await f.services.nas.get(nas.id);
     expect([changed.address, changed.vendor, changed.coaPort]).toEqual([
       '192.0.2.20',
       'unifi',
@@ -259,7 +262,7 @@ describe('routers', () => {
     expect((await b.get(`/admin/routers/${nas.id}/delete`)).body).toContain('Remove lobby?');
     const gone = await b.post(`/admin/routers/${nas.id}/delete`, { _csrf: csrf });
     expect(gone.location).toBe('/admin/routers?removed=1');
-    expect(f.services.nas.list()).toEqual([]);
+    expect(await f.services.nas.list()).toEqual([]);
   });
 });
 
@@ -286,7 +289,9 @@ describe('staff accounts', () => {
   });
 
   test('an admin cannot disable their own account', async () => {
-    const me = f.services.staff.list().find((u) => u.username === 'admin') as { id: number };
+    const me = (await f.services.staff.list()).find((u) => u.username === 'admin') as {
+      id: number;
+    };
     const r = await b.post(`/admin/users/${me.id}/disable`, { _csrf: csrf });
     expect(r.status).toBe(400);
     expect(r.body).toContain('You cannot disable your own account');
@@ -303,18 +308,18 @@ describe('sessions', () => {
 
   test('names the latest Disconnect/CoA in its protocol spelling: CoA: ACK', async () => {
     const s = f.services;
-    const nas = s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 't');
-    const t = s.tokens.create({ minutes: 60 }, 't').tokens[0]!;
-    reportAccounting(s, {
+    const nas = await s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 't');
+    const t = (await s.tokens.create({ minutes: 60 }, 't')).tokens[0]!;
+    await reportAccounting(s, {
       nasId: nas.id,
       code: t.code,
       acctSessionId: 'A1',
       mac: 'aa-bb-cc-dd-ee-01',
     });
     const now = f.clock.now();
-    s.store.transaction(() => {
-      const session = s.sessions.listLive().sessions[0]!;
-      const job = s.store.coaJobs.insert({
+    await s.store.transaction(async () => {
+      const session = (await s.sessions.listLive()).sessions[0]!;
+      const job = await s.store.coaJobs.insert({
         sessionId: session.id,
         kind: 'coa',
         reason: 'token-minutes',
@@ -322,8 +327,8 @@ describe('sessions', () => {
         sessionTimeout: 3600,
         createdAt: now,
       });
-      s.store.coaJobs.claimFair(now, { limit: 10, perRouter: 10 });
-      s.store.coaJobs.finish(job, 'ack', null, now);
+      await s.store.coaJobs.claimFair(now, { limit: 10, perRouter: 10 });
+      await s.store.coaJobs.finish(job, 'ack', null, now);
     });
     const r = await b.get('/admin/sessions');
     expect(r.body).toMatch(/<span class="badge verbatim s-ack"[^>]*>CoA: ACK<\/span>/);
@@ -339,16 +344,16 @@ describe('sessions', () => {
 
 describe('routers that do not answer Disconnect/CoA', () => {
   test('the routers page shows a backed-off router and how many jobs wait for it', async () => {
-    const nas = f.services.nas.add(
+    const nas = await f.services.nas.add(
       { name: 'attic', address: '192.0.2.77', secret: 'attic-secret-1', coaPort: 3799 },
       'admin',
     );
     // A fake DAS client that never gets an answer: every job times out.
     const timeout = async () => ({ outcome: 'timeout' as const, attempts: 5, rttMs: 30_000 });
     f.services.cutoff.attach({ sendDisconnect: timeout, sendCoa: timeout });
-    const tokens = f.services.tokens.create({ minutes: 60, count: 2 }, 'admin').tokens;
+    const tokens = (await f.services.tokens.create({ minutes: 60, count: 2 }, 'admin')).tokens;
     for (const [i, t] of tokens.entries()) {
-      reportAccounting(f.services, {
+      await reportAccounting(f.services, {
         nasId: nas.id,
         code: t.code,
         acctSessionId: `S${i}`,
@@ -356,10 +361,10 @@ describe('routers that do not answer Disconnect/CoA', () => {
       });
     }
     expect((await b.get('/admin/routers')).body).toMatch(/data-label="Disconnect\/CoA">answering/);
-    f.services.tokens.revoke(tokens[0]!.id, 'admin');
+    await f.services.tokens.revoke(tokens[0]!.id, 'admin');
     await f.services.cutoff.tick();
     // With one answer missing the whole router pauses, so the next job waits unsent.
-    f.services.tokens.revoke(tokens[1]!.id, 'admin');
+    await f.services.tokens.revoke(tokens[1]!.id, 'admin');
     await f.services.cutoff.tick();
     const page = (await b.get('/admin/routers')).body;
     expect(page).toContain('<strong>not answering</strong> (last answer: never); paused until');

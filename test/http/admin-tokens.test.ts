@@ -43,7 +43,7 @@ describe('add a token', () => {
     expect(r.status).toBe(303);
     expect(r.location).toMatch(/^\/admin\/tokens\/\d+\?created=1$/);
     const page = await b.get(r.location as string);
-    const t = f.services.tokens.list({}).tokens[0];
+    const t = (await f.services.tokens.list({})).tokens[0];
     expect(t?.description).toBe('Desk 4');
     expect(page.body).toContain('New token created');
     const code = `${t?.code.slice(0, 4)}-${t?.code.slice(4)}`;
@@ -66,7 +66,7 @@ describe('add a token', () => {
       'works for 90 minutes online or 1 day after first use, whichever comes first, on 1 device',
     );
     expect(r.body).toMatch(/<option value="custom" selected>/);
-    expect(f.services.tokens.list({}).total).toBe(0);
+    expect((await f.services.tokens.list({})).total).toBe(0);
   });
 
   test('the live preview endpoint answers JSON for the small script', async () => {
@@ -98,7 +98,7 @@ describe('add a token', () => {
     expect(r.body).toMatch(/id="e-maxDevices">Devices at the same time must be a whole number/);
     expect(r.body).toContain('value="Kept text"');
     expect(r.body).toMatch(/id="f-validUntil"[^>]*aria-invalid="true"/);
-    expect(f.services.tokens.list({}).total).toBe(0);
+    expect((await f.services.tokens.list({})).total).toBe(0);
   });
 
   test('custom minutes must be a positive whole number', async () => {
@@ -123,7 +123,7 @@ describe('add a token', () => {
       minutes: '1e3',
     });
     expect(sci.status).toBe(400);
-    expect(f.services.tokens.list({}).total).toBe(0);
+    expect((await f.services.tokens.list({})).total).toBe(0);
   });
 
   test('descriptions are escaped wherever they are shown', async () => {
@@ -150,7 +150,9 @@ describe('bulk and the list', () => {
     expect(page.body.match(/<tr class="">/g)).toHaveLength(50);
     const second = await b.get(`/admin/tokens?batch=${batchId}&page=2`);
     expect(second.body.match(/<tr class="">/g)).toHaveLength(50);
-    expect(f.services.audit.list(10).some((e) => e.action === 'tokens.bulk_create')).toBe(true);
+    expect((await f.services.audit.list(10)).some((e) => e.action === 'tokens.bulk_create')).toBe(
+      true,
+    );
   });
 
   test('a bulk request makes at most 10,000 tokens', async () => {
@@ -163,7 +165,7 @@ describe('bulk and the list', () => {
     });
     expect(r.status).toBe(400);
     expect(r.body).toMatch(/id="e-count">How many must be a whole number from 1 to 10000/);
-    expect(f.services.tokens.list({}).total).toBe(0);
+    expect((await f.services.tokens.list({})).total).toBe(0);
   });
 
   test('filters by state, batch and text, and counts per state', async () => {
@@ -174,8 +176,8 @@ describe('bulk and the list', () => {
       minutesPreset: '60',
       description: 'Room 12 projector',
     });
-    const one = f.services.tokens.list({ batchId }).tokens[0];
-    f.services.tokens.revoke(one?.id as number, 'test');
+    const one = (await f.services.tokens.list({ batchId })).tokens[0];
+    await f.services.tokens.revoke(one?.id as number, 'test');
 
     const revoked = await b.get('/admin/tokens?state=revoked');
     expect(revoked.body).toMatch(/1 token revoked, page 1 of 1/);
@@ -205,13 +207,13 @@ describe('change, revoke, delete', () => {
     const add = await b.post(`/admin/tokens/${id}/add-minutes`, { _csrf: csrf, addMinutes: '30' });
     expect(add.location).toBe(`/admin/tokens/${id}?done=minutes&n=30`);
     expect((await b.get(add.location as string)).body).toContain('Added 30 minutes.');
-    expect(f.services.tokens.get(id).minutes).toBe(90);
+    expect((await f.services.tokens.get(id)).minutes).toBe(90);
     // An empty field changes nothing, and the page says so instead of "Minutes added."
     const empty = await b.post(`/admin/tokens/${id}/add-minutes`, { _csrf: csrf, addMinutes: '' });
     expect(empty.status).toBe(400);
     expect(empty.body).toMatch(/id="e-addMinutes">Minutes to add is empty/);
     expect(empty.body).not.toMatch(/Minutes added|Added \d+ minute/);
-    expect(f.services.tokens.get(id).minutes).toBe(90);
+    expect((await f.services.tokens.get(id)).minutes).toBe(90);
     const limits = await b.post(`/admin/tokens/${id}/limits`, {
       _csrf: csrf,
       validFrom: '',
@@ -247,15 +249,14 @@ describe('change, revoke, delete', () => {
     const id = await makeOne();
     const r = await b.post(`/admin/tokens/${id}/revoke`, { _csrf: csrf });
     expect(r.location).toBe(`/admin/tokens/${id}?done=revoked`);
-    expect(f.services.tokens.get(id).state).toBe('revoked');
+    expect((await f.services.tokens.get(id)).state).toBe('revoked');
     expect((await b.get(r.location as string)).body).toMatch(/s-revoked">revoked/);
   });
 
   test('deletes 3 selected tokens after a confirmation page, keeping their history', async () => {
     const { batchId } = await bulk(5, 'Picnic');
-    const ids = f.services.tokens
-      .list({ batchId })
-      .tokens.slice(0, 3)
+    const ids = (await f.services.tokens.list({ batchId })).tokens
+      .slice(0, 3)
       .map((t) => String(t.id));
     const pick = await b.post('/admin/tokens/selected', {
       _csrf: csrf,
@@ -266,14 +267,14 @@ describe('change, revoke, delete', () => {
     expect(pick.location).toBe(`/admin/tokens/delete?ids=${encodeURIComponent(ids.join(','))}`);
     const confirm = await b.get(pick.location as string);
     expect(confirm.body).toContain('Delete 3 tokens?');
-    expect(f.services.tokens.list({ batchId }).total).toBe(5);
+    expect((await f.services.tokens.list({ batchId })).total).toBe(5);
     const done = await b.post('/admin/tokens/delete', {
       _csrf: csrf,
       ids: ids.join(','),
       batch: '',
     });
     expect(done.location).toBe('/admin/tokens?deleted=3');
-    expect(f.services.tokens.list({ batchId }).total).toBe(2);
+    expect((await f.services.tokens.list({ batchId })).total).toBe(2);
     const row = f.db.prepare('SELECT deleted_at FROM tokens WHERE id = ?').get(Number(ids[0]));
     expect(row).toEqual({ deleted_at: expect.any(Number) });
     expect((await b.get('/admin/tokens?deleted=3')).body).toContain('Deleted 3 tokens');
@@ -289,7 +290,7 @@ describe('change, revoke, delete', () => {
       batch: String(batchId),
     });
     expect(done.location).toBe('/admin/tokens?deleted=4');
-    expect(f.services.tokens.list({}).total).toBe(0);
+    expect((await f.services.tokens.list({})).total).toBe(0);
   });
 });
 
@@ -312,7 +313,9 @@ describe('export and print', () => {
     );
     const withBom = await b.get(`/admin/tokens/export.csv?batch=${batchId}&bom=1`);
     expect(withBom.body.charCodeAt(0)).toBe(0xfeff);
-    expect(f.services.audit.list(5).filter((e) => e.action === 'tokens.export')).toHaveLength(2);
+    expect(
+      (await f.services.audit.list(5)).filter((e) => e.action === 'tokens.export'),
+    ).toHaveLength(2);
   });
 
   test('prints cards with the code, the minutes and a QR link to the splash page', async () => {
@@ -321,7 +324,7 @@ describe('export and print', () => {
     expect(r.status).toBe(200);
     expect(r.body.match(/<article class="card">/g)).toHaveLength(12);
     expect(r.body.match(/<svg /g)).toHaveLength(12);
-    for (const t of f.services.tokens.list({ batchId }).tokens) {
+    for (const t of (await f.services.tokens.list({ batchId })).tokens) {
       expect(r.body).toContain(`data-url="https://wifi.example.org/t/${t.code}"`);
       expect(r.body).toContain(`${t.code.slice(0, 4)}-${t.code.slice(4)}`);
     }
@@ -329,7 +332,7 @@ describe('export and print', () => {
     expect(r.body).toContain('@page { size: A4');
     const receipt = await b.get(`/admin/tokens/print?batch=${batchId}&layout=receipt`);
     expect(receipt.body).toContain('@page { size: 80mm auto');
-    expect(f.services.audit.list(5).some((e) => e.action === 'tokens.print')).toBe(true);
+    expect((await f.services.audit.list(5)).some((e) => e.action === 'tokens.print')).toBe(true);
   });
 
   test('a print link with a nonsense offset starts at the first card', async () => {

@@ -26,7 +26,7 @@ describe('/api/v1/nas', () => {
       createdAt: '2026-12-01T11:00:00+01:00',
       lastSeenAt: null,
     });
-    expect(api.services.nas.get('lobby').secret).toBe(r.json.secret);
+    expect((await api.services.nas.get('lobby')).secret).toBe(r.json.secret);
 
     const list = await api.call('GET', '/api/v1/nas');
     expect(list.json.nas.map((n: { name: string }) => n.name)).toEqual(['lobby']);
@@ -51,13 +51,16 @@ describe('/api/v1/nas', () => {
       requireMessageAuthenticator: false,
       hasUamSecret: true,
     });
-    expect(api.services.nas.get(id)).toMatchObject({ coaPort: 1700, uamSecret: 'uam-shared' });
+    expect(await api.services.nas.get(id)).toMatchObject({
+      coaPort: 1700,
+      uamSecret: 'uam-shared',
+    });
 
     const fresh = await api.call('POST', `/api/v1/nas/${id}/secret`);
     expect(fresh.status).toBe(200);
     expect(fresh.json.secret).not.toBe('correct horse battery');
-    expect(api.services.nas.get(id).secret).toBe(fresh.json.secret);
-    const audit = api.services.audit.list(5).map((e) => e.action);
+    expect((await api.services.nas.get(id)).secret).toBe(fresh.json.secret);
+    const audit = (await api.services.audit.list(5)).map((e) => e.action);
     expect(audit.slice(0, 3)).toEqual(['nas.update', 'nas.update', 'nas.add']);
     expect(JSON.stringify(api.services.audit.list(5))).not.toContain(fresh.json.secret);
 
@@ -88,7 +91,7 @@ describe('/api/v1/nas', () => {
     expect(kept.json.loginHosts).toEqual(['login.hotspot.lan', '203.0.113.7']);
     const cleared = await api.call('PATCH', `/api/v1/nas/${id}`, { body: { loginHosts: [] } });
     expect(cleared.json.loginHosts).toEqual([]);
-    expect(api.services.nas.get(id).loginHosts).toEqual([]);
+    expect((await api.services.nas.get(id)).loginHosts).toEqual([]);
     const many = Array.from({ length: 21 }, (_, i) => `ap${i}.lan`);
     const tooMany = await api.call('PATCH', `/api/v1/nas/${id}`, { body: { loginHosts: many } });
     expect(tooMany.status).toBe(400);
@@ -122,8 +125,8 @@ describe('/api/v1/lockouts', () => {
   it('lists lockouts and clears one', async () => {
     // An address is shared by many guests: past 100 wrong codes it is only slowed, to one
     // code per 3-second slot for attempts without a clean device.
-    for (let i = 0; i < 101; i++) api.services.lockouts.recordFailure(['ip:192.0.2.7']);
-    api.services.lockouts.recordFailure(['mac:aa-bb-cc-dd-ee-ff']);
+    for (let i = 0; i < 101; i++) await api.services.lockouts.recordFailure(['ip:192.0.2.7']);
+    await api.services.lockouts.recordFailure(['mac:aa-bb-cc-dd-ee-ff']);
     const list = await api.call('GET', '/api/v1/lockouts', { key: api.staffKey });
     expect(list.status).toBe(200);
     const ip = list.json.lockouts.find((l: { key: string }) => l.key === 'ip:192.0.2.7');
@@ -142,8 +145,8 @@ describe('/api/v1/lockouts', () => {
       },
     );
     expect(cleared.status).toBe(204);
-    expect(api.services.lockouts.check(['ip:192.0.2.7']).locked).toBe(false);
-    expect(api.services.audit.list(1)[0]).toMatchObject({
+    expect((await api.services.lockouts.check(['ip:192.0.2.7'])).locked).toBe(false);
+    expect((await api.services.audit.list(1))[0]).toMatchObject({
       action: 'lockout.clear',
       targetId: 'ip:192.0.2.7',
     });
@@ -157,15 +160,15 @@ describe('/api/v1/lockouts', () => {
 
 describe('/api/v1/lockouts of staff sign-ins', () => {
   it('are cleared by admin keys only', async () => {
-    for (let i = 0; i < 6; i++) api.services.lockouts.recordFailure(['staff:admin']);
+    for (let i = 0; i < 6; i++) await api.services.lockouts.recordFailure(['staff:admin']);
     const path = `/api/v1/lockouts/${encodeURIComponent('staff:admin')}`;
     const refused = await api.call('DELETE', path, { key: api.staffKey });
     expect(refused.status).toBe(403);
     expect(refused.json.error.code).toBe('PORTICO_FORBIDDEN');
-    expect(api.services.lockouts.check(['staff:admin']).locked).toBe(true);
+    expect((await api.services.lockouts.check(['staff:admin'])).locked).toBe(true);
     const cleared = await api.call('DELETE', path, { key: api.adminKey });
     expect(cleared.status).toBe(204);
-    expect(api.services.lockouts.check(['staff:admin']).locked).toBe(false);
+    expect((await api.services.lockouts.check(['staff:admin'])).locked).toBe(false);
   });
 });
 

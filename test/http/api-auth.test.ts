@@ -74,7 +74,7 @@ describe('API key authentication', () => {
       expect(r.json.error.code).toBe('PORTICO_FORBIDDEN');
     }
     // The refused attempt changed nothing.
-    expect(api.services.apiKeys.list()).toHaveLength(2);
+    expect(await api.services.apiKeys.list()).toHaveLength(2);
   });
 
   it('stores only the SHA-256 of a key, never the key', async () => {
@@ -96,24 +96,26 @@ describe('API key authentication', () => {
   });
 
   it('records last use, writing it at most once a minute', async () => {
-    const id = api.services.apiKeys.list().find((k) => k.name === 'desk')!.id;
-    expect(api.services.apiKeys.get(id).lastUsedAt).toBeNull();
+    const id = (await api.services.apiKeys.list()).find((k) => k.name === 'desk')!.id;
+    expect((await api.services.apiKeys.get(id)).lastUsedAt).toBeNull();
     await api.call('GET', '/api/v1/tokens', { key: api.staffKey });
-    const first = api.services.apiKeys.get(id).lastUsedAt;
+    const first = (await api.services.apiKeys.get(id)).lastUsedAt;
     expect(first).toBe(api.clock.now());
     api.clock.advance(30_000);
     await api.call('GET', '/api/v1/tokens', { key: api.staffKey });
-    expect(api.services.apiKeys.get(id).lastUsedAt).toBe(first);
+    expect((await api.services.apiKeys.get(id)).lastUsedAt).toBe(first);
     api.clock.advance(31_000);
     await api.call('GET', '/api/v1/tokens', { key: api.staffKey });
-    expect(api.services.apiKeys.get(id).lastUsedAt).toBe(api.clock.now());
+    expect((await api.services.apiKeys.get(id)).lastUsedAt).toBe(api.clock.now());
   });
 
   it('audits key creation and revocation with the acting key', async () => {
     const made = await api.call('POST', '/api/v1/api-keys', { body: { name: 'temp' } });
     await api.call('POST', `/api/v1/api-keys/${made.json.apiKey.id}/revoke`);
-    const entries = api.services.audit.list(10).filter((e) => e.action.startsWith('apikey.'));
-    const adminId = api.services.apiKeys.list().find((k) => k.name === 'ops')!.id;
+    const entries = (await api.services.audit.list(10)).filter((e) =>
+      e.action.startsWith('apikey.'),
+    );
+    const adminId = (await api.services.apiKeys.list()).find((k) => k.name === 'ops')!.id;
     expect(entries.map((e) => [e.action, e.actor, e.targetId])).toEqual([
       ['apikey.revoke', `api:ops#${adminId}`, String(made.json.apiKey.id)],
       ['apikey.create', `api:ops#${adminId}`, String(made.json.apiKey.id)],
@@ -151,7 +153,7 @@ describe('/api/v1/api-keys', () => {
     const blank = await api.call('POST', '/api/v1/api-keys', { body: { name: '   ' } });
     expect(blank.status).toBe(400);
     expect(blank.json.error.fields[0].field).toBe('name');
-    expect(api.services.apiKeys.list()).toHaveLength(2);
+    expect(await api.services.apiKeys.list()).toHaveLength(2);
     expect((await api.call('POST', '/api/v1/api-keys/999/revoke')).status).toBe(404);
   });
 });

@@ -75,7 +75,7 @@ describe('GET /api/v1/tokens/export.csv', () => {
       'unused',
       '2026-12-01T11:00:00+01:00',
     ]);
-    expect(api.services.audit.list(1)[0]).toMatchObject({
+    expect((await api.services.audit.list(1))[0]).toMatchObject({
       action: 'tokens.export',
       targetType: 'batch',
       targetId: String(made.json.batchId),
@@ -119,12 +119,12 @@ describe('GET /api/v1/tokens/export.csv', () => {
     await api.call('POST', '/api/v1/tokens', { body: { minutes: 60, count: 2500 } });
     const rows = api.services.tokens.iterate({});
     let seen = 0;
-    while (seen < 10 && !rows.next().done) seen++;
+    while (seen < 10 && !(await rows.next()).done) seen++;
     // Mid-export (the generator is suspended, as it is while a slow client reads), a write
     // must still go through: better-sqlite3 refuses writes while a statement is iterating.
     const during = await api.call('POST', '/api/v1/tokens', { body: { minutes: 5 } });
     expect(during.status).toBe(201);
-    for (const _ of rows) seen++;
+    for await (const _ of rows) seen++;
     expect(seen).toBeGreaterThanOrEqual(2500);
   });
 });

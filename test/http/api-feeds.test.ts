@@ -86,7 +86,7 @@ describe('/api/v1/feeds', () => {
     });
     const booking = await api.call('GET', `/api/v1/bookings/${encodeURIComponent(`${id}/one`)}`);
     expect(booking.status).toBe(404); // an ICS booking is not the API's to see by id
-    const [b] = api.services.bookings.list();
+    const [b] = await api.services.bookings.list();
     expect(b).toMatchObject({
       resource: 'Room Orion',
       startAt: Date.parse('2026-12-02T09:00:00Z'),
@@ -101,6 +101,6 @@ describe('/api/v1/feeds', () => {
 
     expect((await api.call('DELETE', `/api/v1/feeds/${id}`)).status).toBe(204);
     expect((await api.call('GET', `/api/v1/feeds/${id}`)).status).toBe(404);
-    expect(api.services.bookings.list()[0]!.status).toBe('cancelled');
+    expect((await api.services.bookings.list())[0]!.status).toBe('cancelled');
   });
 });

@@ -45,8 +45,8 @@ describe('settings over the API', () => {
     });
     expect(changed.status).toBe(200);
     expect(changed.json).toMatchObject({ spaceName: 'Harbour', wifiName: 'Harbour Guest' });
-    expect(api.services.settings.get().portalLanguages).toEqual(['de', 'en']);
-    expect(api.services.audit.list(1)[0]).toMatchObject({ action: 'settings.update' });
+    expect((await api.services.settings.get()).portalLanguages).toEqual(['de', 'en']);
+    expect((await api.services.audit.list(1))[0]).toMatchObject({ action: 'settings.update' });
     const bad = await api.call('PATCH', '/api/v1/settings', { body: { timeZone: 'Mars/Olympus' } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.fields[0].field).toBe('timeZone');

@@ -38,8 +38,8 @@ export async function makeApi(): Promise<ApiFixture> {
   const config = loadConfig({ PORTICO_TIMEZONE: 'Europe/Berlin' });
   const services = createServices({ db, clock, config });
   const app = await buildApp(services);
-  const adminKey = services.apiKeys.create({ name: 'ops', role: 'admin' }, 'test').key;
-  const staffKey = services.apiKeys.create({ name: 'desk', role: 'staff' }, 'test').key;
+  const adminKey = (await services.apiKeys.create({ name: 'ops', role: 'admin' }, 'test')).key;
+  const staffKey = (await services.apiKeys.create({ name: 'desk', role: 'staff' }, 'test')).key;
   return {
     app,
     services,

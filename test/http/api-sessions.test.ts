@@ -19,7 +19,7 @@ let staffKey: string;
 beforeEach(async () => {
   h = await startHarness({ start: Date.UTC(2026, 11, 3, 8, 0) });
   app = await buildApp(h.services);
-  staffKey = h.services.apiKeys.create({ name: 'desk', role: 'staff' }, 'test').key;
+  staffKey = (await h.services.apiKeys.create({ name: 'desk', role: 'staff' }, 'test')).key;
 });
 afterEach(async () => {
   await app.close();
@@ -46,7 +46,7 @@ async function received(n: number) {
 
 /** goOnline logs a device in with a new token and starts its accounting session. */
 async function goOnline(mac: string, sessionId: string) {
-  const t = h.services.tokens.create({ minutes: 120 }, 'staff').tokens[0]!;
+  const t = (await h.services.tokens.create({ minutes: 120 }, 'staff')).tokens[0]!;
   const accept = await h.nas.auth(papLogin(t.code, mac));
   expect(accept?.code).toBe(RadiusCode.AccessAccept);
   const started = await h.nas.acct(
@@ -90,7 +90,7 @@ describe('/api/v1/sessions', () => {
     expect(h.das.received[0]!.attrs.get('Acct-Session-Id')).toEqual(['sess-a']);
     const session = await call('GET', `/api/v1/sessions/${id}`);
     expect(session.json.lastCoa).toMatchObject({ kind: 'disconnect', state: 'ack' });
-    const audit = h.services.audit.list(5).find((e) => e.action === 'session.disconnect');
+    const audit = (await h.services.audit.list(5)).find((e) => e.action === 'session.disconnect');
     expect(audit).toMatchObject({ targetId: String(id), details: { reason: 'abuse' } });
     expect(audit?.actor).toMatch(/^api:desk#/);
   });
@@ -198,7 +198,7 @@ describe('/api/v1/sessions', () => {
   });
 
   it('disconnects the live sessions of every token of a batch deleted through the API', async () => {
-    const { batchId, tokens } = h.services.tokens.create({ minutes: 120, count: 3 }, 'staff');
+    const { batchId, tokens } = await h.services.tokens.create({ minutes: 120, count: 3 }, 'staff');
     const online = tokens.slice(0, 2);
     for (const [i, t] of online.entries()) {
       const mac = `AA:BB:CC:DD:EE:1${i}`;

@@ -40,10 +40,10 @@ describe('POST /api/v1/tokens', () => {
       source: 'api',
     });
     expect(t.summary).toMatch(/120 minutes/);
-    const stored = api.services.tokens.get(t.code);
+    const stored = await api.services.tokens.get(t.code);
     expect(stored.validUntil).toBe(Date.parse('2026-12-03T16:40:00Z'));
     expect(stored.createdBy).toMatch(/^api:desk#\d+$/);
-    expect(api.services.audit.list(1)[0]).toMatchObject({
+    expect((await api.services.audit.list(1))[0]).toMatchObject({
       action: 'token.create',
       actor: stored.createdBy,
       targetId: String(stored.id),
@@ -223,9 +223,9 @@ describe('one token', () => {
       rateUpKbps: null,
       description: 'new',
     });
-    const stored = api.services.tokens.get(t.id);
+    const stored = await api.services.tokens.get(t.id);
     expect(stored).toMatchObject({ minutes: 90, rateUpKbps: null, description: 'new' });
-    expect(api.services.audit.list(1)[0]).toMatchObject({
+    expect((await api.services.audit.list(1))[0]).toMatchObject({
       action: 'token.update',
       targetId: String(t.id),
     });
@@ -243,7 +243,7 @@ describe('one token', () => {
       expect(r.status).toBe(400);
       expect(r.json.error.fields[0].field).toBe(field);
     }
-    expect(api.services.tokens.get(t.id)).toMatchObject({ minutes: 60, maxDevices: 1 });
+    expect(await api.services.tokens.get(t.id)).toMatchObject({ minutes: 60, maxDevices: 1 });
     expect((await api.call('PATCH', '/api/v1/tokens/ZZZZ-ZZZZ', { body: {} })).status).toBe(404);
   });
 
@@ -253,7 +253,7 @@ describe('one token', () => {
     expect(r.status).toBe(200);
     expect(r.json.state).toBe('revoked');
     expect(r.json.revokedAt).toBe('2026-12-01T11:00:00+01:00');
-    expect(api.services.tokens.get(t.id).revokedAt).toBe(api.clock.now());
+    expect((await api.services.tokens.get(t.id)).revokedAt).toBe(api.clock.now());
     expect((await api.call('POST', '/api/v1/tokens/ZZZZ-ZZZZ/revoke')).status).toBe(404);
   });
 
@@ -309,7 +309,7 @@ describe('/api/v1/batches', () => {
     expect(del.status).toBe(200);
     expect(del.json).toEqual({ deleted: 20 });
     expect(count(api.db, 'SELECT COUNT(*) FROM tokens WHERE deleted_at IS NULL')).toBe(1);
-    expect(api.services.audit.list(1)[0]).toMatchObject({
+    expect((await api.services.audit.list(1))[0]).toMatchObject({
       action: 'batch.delete',
       targetId: String(id),
     });

@@ -16,12 +16,12 @@ afterEach(async () => {
 
 describe('the audit log', () => {
   test('names codes, not database ids, and says what happened in words, with the day', async () => {
-    const made = f.services.tokens.create(
+    const made = await f.services.tokens.create(
       { minutes: 60, count: 3, batchName: 'Fair' },
       STAFF.username,
     );
     const ids = made.tokens.map((t) => t.id);
-    f.services.tokens.remove(ids, ADMIN.username);
+    await f.services.tokens.remove(ids, ADMIN.username);
     f.clock.advance(86_400_000);
     await b.signIn(ADMIN);
     const page = await b.get('/admin/audit');
@@ -36,10 +36,10 @@ describe('the audit log', () => {
   });
 
   test('filters by who, what and date, and says what is wrong with a filter', async () => {
-    f.services.tokens.create({ minutes: 60 }, STAFF.username);
-    f.services.settings.update({ spaceName: 'Harbour' }, ADMIN.username);
+    await f.services.tokens.create({ minutes: 60 }, STAFF.username);
+    await f.services.settings.update({ spaceName: 'Harbour' }, ADMIN.username);
     f.clock.advance(2 * 86_400_000);
-    f.services.tokens.create({ minutes: 30 }, ADMIN.username);
+    await f.services.tokens.create({ minutes: 30 }, ADMIN.username);
     await b.signIn(ADMIN);
     const who = await b.get(`/admin/audit?who=${STAFF.username}`);
     expect(who.body).toContain('created a token');
@@ -56,8 +56,8 @@ describe('the audit log', () => {
   });
 
   test('exports what the filter shows as CSV', async () => {
-    const t = f.services.tokens.create({ minutes: 60 }, STAFF.username).tokens[0]!;
-    f.services.tokens.revoke(t.id, ADMIN.username);
+    const t = (await f.services.tokens.create({ minutes: 60 }, STAFF.username)).tokens[0]!;
+    await f.services.tokens.revoke(t.id, ADMIN.username);
     const r = await f.app.inject({
       url: `/admin/audit.csv?who=${ADMIN.username}&what=tokens`,
       headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },

@@ -30,10 +30,10 @@ describe('batch names', () => {
     const again = await bulk(' open day ');
     expect(again.status).toBe(400);
     expect(again.body).toMatch(/id="e-batchName">Batch name is already the name of a batch/);
-    expect(f.services.tokens.list({}).total).toBe(5);
+    expect((await f.services.tokens.list({})).total).toBe(5);
     const blank = await bulk('');
     expect(blank.status).toBe(303);
-    expect(f.services.batches.list().map((x) => x.name)).toContain('Bulk 2026-12-01 11:00');
+    expect((await f.services.batches.list()).map((x) => x.name)).toContain('Bulk 2026-12-01 11:00');
   });
 
   test('the API follows the same rule', async () => {
@@ -49,7 +49,7 @@ describe('batch names', () => {
     const b = await post({ count: 2 });
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
-    const names = api.services.batches.list().map((x) => x.name);
+    const names = (await api.services.batches.list()).map((x) => x.name);
     expect(names).toEqual(
       expect.arrayContaining(['Open Day', 'Bulk 2026-12-01 11:00', 'Bulk 2026-12-01 11:00 (2)']),
     );

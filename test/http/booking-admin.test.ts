@@ -34,7 +34,7 @@ describe('bookings and visitors', () => {
     expect(r.location).toBe('/admin/bookings?registered=1');
     const page = await desk.get('/admin/bookings?registered=1');
     expect(page.status).toBe(200);
-    const v = f.services.bookings.list({ kind: 'visitor' })[0]!;
+    const v = (await f.services.bookings.list({ kind: 'visitor' }))[0]!;
     expect(page.body).toContain(v.tokens[0]!.displayCode);
     expect(page.body).toContain('Grace &lt;Hopper&gt;');
     expect(page.body).toMatch(/badge s-pending">queued/);
@@ -47,13 +47,13 @@ describe('bookings and visitors', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatch(/id="e-name">Name is required/);
     expect(r.body).toMatch(/id="e-email">E-mail must be an e-mail address/);
-    expect(f.services.bookings.list()).toHaveLength(0);
+    expect(await f.services.bookings.list()).toHaveLength(0);
   });
 
   test('refuses a form without the CSRF token', async () => {
     const r = await b.post('/admin/bookings/visitors', { name: 'Mallory' });
     expect(r.status).toBe(403);
-    expect(f.services.bookings.list()).toHaveLength(0);
+    expect(await f.services.bookings.list()).toHaveLength(0);
   });
 });
 
@@ -70,7 +70,7 @@ describe('Settings > Bookings', () => {
       tokensPer: 'booking',
     });
     expect(r.location).toBe('/admin/bookings/settings?saved=1');
-    expect(f.services.bookingSettings.bookings()).toMatchObject({
+    expect(await f.services.bookingSettings.bookings()).toMatchObject({
       enabled: true,
       graceBeforeMinutes: 5,
       graceAfterMinutes: 30,
@@ -87,12 +87,12 @@ describe('Settings > Bookings', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatch(/Grace before the start \(minutes\) must be a whole number/);
-    expect(f.services.bookingSettings.bookings().enabled).toBe(true);
+    expect((await f.services.bookingSettings.bookings()).enabled).toBe(true);
 
     const secret = await b.post('/admin/bookings/settings/webhook-secret', { _csrf: csrf });
     const shown = /id="new-secret">([^<]+)</.exec(secret.body)?.[1];
     expect(shown).toMatch(/^whsec_/);
-    expect(f.services.bookingSettings.bookings().webhookSecret).toBe(shown);
+    expect((await f.services.bookingSettings.bookings()).webhookSecret).toBe(shown);
     expect((await b.get('/admin/bookings/settings')).body).not.toContain(shown);
   });
 });
@@ -160,11 +160,11 @@ describe('Calendar feeds', () => {
     expect(blocked.body).toContain(
       'is a loopback address (this machine); Portico connects there only when &quot;allow private addresses&quot; is ticked',
     );
-    expect(f.services.feeds.list()).toHaveLength(0);
+    expect(await f.services.feeds.list()).toHaveLength(0);
 
     const r = await b.post('/admin/bookings/feeds', form({ horizonDays: '730' }));
     expect(r.status).toBe(303);
-    const feed = f.services.feeds.list()[0]!;
+    const feed = (await f.services.feeds.list())[0]!;
     expect(r.location).toBe(`/admin/bookings/feeds/${feed.id}?added=1`);
     expect(feed).toMatchObject({
       name: 'Orion',
@@ -185,7 +185,7 @@ describe('Calendar feeds', () => {
     expect(far.body).toMatch(/must be a whole number from 1 to 730/);
 
     // Staff see the status of every feed on the bookings page, without the admin links.
-    f.services.feeds.update(
+    await f.services.feeds.update(
       feed.id,
       { name: 'Orion', url: 'http://127.0.0.1:1/gone.ics', allowPrivateNetwork: true },
       'test',
@@ -204,10 +204,10 @@ describe('Calendar feeds', () => {
 
     // Without the CSRF token nothing happens; with it the feed goes.
     expect((await b.post(`/admin/bookings/feeds/${feed.id}/delete`, {})).status).toBe(403);
-    expect(f.services.feeds.list()).toHaveLength(1);
+    expect(await f.services.feeds.list()).toHaveLength(1);
     const del = await b.post(`/admin/bookings/feeds/${feed.id}/delete`, { _csrf: csrf });
     expect(del.location).toBe('/admin/bookings/feeds');
-    expect(f.services.feeds.list()).toHaveLength(0);
+    expect(await f.services.feeds.list()).toHaveLength(0);
   });
 });
 
@@ -233,7 +233,7 @@ describe('Settings > E-mail', () => {
   test('saves SMTP and templates; the password never comes back to the page', async () => {
     const r = await b.post('/admin/bookings/email', form());
     expect(r.location).toBe('/admin/bookings/email?saved=1');
-    expect(f.services.bookingSettings.email()).toMatchObject({
+    expect(await f.services.bookingSettings.email()).toMatchObject({
       smtpHost: 'smtp.example.org',
       smtpPassword: 'smtp-secret-pw',
       bookingSubject: 'Wi-Fi for {resource}',
@@ -252,7 +252,7 @@ describe('Settings > E-mail', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatch(/unknown placeholder \{wifi_password\}, \{guest\}/);
     expect(r.body).not.toContain('smtp-secret-pw');
-    expect(f.services.bookingSettings.email().bookingHtml).not.toContain('{wifi_password}');
+    expect((await f.services.bookingSettings.email()).bookingHtml).not.toContain('{wifi_password}');
   });
 
   test('previews a draft with sample values without saving it', async () => {
@@ -274,23 +274,23 @@ describe('Settings > E-mail', () => {
       /<pre class="preview-text">Hello Ada Lovelace at Portico Coworking \{oops\}<\/pre>/,
     );
     expect(r.body).toMatch(/uses unknown placeholder \{oops\}/);
-    expect(f.services.bookingSettings.email().bookingSubject).not.toBe('Code {accesscode}');
+    expect((await f.services.bookingSettings.email()).bookingSubject).not.toBe('Code {accesscode}');
   });
 });
 
 describe('outbox and webhooks', () => {
   test('shows each message status and retries a failed one', async () => {
-    f.services.bookingSettings.updateEmail({ maxAttempts: 1 }, 'test');
-    f.services.bookings.registerVisitor({ name: 'Ada', email: 'ada@example.org' }, 'test');
+    await f.services.bookingSettings.updateEmail({ maxAttempts: 1 }, 'test');
+    await f.services.bookings.registerVisitor({ name: 'Ada', email: 'ada@example.org' }, 'test');
     await f.services.emails.worker.runOnce(); // no SMTP server set: fails, 1 attempt allowed
     const page = await b.get('/admin/bookings/outbox');
     expect(page.body).toMatch(
       /s-nak">failed<\/span> <span class="muted">after 1 attempt: no SMTP server is set/,
     );
-    const id = f.services.emails.list().messages[0]!.id;
+    const id = (await f.services.emails.list()).messages[0]!.id;
     const r = await b.post(`/admin/bookings/outbox/${id}/retry`, { _csrf: csrf });
     expect(r.status).toBe(303);
-    expect(f.services.emails.get(id).status).toBe('retrying');
+    expect((await f.services.emails.get(id)).status).toBe('retrying');
   });
 
   test('registers a webhook (secret shown once), pauses and deletes it', async () => {
@@ -305,7 +305,7 @@ describe('outbox and webhooks', () => {
     expect(r.status).toBe(200);
     const secret = /id="new-secret">([^<]+)</.exec(r.body)?.[1];
     expect(secret).toMatch(/^whsec_/);
-    const [w] = f.services.webhooks.list();
+    const [w] = await f.services.webhooks.list();
     expect(w).toMatchObject({ events: ['token.created', 'session.started'], disabledAt: null });
     const page = (await b.get('/admin/bookings/webhooks')).body;
     expect(page).not.toContain(secret);
@@ -313,15 +313,15 @@ describe('outbox and webhooks', () => {
     expect(page).toContain('a token is used for the first time');
     expect(page).toContain('a device goes offline: Stop, silent session closed, router reboot');
 
-    f.services.tokens.create({ minutes: 30 }, 'test');
+    await f.services.tokens.create({ minutes: 30 }, 'test');
     const log = await b.get('/admin/bookings/webhooks');
     expect(log.body).toContain('token.created');
-    const deliveryId = f.services.webhooks.deliveries()[0]!.id;
+    const deliveryId = (await f.services.webhooks.deliveries())[0]!.id;
     expect((await b.get(`/admin/bookings/webhooks/deliveries/${deliveryId}`)).status).toBe(200);
 
     await b.post(`/admin/bookings/webhooks/${w!.id}/toggle`, { _csrf: csrf });
-    expect(f.services.webhooks.get(w!.id).disabledAt).not.toBeNull();
+    expect((await f.services.webhooks.get(w!.id)).disabledAt).not.toBeNull();
     await b.post(`/admin/bookings/webhooks/${w!.id}/delete`, { _csrf: csrf });
-    expect(f.services.webhooks.list()).toHaveLength(0);
+    expect(await f.services.webhooks.list()).toHaveLength(0);
   });
 });

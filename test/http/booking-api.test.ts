@@ -33,8 +33,8 @@ beforeEach(async () => {
     }),
   });
   app = await buildApp(services);
-  key = services.apiKeys.create({ name: 'rooms', role: 'staff' }, 'test').key;
-  services.bookingSettings.updateBookings({ webhookSecret: SECRET }, 'admin');
+  key = (await services.apiKeys.create({ name: 'rooms', role: 'staff' }, 'test')).key;
+  await services.bookingSettings.updateBookings({ webhookSecret: SECRET }, 'admin');
 });
 afterEach(async () => {
   await app.close();
@@ -110,7 +110,7 @@ describe('/api/v1/bookings/{externalId}', () => {
       validUntil: '2026-12-03T14:15:00+01:00',
       minutes: 90,
     });
-    expect(services.tokens.get(code).validUntil).toBe(Date.parse('2026-12-03T13:15:00Z'));
+    expect((await services.tokens.get(code)).validUntil).toBe(Date.parse('2026-12-03T13:15:00Z'));
 
     const cancelled = await call('DELETE', '/api/v1/bookings/nx-42');
     expect(cancelled.status).toBe(200);
@@ -120,7 +120,7 @@ describe('/api/v1/bookings/{externalId}', () => {
       accessCode: null,
     });
     expect(cancelled.json.tokens[0].state).toBe('revoked');
-    expect(services.tokens.get(code).state).toBe('revoked');
+    expect((await services.tokens.get(code)).state).toBe('revoked');
 
     expect((await call('DELETE', '/api/v1/bookings/nx-42')).json.outcome).toBe('unchanged');
     expect((await call('PUT', '/api/v1/bookings/nx-42', booking)).status).toBe(409);

@@ -23,7 +23,7 @@ let key: string;
 beforeEach(async () => {
   h = await startHarness({ start: T0 });
   app = await buildApp(h.services);
-  key = h.services.apiKeys.create({ name: 'rooms', role: 'staff' }, 'test').key;
+  key = (await h.services.apiKeys.create({ name: 'rooms', role: 'staff' }, 'test')).key;
 });
 afterEach(async () => {
   await app.close();
@@ -65,7 +65,7 @@ describe('a booking and its live session', () => {
       }),
     );
     expect(started?.code).toBe(RadiusCode.AccountingResponse);
-    expect(h.services.tokens.get(code).state).toBe('online');
+    expect((await h.services.tokens.get(code)).state).toBe('online');
 
     // Ten minutes in (the NAS reporting as it goes), the booking is extended by two hours.
     h.clock.advance(10 * 60_000);
@@ -98,7 +98,7 @@ describe('a booking and its live session', () => {
     const disconnect = h.das.received[1]!;
     expect(disconnect.code).toBe(RadiusCode.DisconnectRequest);
     expect(disconnect.attrs.get('Acct-Session-Id')).toEqual(['sess-1']);
-    expect(h.services.tokens.get(code).state).toBe('revoked');
+    expect((await h.services.tokens.get(code)).state).toBe('revoked');
 
     // The token no longer lets a device on.
     const again = await h.nas.auth(papLogin(code, 'AA:BB:CC:DD:EE:02'));

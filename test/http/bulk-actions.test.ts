@@ -15,16 +15,16 @@ let liveSession: number;
 beforeEach(async () => {
   ({ f, b, csrf } = await signedIn(ADMIN));
   const s = f.services;
-  const made = s.tokens.create({ minutes: 60, count: 1000, batchName: 'Event' }, 'admin');
+  const made = await s.tokens.create({ minutes: 60, count: 1000, batchName: 'Event' }, 'admin');
   ids = made.tokens.map((t) => String(t.id));
-  const nas = s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 't');
-  reportAccounting(s, {
+  const nas = await s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 't');
+  await reportAccounting(s, {
     nasId: nas.id,
     code: made.tokens[0]!.code,
     acctSessionId: 'A1',
     mac: '02-00-00-00-00-01',
   });
-  liveSession = s.sessions.listLive().sessions[0]!.id;
+  liveSession = (await s.sessions.listLive()).sessions[0]!.id;
 }, 60_000);
 afterEach(async () => {
   await f.close();
@@ -44,7 +44,7 @@ describe('bulk actions on selected tokens', () => {
     });
     expect(r.location).toBe('/admin/tokens?changed=1000');
     expect(minutesOf()).toEqual([90]);
-    const jobs = f.services.store.coaJobs.ofSession(liveSession);
+    const jobs = await f.services.store.coaJobs.ofSession(liveSession);
     expect(jobs.map((j) => j.kind)).toEqual(['coa']);
     const page = await b.get(r.location!);
     expect(page.body).toContain('Changed 1000 tokens');
@@ -60,7 +60,7 @@ describe('bulk actions on selected tokens', () => {
     expect(r.location).toBe('/admin/tokens?changed=1000');
     const until = parseDateTime('2026-12-20', 'Europe/Berlin', { endOfDay: true });
     expect(f.db.prepare('SELECT DISTINCT valid_until FROM tokens').pluck().all()).toEqual([until]);
-    expect(f.services.store.coaJobs.ofSession(liveSession)).toHaveLength(1);
+    expect(await f.services.store.coaJobs.ofSession(liveSession)).toHaveLength(1);
   }, 60_000);
 
   test('revoke them all; the next cut-off pass disconnects the device online', async () => {
@@ -69,14 +69,14 @@ describe('bulk actions on selected tokens', () => {
     expect(f.db.prepare('SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL').pluck().get()).toBe(
       0,
     );
-    f.services.cutoff.scan();
-    expect(f.services.store.coaJobs.ofSession(liveSession).map((j) => j.kind)).toEqual([
+    await f.services.cutoff.scan();
+    expect((await f.services.store.coaJobs.ofSession(liveSession)).map((j) => j.kind)).toEqual([
       'disconnect',
     ]);
   }, 60_000);
 
   test('one missing token or a bad value changes none of them', async () => {
-    f.services.tokens.remove([Number(ids[500])], 'admin');
+    await f.services.tokens.remove([Number(ids[500])], 'admin');
     const r = await b.post('/admin/tokens/selected', {
       _csrf: csrf,
       action: 'add-minutes',
@@ -86,7 +86,7 @@ describe('bulk actions on selected tokens', () => {
     expect(r.status).toBe(404);
     expect(minutesOf()).toEqual([60]);
     // A window end before one token's start is refused, and the rest keep theirs too.
-    f.services.tokens.update(Number(ids[7]), { validFrom: '2027-01-10' }, 'admin');
+    await f.services.tokens.update(Number(ids[7]), { validFrom: '2027-01-10' }, 'admin');
     const bad = await b.post('/admin/tokens/selected', {
       _csrf: csrf,
       action: 'extend',
@@ -105,6 +105,6 @@ describe('bulk actions on selected tokens', () => {
       ids: ids.slice(0, 2),
     });
     expect(none.status).toBe(400);
-    expect(f.services.store.coaJobs.ofSession(liveSession)).toHaveLength(0);
+    expect(await f.services.store.coaJobs.ofSession(liveSession)).toHaveLength(0);
   }, 60_000);
 });

@@ -64,10 +64,10 @@ describe('a fresh install', () => {
   }
 
   test('saving the settings form unchanged keeps every setting', async () => {
-    const before = f.services.settings.get();
+    const before = await f.services.settings.get();
     const page = await b.get('/admin/settings');
     await b.post('/admin/settings', formFields(page.body, '/admin/settings'));
-    expect(f.services.settings.get()).toEqual(before);
+    expect(await f.services.settings.get()).toEqual(before);
   });
 });
 
@@ -75,7 +75,7 @@ describe('the test e-mail button', () => {
   test('sends one message over the saved SMTP settings and says the server took it', async () => {
     const smtp = await startSmtpServer();
     try {
-      f.services.bookingSettings.updateEmail(
+      await f.services.bookingSettings.updateEmail(
         { smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpTls: 'none' },
         'test',
       );
@@ -116,7 +116,7 @@ describe('an admin resets a member’s password', () => {
     const desk = f.browser();
     await desk.signIn(STAFF);
     expect((await desk.get('/admin/tokens')).status).toBe(200);
-    const id = f.services.staff.list().find((u) => u.username === STAFF.username)?.id;
+    const id = (await f.services.staff.list()).find((u) => u.username === STAFF.username)?.id;
     const page = await b.get('/admin/users');
     expect(page.body).toContain(`action="/admin/users/${id}/reset-password"`);
     const r = await b.post(`/admin/users/${id}/reset-password`, {
@@ -131,7 +131,7 @@ describe('an admin resets a member’s password', () => {
   });
 
   test('does not reset the admin’s own password here', async () => {
-    const me = f.services.staff.list().find((u) => u.username === ADMIN.username)?.id;
+    const me = (await f.services.staff.list()).find((u) => u.username === ADMIN.username)?.id;
     const page = await b.get('/admin/users');
     expect(page.body).not.toContain(`/admin/users/${me}/reset-password`);
     const r = await b.post(`/admin/users/${me}/reset-password`, {

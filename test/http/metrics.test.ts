@@ -90,8 +90,8 @@ describe('/metrics', () => {
 
   it('counts tokens, routers and lockouts from the database at scrape time', async () => {
     const { app, services } = await make();
-    services.tokens.create({ minutes: '30', count: '3' }, 'test', 'bulk');
-    services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
+    await services.tokens.create({ minutes: '30', count: '3' }, 'test', 'bulk');
+    await services.nas.add({ name: 'lobby', address: '192.0.2.10' }, 'test');
     const text = (await app.inject({ url: '/metrics' })).body;
     expect(value(text, 'portico_tokens', { state: 'unused' })).toBe(3);
     expect(value(text, 'portico_coa_queue', { router: 'lobby' })).toBe(0);

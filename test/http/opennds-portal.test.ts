@@ -38,7 +38,7 @@ let f: PortalFixture;
 
 beforeEach(async () => {
   f = await portalFixture();
-  f.services.nas.add(
+  await f.services.nas.add(
     { name: GATEWAY, address: ROUTER_ADDRESS, vendor: 'opennds', fasKey: FASKEY },
     'test',
   );
@@ -81,7 +81,7 @@ function report(fields: BinauthReport, key = openndsReportKey(FASKEY)) {
 
 describe('the openNDS hand-off', () => {
   it("sends the guest to the gateway's auth dir with tok, not to a success page", async () => {
-    const t = f.newToken({ minutes: 60 });
+    const t = await f.newToken({ minutes: 60 });
     const res = await redeem(HID_A, 'aa:bb:cc:00:00:01', t.code);
     expect(res.statusCode).toBe(303);
     const to = new URL(res.headers.location as string);
@@ -89,14 +89,14 @@ describe('the openNDS hand-off', () => {
     expect(to.searchParams.get('tok')).toBe(openndsRhid(HID_A, FASKEY));
     expect(to.searchParams.get('redir')).toMatch(/^http:\/\/portal\.test\/portal\/success\?s=/);
     // The slot is held for that device until BinAuth's report makes it a session.
-    const held = f.services.store.sessions.slotsOf(t.id, f.clock.now());
+    const held = await f.services.store.sessions.slotsOf(t.id, f.clock.now());
     expect(held).toMatchObject([
       { status: 'reserved', deviceMac: 'aa-bb-cc-00-00-01', acctSessionId: HID_A },
     ]);
   });
 
   it('refuses a second device at the hand-off when the code allows one', async () => {
-    const t = f.newToken({ minutes: 60, maxDevices: 1 });
+    const t = await f.newToken({ minutes: 60, maxDevices: 1 });
     expect((await redeem(HID_A, 'aa:bb:cc:00:00:01', t.code)).statusCode).toBe(303);
     const second = await redeem(HID_B, 'aa:bb:cc:00:00:02', t.code);
     expect(second.statusCode).toBe(409);
@@ -105,7 +105,7 @@ describe('the openNDS hand-off', () => {
 
   it('moves a device handed off again under a new client token to that token', async () => {
     // openNDS gives a device a new client token (and hid) once its session there ended.
-    const t = f.newToken({ minutes: 60, maxDevices: 1 });
+    const t = await f.newToken({ minutes: 60, maxDevices: 1 });
     const [first, second] = [openndsHid('11111111'), openndsHid('22222222')];
     expect((await redeem(first, 'aa:bb:cc:00:00:01', t.code)).statusCode).toBe(303);
     expect((await redeem(second, 'aa:bb:cc:00:00:01', t.code)).statusCode).toBe(303);
@@ -128,26 +128,26 @@ describe('the openNDS hand-off', () => {
     const mismatch = await f.app.inject({ url: path, headers: HOST });
     expect(mismatch.statusCode).toBe(503);
     expect(f.services.portal.signInProblems()).toMatchObject([{ reason: 'fas-key-mismatch' }]);
-    f.services.nas.add(
+    await f.services.nas.add(
       { name: 'captured', address: '10.9.0.3', vendor: 'opennds', fasKey: CAPTURED_KEY },
       'test',
     );
     const page = await f.app.inject({ url: path, headers: HOST });
     expect(page.statusCode).toBe(200);
-    const t = f.newToken({ minutes: 60 });
+    const t = await f.newToken({ minutes: 60 });
     const res = await f.app.inject({
       method: 'POST',
       url: '/portal/redeem',
       ...form({ ...hiddenFields(page.body), code: t.code }),
     });
     expect(res.headers.location).toMatch(/^http:\/\/10\.231\.77\.1:2050\/opennds_auth\/\?tok=/);
-    const held = f.services.store.sessions.slotsOf(t.id, f.clock.now());
-    expect(held).toMatchObject([{ nasId: f.services.nas.get('captured').id }]);
+    const held = await f.services.store.sessions.slotsOf(t.id, f.clock.now());
+    expect(held).toMatchObject([{ nasId: (await f.services.nas.get('captured')).id }]);
   });
 
   it('shows a problem, not a hand-off, for an openNDS router without a faskey', async () => {
-    f.services.nas.update(GATEWAY, { fasKey: '' }, 'test');
-    const t = f.newToken({ minutes: 60 });
+    await f.services.nas.update(GATEWAY, { fasKey: '' }, 'test');
+    const t = await f.newToken({ minutes: 60 });
     const res = await redeem(HID_A, 'aa:bb:cc:00:00:01', t.code);
     expect(res.statusCode).toBe(503);
     expect(res.headers.location).toBeUndefined();
@@ -162,7 +162,7 @@ describe('the openNDS hand-off', () => {
 
 describe('BinAuth reports', () => {
   it('let the handed-off device on for its time left, meter it and end it on revoke', async () => {
-    const t = f.newToken({ minutes: 30, rateDownKbps: 4096, maxDevices: 1 });
+    const t = await f.newToken({ minutes: 30, rateDownKbps: 4096, maxDevices: 1 });
     // BinAuth sees openNDS's client token; the redirect carried its sha256, the hid.
     const token = 'deadbeef';
     const hid = openndsHid(token);
@@ -177,7 +177,9 @@ describe('BinAuth reports', () => {
     const start = String(Math.floor(T0 / 1000));
     const started = await report({ method: 'client_auth', mac: 'aa:bb:cc:00:00:09', token, start });
     expect(started.body).toBe(`ok ${OPENNDS_POLL_SECONDS}\n`);
-    const s = f.services.store.sessions.findByAcct(f.services.nas.get(GATEWAY).id, hid).at(-1);
+    const s = (
+      await f.services.store.sessions.findByAcct((await f.services.nas.get(GATEWAY)).id, hid)
+    ).at(-1);
     expect(s).toMatchObject({ status: 'live', deviceMac: 'aa-bb-cc-00-00-09' });
 
     // The watcher's poll: no byte counts, the router's clock as `ts`.
@@ -187,10 +189,10 @@ describe('BinAuth reports', () => {
     const polled = await poll();
     expect(polled.body).toBe(`ok ${OPENNDS_POLL_SECONDS}\n`);
     const tokenId = t.id;
-    expect(f.services.tokens.get(tokenId).minutesUsed).toBe(2);
+    expect((await f.services.tokens.get(tokenId)).minutesUsed).toBe(2);
 
-    f.services.tokens.revoke(tokenId, 'test');
-    f.services.cutoff.scan();
+    await f.services.tokens.revoke(tokenId, 'test');
+    await f.services.cutoff.scan();
     const told = await poll();
     expect(told.body).toBe('deauth\n');
 
@@ -206,7 +208,7 @@ describe('BinAuth reports', () => {
       out: '700',
     });
     expect(ended.body).toBe('ok\n');
-    const closed = f.services.sessions.history({ tokenId }).sessions[0];
+    const closed = (await f.services.sessions.history({ tokenId })).sessions[0];
     expect(closed).toMatchObject({
       status: 'closed',
       sessionSeconds: 150,

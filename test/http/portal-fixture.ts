@@ -25,7 +25,7 @@ export type PortalFixture = {
   /** Every line the app logged, as JSON text. */
   logs: string[];
   /** newToken creates a token and returns its code. */
-  newToken(input?: Record<string, unknown>): { id: number; code: string };
+  newToken(input?: Record<string, unknown>): Promise<{ id: number; code: string }>;
   /** arrivalPath returns the splash path (with query) CoovaChilli would redirect a guest to. */
   arrivalPath(extra?: Record<string, string>, opts?: { secret?: string; mac?: string }): string;
   close(): Promise<void>;
@@ -42,7 +42,7 @@ export async function portalFixture(env: Record<string, string> = {}): Promise<P
     ...env,
   });
   const services = createServices({ db, clock, config });
-  services.nas.add(
+  await services.nas.add(
     {
       name: NAS_ID,
       address: '10.1.0.1',
@@ -61,8 +61,8 @@ export async function portalFixture(env: Record<string, string> = {}): Promise<P
     services,
     clock,
     logs,
-    newToken(input = {}) {
-      const t = services.tokens.create({ minutes: 120, ...input }, 'test').tokens[0];
+    async newToken(input = {}) {
+      const t = (await services.tokens.create({ minutes: 120, ...input }, 'test')).tokens[0];
       if (!t) throw new Error('no token created');
       return { id: t.id, code: t.code };
     },

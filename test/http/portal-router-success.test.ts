@@ -19,10 +19,10 @@ const HOST = { host: 'portal.test' };
 const arrive = (path: string) => f.app.inject({ url: path, headers: HOST });
 
 /** online puts the guest's device online on a token at router `nasId` through accounting. */
-const online = (tokenId: number, nasId: number) =>
+const online = async (tokenId: number, nasId: number) =>
   reportAccounting(f.services, {
     nasId,
-    code: f.services.store.tokens.findById(tokenId)!.code,
+    code: (await f.services.store.tokens.findById(tokenId))!.code,
     acctSessionId: 'A1',
     mac: GUEST_MAC,
     framedIp: '10.1.0.23',
@@ -30,7 +30,7 @@ const online = (tokenId: number, nasId: number) =>
 
 describe("the router's own success redirect", () => {
   it('shows the status of the code the router logged in with (uid)', async () => {
-    const t = f.newToken({ minutes: 90 });
+    const t = await f.newToken({ minutes: 90 });
     const res = await arrive(f.arrivalPath({ res: 'success', uid: t.code, userurl: '' }));
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('You are online');
@@ -39,9 +39,9 @@ describe("the router's own success redirect", () => {
   });
 
   it('shows the status of the token the signed device is online with', async () => {
-    const t = f.newToken({ minutes: 45 });
-    const lobby = f.services.nas.list()[0]!;
-    online(t.id, lobby.id);
+    const t = await f.newToken({ minutes: 45 });
+    const lobby = (await f.services.nas.list())[0]!;
+    await online(t.id, lobby.id);
     const res = await arrive(f.arrivalPath({ res: 'already' }));
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('You are online');
@@ -49,12 +49,12 @@ describe("the router's own success redirect", () => {
   });
 
   it('does not trust a MAC the router did not sign', async () => {
-    const t = f.newToken({ minutes: 45 });
-    const open = f.services.nas.add(
+    const t = await f.newToken({ minutes: 45 });
+    const open = await f.services.nas.add(
       { name: 'open', address: '10.2.0.1', secret: 'radius-secret-2', vendor: 'coova-chilli' },
       'test',
     );
-    online(t.id, open.id);
+    await online(t.id, open.id);
     const path = f.arrivalPath(
       { res: 'success', nasid: 'open', uamip: '10.2.0.1' },
       {

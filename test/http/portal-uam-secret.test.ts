@@ -57,7 +57,7 @@ describe('a router whose UAM secret does not match', () => {
     expect(res.body).toContain('Please tell the staff');
     expect(res.body).not.toContain('name="ctx"');
     // Nothing was guessed, so nothing is locked or counted.
-    expect(x.f.services.lockouts.list().length).toBe(0);
+    expect((await x.f.services.lockouts.list()).length).toBe(0);
 
     // The open /healthz counts them; staff see which at /admin/healthz.
     expect(JSON.parse((await x.f.app.inject({ url: '/healthz' })).body).signInProblems).toBe(1);
@@ -72,7 +72,7 @@ describe('a router whose UAM secret does not match', () => {
     expect(test.body).toContain('no UAM secret is set here');
 
     // Staff set the secret: the problem is gone and the redirect works.
-    x.f.services.nas.update(nas.id, { uamSecret: 'the-routers-secret' }, 'test');
+    await x.f.services.nas.update(nas.id, { uamSecret: 'the-routers-secret' }, 'test');
     const saved = await x.b.post(`/admin/routers/${nas.id}`, {
       _csrf: x.csrf,
       name: 'lobby',

@@ -41,7 +41,7 @@ async function redeem(hidden: Record<string, string>, fields: Record<string, str
 }
 
 /** reserveSlot makes a device hold one of the token's slots, as an Access-Accept does. */
-function reserveSlot(tokenId: number, mac: string) {
+async function reserveSlot(tokenId: number, mac: string) {
   const s = f.services;
   const device = normalizeMac(mac) as MacAddress;
   const identity = {
@@ -57,8 +57,8 @@ function reserveSlot(tokenId: number, mac: string) {
     nasIdentifier: null,
     callingStationId: mac,
   };
-  const admitted = s.store.transaction(() =>
-    s.access.admit(s.store.tokens.findById(tokenId)!, device, identity, f.clock.now()),
+  const admitted = await s.store.transaction(async () =>
+    s.access.admit((await s.store.tokens.findById(tokenId))!, device, identity, f.clock.now()),
   );
   expect(admitted.decision.ok).toBe(true);
 }
@@ -97,14 +97,14 @@ describe('arriving from a CoovaChilli router', () => {
   });
 
   it('pre-fills the code from a printed card link /t/CODE', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const res = await f.app.inject({ url: `/t/${t.code.toLowerCase()}`, headers: HOST });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain(`value="${formatCode(t.code)}"`);
   });
 
   it('never logs the whole code of a card link or a code in the query', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const lower = t.code.toLowerCase();
     await f.app.inject({ url: `/t/${lower}`, headers: HOST });
     await f.app.inject({ url: `/t/${formatCode(t.code)}?lang=en`, headers: HOST });
@@ -121,9 +121,9 @@ describe('arriving from a CoovaChilli router', () => {
   });
 
   it('never logs a status link or a success link, which open the token like its code', async () => {
-    const t = f.newToken();
-    const ref = f.services.portal.statusRef(t);
-    const seal = f.services.portal.seal('success', { t: t.id, u: null, l: 'en' }, 60_000);
+    const t = await f.newToken();
+    const ref = await f.services.portal.statusRef(t);
+    const seal = await f.services.portal.seal('success', { t: t.id, u: null, l: 'en' }, 60_000);
     expect((await f.app.inject({ url: `/status/${ref}`, headers: HOST })).statusCode).toBe(200);
     const success = await f.app.inject({ url: `/portal/success?s=${seal}`, headers: HOST });
     expect(success.statusCode).toBe(200);
@@ -145,7 +145,7 @@ describe('arriving from a CoovaChilli router', () => {
 
 describe('redeeming a code', () => {
   it('hands a CoovaChilli guest to /logon with the CHAP response, forgiving case and dashes', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const { hidden } = await arrive();
     const typed = `${t.code.slice(0, 4).toLowerCase()}-${t.code.slice(4).toLowerCase()}`;
     const res = await redeem(hidden, { code: typed });
@@ -161,7 +161,7 @@ describe('redeeming a code', () => {
   });
 
   it('refuses a router context that was changed on the way', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const { hidden } = await arrive();
     const [payload, sig] = hidden.ctx!.split('.') as [string, string];
     const data = JSON.parse(Buffer.from(payload, 'base64url').toString());
@@ -179,7 +179,7 @@ describe('redeeming a code', () => {
       const foreign = hiddenFields(
         (await other.app.inject({ url: other.arrivalPath(), headers: HOST })).body,
       );
-      const t = f.newToken();
+      const t = await f.newToken();
       const res = await redeem(foreign, { code: t.code });
       expect(res.statusCode).toBe(400);
     } finally {
@@ -188,14 +188,14 @@ describe('redeeming a code', () => {
   });
 
   it('says a wrong code is unknown, counts it per address and device, and never logs the code', async () => {
-    f.newToken();
+    await f.newToken();
     const { hidden } = await arrive();
     const wrong = 'ZZZZ-ZZZZ';
     const res = await redeem(hidden, { code: wrong });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('We do not know this code');
     expect(res.body).toContain(`value="${wrong}"`);
-    const keys = f.services.lockouts.list().map((l) => [l.key, l.failures]);
+    const keys = (await f.services.lockouts.list()).map((l) => [l.key, l.failures]);
     expect(keys).toEqual(
       expect.arrayContaining([
         ['ip:127.0.0.1', 1],
@@ -208,7 +208,7 @@ describe('redeeming a code', () => {
   });
 
   it('locks the device out after repeated wrong codes, even for a right one', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const { hidden } = await arrive();
     const free = f.services.lockouts.policy.freeFailures;
     let last;
@@ -224,7 +224,7 @@ describe('redeeming a code', () => {
 
   it('a guesser behind the same address does not stop other devices, and is slowed itself', async () => {
     // Every guest behind a venue's NAT shares 127.0.0.1 here; UniFi's redirect is unsigned.
-    const t = f.newToken();
+    const t = await f.newToken();
     const splashFor = async (mac: string) =>
       hiddenFields(
         (
@@ -243,10 +243,10 @@ describe('redeeming a code', () => {
     }
     // The address's free budget, then one code per slot (the attacker's device is no longer
     // clean): the code that uses the slot is checked and answered with the wait.
-    const checked = () => f.services.store.lockouts.get('ip:127.0.0.1')?.failures;
+    const checked = async () => (await f.services.store.lockouts.get('ip:127.0.0.1'))?.failures;
     expect(statuses.filter((c) => c === 400)).toHaveLength(GUESS_BUDGET.free);
     expect(statuses.slice(GUESS_BUDGET.free).every((c) => c === 429)).toBe(true);
-    expect(checked()).toBe(GUESS_BUDGET.free + 1);
+    expect(await checked()).toBe(GUESS_BUDGET.free + 1);
     const slowed = await redeem(attacker, { code: 'ZZZZ-X000' });
     expect(slowed.body).toContain('Please wait a few seconds and try again.');
     const other = await redeem(await splashFor('11:22:33:44:55:88'), { code: t.code });
@@ -256,7 +256,7 @@ describe('redeeming a code', () => {
     f.clock.advance(GUESS_BUDGET.slotMs);
     await redeem(attacker, { code: 'ZZZZ-Y000' });
     await redeem(attacker, { code: 'ZZZZ-Y001' });
-    expect(checked()).toBe(GUESS_BUDGET.free + 2);
+    expect(await checked()).toBe(GUESS_BUDGET.free + 2);
   });
 
   it('asks for a code that has the shape of one, without counting a guess', async () => {
@@ -267,12 +267,12 @@ describe('redeeming a code', () => {
     expect(short.statusCode).toBe(400);
     expect(short.body).toContain('does not look like an access code');
     expect(short.body).toContain('aria-invalid="true"');
-    expect(f.services.lockouts.list()).toEqual([]);
+    expect(await f.services.lockouts.list()).toEqual([]);
   });
 
   it('requires the terms when the venue has them, keeping what was typed', async () => {
-    f.services.settings.update({ termsText: 'Be nice. No <script>.' }, 'test');
-    const t = f.newToken();
+    await f.services.settings.update({ termsText: 'Be nice. No <script>.' }, 'test');
+    const t = await f.newToken();
     const { res, hidden } = await arrive();
     expect(res.body).toContain('Be nice. No &lt;script&gt;.');
     expect(res.body).toContain('name="terms"');
@@ -285,7 +285,7 @@ describe('redeeming a code', () => {
   });
 
   it('posts to a MikroTik router through a form that works without JavaScript', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const q = new URLSearchParams({
       'link-login-only': 'http://10.5.50.1/login',
       'link-orig': 'http://example.com/',
@@ -315,7 +315,7 @@ describe('redeeming a code', () => {
   });
 
   it('binds the MAC for a MAC-authentication router and goes to the success page', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const q = new URLSearchParams({
       id: '11:22:33:44:55:66',
       ap: '00:27:22:aa:bb:cc',
@@ -330,7 +330,7 @@ describe('redeeming a code', () => {
     const res = await redeem(hiddenFields(splash.body), { code: t.code });
     expect(res.statusCode).toBe(303);
     expect(location(res).pathname).toBe('/portal/success');
-    const devices = f.services.sessions.devicesOfToken(t.id);
+    const devices = await f.services.sessions.devicesOfToken(t.id);
     expect(devices.map((d) => [d.mac, d.status])).toEqual([['11-22-33-44-55-66', 'bound']]);
   });
 
@@ -339,12 +339,12 @@ describe('redeeming a code', () => {
     const q = new URLSearchParams({ id: '11:22:33:44:55:77', ap: '00:27:22:aa:bb:cc', ssid: 'G' });
     const splash = await f.app.inject({ url: `/portal?${q}`, headers: HOST });
     for (let i = 0; i < 6; i++) await redeem(hiddenFields(splash.body), { code: 'ZZZZ-ZZZZ' });
-    expect(f.services.store.lockouts.get('mac:11-22-33-44-55-77')).toBeUndefined();
-    expect(f.services.store.lockouts.get('ip:127.0.0.1')?.failures).toBe(6);
+    expect(await f.services.store.lockouts.get('mac:11-22-33-44-55-77')).toBeUndefined();
+    expect((await f.services.store.lockouts.get('ip:127.0.0.1'))?.failures).toBe(6);
     // CoovaChilli with a UAM secret signs its redirect: there the device counts too.
     const signed = await f.app.inject({ url: f.arrivalPath(), headers: HOST });
     await redeem(hiddenFields(signed.body), { code: 'ZZZZ-ZZZZ' });
-    expect(f.services.store.lockouts.get('mac:aa-bb-cc-dd-ee-01')?.failures).toBe(1);
+    expect((await f.services.store.lockouts.get('mac:aa-bb-cc-dd-ee-01'))?.failures).toBe(1);
   });
 });
 
@@ -384,7 +384,7 @@ describe("the router's login address", () => {
   });
 
   it('says so in German too', async () => {
-    f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
+    await f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
     const res = await splash(
       { ...MIKROTIK, 'link-login-only': 'http://203.0.113.7/login' },
       { 'accept-language': 'de' },
@@ -396,7 +396,7 @@ describe("the router's login address", () => {
   });
 
   it('hands off to a listed login host, and refuses once staff removed it, never logging the code', async () => {
-    const nas = f.services.nas.add(
+    const nas = await f.services.nas.add(
       { name: 'gate', address: '10.5.50.1', vendor: 'mikrotik', loginHosts: ['login.hotspot.lan'] },
       'test',
     );
@@ -410,7 +410,7 @@ describe("the router's login address", () => {
       expect.objectContaining({ nas: 'gate', host: '10.5.50.1', stage: 'arrival' }),
     );
 
-    const t = f.newToken();
+    const t = await f.newToken();
     const arrival = await splash({
       ...MIKROTIK,
       identity: 'gate',
@@ -420,7 +420,7 @@ describe("the router's login address", () => {
     const handOff = await redeem(hiddenFields(arrival.body), { code: t.code });
     expect(handOff.body).toContain('<form method="post" action="http://login.hotspot.lan/login"');
 
-    f.services.nas.update(nas.id, { loginHosts: [] }, 'test');
+    await f.services.nas.update(nas.id, { loginHosts: [] }, 'test');
     const again = await redeem(hiddenFields(arrival.body), { code: t.code });
     expect(again.statusCode).toBe(400);
     expect(decodeEntities(again.body)).toContain(STAFF_HINT);
@@ -446,7 +446,7 @@ describe("the router's login address", () => {
 
 describe('refusals that say what to do', () => {
   it('explains a used-up code', async () => {
-    const t = f.newToken({ minutes: 1 });
+    const t = await f.newToken({ minutes: 1 });
     f.db
       .prepare('UPDATE tokens SET used_ms = 60000, first_used_at = ? WHERE id = ?')
       .run(T0 - 3_600_000, t.id);
@@ -458,8 +458,8 @@ describe('refusals that say what to do', () => {
   });
 
   it('says from when a code works', async () => {
-    f.services.settings.update({ portalLanguages: 'en,de' }, 'test');
-    const t = f.newToken({ validFrom: '2026-03-10T11:00' });
+    await f.services.settings.update({ portalLanguages: 'en,de' }, 'test');
+    const t = await f.newToken({ validFrom: '2026-03-10T11:00' });
     const { hidden } = await arrive();
     const res = await redeem(hidden, { code: t.code });
     expect(res.statusCode).toBe(403);
@@ -469,7 +469,7 @@ describe('refusals that say what to do', () => {
   });
 
   it('says until when an expired code was valid', async () => {
-    const t = f.newToken({ validUntil: '2026-03-09T18:00', allowPast: true });
+    const t = await f.newToken({ validUntil: '2026-03-09T18:00', allowPast: true });
     const { hidden } = await arrive();
     const res = await redeem(hidden, { code: t.code });
     expect(res.body).toContain('This code has expired');
@@ -477,9 +477,9 @@ describe('refusals that say what to do', () => {
   });
 
   it('lists the devices of a full code and lets the guest sign one out and go on', async () => {
-    const t = f.newToken({ maxDevices: 2 });
-    reserveSlot(t.id, '11-11-11-11-11-01');
-    reserveSlot(t.id, '11-11-11-11-11-02');
+    const t = await f.newToken({ maxDevices: 2 });
+    await reserveSlot(t.id, '11-11-11-11-11-01');
+    await reserveSlot(t.id, '11-11-11-11-11-02');
     const { hidden } = await arrive();
     const full = await redeem(hidden, { code: t.code });
     expect(full.statusCode).toBe(409);
@@ -497,14 +497,14 @@ describe('refusals that say what to do', () => {
     });
     expect(out.statusCode).toBe(303);
     expect(location(out).pathname).toBe('/logon');
-    const left = f.services.sessions.devicesOfToken(t.id).map((d) => d.mac);
+    const left = (await f.services.sessions.devicesOfToken(t.id)).map((d) => d.mac);
     expect(left).toEqual(['11-11-11-11-11-02']);
   });
 });
 
 describe('success and status pages', () => {
   async function successPage(input: Record<string, unknown> = {}, lang = 'en') {
-    const t = f.newToken(input);
+    const t = await f.newToken(input);
     const { hidden } = await arrive();
     const res = await redeem({ ...hidden, lang }, { code: t.code });
     const userurl = location(res).searchParams.get('userurl') ?? '';
@@ -535,8 +535,8 @@ describe('success and status pages', () => {
   it('warns when little time is left: under 5 minutes or under a tenth of the minutes', async () => {
     const { page } = await successPage({ minutes: 4 });
     expect(page.body).toContain('Only 4 minutes left');
-    const t = f.newToken({ minutes: 200 });
-    const ref = f.services.portal.statusRef(t);
+    const t = await f.newToken({ minutes: 200 });
+    const ref = await f.services.portal.statusRef(t);
     const shows = async (usedMinutes: number) => {
       f.db.prepare('UPDATE tokens SET used_ms = ? WHERE id = ?').run(usedMinutes * 60_000, t.id);
       const r = await f.app.inject({ url: `/status/${ref}`, headers: HOST });
@@ -547,13 +547,13 @@ describe('success and status pages', () => {
   });
 
   it('words the minutes left the way the access decision sees them, in both languages', async () => {
-    f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
-    const one = f.newToken({ minutes: 1 });
-    const sixty = f.newToken({ minutes: 60 });
-    const two = f.newToken({ minutes: 2 });
+    await f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
+    const one = await f.newToken({ minutes: 1 });
+    const sixty = await f.newToken({ minutes: 60 });
+    const two = await f.newToken({ minutes: 2 });
     const page = async (t: { id: number; code: string }, usedMs: number, lang = 'en') => {
       f.db.prepare('UPDATE tokens SET used_ms = ? WHERE id = ?').run(usedMs, t.id);
-      const ref = f.services.portal.statusRef(t);
+      const ref = await f.services.portal.statusRef(t);
       const r = await f.app.inject({ url: `/status/${ref}?lang=${lang}`, headers: HOST });
       const text = (id: string) =>
         new RegExp(`<p class="big" id="${id}">([^<]*)</p>`).exec(r.body)?.[1] ?? '';
@@ -575,16 +575,19 @@ describe('success and status pages', () => {
     // Behind a gateway a 2-minute token charged 119.8 s: RADIUS refuses it, so does everyone.
     const almost = await page(two, 119_800);
     expect(almost.left).toBe('Used up: no minutes left');
-    expect(f.services.tokens.get(two.id)).toMatchObject({ state: 'depleted', minutesLeft: 0 });
-    expect(f.services.portal.check(two.code, null)).toMatchObject({
+    expect(await f.services.tokens.get(two.id)).toMatchObject({
+      state: 'depleted',
+      minutesLeft: 0,
+    });
+    expect(await f.services.portal.check(two.code, null)).toMatchObject({
       ok: false,
       reason: 'depleted',
     });
   });
 
   it('tells the guest of a one-device code to sign it out, not "one of them"', async () => {
-    const t = f.newToken({ maxDevices: 1 });
-    reserveSlot(t.id, '11-11-11-11-11-01');
+    const t = await f.newToken({ maxDevices: 1 });
+    await reserveSlot(t.id, '11-11-11-11-11-01');
     const { hidden } = await arrive();
     const full = await redeem(hidden, { code: t.code });
     expect(full.body).toContain('This code is already on 1 device');
@@ -592,7 +595,7 @@ describe('success and status pages', () => {
   });
 
   it('shows the success page when CoovaChilli comes back with res=success', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const { hidden } = await arrive();
     const res = await redeem(hidden, { code: t.code });
     const userurl = location(res).searchParams.get('userurl') ?? '';
@@ -607,7 +610,7 @@ describe('success and status pages', () => {
 
   it('never links on to a URL that is not plain http(s)', async () => {
     for (const userurl of ['javascript:alert(1)', '//evil.example/', 'http://user@evil.example/']) {
-      const t = f.newToken();
+      const t = await f.newToken();
       const { hidden } = await arrive({ userurl });
       const res = await redeem(hidden, { code: t.code });
       const to = location(res);
@@ -626,8 +629,8 @@ describe('success and status pages', () => {
   });
 
   it('reaches the status page by typing the code, and only that way', async () => {
-    const t = f.newToken({ maxDevices: 2 });
-    reserveSlot(t.id, '11-11-11-11-11-01');
+    const t = await f.newToken({ maxDevices: 2 });
+    await reserveSlot(t.id, '11-11-11-11-11-01');
     const looked = await f.app.inject({
       method: 'POST',
       url: '/status',
@@ -643,7 +646,7 @@ describe('success and status pages', () => {
     expect(page.body).toContain('Sign this device out');
 
     // Counting through ids or reusing another token's signature leads nowhere.
-    const other = f.newToken();
+    const other = await f.newToken();
     const sig = ref.split('.')[1];
     const guessed = await f.app.inject({
       url: `/status/${other.id.toString(36)}.${sig}`,
@@ -671,14 +674,14 @@ describe('success and status pages', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('We do not know this code');
-    expect(f.services.lockouts.list().map((l) => l.key)).toEqual(['ip:127.0.0.1']);
+    expect((await f.services.lockouts.list()).map((l) => l.key)).toEqual(['ip:127.0.0.1']);
   });
 });
 
 describe('a code without a router (a QR card opened on mobile data)', () => {
   it('says how to get on instead of "You are online", keeps the code, and uses nothing', async () => {
-    f.services.settings.update({ wifiName: 'Harbour Guest' }, 'test');
-    const t = f.newToken({ minutes: 30 });
+    await f.services.settings.update({ wifiName: 'Harbour Guest' }, 'test');
+    const t = await f.newToken({ minutes: 30 });
     const card = await f.app.inject({ url: `/t/${t.code}`, headers: HOST });
     const res = await redeem(hiddenFields(card.body), { code: formatCode(t.code) });
     expect(res.statusCode).toBe(200);
@@ -686,14 +689,14 @@ describe('a code without a router (a QR card opened on mobile data)', () => {
     expect(res.body).not.toContain('You are online');
     expect(decodeEntities(res.body)).toContain('not on the Wi-Fi network “Harbour Guest”');
     expect(res.body).toContain(`value="${formatCode(t.code)}"`);
-    expect(f.services.tokens.get(t.id).state).toBe('unused');
+    expect((await f.services.tokens.get(t.id)).state).toBe('unused');
     const bare = await f.app.inject({ url: '/', headers: HOST });
     const de = await redeem({ ...hiddenFields(bare.body), lang: 'de' }, { code: t.code });
     expect(decodeEntities(de.body)).toContain('nicht im WLAN „Harbour Guest“');
   });
 
   it('still hands a guest who came through a router over to it', async () => {
-    const t = f.newToken();
+    const t = await f.newToken();
     const { hidden } = await arrive();
     const res = await redeem(hidden, { code: t.code });
     expect(res.statusCode).toBe(303);
@@ -717,8 +720,8 @@ describe('languages shipped, enabled by default', () => {
 });
 
 describe('languages', () => {
-  beforeEach(() => {
-    f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
+  beforeEach(async () => {
+    await f.services.settings.update({ portalLanguages: 'en, de' }, 'test');
   });
 
   it('speaks German to a browser that asks for it, and offers a switch that keeps the context', async () => {
@@ -747,7 +750,7 @@ describe('languages', () => {
       headers: { ...HOST, 'accept-language': 'fr-FR,fr' },
     });
     expect(fr.body).toContain('<html lang="en">');
-    f.services.settings.update({ portalLanguages: 'de' }, 'test');
+    await f.services.settings.update({ portalLanguages: 'de' }, 'test');
     const only = await f.app.inject({ url: '/portal?lang=en', headers: HOST });
     expect(only.body).toContain('<html lang="de">');
     expect(only.body).not.toContain('hreflang');
@@ -756,8 +759,8 @@ describe('languages', () => {
 
 describe('pages for captive browsers', () => {
   it('loads nothing from elsewhere and stays small', async () => {
-    f.services.settings.update({ portalLanguages: 'en,de', termsText: 'Be nice.' }, 'test');
-    const t = f.newToken({ maxDevices: 1, validUntil: '2026-03-10T18:00' });
+    await f.services.settings.update({ portalLanguages: 'en,de', termsText: 'Be nice.' }, 'test');
+    const t = await f.newToken({ maxDevices: 1, validUntil: '2026-03-10T18:00' });
     const { res: splash, hidden } = await arrive();
     const redirect = await redeem(hidden, { code: t.code, terms: 'yes' });
     const successUrl = new URL(location(redirect).searchParams.get('userurl') ?? '');
@@ -766,7 +769,7 @@ describe('pages for captive browsers', () => {
       headers: HOST,
     });
     const statusHref = decodeEntities(/href="(\/status\/[^"]+)"/.exec(success.body)?.[1] ?? '');
-    reserveSlot(t.id, '11-11-11-11-11-01');
+    await reserveSlot(t.id, '11-11-11-11-11-01');
     const status = await f.app.inject({ url: statusHref, headers: HOST });
     const devicesFull = await redeem(hidden, { code: t.code, terms: 'yes' });
     const unknownCode = await redeem(hidden, { code: 'ZZZZ-ZZZZ', terms: 'yes' });
@@ -776,7 +779,7 @@ describe('pages for captive browsers', () => {
       mac: '30:39:26:86:CC:EA',
     });
     const mikrotik = await f.app.inject({ url: `/portal?${q}`, headers: HOST });
-    const other = f.newToken();
+    const other = await f.newToken();
     const handoff = await redeem(hiddenFields(mikrotik.body), { code: other.code, terms: 'yes' });
     const pages = { splash, success, status, devicesFull, unknownCode, lookup, handoff };
     const weights: Record<string, number> = {};

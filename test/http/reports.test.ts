@@ -70,10 +70,14 @@ let report: Report;
 
 beforeAll(async () => {
   f = await makeAdmin();
-  h = seedHistory(f.services, f.clock, { end: END, days: 30, perDay: 15 });
+  h = await seedHistory(f.services, f.clock, { end: END, days: 30, perDay: 15 });
   b = f.browser();
   await b.signIn(ADMIN);
-  report = f.services.reports.build({ period: 'custom', from: '2026-11-01', to: '2026-12-01' });
+  report = await f.services.reports.build({
+    period: 'custom',
+    from: '2026-11-01',
+    to: '2026-12-01',
+  });
 }, 120_000);
 afterAll(async () => {
   await f.close();
@@ -91,13 +95,13 @@ describe('reports over a month of history', () => {
     expect(new Set(h.sessions.map((s) => h.sourceOf.get(s.tokenId))).size).toBe(4);
   });
 
-  test('minutes per day, busy hours and the total match a recount and the token pages', () => {
+  test('minutes per day, busy hours and the total match a recount and the token pages', async () => {
     const want = recount(h.sessions);
     expect(report.usage.map((u) => u.date)).toEqual(DAYS);
     expect(report.usage.map((u) => u.ms)).toEqual(DAYS.map((d) => want.perDay.get(d)));
     expect(report.heat).toEqual(want.heat);
     // The token pages: each token's used minutes, summed.
-    const pages = h.tokenIds.map((id) => f.services.tokens.get(id));
+    const pages = await Promise.all(h.tokenIds.map((id) => f.services.tokens.get(id)));
     const pageMinutes = pages.reduce((a, t) => a + t.minutesUsed, 0);
     expect(report.totals.ms).toBe(pageMinutes * MIN);
     expect(report.totals.ms).toBe([...want.perToken.values()].reduce((a, n) => a + n, 0));
@@ -106,8 +110,9 @@ describe('reports over a month of history', () => {
     expect(report.totals.ms).toBeLessThan(plainSum);
   });
 
-  test('data per day adds up to the token pages’ data used', () => {
-    const pageBytes = h.tokenIds.reduce((a, id) => a + f.services.tokens.get(id).dataUsedBytes, 0);
+  test('data per day adds up to the token pages’ data used', async () => {
+    const pages = await Promise.all(h.tokenIds.map((id) => f.services.tokens.get(id)));
+    const pageBytes = pages.reduce((a, t) => a + t.dataUsedBytes, 0);
     expect(pageBytes).toBe(h.sessions.reduce((a, s) => a + s.bytes, 0));
     // Each day is rounded to whole bytes.
     expect(Math.abs(report.totals.bytes - pageBytes)).toBeLessThanOrEqual(DAYS.length);
@@ -125,7 +130,7 @@ describe('reports over a month of history', () => {
     expect(Math.max(...report.peaks.map((p) => p.devices))).toBeGreaterThan(1);
   });
 
-  test('tokens used for the first time, per day and source, match a recount', () => {
+  test('tokens used for the first time, per day and source, match a recount', async () => {
     const firsts = new Map<number, number>();
     for (const s of h.sessions)
       firsts.set(s.tokenId, Math.min(s.start, firsts.get(s.tokenId) ?? Infinity));
@@ -140,14 +145,14 @@ describe('reports over a month of history', () => {
     expect(got).toEqual(want);
     expect(report.totals.redeemed).toBe(firsts.size);
     // And the token pages say when each was first used.
-    for (const [id, at] of firsts) expect(f.services.tokens.get(id).firstUsedAt).toBe(at);
+    for (const [id, at] of firsts) expect((await f.services.tokens.get(id)).firstUsedAt).toBe(at);
   });
 
-  test('batches: used, unused, depleted and minutes agree with the token list', () => {
+  test('batches: used, unused, depleted and minutes agree with the token list', async () => {
     expect(report.batches.map((x) => x.id).sort()).toEqual([...h.batchIds].sort());
     const want = recount(h.sessions).perToken;
     for (const batch of report.batches) {
-      const list = f.services.tokens.list({ batchId: batch.id }, { limit: 1000 });
+      const list = await f.services.tokens.list({ batchId: batch.id }, { limit: 1000 });
       expect(batch.tokens).toBe(list.total);
       expect(batch.unused).toBe(list.counts.unused);
       expect(batch.depleted).toBe(list.counts.depleted);
@@ -160,7 +165,7 @@ describe('reports over a month of history', () => {
     expect(report.batches.some((x) => x.depleted > 0)).toBe(true);
   });
 
-  test('routers: sessions and minutes match a recount per router', () => {
+  test('routers: sessions and minutes match a recount per router', async () => {
     for (const nasId of h.nasIds) {
       const mine = h.sessions.filter((s) => s.nasId === nasId);
       const row = report.routers.find((r) => r.nasId === nasId)!;
@@ -174,18 +179,18 @@ describe('reports over a month of history', () => {
         .reduce((a, s) => a + s.end - s.start, 0);
       expect(row.ms).toBe(ms);
       // The router filter narrows every report to that router's sessions.
-      const only = f.services.reports.build({ ...report.query, nasId });
+      const only = await f.services.reports.build({ ...report.query, nasId });
       expect(only.totals.ms).toBe(ms);
       expect(only.usage.map((u) => u.ms)).toEqual(DAYS.map((d) => recount(mine).perDay.get(d)));
     }
   });
 
-  test('top tokens by minutes and by data are the biggest, with the token pages’ minutes', () => {
+  test('top tokens by minutes and by data are the biggest, with the token pages’ minutes', async () => {
     const want = recount(h.sessions).perToken;
     const sorted = [...want.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, 10);
     expect(report.topByMinutes.map((t) => [t.tokenId, t.ms])).toEqual(sorted);
     for (const t of report.topByMinutes) {
-      expect(Math.floor(t.ms / MIN)).toBe(f.services.tokens.get(t.tokenId).minutesUsed);
+      expect(Math.floor(t.ms / MIN)).toBe((await f.services.tokens.get(t.tokenId)).minutesUsed);
     }
     const bytes = [...groupBy(h.sessions, (s) => s.tokenId)].map(
       ([id, list]) => [id, list.reduce((a, s) => a + s.bytes, 0)] as const,
@@ -193,44 +198,44 @@ describe('reports over a month of history', () => {
     const topData = bytes.sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, 10);
     expect(report.topByData.map((t) => t.tokenId)).toEqual(topData.map(([id]) => id));
     for (const t of report.topByData) {
-      expect(t.bytes).toBe(f.services.tokens.get(t.tokenId).dataUsedBytes);
+      expect(t.bytes).toBe((await f.services.tokens.get(t.tokenId)).dataUsedBytes);
     }
   });
 
-  test('a batch or source filter narrows to those tokens', () => {
+  test('a batch or source filter narrows to those tokens', async () => {
     const batchId = h.batchIds[0]!;
     const inBatch = h.sessions.filter((s) => h.batchOf.get(s.tokenId) === batchId);
-    const r = f.services.reports.build({ ...report.query, batchId });
+    const r = await f.services.reports.build({ ...report.query, batchId });
     expect(r.usage.map((u) => u.ms)).toEqual(DAYS.map((d) => recount(inBatch).perDay.get(d)));
     expect(r.batches.map((x) => x.id)).toEqual([batchId]);
     const booking = h.sessions.filter((s) => h.sourceOf.get(s.tokenId) === 'booking');
-    const rb = f.services.reports.build({ ...report.query, source: 'booking' });
+    const rb = await f.services.reports.build({ ...report.query, source: 'booking' });
     expect(rb.peaks.map((p) => p.devices)).toEqual(recount(booking).peaks);
     expect(rb.redeemed.reduce((a, d) => a + d.bySource.bulk!, 0)).toBe(0);
   });
 
-  test('today is reported per hour and includes a device online now; Disconnects count per router', () => {
+  test('today is reported per hour and includes a device online now; Disconnects count per router', async () => {
     const s = f.services;
-    const token = s.tokens.get(h.tokenIds[0]!);
+    const token = await s.tokens.get(h.tokenIds[0]!);
     const nasId = h.nasIds[1]!;
     f.clock.set(END + 8 * 3_600_000); // 09:00 in Berlin
-    reportAccounting(s, {
+    await reportAccounting(s, {
       nasId,
       code: token.code,
       acctSessionId: 'LIVE',
       mac: '02-00-00-00-99-01',
     });
     f.clock.advance(30 * MIN);
-    reportAccounting(s, {
+    await reportAccounting(s, {
       nasId,
       code: token.code,
       acctSessionId: 'LIVE',
       mac: '02-00-00-00-99-01',
       seconds: 1800,
     });
-    const live = s.sessions.listLive().sessions[0]!;
-    s.sessions.disconnect(live.id, 'desk');
-    const today = s.reports.build({ period: 'today' });
+    const live = (await s.sessions.listLive()).sessions[0]!;
+    await s.sessions.disconnect(live.id, 'desk');
+    const today = await s.reports.build({ period: 'today' });
     expect(today.hourly).toBe(true);
     expect(today.usage).toHaveLength(24);
     expect(today.usage[9]).toMatchObject({ label: '09:00', ms: 30 * MIN });
@@ -302,25 +307,25 @@ describe('the dashboard home', () => {
   test('shows devices online, tokens used today, today against the week, quiet routers, failing e-mails and the last actions', async () => {
     const s = f.services;
     f.clock.set(END + 10 * 3_600_000); // 11:00 in Berlin on 1 December
-    const token = s.tokens.get(h.tokenIds[1]!);
+    const token = await s.tokens.get(h.tokenIds[1]!);
     const lobby = h.nasIds[0]!;
-    s.store.nas.markSeen(lobby, f.clock.now());
-    reportAccounting(s, {
+    await s.store.nas.markSeen(lobby, f.clock.now());
+    await reportAccounting(s, {
       nasId: lobby,
       code: token.code,
       acctSessionId: 'HOME',
       mac: '02-00-00-00-98-01',
     });
     f.clock.advance(20 * MIN);
-    reportAccounting(s, {
+    await reportAccounting(s, {
       nasId: lobby,
       code: token.code,
       acctSessionId: 'HOME',
       mac: '02-00-00-00-98-01',
       seconds: 1200,
     });
-    s.store.nas.markSeen(lobby, f.clock.now());
-    const failed = s.store.emails.enqueue(
+    await s.store.nas.markSeen(lobby, f.clock.now());
+    const failed = await s.store.emails.enqueue(
       {
         messageId: '<m1@x>',
         kind: 'booking',
@@ -332,19 +337,22 @@ describe('the dashboard home', () => {
       },
       f.clock.now(),
     );
-    s.store.emails.claim(failed, f.clock.now(), 60_000);
-    s.store.emails.retry(failed, f.clock.now(), 'refused', null);
-    s.audit.record('admin', 'token.revoke', { targetType: 'token', targetId: String(token.id) });
+    await s.store.emails.claim(failed, f.clock.now(), 60_000);
+    await s.store.emails.retry(failed, f.clock.now(), 'refused', null);
+    await s.audit.record('admin', 'token.revoke', {
+      targetType: 'token',
+      targetId: String(token.id),
+    });
 
-    const today = s.reports.build({ period: 'today' });
-    const week = s.reports.build({ period: '7d' });
+    const today = await s.reports.build({ period: 'today' });
+    const week = await s.reports.build({ period: '7d' });
     // Ten hours on, the sign-in has lapsed: sign in again.
     const admin = f.browser();
     await admin.signIn(ADMIN);
     const r = await admin.get('/admin');
     expect(r.status).toBe(200);
     // This device and the one still waiting for its Disconnect from the test above.
-    expect(s.sessions.listLive().total).toBe(2);
+    expect((await s.sessions.listLive()).total).toBe(2);
     expect(r.body).toContain('<span class="n">2</span> <span>devices online now');
     expect(r.body).toContain(
       `<span class="n">${today.totals.tokens}</span> <span>tokens used today`,
@@ -368,7 +376,7 @@ describe('the dashboard home', () => {
 describe('the token list', () => {
   test('has a data used column with the same figure as the token page', async () => {
     const top = report.topByData[0]!;
-    const token = f.services.tokens.get(top.tokenId);
+    const token = await f.services.tokens.get(top.tokenId);
     const admin = f.browser();
     await admin.signIn(ADMIN);
     const r = await admin.get(`/admin/tokens?q=${token.code}`);

@@ -37,7 +37,7 @@ beforeEach(async () => {
     PORTICO_SECRET_KEY: 'k'.repeat(40),
   });
   services = createServices({ db, clock, config });
-  services.nas.add(
+  await services.nas.add(
     {
       name: 'office-unifi',
       address: '192.0.2.50',
@@ -75,8 +75,8 @@ async function redeem(code: string, mac = GUEST) {
   });
 }
 
-function newToken(minutes = 60) {
-  const t = services.tokens.create({ minutes }, 'test').tokens[0];
+async function newToken(minutes = 60) {
+  const t = (await services.tokens.create({ minutes }, 'test')).tokens[0];
   if (!t) throw new Error('no token');
   return t;
 }
@@ -86,19 +86,19 @@ const commands = () => controller.calls.map((c) => [c.body.cmd, c.body.mac, c.an
 
 describe('UniFi external portal', () => {
   it('authorises the guest through the controller for the token’s time left', async () => {
-    const t = newToken(60);
+    const t = await newToken(60);
     const res = await redeem(t.code);
     expect(res.statusCode, res.body).toBe(303);
     expect(new URL(String(res.headers.location)).pathname).toBe('/portal/success');
     expect(controller.calls.map((c) => c.body)).toEqual([
       { cmd: 'authorize-guest', mac: GUEST, minutes: 60, ap_mac: AP },
     ]);
-    const [s] = liveSessions(t.id);
+    const [s] = await liveSessions(t.id);
     expect(s).toMatchObject({ deviceMac: 'a4-83-e7-11-22-33', status: 'live', startedAt: T0 });
   });
 
-  it('stores the controller password encrypted, never in plain text', () => {
-    const nas = services.nas.get('office-unifi');
+  it('stores the controller password encrypted, never in plain text', async () => {
+    const nas = await services.nas.get('office-unifi');
     expect(nas.controllerCredentials).toMatch(/^v1\./);
     expect(JSON.stringify(db.prepare('SELECT * FROM nas_clients').all())).not.toContain(
       ACCOUNT.password,
@@ -107,58 +107,58 @@ describe('UniFi external portal', () => {
   });
 
   it('charges the session while the authorisation runs, and unauthorises when used up', async () => {
-    const t = newToken(30);
+    const t = await newToken(30);
     expect((await redeem(t.code)).statusCode).toBe(303);
     clock.advance(10 * 60_000);
-    expect(services.controllers.tick()).toBe(1);
-    expect(services.tokens.get(t.code).minutesUsed).toBe(10);
+    expect(await services.controllers.tick()).toBe(1);
+    expect((await services.tokens.get(t.code)).minutesUsed).toBe(10);
     clock.advance(20 * 60_000);
-    services.controllers.tick();
+    await services.controllers.tick();
     await services.cutoff.tick();
     expect(commands().at(-1)).toEqual(['unauthorize-guest', GUEST, 200]);
-    expect(liveSessions(t.id)).toEqual([]);
-    expect(services.tokens.get(t.code).state).toBe('depleted');
+    expect(await liveSessions(t.id)).toEqual([]);
+    expect((await services.tokens.get(t.code)).state).toBe('depleted');
   });
 
   it('unauthorises the guest when staff disconnect it, and when the token is revoked or deleted', async () => {
-    const a = newToken();
+    const a = await newToken();
     expect((await redeem(a.code)).statusCode).toBe(303);
-    const [s] = liveSessions(a.id);
-    services.sessions.disconnect(s!.id, 'staff');
+    const [s] = await liveSessions(a.id);
+    await services.sessions.disconnect(s!.id, 'staff');
     await services.cutoff.processJobs();
     expect(commands().at(-1)).toEqual(['unauthorize-guest', GUEST, 200]);
-    expect(services.store.sessions.findById(s!.id)?.status).toBe('closed');
+    expect((await services.store.sessions.findById(s!.id))?.status).toBe('closed');
 
-    const b = newToken();
+    const b = await newToken();
     expect((await redeem(b.code, '02:00:00:00:00:0b')).statusCode).toBe(303);
-    services.tokens.revoke(b.code, 'staff');
+    await services.tokens.revoke(b.code, 'staff');
     await services.cutoff.tick();
     expect(commands().at(-1)).toEqual(['unauthorize-guest', '02:00:00:00:00:0b', 200]);
 
-    const c = newToken();
+    const c = await newToken();
     expect((await redeem(c.code, '02:00:00:00:00:0c')).statusCode).toBe(303);
-    services.tokens.remove([c.code], 'staff');
+    await services.tokens.remove([c.code], 'staff');
     await services.cutoff.tick();
     expect(commands().at(-1)).toEqual(['unauthorize-guest', '02:00:00:00:00:0c', 200]);
   });
 
   it('logs in again when the controller session expired', async () => {
-    expect((await redeem(newToken().code)).statusCode).toBe(303);
+    expect((await redeem((await newToken()).code)).statusCode).toBe(303);
     controller.expireSessions();
-    expect((await redeem(newToken().code, '02:00:00:00:00:02')).statusCode).toBe(303);
+    expect((await redeem((await newToken()).code, '02:00:00:00:00:02')).statusCode).toBe(303);
     expect(controller.logins).toBe(2);
     expect(controller.calls.map((c) => c.answered)).toEqual([200, 401, 200]);
   });
 
   it('tells the guest when the controller refuses, and keeps no session', async () => {
     controller.refuse.add(GUEST);
-    const t = newToken();
+    const t = await newToken();
     const res = await redeem(t.code);
     expect(res.statusCode).toBe(502);
     expect(res.body).toContain('The network did not let this device on');
     expect(res.headers.location).toBeUndefined();
-    expect(liveSessions(t.id)).toEqual([]);
-    expect(services.tokens.get(t.code).state).toBe('unused');
+    expect(await liveSessions(t.id)).toEqual([]);
+    expect((await services.tokens.get(t.code)).state).toBe('unused');
     expect(logs.join('\n')).toContain('api.err.InvalidTarget');
     expect(logs.join('\n')).not.toContain(ACCOUNT.password);
   });

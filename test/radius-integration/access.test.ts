@@ -11,8 +11,8 @@ afterEach(async () => {
   await h.close();
 });
 
-const newToken = (input: Record<string, unknown> = {}) =>
-  h.services.tokens.create({ minutes: 60, ...input }, 'staff').tokens[0]!;
+const newToken = async (input: Record<string, unknown> = {}) =>
+  (await h.services.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!;
 const sessionRows = (tokenId: number) =>
   h.db
     .prepare('SELECT status, device_mac FROM sessions WHERE token_id = ? ORDER BY id')
@@ -20,7 +20,7 @@ const sessionRows = (tokenId: number) =>
 
 describe('Access-Request over UDP', () => {
   it('accepts a PAP login with the first limit, interim interval, Class and MikroTik rate limit', async () => {
-    const t = newToken({ minutes: 90, rateDownKbps: 4000, rateUpKbps: 1000 });
+    const t = await newToken({ minutes: 90, rateDownKbps: 4000, rateUpKbps: 1000 });
     const r = await h.nas.auth(papLogin(t.code.toLowerCase(), 'AA:BB:CC:DD:EE:01'));
     expect(r?.code).toBe(RadiusCode.AccessAccept);
     expect(attr(r, 'Session-Timeout')).toBe(5400);
@@ -37,7 +37,7 @@ describe('Access-Request over UDP', () => {
   });
 
   it('rejects a wrong password or an unknown code with a message the router can show', async () => {
-    const t = newToken();
+    const t = await newToken();
     const wrong = await h.nas.auth([
       ...papLogin(t.code, 'aa-bb-cc-dd-ee-01').filter(([n]) => n !== 'User-Password'),
       ['User-Password', 'ZZZZZZZZ'],
@@ -50,15 +50,15 @@ describe('Access-Request over UDP', () => {
   });
 
   it('rejects a depleted or revoked token with its reason', async () => {
-    const t = newToken();
-    h.services.tokens.revoke(t.id, 'staff');
+    const t = await newToken();
+    await h.services.tokens.revoke(t.id, 'staff');
     const r = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
     expect(r?.code).toBe(RadiusCode.AccessReject);
     expect(attr(r, 'Reply-Message')).toBe('This access code has been withdrawn.');
   });
 
   it('locks a device out after repeated wrong codes, even when it then sends a right one', async () => {
-    const t = newToken();
+    const t = await newToken();
     for (let i = 0; i < 6; i++) {
       const r = await h.nas.auth(papLogin(`WRONG${i}XYZ`, 'aa-bb-cc-dd-ee-09'));
       expect(r?.code).toBe(RadiusCode.AccessReject);
@@ -73,7 +73,7 @@ describe('Access-Request over UDP', () => {
   });
 
   it('an attack on the router from many devices does not stop a valid code from a new device', async () => {
-    const t = newToken();
+    const t = await newToken();
     const mac = (i: number) =>
       `02-00-00-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 255).toString(16).padStart(2, '0')}`;
     // More wrong codes, each from another device, than the router's free budget.
@@ -96,7 +96,7 @@ describe('Access-Request over UDP', () => {
 
   it('lets exactly one of two racing devices onto a one-device token, 50 times over', async () => {
     for (let round = 0; round < 50; round++) {
-      const t = newToken();
+      const t = await newToken();
       const a = `aa-bb-cc-dd-${(round >> 8).toString(16).padStart(2, '0')}-${(round & 255).toString(16).padStart(2, '0')}`;
       const b = a.replace(/^aa/, 'bb');
       // Both requests are on the wire before either answer comes back.
@@ -111,7 +111,7 @@ describe('Access-Request over UDP', () => {
   });
 
   it('lets the same device re-authenticate on its slot (pfSense re-auth, roaming)', async () => {
-    const t = newToken();
+    const t = await newToken();
     const first = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
     h.clock.advance(60_000);
     const again = await h.nas.auth(papLogin(t.code, 'AABB.CCDD.EE01'));
@@ -121,7 +121,7 @@ describe('Access-Request over UDP', () => {
   });
 
   it('replaces the oldest device when the token says so', async () => {
-    const t = newToken({ whenFull: 'replace-oldest' });
+    const t = await newToken({ whenFull: 'replace-oldest' });
     expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01')))?.code).toBe(
       RadiusCode.AccessAccept,
     );
@@ -136,8 +136,8 @@ describe('Access-Request over UDP', () => {
   });
 
   it('authenticates a bound MAC (MAC authentication) and refuses an unbound one', async () => {
-    const t = newToken({ maxDevices: 2 });
-    h.services.access.bindDevice(t.id, 'aa:bb:cc:dd:ee:05');
+    const t = await newToken({ maxDevices: 2 });
+    await h.services.access.bindDevice(t.id, 'aa:bb:cc:dd:ee:05');
     const macAuth = (mac: string) =>
       h.nas.auth([
         ['User-Name', mac],
@@ -152,7 +152,7 @@ describe('Access-Request over UDP', () => {
     const no = await macAuth('AA-BB-CC-DD-EE-06');
     expect(no?.code).toBe(RadiusCode.AccessReject);
     expect(attr(no, 'Reply-Message')).toMatch(/not signed in/);
-    h.services.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-05', 'guest');
+    await h.services.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-05', 'guest');
     expect((await macAuth('AA-BB-CC-DD-EE-05'))?.code).toBe(RadiusCode.AccessReject);
   });
 });

@@ -10,8 +10,8 @@ afterEach(async () => {
   await h.close();
 });
 
-const newToken = (input: Record<string, unknown> = {}) =>
-  h.services.tokens.create({ minutes: 60, ...input }, 'staff').tokens[0]!;
+const newToken = async (input: Record<string, unknown> = {}) =>
+  (await h.services.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!;
 const usedMs = (tokenId: number) =>
   (h.db.prepare('SELECT used_ms FROM tokens WHERE id = ?').get(tokenId) as { used_ms: number })
     .used_ms;
@@ -31,14 +31,14 @@ async function login(code: string, mac: string): Promise<Buffer> {
 
 describe('accounting over UDP', () => {
   it('turns the reservation into a session on Start and charges Interim and Stop once each', async () => {
-    const t = newToken();
+    const t = await newToken();
     const mac = 'aa-bb-cc-dd-ee-01';
     const cls = await login(t.code, mac);
     const T0 = h.clock.now();
     const start = await h.nas.acct(acctPairs('Start', { id: 's1', user: t.code, mac, cls }));
     expect(start?.code).toBe(RadiusCode.AccountingResponse);
     expect(session('s1')).toMatchObject({ status: 'live', started_at: T0 });
-    expect(h.services.sessions.listLive().sessions.map((s) => s.mac)).toEqual([mac]);
+    expect((await h.services.sessions.listLive()).sessions.map((s) => s.mac)).toEqual([mac]);
 
     h.clock.advance(60_000);
     const interim = acctPairs('Interim-Update', {
@@ -83,14 +83,14 @@ describe('accounting over UDP', () => {
       output_octets: 9000,
       terminate_cause: 'User-Request',
     });
-    const tok = h.services.tokens.get(t.id);
+    const tok = await h.services.tokens.get(t.id);
     expect(tok.minutesUsed).toBe(2);
     expect(tok.dataUsedBytes).toBe(12_000);
     expect(tok.firstUsedAt).toBe(T0);
   });
 
   it('records a Stop without a Start, and an Interim without a Start as a live session', async () => {
-    const t = newToken();
+    const t = await newToken();
     h.clock.advance(600_000);
     const stop = await h.nas.acct(
       acctPairs('Stop', { id: 'orphan', user: t.code, mac: 'aa-bb-cc-dd-ee-01', time: 300 }),
@@ -108,7 +108,7 @@ describe('accounting over UDP', () => {
   it('a router that never echoes Class and buffered its Start: an Interim reaching back before the Start is the same session', async () => {
     // The device was let on at A; the router could not reach Portico and held its Start,
     // sending it 4 minutes late without Acct-Delay-Time, and never echoes Class.
-    const t = newToken({ maxDevices: 1 });
+    const t = await newToken({ maxDevices: 1 });
     const mac = 'aa-bb-cc-dd-ee-21';
     await login(t.code, mac);
     const A = h.clock.now();
@@ -136,7 +136,7 @@ describe('accounting over UDP', () => {
   });
 
   it('a router that never echoes Class and reused an Acct-Session-Id after a reboot: an old retransmission does not join the new session', async () => {
-    const t = newToken({ maxDevices: 2 });
+    const t = await newToken({ maxDevices: 2 });
     const mac = 'aa-bb-cc-dd-ee-22';
     await h.nas.acct(acctPairs('Start', { id: 'r1', user: t.code, mac }));
     h.clock.advance(2 * 60_000);
@@ -161,7 +161,7 @@ describe('accounting over UDP', () => {
   });
 
   it('closes a session whose Stop was lost at its last report, freeing the slot', async () => {
-    const t = newToken();
+    const t = await newToken();
     const cls = await login(t.code, 'aa-bb-cc-dd-ee-01');
     await h.nas.acct(
       acctPairs('Start', { id: 'lost', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls }),
@@ -182,7 +182,7 @@ describe('accounting over UDP', () => {
     );
     // ...until the NAS has been silent for PORTICO_STALE_INTERVALS interim intervals.
     h.clock.advance(h.config.staleAfterIntervals * h.config.interimIntervalSeconds * 1000 + 1000);
-    expect(h.services.cutoff.scan()).toMatchObject({ stale: 1 });
+    expect(await h.services.cutoff.scan()).toMatchObject({ stale: 1 });
     expect(session('lost')).toMatchObject({
       status: 'closed',
       stopped_at: session('lost')!.last_seen_at,
@@ -195,7 +195,7 @@ describe('accounting over UDP', () => {
   });
 
   it('closes every session of a NAS that sends Accounting-On after a reboot', async () => {
-    const t = newToken({ maxDevices: 3 });
+    const t = await newToken({ maxDevices: 3 });
     for (const [i, mac] of ['aa-bb-cc-dd-ee-01', 'aa-bb-cc-dd-ee-02'].entries()) {
       const cls = await login(t.code, mac);
       await h.nas.acct(acctPairs('Start', { id: `r${i}`, user: t.code, mac, cls }));
@@ -205,16 +205,16 @@ describe('accounting over UDP', () => {
     expect(on?.code).toBe(RadiusCode.AccountingResponse);
     expect(session('r0')).toMatchObject({ status: 'closed', terminate_cause: 'nas-reboot' });
     expect(session('r1')).toMatchObject({ status: 'closed', terminate_cause: 'nas-reboot' });
-    expect(h.services.sessions.listLive().total).toBe(0);
+    expect((await h.services.sessions.listLive()).total).toBe(0);
     // After the reboot the NAS reuses its Acct-Session-Ids: a new session, not the old one.
     h.clock.advance(10_000);
     const cls = await login(t.code, 'aa-bb-cc-dd-ee-01');
     await h.nas.acct(acctPairs('Start', { id: 'r0', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls }));
-    expect(h.services.sessions.listLive().total).toBe(1);
+    expect((await h.services.sessions.listLive()).total).toBe(1);
   });
 
   it('disconnects the second device when the first uses up the minutes of their shared token', async () => {
-    const t = newToken({ minutes: 2, maxDevices: 2 });
+    const t = await newToken({ minutes: 2, maxDevices: 2 });
     const a = await login(t.code, 'aa-bb-cc-dd-ee-01');
     const b = await login(t.code, 'aa-bb-cc-dd-ee-02');
     await h.nas.acct(
@@ -245,10 +245,10 @@ describe('accounting over UDP', () => {
     expect(toB.attrs.get('User-Name')).toEqual([t.code]);
     expect(toB.attrs.get('Calling-Station-Id')).toEqual(['aa-bb-cc-dd-ee-02']);
     expect(toB.attrs.get('NAS-IP-Address')).toEqual(['10.0.0.1']);
-    await waitUntil(() =>
-      h.services.sessions.listLive().sessions.every((s) => s.lastCoa?.state === 'ack'),
+    await waitUntil(async () =>
+      (await h.services.sessions.listLive()).sessions.every((s) => s.lastCoa?.state === 'ack'),
     );
-    expect(h.services.sessions.listLive().sessions.map((s) => s.lastCoa?.kind)).toEqual([
+    expect((await h.services.sessions.listLive()).sessions.map((s) => s.lastCoa?.kind)).toEqual([
       'disconnect',
       'disconnect',
     ]);
@@ -260,7 +260,7 @@ describe('accounting over UDP', () => {
   });
 
   it('disconnects a device that went online past a one-device limit without a held slot', async () => {
-    const t = newToken({ maxDevices: 1, whenFull: 'refuse' });
+    const t = await newToken({ maxDevices: 1, whenFull: 'refuse' });
     const a = await login(t.code, 'aa-bb-cc-dd-ee-01');
     await h.nas.acct(
       acctPairs('Start', { id: 'A', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls: a }),
@@ -278,31 +278,31 @@ describe('accounting over UDP', () => {
   });
 
   it('sends a staff Disconnect, records a NAK with its Error-Cause, and a CoA when minutes are added', async () => {
-    const t = newToken({ minutes: 30 });
+    const t = await newToken({ minutes: 30 });
     const cls = await login(t.code, 'aa-bb-cc-dd-ee-01');
     await h.nas.acct(acctPairs('Start', { id: 'S', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls }));
-    const live = h.services.sessions.listLive().sessions[0]!;
+    const live = (await h.services.sessions.listLive()).sessions[0]!;
 
     h.clock.advance(120_000);
-    h.services.tokens.update(t.id, { addMinutes: 30 }, 'staff');
+    await h.services.tokens.update(t.id, { addMinutes: 30 }, 'staff');
     await waitUntil(() => h.das.received.length === 1);
     expect(h.das.received[0]!.code).toBe(RadiusCode.CoaRequest);
     // 120 s online so far + 58 minutes left = 3600 s from the session start.
     expect(h.das.received[0]!.attrs.get('Session-Timeout')).toEqual([3600]);
 
     h.das.answer = { kind: 'nak', errorCause: 501 };
-    const { jobId } = h.services.sessions.disconnect(live.id, 'alice', 'staff asked');
+    const { jobId } = await h.services.sessions.disconnect(live.id, 'alice', 'staff asked');
     expect(jobId).not.toBeNull();
     expect(await h.services.sessions.waitForJob(jobId!, 5000)).toEqual({
       state: 'nak',
       errorCause: 501,
     });
-    expect(h.services.sessions.get(live.id)).toMatchObject({
+    expect(await h.services.sessions.get(live.id)).toMatchObject({
       status: 'live',
       lastCoa: { kind: 'disconnect', state: 'nak', errorCause: 501 },
     });
     h.das.answer = { kind: 'ack' };
-    const second = h.services.sessions.disconnect(live.id, 'alice');
+    const second = await h.services.sessions.disconnect(live.id, 'alice');
     expect(await h.services.sessions.waitForJob(second.jobId!, 5000)).toEqual({ state: 'ack' });
   });
 });

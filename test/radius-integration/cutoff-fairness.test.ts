@@ -40,15 +40,15 @@ afterEach(async () => {
 });
 
 /** queueDeadJobs puts `n` live sessions on the dead router, each with a Disconnect queued. */
-function queueDeadJobs(h: Harness, deadNasId: number, n: number): number {
-  const t = h.services.tokens.create({ minutes: 600, maxDevices: 1 }, 'staff').tokens[0]!;
+async function queueDeadJobs(h: Harness, deadNasId: number, n: number): Promise<number> {
+  const t = (await h.services.tokens.create({ minutes: 600, maxDevices: 1 }, 'staff')).tokens[0]!;
   const now = h.clock.now();
-  h.services.store.transaction(() => {
+  await h.services.store.transaction(async () => {
     for (let i = 0; i < n; i++) {
       const mac = `02-00-00-00-${((i >> 8) & 0xff).toString(16).padStart(2, '0')}-${(i & 0xff)
         .toString(16)
         .padStart(2, '0')}`;
-      const s = h.services.store.sessions.insert({
+      const s = await h.services.store.sessions.insert({
         tokenId: t.id,
         status: 'live',
         class: `dead-${i}`,
@@ -70,7 +70,7 @@ function queueDeadJobs(h: Harness, deadNasId: number, n: number): number {
         nasIdentifier: 'dead-1',
         callingStationId: mac.toUpperCase(),
       });
-      h.services.store.coaJobs.insert({
+      await h.services.store.coaJobs.insert({
         sessionId: s.id,
         kind: 'disconnect',
         reason: 'staff',
@@ -85,7 +85,7 @@ function queueDeadJobs(h: Harness, deadNasId: number, n: number): number {
 
 /** healthyOnline puts a device of a new token online on the healthy router by accounting. */
 async function healthyOnline(h: Harness, acctId: string): Promise<number> {
-  const t = h.services.tokens.create({ minutes: 60 }, 'staff').tokens[0]!;
+  const t = (await h.services.tokens.create({ minutes: 60 }, 'staff')).tokens[0]!;
   const r = await h.nas.acct(
     acctPairs('Start', { id: acctId, user: t.code, mac: 'AA-BB-CC-00-00-01' }),
   );
@@ -104,18 +104,18 @@ describe('cut-off worker with a dead router', () => {
     // RFC 5080 timing: every unanswered Disconnect holds its place for about 30 s.
     h = await startHarness({ retry: {} });
     dead = await openDeadRouter();
-    const deadNas = h.services.nas.add(
+    const deadNas = await h.services.nas.add(
       { name: 'dead-1', address: '127.0.0.2', secret: 'dead-secret-1', coaPort: dead.port },
       'test',
     );
-    queueDeadJobs(h, deadNas.id, 4000);
+    await queueDeadJobs(h, deadNas.id, 4000);
     h.services.cutoff.wake();
     const d = dead;
     await waitUntil(() => d.ids.size >= Math.min(PER_ROUTER_IN_FLIGHT, 4000), 20_000);
 
     const tokenId = await healthyOnline(h, 'H1');
     const t0 = performance.now();
-    h.services.tokens.revoke(tokenId, 'staff');
+    await h.services.tokens.revoke(tokenId, 'staff');
     const harness = h;
     await waitUntil(() => disconnectsTo(harness, 'H1') > 0, 20_000);
     const elapsed = performance.now() - t0;
@@ -123,7 +123,7 @@ describe('cut-off worker with a dead router', () => {
 
     // The dead router holds only its own lane: the rest of its jobs wait in the database.
     expect(dead.ids.size).toBeLessThanOrEqual(PER_ROUTER_IN_FLIGHT);
-    const health = h.services.cutoff.routerHealth().find((r) => r.nasId === deadNas.id);
+    const health = (await h.services.cutoff.routerHealth()).find((r) => r.nasId === deadNas.id);
     expect(health?.pending).toBe(4000 - dead.ids.size);
   }, 60_000);
 
@@ -131,21 +131,21 @@ describe('cut-off worker with a dead router', () => {
     // Short retransmission so the dead router's first round times out quickly.
     h = await startHarness({ retry: { irtMs: 50, mrc: 2, mrtMs: 100, mrdMs: 200 } });
     dead = await openDeadRouter();
-    const deadNas = h.services.nas.add(
+    const deadNas = await h.services.nas.add(
       { name: 'dead-1', address: '127.0.0.2', secret: 'dead-secret-1', coaPort: dead.port },
       'test',
     );
-    queueDeadJobs(h, deadNas.id, 100);
+    await queueDeadJobs(h, deadNas.id, 100);
     await h.services.cutoff.processJobs();
     const first = dead.ids.size;
     expect(first).toBe(PER_ROUTER_IN_FLIGHT);
-    const backedOff = h.services.cutoff.routerHealth().find((r) => r.nasId === deadNas.id)!;
+    const backedOff = (await h.services.cutoff.routerHealth()).find((r) => r.nasId === deadNas.id)!;
     expect(backedOff).toMatchObject({ state: 'backed-off', rounds: 1, pending: 100 - first });
     expect(backedOff.backoffUntil).toBe(h.clock.now() + routerBackoffMs(1));
 
     // Backed off: a pass sends nothing more to it, while the healthy router is still served.
     const tokenId = await healthyOnline(h, 'H2');
-    h.services.tokens.revoke(tokenId, 'staff');
+    await h.services.tokens.revoke(tokenId, 'staff');
     await h.services.cutoff.tick();
     expect(disconnectsTo(h, 'H2')).toBe(1);
     expect(dead.ids.size).toBe(first);
@@ -154,7 +154,9 @@ describe('cut-off worker with a dead router', () => {
     h.clock.advance(routerBackoffMs(1));
     await h.services.cutoff.tick();
     expect(dead.ids.size).toBe(first + 1);
-    expect(h.services.cutoff.routerHealth().find((r) => r.nasId === deadNas.id)).toMatchObject({
+    expect(
+      (await h.services.cutoff.routerHealth()).find((r) => r.nasId === deadNas.id),
+    ).toMatchObject({
       state: 'backed-off',
       rounds: 2,
       backoffUntil: h.clock.now() + routerBackoffMs(2),

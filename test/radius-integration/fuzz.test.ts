@@ -40,13 +40,13 @@ describe('fuzzing the RADIUS sockets', () => {
     const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
 
     // A realistic state to protect: a token with a live session and a bound device.
-    const t = h.services.tokens.create({ minutes: 60, maxDevices: 3 }, 'staff').tokens[0]!;
+    const t = (await h.services.tokens.create({ minutes: 60, maxDevices: 3 }, 'staff')).tokens[0]!;
     const accept = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
     const cls = attr(accept, 'Class');
     await h.nas.acct(acctPairs('Start', { id: 'f1', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls }));
-    h.services.access.bindDevice(t.id, 'aa-bb-cc-dd-ee-02');
+    await h.services.access.bindDevice(t.id, 'aa-bb-cc-dd-ee-02');
     // From here on Access-Requests need a valid Message-Authenticator, as by default.
-    h.services.nas.update(h.nasId, { requireMessageAuthenticator: true }, 'test');
+    await h.services.nas.update(h.nasId, { requireMessageAuthenticator: true }, 'test');
     await new Promise((r) => setTimeout(r, 2100));
     const before = dump();
 
@@ -140,9 +140,9 @@ describe('fuzzing the RADIUS sockets', () => {
 
     // Hundreds of signed Access-Requests with no valid code came from this NAS: its guessing
     // budget is spent, yet a correct code from a device with a clean record still gets in.
-    expect(h.services.store.lockouts.get(`nas:${h.nasId}`)?.failures).toBeGreaterThanOrEqual(
-      GUESS_BUDGET.free,
-    );
+    expect(
+      (await h.services.store.lockouts.get(`nas:${h.nasId}`))?.failures,
+    ).toBeGreaterThanOrEqual(GUESS_BUDGET.free);
     const ok = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-04'));
     expect(ok?.code).toBe(RadiusCode.AccessAccept);
   });

@@ -195,7 +195,7 @@ export async function startHarness(
   const clock = fixedClock(opts.start ?? Date.UTC(2026, 11, 3, 8, 0));
   const services = createServices({ db, clock, config });
   const das = await openFakeDas(SECRET);
-  const nas = services.nas.add(
+  const nas = await services.nas.add(
     {
       name: 'hotspot-1',
       address: '127.0.0.1',
@@ -280,9 +280,12 @@ export function acctPairs(
 }
 
 /** waitUntil polls `check` until it holds, failing after `timeoutMs`. */
-export async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }

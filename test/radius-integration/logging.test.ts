@@ -15,7 +15,7 @@ describe('RADIUS log lines', () => {
   it('logs each decision once at info, with the rid the packet lines at debug carry', async () => {
     const { logger, lines } = memoryLogger('debug');
     h = await startHarness({ logger });
-    const t = h.services.tokens.create({ minutes: 60 }, 'test').tokens[0]!;
+    const t = (await h.services.tokens.create({ minutes: 60 }, 'test')).tokens[0]!;
     const accept = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
     expect(accept?.code).toBe(2);
     await h.nas.auth(papLogin('WRONGCODE', 'aa-bb-cc-dd-ee-02'));

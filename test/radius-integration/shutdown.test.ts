@@ -12,20 +12,20 @@ afterEach(async () => {
 });
 
 it('stops promptly with a Disconnect waiting on a silent NAS and sends it again after a restart', async () => {
-  const t = h.services.tokens.create({ minutes: 60 }, 'staff').tokens[0]!;
+  const t = (await h.services.tokens.create({ minutes: 60 }, 'staff')).tokens[0]!;
   const accept = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
   const cls = attr(accept, 'Class');
   await h.nas.acct(acctPairs('Start', { id: 'S', user: t.code, mac: 'aa-bb-cc-dd-ee-01', cls }));
   h.das.answer = { kind: 'silent' };
-  const live = h.services.sessions.listLive().sessions[0]!;
-  const { jobId } = h.services.sessions.disconnect(live.id, 'alice');
+  const live = (await h.services.sessions.listLive()).sessions[0]!;
+  const { jobId } = await h.services.sessions.disconnect(live.id, 'alice');
   await waitUntil(() => h.das.received.length === 1);
 
   const started = performance.now();
   await h.runtime.close();
   expect(performance.now() - started).toBeLessThan(10_000);
   // Not recorded as a timeout: the answer was cut short by the shutdown, not by the NAS.
-  expect(h.services.store.coaJobs.findById(jobId!)?.state).toBe('sending');
+  expect((await h.services.store.coaJobs.findById(jobId!))?.state).toBe('sending');
 
   // The next start (here with a stand-in client: the runtime's own is closed) sends it again.
   const resent: string[] = [];
@@ -37,9 +37,9 @@ it('stops promptly with a Disconnect waiting on a silent NAS and sends it again 
     },
     sendCoa: ack,
   });
-  h.services.cutoff.start(3_600_000);
+  await h.services.cutoff.start(3_600_000);
   await h.services.cutoff.processJobs();
   expect(resent).toEqual(['S']);
-  expect(h.services.store.coaJobs.findById(jobId!)?.state).toBe('ack');
+  expect((await h.services.store.coaJobs.findById(jobId!))?.state).toBe('ack');
   await h.services.cutoff.stop();
 });

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** staffCookie signs a staff account in through the sign-in form and returns its cookie. */
 async function staffCookie(): Promise<string> {
-  h.services.staff.add('desk', 'desk-password-1', 'staff', 'test');
+  await h.services.staff.add('desk', 'desk-password-1', 'staff', 'test');
   const page = await app.inject({ url: '/admin/sign-in' });
   const jar = (r: typeof page) => r.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
@@ -36,7 +36,7 @@ async function staffCookie(): Promise<string> {
 }
 
 it('counts decisions, drops and latency and shows them to staff on /admin/healthz', async () => {
-  const t = h.services.tokens.create({ minutes: 60 }, 'staff').tokens[0]!;
+  const t = (await h.services.tokens.create({ minutes: 60 }, 'staff')).tokens[0]!;
   await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));
   await h.nas.auth(papLogin('WRONGCODE1', 'aa-bb-cc-dd-ee-02'));
   h.nas.raw(Buffer.from('not a radius packet at all'), 'acct');

@@ -47,9 +47,11 @@ async function startReceiver() {
 beforeEach(async () => {
   h = await startHarness();
   receiver = await startReceiver();
-  secret = h.services.webhooks.register(
-    { url: receiver.url, events: [...WEBHOOK_EVENTS], allowPrivateNetwork: true },
-    'staff',
+  secret = (
+    await h.services.webhooks.register(
+      { url: receiver.url, events: [...WEBHOOK_EVENTS], allowPrivateNetwork: true },
+      'staff',
+    )
   ).secret;
 });
 afterEach(async () => {
@@ -80,8 +82,8 @@ const outbox = (type?: string): Event[] =>
     .filter((e) => type === undefined || e.type === type);
 const types = () => outbox().map((e) => e.type);
 
-const newToken = (input: Record<string, unknown> = {}) =>
-  h.services.tokens.create({ minutes: 60, ...input }, 'staff').tokens[0]!;
+const newToken = async (input: Record<string, unknown> = {}) =>
+  (await h.services.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!;
 
 /** goOnline logs a device in and starts its accounting session; returns the Class. */
 async function goOnline(code: string, mac: string, id: string): Promise<Buffer> {
@@ -116,7 +118,7 @@ function interimAt(
 
 describe('webhook events from RADIUS', () => {
   it('raises each event of a session lifecycle once, and delivers them signed', async () => {
-    const t = newToken({ minutes: 60 });
+    const t = await newToken({ minutes: 60 });
     const mac = 'aa-bb-cc-dd-ee-01';
     const T0 = h.clock.now();
     const cls = await goOnline(t.code, mac, 's1');
@@ -204,8 +206,8 @@ describe('webhook events from RADIUS', () => {
   });
 
   it('raises nothing for a packet that fails inside a batch; its retransmission raises it once', async () => {
-    const a = newToken();
-    const b = newToken();
+    const a = await newToken();
+    const b = await newToken();
     const clsA = (await h.nas
       .auth(papLogin(a.code, 'aa-bb-cc-dd-ee-0a'))
       .then((r) => attr(r, 'Class'))) as Buffer;
@@ -243,7 +245,7 @@ describe('webhook events from RADIUS', () => {
         .filter((e) => e.data.token?.id === b.id)
         .map((e) => e.type),
     ).toEqual(['token.created', 'token.redeemed', 'session.started']);
-    expect(h.services.tokens.get(a.id).firstUsedAt).toBeNull();
+    expect((await h.services.tokens.get(a.id)).firstUsedAt).toBeNull();
 
     h.db.exec('DROP TRIGGER boom');
     expect((await h.nas.acct(startA))?.code).toBe(RadiusCode.AccountingResponse);
@@ -256,7 +258,7 @@ describe('webhook events from RADIUS', () => {
   });
 
   it('raises device.refused for a second device on a one-device token, at most once a minute, with the code masked', async () => {
-    const t = newToken({ maxDevices: 1 });
+    const t = await newToken({ maxDevices: 1 });
     await goOnline(t.code, 'aa-bb-cc-dd-ee-01', 's1');
     const second = papLogin(t.code, 'aa-bb-cc-dd-ee-02');
     for (let i = 0; i < 3; i++) {
@@ -301,14 +303,14 @@ describe('webhook events from RADIUS', () => {
   });
 
   it('raises device.refused with the reason for an expired token', async () => {
-    const t = newToken({ validUntil: h.clock.now() + MIN });
+    const t = await newToken({ validUntil: h.clock.now() + MIN });
     h.clock.advance(2 * MIN);
     expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01')))?.code).toBe(
       RadiusCode.AccessReject,
     );
     expect(outbox('device.refused').map((e) => e.data.reason)).toEqual(['expired']);
     // It expired with nothing online: not a token.expired.
-    h.services.cutoff.scan();
+    await h.services.cutoff.scan();
     expect(outbox('token.expired')).toHaveLength(0);
   });
 
@@ -318,19 +320,19 @@ describe('webhook events from RADIUS', () => {
   ])(
     'raises token.expired once from the cut-off pass when the $name limit passes with a device online',
     async ({ name, input }) => {
-      const t = newToken(input);
+      const t = await newToken(input);
       const T0 = h.clock.now();
       const mac = 'aa-bb-cc-dd-ee-01';
       const cls = await goOnline(t.code, mac, 's1');
       const s1: Online = { id: 's1', user: t.code, mac, cls };
       // Interims keep the session from going stale while the clock jumps.
       await interimAt(T0, s1, 29);
-      h.services.cutoff.scan();
+      await h.services.cutoff.scan();
       expect(outbox('token.expired')).toHaveLength(0);
       await interimAt(T0, s1, 31);
-      expect(h.services.cutoff.scan().disconnects).toBe(1);
+      expect((await h.services.cutoff.scan()).disconnects).toBe(1);
       h.clock.set(T0 + 31 * MIN + 40_000);
-      h.services.cutoff.scan();
+      await h.services.cutoff.scan();
       const expired = outbox('token.expired');
       expect(expired).toHaveLength(1);
       expect(expired[0]!.data).toEqual({
@@ -359,7 +361,7 @@ describe('webhook events from RADIUS', () => {
   );
 
   it('raises session.stopped when the sweeper or a NAS reboot closes a session, and not again for a late Stop', async () => {
-    const t = newToken({ maxDevices: 3 });
+    const t = await newToken({ maxDevices: 3 });
     const T0 = h.clock.now();
     const mac = (n: number) => `aa-bb-cc-dd-ee-0${n}`;
     const s: Online[] = [];
@@ -378,7 +380,7 @@ describe('webhook events from RADIUS', () => {
       ]);
     // s1 and s3 go silent; s2 keeps reporting.
     for (const min of [5, 10, 15, 20]) await interimAt(T0, s2, min);
-    h.services.cutoff.scan();
+    await h.services.cutoff.scan();
     expect(stops()).toEqual([
       ['s1', 'sweeper', 'stale'],
       ['s3', 'sweeper', 'stale'],
@@ -407,14 +409,14 @@ describe('webhook events from RADIUS', () => {
   });
 
   it('raises token.low_balance again after staff add minutes, and token.depleted for data used up', async () => {
-    const t = newToken({ minutes: 10, dataQuotaMb: 1 });
+    const t = await newToken({ minutes: 10, dataQuotaMb: 1 });
     const T0 = h.clock.now();
     const mac = 'aa-bb-cc-dd-ee-01';
     const cls = await goOnline(t.code, mac, 's1');
     const s1: Online = { id: 's1', user: t.code, mac, cls };
     await interimAt(T0, s1, 6);
     expect(outbox('token.low_balance')).toHaveLength(1);
-    h.services.tokens.update(t.id, { addMinutes: 20 }, 'staff');
+    await h.services.tokens.update(t.id, { addMinutes: 20 }, 'staff');
     await interimAt(T0, s1, 7);
     // 23 minutes left of 30: not low.
     expect(outbox('token.low_balance')).toHaveLength(1);

@@ -94,8 +94,8 @@ describe('token plan', () => {
 });
 
 describe('booking intake', () => {
-  it('creates a booking token and the confirmation e-mail in one go, and a resend changes nothing', () => {
-    const r = s.bookings.upsert('api', 'bk-1', input, 'api:test');
+  it('creates a booking token and the confirmation e-mail in one go, and a resend changes nothing', async () => {
+    const r = await s.bookings.upsert('api', 'bk-1', input, 'api:test');
     expect(r.outcome).toBe('created');
     const [t] = r.booking.tokens;
     expect(r.booking.tokens).toHaveLength(1);
@@ -111,16 +111,16 @@ describe('booking intake', () => {
     expect(t!.displayCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(r.booking.emails).toHaveLength(1);
 
-    const again = s.bookings.upsert('api', 'bk-1', { ...input }, 'api:test');
+    const again = await s.bookings.upsert('api', 'bk-1', { ...input }, 'api:test');
     expect(again.outcome).toBe('unchanged');
     expect(again.booking.tokens.map((x) => x.code)).toEqual([t!.code]);
     expect(count('SELECT COUNT(*) AS n FROM tokens')).toBe(1);
     expect(count('SELECT COUNT(*) AS n FROM email_outbox')).toBe(1);
   });
 
-  it('moves the token window when the booking moves, and tells the guest', () => {
-    const r = s.bookings.upsert('api', 'bk-1', input, 'api:test');
-    const moved = s.bookings.upsert(
+  it('moves the token window when the booking moves, and tells the guest', async () => {
+    const r = await s.bookings.upsert('api', 'bk-1', input, 'api:test');
+    const moved = await s.bookings.upsert(
       'api',
       'bk-1',
       { ...input, start: '2026-12-04T14:00:00+01:00', end: '2026-12-04T17:00:00+01:00' },
@@ -135,60 +135,60 @@ describe('booking intake', () => {
       minutes: 210,
     });
     expect(moved.booking.emails).toHaveLength(2);
-    expect(s.emails.get(moved.booking.emails[1]!.id).subject).toMatch(/^Updated: /);
+    expect((await s.emails.get(moved.booking.emails[1]!.id)).subject).toMatch(/^Updated: /);
   });
 
-  it('revokes the tokens when the booking is cancelled; a late resend does not revive it', () => {
-    s.bookings.upsert('api', 'bk-1', input, 'api:test');
-    const c = s.bookings.cancel('api', 'bk-1', 'api:test');
+  it('revokes the tokens when the booking is cancelled; a late resend does not revive it', async () => {
+    await s.bookings.upsert('api', 'bk-1', input, 'api:test');
+    const c = await s.bookings.cancel('api', 'bk-1', 'api:test');
     expect(c.outcome).toBe('cancelled');
     expect(c.booking.status).toBe('cancelled');
     expect(c.booking.tokens[0]!.state).toBe('revoked');
-    expect(s.bookings.cancel('api', 'bk-1', 'api:test').outcome).toBe('unchanged');
-    expect(s.bookings.upsert('api', 'bk-1', input, 'api:test').outcome).toBe('unchanged');
-    expect(s.bookings.get('api', 'bk-1').tokens[0]!.state).toBe('revoked');
-    expect(() => s.bookings.upsert('api', 'bk-1', input, 'api:test', 'replace')).toThrow(
+    expect((await s.bookings.cancel('api', 'bk-1', 'api:test')).outcome).toBe('unchanged');
+    expect((await s.bookings.upsert('api', 'bk-1', input, 'api:test')).outcome).toBe('unchanged');
+    expect((await s.bookings.get('api', 'bk-1')).tokens[0]!.state).toBe('revoked');
+    await expect(s.bookings.upsert('api', 'bk-1', input, 'api:test', 'replace')).rejects.toThrow(
       expect.objectContaining({ code: 'PORTICO_CONFLICT' }),
     );
-    expect(() => s.bookings.cancel('api', 'nope', 'api:test')).toThrow(
+    await expect(s.bookings.cancel('api', 'nope', 'api:test')).rejects.toThrow(
       expect.objectContaining({ code: 'PORTICO_NOT_FOUND' }),
     );
   });
 
-  it('gives one token per attendee and follows a changed attendee count', () => {
-    s.bookingSettings.updateBookings({ tokensPer: 'attendee' }, 'admin');
-    const r = s.bookings.upsert('api', 'bk-2', input, 'api:test');
+  it('gives one token per attendee and follows a changed attendee count', async () => {
+    await s.bookingSettings.updateBookings({ tokensPer: 'attendee' }, 'admin');
+    const r = await s.bookings.upsert('api', 'bk-2', input, 'api:test');
     expect(r.booking.tokens).toHaveLength(3);
     expect(new Set(r.booking.tokens.map((t) => t.batchId)).size).toBe(1);
-    const fewer = s.bookings.upsert('api', 'bk-2', { ...input, attendees: 2 }, 'api:test');
+    const fewer = await s.bookings.upsert('api', 'bk-2', { ...input, attendees: 2 }, 'api:test');
     expect(fewer.booking.tokens.map((t) => t.state)).toEqual(['scheduled', 'scheduled', 'revoked']);
-    const more = s.bookings.upsert('api', 'bk-2', { ...input, attendees: 4 }, 'api:test');
+    const more = await s.bookings.upsert('api', 'bk-2', { ...input, attendees: 4 }, 'api:test');
     expect(more.booking.tokens.filter((t) => t.state !== 'revoked')).toHaveLength(4);
     // One e-mail (the first); the count changes did not move the booking.
     expect(more.booking.emails).toHaveLength(1);
   });
 
-  it('creates no token while booking tokens are off, and one when they are back on', () => {
-    s.bookingSettings.updateBookings({ enabled: false }, 'admin');
-    const r = s.bookings.upsert('api', 'bk-3', input, 'api:test');
+  it('creates no token while booking tokens are off, and one when they are back on', async () => {
+    await s.bookingSettings.updateBookings({ enabled: false }, 'admin');
+    const r = await s.bookings.upsert('api', 'bk-3', input, 'api:test');
     expect(r.booking.tokens).toHaveLength(0);
     expect(r.booking.emails).toHaveLength(0);
-    s.bookingSettings.updateBookings({ enabled: 'on' }, 'admin');
-    const again = s.bookings.upsert('api', 'bk-3', input, 'api:test');
+    await s.bookingSettings.updateBookings({ enabled: 'on' }, 'admin');
+    const again = await s.bookings.upsert('api', 'bk-3', input, 'api:test');
     expect(again.outcome).toBe('updated');
     expect(again.booking.tokens).toHaveLength(1);
     expect(again.booking.emails).toHaveLength(1);
   });
 
-  it('names every bad field and keeps nothing', () => {
-    expect(() =>
+  it('names every bad field and keeps nothing', async () => {
+    await expect(
       s.bookings.upsert(
         'api',
         'bk-4',
         { start: 'tomorrow', end: '2026-12-03T08:00', guestEmail: 'not-an-address', attendees: 0 },
         'api:test',
       ),
-    ).toThrow(
+    ).rejects.toThrow(
       expect.objectContaining({
         code: 'PORTICO_BAD_INPUT',
         fields: [
@@ -198,26 +198,28 @@ describe('booking intake', () => {
         ],
       }),
     );
-    expect(() =>
+    await expect(
       s.bookings.upsert('api', 'bk-4', { ...input, end: input.start }, 'api:test'),
-    ).toThrow(expect.objectContaining({ fields: [expect.objectContaining({ field: 'end' })] }));
+    ).rejects.toThrow(
+      expect.objectContaining({ fields: [expect.objectContaining({ field: 'end' })] }),
+    );
     expect(count('SELECT COUNT(*) AS n FROM bookings')).toBe(0);
   });
 
-  it('rolls the booking back when its token cannot be made', () => {
-    s.bookingSettings.updateBookings({ fixedMinutes: 10 }, 'admin');
+  it('rolls the booking back when its token cannot be made', async () => {
+    await s.bookingSettings.updateBookings({ fixedMinutes: 10 }, 'admin');
     db.exec(
       "CREATE TRIGGER no_tokens BEFORE INSERT ON tokens BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
-    expect(() => s.bookings.upsert('api', 'bk-5', input, 'api:test')).toThrow('disk full');
+    await expect(s.bookings.upsert('api', 'bk-5', input, 'api:test')).rejects.toThrow('disk full');
     expect(count('SELECT COUNT(*) AS n FROM bookings')).toBe(0);
     expect(count('SELECT COUNT(*) AS n FROM email_outbox')).toBe(0);
   });
 });
 
 describe('visitors', () => {
-  it('gives a visitor a token from the expected arrival to the end of that day, e-mailed', () => {
-    const r = s.bookings.registerVisitor(
+  it('gives a visitor a token from the expected arrival to the end of that day, e-mailed', async () => {
+    const r = await s.bookings.registerVisitor(
       { name: 'Grace Hopper', email: 'grace@example.org', expectedArrival: '2026-12-03T14:30' },
       'desk',
     );
@@ -228,8 +230,10 @@ describe('visitors', () => {
       validUntil: Date.UTC(2026, 11, 3, 23, 0),
       minutes: 570,
     });
-    expect(s.emails.get(r.booking.emails[0]!.id).subject).toBe('Your Wi-Fi access at Portico');
-    expect(() => s.bookings.registerVisitor({ name: '', email: 'x' }, 'desk')).toThrow(
+    expect((await s.emails.get(r.booking.emails[0]!.id)).subject).toBe(
+      'Your Wi-Fi access at Portico',
+    );
+    await expect(s.bookings.registerVisitor({ name: '', email: 'x' }, 'desk')).rejects.toThrow(
       expect.objectContaining({
         fields: [
           expect.objectContaining({ field: 'name' }),
@@ -245,63 +249,66 @@ describe('signed incoming webhook', () => {
   const body = (event: string, extra: Record<string, unknown> = {}) =>
     JSON.stringify({ event, booking: { id: 'wh-1', ...input, ...extra } });
 
-  beforeEach(() => {
-    s.bookingSettings.updateBookings({ webhookSecret: secret }, 'admin');
+  beforeEach(async () => {
+    await s.bookingSettings.updateBookings({ webhookSecret: secret }, 'admin');
   });
 
-  it('applies a signed event once; the same request again is a replay and changes nothing', () => {
+  it('applies a signed event once; the same request again is a replay and changes nothing', async () => {
     const b = body('booking.created');
     const sig = signatureHeader(secret, clock.now(), b);
-    const r = s.bookings.handleWebhook(b, sig);
+    const r = await s.bookings.handleWebhook(b, sig);
     expect(r).toMatchObject({ ok: true, outcome: 'created' });
     clock.advance(1000);
-    expect(s.bookings.handleWebhook(b, sig)).toEqual({ ok: false, reason: 'replayed' });
+    expect(await s.bookings.handleWebhook(b, sig)).toEqual({ ok: false, reason: 'replayed' });
     expect(count('SELECT COUNT(*) AS n FROM bookings')).toBe(1);
   });
 
-  it('refuses tampered, stale, unsigned and wrongly keyed requests and changes nothing', () => {
+  it('refuses tampered, stale, unsigned and wrongly keyed requests and changes nothing', async () => {
     const b = body('booking.created');
     const sig = signatureHeader(secret, clock.now(), b);
-    expect(s.bookings.handleWebhook(body('booking.created', { attendees: 9 }), sig)).toEqual({
+    expect(await s.bookings.handleWebhook(body('booking.created', { attendees: 9 }), sig)).toEqual({
       ok: false,
       reason: 'mismatch',
     });
     expect(
-      s.bookings.handleWebhook(b, signatureHeader('another-secret-entirely', clock.now(), b)),
+      await s.bookings.handleWebhook(b, signatureHeader('another-secret-entirely', clock.now(), b)),
     ).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(
-      s.bookings.handleWebhook(b, signatureHeader(secret, clock.now() - 6 * 60_000, b)),
+      await s.bookings.handleWebhook(b, signatureHeader(secret, clock.now() - 6 * 60_000, b)),
     ).toMatchObject({ ok: false, reason: 'stale' });
-    expect(s.bookings.handleWebhook(b, undefined)).toMatchObject({ ok: false, reason: 'missing' });
-    expect(s.bookings.handleWebhook(b, 't=abc,v1=zz')).toMatchObject({
+    expect(await s.bookings.handleWebhook(b, undefined)).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(await s.bookings.handleWebhook(b, 't=abc,v1=zz')).toMatchObject({
       ok: false,
       reason: 'malformed',
     });
     expect(count('SELECT COUNT(*) AS n FROM bookings')).toBe(0);
   });
 
-  it('moves and cancels through signed events', () => {
+  it('moves and cancels through signed events', async () => {
     const send = (b: string) =>
       s.bookings.handleWebhook(b, signatureHeader(secret, clock.now(), b));
-    send(body('booking.created'));
+    await send(body('booking.created'));
     clock.advance(1000);
-    const moved = send(body('booking.updated', { end: '2026-12-03T12:00:00+01:00' }));
+    const moved = await send(body('booking.updated', { end: '2026-12-03T12:00:00+01:00' }));
     expect(moved).toMatchObject({ ok: true, outcome: 'updated' });
-    expect(s.bookings.get('api', 'wh-1').tokens[0]!.validUntil).toBe(END + H + 15 * 60_000);
+    expect((await s.bookings.get('api', 'wh-1')).tokens[0]!.validUntil).toBe(END + H + 15 * 60_000);
     clock.advance(1000);
     expect(
-      send(JSON.stringify({ event: 'booking.cancelled', booking: { id: 'wh-1' } })),
+      await send(JSON.stringify({ event: 'booking.cancelled', booking: { id: 'wh-1' } })),
     ).toMatchObject({
       ok: true,
       outcome: 'cancelled',
     });
-    expect(s.bookings.get('api', 'wh-1').tokens[0]!.state).toBe('revoked');
+    expect((await s.bookings.get('api', 'wh-1')).tokens[0]!.state).toBe('revoked');
   });
 
-  it('is off without a secret', () => {
-    s.bookingSettings.updateBookings({ webhookSecret: '' }, 'admin');
+  it('is off without a secret', async () => {
+    await s.bookingSettings.updateBookings({ webhookSecret: '' }, 'admin');
     const b = body('booking.created');
-    expect(s.bookings.handleWebhook(b, signatureHeader(secret, clock.now(), b))).toEqual({
+    expect(await s.bookings.handleWebhook(b, signatureHeader(secret, clock.now(), b))).toEqual({
       ok: false,
       reason: 'disabled',
     });

@@ -17,13 +17,15 @@ type Sent = { kind: 'disconnect' | 'coa'; to: DasTarget; attrs: Map<string, unkn
 let sent: Sent[];
 let answer: { outcome: 'ack' | 'nak' | 'timeout'; errorCause?: number };
 
-beforeEach(() => {
+beforeEach(async () => {
   db = openDatabase(':memory:');
   clock = fixedClock(T0);
   s = createServices({ db, clock, config });
-  nasId = s.nas.add(
-    { name: 'n1', address: '192.0.2.1', secret: 'secret-123', coaPort: 1700, vendor: 'mikrotik' },
-    't',
+  nasId = (
+    await s.nas.add(
+      { name: 'n1', address: '192.0.2.1', secret: 'secret-123', coaPort: 1700, vendor: 'mikrotik' },
+      't',
+    )
   ).id;
   sent = [];
   answer = { outcome: 'ack' };
@@ -37,9 +39,9 @@ beforeEach(() => {
 afterEach(() => db.close());
 
 /** online puts a device of a new token online through accounting and returns the token. */
-function online(input: Record<string, unknown>, acctId: string, mac = 'aa-bb-cc-dd-ee-01') {
-  const t = s.tokens.create({ minutes: 60, maxDevices: 3, ...input }, 'staff').tokens[0]!;
-  report(t.code, acctId, mac);
+async function online(input: Record<string, unknown>, acctId: string, mac = 'aa-bb-cc-dd-ee-01') {
+  const t = (await s.tokens.create({ minutes: 60, maxDevices: 3, ...input }, 'staff')).tokens[0]!;
+  await report(t.code, acctId, mac);
   return t;
 }
 
@@ -59,8 +61,8 @@ const identityOf = (mac: string, acctSessionId: string | null, userName: string 
 });
 
 /** report sends a Start (no seconds) or an Interim-Update (seconds online) for a session. */
-function report(code: string, acctId: string, mac: string, seconds?: number) {
-  s.store.transaction(() =>
+async function report(code: string, acctId: string, mac: string, seconds?: number) {
+  await s.store.transaction(() =>
     s.accounting.record({
       status: seconds === undefined ? 'start' : 'interim',
       nasId,
@@ -79,16 +81,16 @@ function report(code: string, acctId: string, mac: string, seconds?: number) {
   );
 }
 const cut = async () => {
-  const r = s.cutoff.scan();
+  const r = await s.cutoff.scan();
   await s.cutoff.processJobs();
   return r;
 };
 
 describe('cut-off scheduler and worker', () => {
   it('disconnects a revoked token with the session identity the NAS needs', async () => {
-    const t = online({}, 'A1');
+    const t = await online({}, 'A1');
     expect((await cut()).disconnects).toBe(0);
-    s.tokens.revoke(t.id, 'staff');
+    await s.tokens.revoke(t.id, 'staff');
     expect((await cut()).disconnects).toBe(1);
     expect(sent).toHaveLength(1);
     const d = sent[0]!;
@@ -106,12 +108,12 @@ describe('cut-off scheduler and worker', () => {
   });
 
   it('disconnects when the validity window ends or the projected minutes run out', async () => {
-    const w = online({ validUntil: T0 + 10 * 60_000 }, 'W');
-    const m = online({ minutes: 5 }, 'M', 'aa-bb-cc-dd-ee-02');
+    const w = await online({ validUntil: T0 + 10 * 60_000 }, 'W');
+    const m = await online({ minutes: 5 }, 'M', 'aa-bb-cc-dd-ee-02');
     for (let minute = 1; minute <= 4; minute++) {
       clock.advance(60_000);
-      report(w.code, 'W', 'aa-bb-cc-dd-ee-01', minute * 60);
-      report(m.code, 'M', 'aa-bb-cc-dd-ee-02', minute * 60);
+      await report(w.code, 'W', 'aa-bb-cc-dd-ee-01', minute * 60);
+      await report(m.code, 'M', 'aa-bb-cc-dd-ee-02', minute * 60);
     }
     expect((await cut()).disconnects).toBe(0);
     // Four minutes charged and one more online since: projected, the budget is spent.
@@ -120,18 +122,18 @@ describe('cut-off scheduler and worker', () => {
     expect(sent.map((x) => x.attrs.get('Acct-Session-Id'))).toEqual(['M']);
     for (let minute = 6; minute <= 10; minute++) {
       clock.advance(60_000);
-      report(w.code, 'W', 'aa-bb-cc-dd-ee-01', minute * 60);
+      await report(w.code, 'W', 'aa-bb-cc-dd-ee-01', minute * 60);
     }
     expect((await cut()).disconnects).toBe(1);
     expect(sent.map((x) => x.attrs.get('Acct-Session-Id'))).toEqual(['M', 'W']);
   });
 
   it(`retries a session the NAS did not end, at most ${MAX_DISCONNECT_TRIES} times`, async () => {
-    const t = online({}, 'R');
+    const t = await online({}, 'R');
     answer = { outcome: 'timeout' };
-    s.tokens.revoke(t.id, 'staff');
+    await s.tokens.revoke(t.id, 'staff');
     await cut();
-    expect(s.sessions.listLive().sessions[0]!.lastCoa).toMatchObject({ state: 'timeout' });
+    expect((await s.sessions.listLive()).sessions[0]!.lastCoa).toMatchObject({ state: 'timeout' });
     expect((await cut()).disconnects).toBe(0);
     for (let i = 1; i < MAX_DISCONNECT_TRIES + 2; i++) {
       clock.advance(RETRY_AFTER_MS);
@@ -141,22 +143,22 @@ describe('cut-off scheduler and worker', () => {
   });
 
   it('closes a session the NAS says it does not have (Error-Cause 503)', async () => {
-    const t = online({}, 'G');
+    const t = await online({}, 'G');
     answer = { outcome: 'nak', errorCause: 503 };
-    s.tokens.remove([t.id], 'staff');
+    await s.tokens.remove([t.id], 'staff');
     await cut();
-    expect(s.sessions.listLive().total).toBe(0);
-    expect(s.sessions.history({ tokenId: t.id }).sessions[0]).toMatchObject({
+    expect((await s.sessions.listLive()).total).toBe(0);
+    expect((await s.sessions.history({ tokenId: t.id })).sessions[0]).toMatchObject({
       status: 'closed',
       terminateCause: 'session-not-found',
     });
   });
 
   it('sends a CoA with the new Session-Timeout and rate limit when staff change the token', async () => {
-    const t = online({ minutes: 30 }, 'C');
+    const t = await online({ minutes: 30 }, 'C');
     clock.advance(10 * 60_000);
-    report(t.code, 'C', 'aa-bb-cc-dd-ee-01', 600);
-    s.tokens.update(t.id, { addMinutes: 30, rateDownKbps: 2000 }, 'staff');
+    await report(t.code, 'C', 'aa-bb-cc-dd-ee-01', 600);
+    await s.tokens.update(t.id, { addMinutes: 30, rateDownKbps: 2000 }, 'staff');
     await s.cutoff.processJobs();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.kind).toBe('coa');
@@ -164,18 +166,18 @@ describe('cut-off scheduler and worker', () => {
     expect(sent[0]!.attrs.get('Session-Timeout')).toBe(3600);
     expect(sent[0]!.attrs.get('Mikrotik-Rate-Limit')).toBe('0k/2000k');
     // A description change reaches no router.
-    s.tokens.update(t.id, { description: 'desk 4' }, 'staff');
+    await s.tokens.update(t.id, { description: 'desk 4' }, 'staff');
     await s.cutoff.processJobs();
     expect(sent).toHaveLength(1);
   });
 
   it('closes a silent session after several of its own interim intervals, not the new setting', async () => {
-    const t = online({ maxDevices: 1 }, 'I');
+    const t = await online({ maxDevices: 1 }, 'I');
     // The router was told 300 s in the Access-Accept; staff have since set 60 s.
     db.prepare("UPDATE sessions SET interim_interval = 300 WHERE acct_session_id = 'I'").run();
     clock.advance(4 * 60_000);
     expect((await cut()).stale).toBe(0);
-    expect(s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02').decision).toMatchObject({
+    expect((await s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02')).decision).toMatchObject({
       ok: false,
       reason: 'device-limit',
     });
@@ -184,12 +186,12 @@ describe('cut-off scheduler and worker', () => {
   });
 
   it('retries evicting the oldest device when the NAS refused to end it (replace-oldest)', async () => {
-    const t = online({ maxDevices: 1, whenFull: 'replace-oldest' }, 'OLD');
+    const t = await online({ maxDevices: 1, whenFull: 'replace-oldest' }, 'OLD');
     answer = { outcome: 'nak', errorCause: 506 };
     // A second device is admitted: the first is asked to leave, and the NAS says no.
-    const a = s.store.transaction(() =>
+    const a = await s.store.transaction(async () =>
       s.access.admit(
-        s.store.tokens.findById(t.id)!,
+        (await s.store.tokens.findById(t.id))!,
         'aa-bb-cc-dd-ee-02' as never,
         identityOf('aa-bb-cc-dd-ee-02', null, null),
         clock.now(),
@@ -197,8 +199,8 @@ describe('cut-off scheduler and worker', () => {
     );
     expect(a).toMatchObject({ evictionJobs: [expect.any(Number)] });
     await s.cutoff.processJobs();
-    report(t.code, 'NEW', 'aa-bb-cc-dd-ee-02');
-    expect(s.sessions.listLive().total).toBe(2);
+    await report(t.code, 'NEW', 'aa-bb-cc-dd-ee-02');
+    expect((await s.sessions.listLive()).total).toBe(2);
     for (let i = 0; i < MAX_DISCONNECT_TRIES + 2; i++) {
       clock.advance(RETRY_AFTER_MS);
       await cut();
@@ -210,17 +212,17 @@ describe('cut-off scheduler and worker', () => {
   });
 
   it('retries cutting off the newest device over a refuse limit until the NAS ends it', async () => {
-    const t = online({ maxDevices: 1, whenFull: 'refuse' }, 'FIRST');
+    const t = await online({ maxDevices: 1, whenFull: 'refuse' }, 'FIRST');
     answer = { outcome: 'timeout' };
     // Its reservation had lapsed; accounting queued a Disconnect the NAS did not answer.
-    report(t.code, 'LATE', 'aa-bb-cc-dd-ee-02');
+    await report(t.code, 'LATE', 'aa-bb-cc-dd-ee-02');
     await s.cutoff.processJobs();
     // Not again while the next try is not due, nor while one is queued.
     expect((await cut()).disconnects).toBe(0);
     clock.advance(RETRY_AFTER_MS);
     answer = { outcome: 'ack' };
-    expect(s.cutoff.scan().disconnects).toBe(1);
-    expect(s.cutoff.scan().disconnects).toBe(0);
+    expect((await s.cutoff.scan()).disconnects).toBe(1);
+    expect((await s.cutoff.scan()).disconnects).toBe(0);
     await s.cutoff.processJobs();
     clock.advance(RETRY_AFTER_MS);
     expect((await cut()).disconnects).toBe(0);
@@ -228,12 +230,12 @@ describe('cut-off scheduler and worker', () => {
   });
 
   it('closes lapsed reservations, freeing their slots', async () => {
-    const t = s.tokens.create({ minutes: 60 }, 'staff').tokens[0]!;
-    const ev = s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-01');
+    const t = (await s.tokens.create({ minutes: 60 }, 'staff')).tokens[0]!;
+    const ev = await s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-01');
     expect(ev.decision.ok).toBe(true);
-    s.store.transaction(() =>
+    await s.store.transaction(async () =>
       s.access.admit(
-        s.store.tokens.findById(t.id)!,
+        (await s.store.tokens.findById(t.id))!,
         'aa-bb-cc-dd-ee-01' as never,
         {
           nasId,
@@ -251,12 +253,12 @@ describe('cut-off scheduler and worker', () => {
         clock.now(),
       ),
     );
-    expect(s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02').decision).toEqual({
+    expect((await s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02')).decision).toEqual({
       ok: false,
       reason: 'device-limit',
     });
     clock.advance(config.reservationGraceSeconds * 1000);
     expect((await cut()).lapsed).toBe(1);
-    expect(s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02').decision.ok).toBe(true);
+    expect((await s.access.evaluate(t.code, 'aa-bb-cc-dd-ee-02')).decision.ok).toBe(true);
   });
 });

@@ -139,22 +139,24 @@ let sent: Array<{ kind: 'disconnect' | 'coa'; attrs: Attrs; answer: Answer }>;
 afterEach(() => db.close());
 
 /** setUp adds a NAS of `vendor` whose DAS is `das` and puts one guest online through it. */
-function setUp(vendor: NasVendor, das: FakeDas, mac: string, token: Record<string, unknown>) {
+async function setUp(vendor: NasVendor, das: FakeDas, mac: string, token: Record<string, unknown>) {
   db = openDatabase(':memory:');
   clock = fixedClock(T0);
   s = createServices({ db, clock, config });
-  const nasId = s.nas.add(
-    // Flags as the router form's defaults: the vendor's DAS rules decide what is sent.
-    {
-      name: 'hs1',
-      address: '192.0.2.1',
-      secret: 'secret-123',
-      coaPort: 3799,
-      vendor,
-      coaEventTimestamp: true,
-      coaMessageAuthenticator: true,
-    },
-    't',
+  const nasId = (
+    await s.nas.add(
+      // Flags as the router form's defaults: the vendor's DAS rules decide what is sent.
+      {
+        name: 'hs1',
+        address: '192.0.2.1',
+        secret: 'secret-123',
+        coaPort: 3799,
+        vendor,
+        coaEventTimestamp: true,
+        coaMessageAuthenticator: true,
+      },
+      't',
+    )
   ).id;
   sent = [];
   const record =
@@ -171,7 +173,7 @@ function setUp(vendor: NasVendor, das: FakeDas, mac: string, token: Record<strin
       return { ...answer, attempts: 1, rttMs: 1 };
     };
   s.cutoff.attach({ sendDisconnect: record('disconnect'), sendCoa: record('coa') });
-  const t = s.tokens.create({ minutes: 30, ...token }, 'staff').tokens[0]!;
+  const t = (await s.tokens.create({ minutes: 30, ...token }, 'staff')).tokens[0]!;
   // What the router asked with, and so what its DAS matches on.
   held = {
     request: {
@@ -183,7 +185,7 @@ function setUp(vendor: NasVendor, das: FakeDas, mac: string, token: Record<strin
     },
     settings: {},
   };
-  report(nasId, t.code, mac);
+  await report(nasId, t.code, mac);
   return t;
 }
 
@@ -202,9 +204,9 @@ const report = (nasId: number, code: string, mac: string, seconds?: number) =>
 
 describe.each(CASES)('Dynamic Authorization for $vendor', ({ vendor, das, mac, vsas }) => {
   it("ends a revoked token's session with a Disconnect its DAS accepts", async () => {
-    const t = setUp(vendor, das, mac, {});
-    s.tokens.revoke(t.id, 'staff');
-    s.cutoff.scan();
+    const t = await setUp(vendor, das, mac, {});
+    await s.tokens.revoke(t.id, 'staff');
+    await s.cutoff.scan();
     await s.cutoff.processJobs();
     expect(sent.map((x) => [x.kind, x.answer.outcome])).toEqual([['disconnect', 'ack']]);
     expect(sent[0]!.attrs.get('User-Name')).toBe(t.code);
@@ -212,10 +214,10 @@ describe.each(CASES)('Dynamic Authorization for $vendor', ({ vendor, das, mac, v
   });
 
   it('keeps every setting of the session through a CoA', async () => {
-    const t = setUp(vendor, das, mac, { rateDownKbps: 2000, dataQuotaMb: 1000 });
+    const t = await setUp(vendor, das, mac, { rateDownKbps: 2000, dataQuotaMb: 1000 });
     clock.advance(5 * 60_000);
-    report(s.nas.list()[0]!.id, t.code, mac, 300);
-    s.tokens.update(t.id, { addMinutes: 30 }, 'staff');
+    await report((await s.nas.list())[0]!.id, t.code, mac, 300);
+    await s.tokens.update(t.id, { addMinutes: 30 }, 'staff');
     await s.cutoff.processJobs();
     expect(sent.map((x) => [x.kind, x.answer.outcome])).toEqual([['coa', 'ack']]);
     const after = held.settings;
@@ -236,49 +238,49 @@ describe.each(CASES)('Dynamic Authorization for $vendor', ({ vendor, das, mac, v
 });
 
 describe('a session Portico closed as stale', () => {
-  const silence = () => {
+  const silence = async () => {
     // No accounting for longer than the stale window: the sweeper closes the session.
     clock.advance((config.staleAfterIntervals + 1) * config.interimIntervalSeconds * 1000);
-    expect(s.cutoff.scan().stale).toBe(1);
+    expect((await s.cutoff.scan()).stale).toBe(1);
   };
 
   it('still gets a Disconnect when staff disconnect it: the router decides', async () => {
-    setUp('coova-chilli', chilli, 'AA-BB-CC-DD-EE-01', {});
-    const id = s.sessions.history().sessions[0]!.id;
-    silence();
-    const { jobId } = s.sessions.disconnect(id, 'staff');
+    await setUp('coova-chilli', chilli, 'AA-BB-CC-DD-EE-01', {});
+    const id = (await s.sessions.history()).sessions[0]!.id;
+    await silence();
+    const { jobId } = await s.sessions.disconnect(id, 'staff');
     expect(jobId).not.toBeNull();
     await s.cutoff.processJobs();
     expect(sent.map((x) => [x.kind, x.answer.outcome])).toEqual([['disconnect', 'ack']]);
-    expect(s.sessions.get(id).lastCoa).toMatchObject({ kind: 'disconnect', state: 'ack' });
+    expect((await s.sessions.get(id)).lastCoa).toMatchObject({ kind: 'disconnect', state: 'ack' });
   });
 
   it('gets one Disconnect when its token is revoked or deleted', async () => {
-    const t = setUp('mikrotik', mikrotik, 'AA:BB:CC:DD:EE:01', {});
-    silence();
-    s.tokens.revoke(t.id, 'staff');
-    s.cutoff.scan();
+    const t = await setUp('mikrotik', mikrotik, 'AA:BB:CC:DD:EE:01', {});
+    await silence();
+    await s.tokens.revoke(t.id, 'staff');
+    await s.cutoff.scan();
     await s.cutoff.processJobs();
     expect(sent.map((x) => [x.kind, x.answer.outcome, x.attrs.get('Acct-Session-Id')])).toEqual([
       ['disconnect', 'ack', 'S1'],
     ]);
-    s.tokens.remove([t.id], 'staff');
+    await s.tokens.remove([t.id], 'staff');
     await s.cutoff.processJobs();
     expect(sent).toHaveLength(1);
   });
 });
 
 describe('router defaults', () => {
-  it('adds a uspot router without Event-Timestamp and Message-Authenticator in its CoA', () => {
+  it('adds a uspot router without Event-Timestamp and Message-Authenticator in its CoA', async () => {
     db = openDatabase(':memory:');
     s = createServices({ db, clock: fixedClock(T0), config });
     const add = (name: string, vendor: NasVendor) =>
       s.nas.add({ name, address: `192.0.2.${name.length}`, secret: 'secret-123', vendor }, 't');
-    expect(add('ap', 'openwrt')).toMatchObject({
+    expect(await add('ap', 'openwrt')).toMatchObject({
       coaEventTimestamp: false,
       coaMessageAuthenticator: false,
     });
-    expect(add('chilli', 'coova-chilli')).toMatchObject({
+    expect(await add('chilli', 'coova-chilli')).toMatchObject({
       coaEventTimestamp: true,
       coaMessageAuthenticator: true,
     });

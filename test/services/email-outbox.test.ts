@@ -38,11 +38,11 @@ const book = (id: string, guestName = 'Ada Lovelace', email = 'ada@example.org')
     'api:test',
   );
 
-beforeEach(() => {
+beforeEach(async () => {
   db = openDatabase(':memory:');
   clock = fixedClock(T0);
   s = createServices({ db, clock, config });
-  s.settings.update({ spaceName: 'Venue & Co' }, 'admin');
+  await s.settings.update({ spaceName: 'Venue & Co' }, 'admin');
 });
 afterEach(async () => {
   await s.emails.worker.stop();
@@ -54,8 +54,8 @@ afterEach(async () => {
 describe('booking confirmation over SMTP', () => {
   it('arrives with the code in the HTML and the text part, values escaped in the HTML', async () => {
     smtp = await startSmtpServer();
-    useSmtp(smtp.port);
-    const { booking } = book('b-1', 'Ada <b>Lovelace</b>');
+    await useSmtp(smtp.port);
+    const { booking } = await book('b-1', 'Ada <b>Lovelace</b>');
     const code = booking.tokens[0]!.code;
     expect(booking.emails).toMatchObject([{ status: 'queued', to: 'ada@example.org' }]);
 
@@ -76,7 +76,7 @@ describe('booking confirmation over SMTP', () => {
     expect(mail.text).toContain('150 minutes');
     expect(mail.text).not.toMatch(/<p>|&lt;/);
 
-    const [row] = s.emails.forBooking(booking.id);
+    const [row] = await s.emails.forBooking(booking.id);
     expect(row).toMatchObject({ status: 'sent', attempts: 1, sentAt: T0 });
     expect(mail.messageId).toBe(row!.messageId);
     expect(row!.messageId).toMatch(/^<[0-9a-f-]+@wifi\.venue\.test>$/);
@@ -87,12 +87,12 @@ describe('booking confirmation over SMTP', () => {
 
   it('delivers every message of a booking burst exactly once through an outage and recovery', async () => {
     smtp = await startSmtpServer();
-    useSmtp(smtp.port);
+    await useSmtp(smtp.port);
     smtp.state.mode = 'reject';
-    for (let i = 0; i < 12; i++) book(`burst-${i}`, `Guest ${i}`, `guest${i}@example.org`);
+    for (let i = 0; i < 12; i++) await book(`burst-${i}`, `Guest ${i}`, `guest${i}@example.org`);
 
     await s.emails.worker.runOnce();
-    let { counts, messages } = s.emails.list();
+    let { counts, messages } = await s.emails.list();
     expect(counts).toMatchObject({ retrying: 12, sent: 0 });
     expect(messages[0]!.lastError).toMatch(/^451 /);
     expect(smtp.received).toHaveLength(0);
@@ -103,7 +103,7 @@ describe('booking confirmation over SMTP', () => {
     smtp = undefined;
     clock.advance(60_000);
     await s.emails.worker.runOnce();
-    ({ counts, messages } = s.emails.list());
+    ({ counts, messages } = await s.emails.list());
     expect(counts).toMatchObject({ retrying: 12 });
     expect(messages.every((m) => m.attempts === 2)).toBe(true);
     expect(messages[0]!.lastError).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
@@ -114,10 +114,10 @@ describe('booking confirmation over SMTP', () => {
 
     smtp = await startSmtpServer();
     expect(smtp.port).not.toBe(0);
-    useSmtp(smtp.port);
+    await useSmtp(smtp.port);
     clock.advance(60_000);
     await s.emails.worker.runOnce();
-    ({ counts } = s.emails.list());
+    ({ counts } = await s.emails.list());
     expect(counts).toMatchObject({ sent: 12, retrying: 0, failed: 0, queued: 0 });
     expect(smtp.received).toHaveLength(12);
     const perId = smtp.countByMessageId();
@@ -133,60 +133,63 @@ describe('booking confirmation over SMTP', () => {
 
   it('marks a message failed after the set number of attempts and sends it when staff retry', async () => {
     smtp = await startSmtpServer();
-    useSmtp(smtp.port, { maxAttempts: 3 });
+    await useSmtp(smtp.port, { maxAttempts: 3 });
     smtp.state.mode = 'reject';
-    const { booking } = book('b-fail');
+    const { booking } = await book('b-fail');
     for (let i = 0; i < 3; i++) {
       await s.emails.worker.runOnce();
       clock.advance(3_600_000);
     }
-    const [m] = s.emails.forBooking(booking.id);
+    const [m] = await s.emails.forBooking(booking.id);
     expect(m).toMatchObject({ status: 'failed', attempts: 3 });
     expect(m!.lastError).toContain('451');
     expect(await s.emails.worker.runOnce()).toBe(0);
 
     smtp.state.mode = 'accept';
-    expect(s.emails.retry(m!.id, 'admin')).toBe(true);
+    expect(await s.emails.retry(m!.id, 'admin')).toBe(true);
     await s.emails.worker.runOnce();
-    expect(s.emails.forBooking(booking.id)[0]).toMatchObject({ status: 'sent' });
+    expect((await s.emails.forBooking(booking.id))[0]).toMatchObject({ status: 'sent' });
     expect(smtp.received).toHaveLength(1);
   });
 
   it('keeps mail queued while no SMTP server is set, and sends it once one is', async () => {
-    const { booking } = book('b-nosmtp');
+    const { booking } = await book('b-nosmtp');
     await s.emails.worker.runOnce();
-    expect(s.emails.forBooking(booking.id)[0]).toMatchObject({
+    expect((await s.emails.forBooking(booking.id))[0]).toMatchObject({
       status: 'retrying',
       lastError: 'no SMTP server is set',
     });
     smtp = await startSmtpServer();
-    useSmtp(smtp.port);
+    await useSmtp(smtp.port);
     clock.advance(60_000);
     await s.emails.worker.runOnce();
     expect(smtp.received).toHaveLength(1);
   });
 
-  it('never returns the SMTP password to a page, and keeps it when a form leaves it blank', () => {
-    s.bookingSettings.updateEmail({ smtpUser: 'mailer', smtpPassword: 's3cret-pass' }, 'admin');
+  it('never returns the SMTP password to a page, and keeps it when a form leaves it blank', async () => {
+    await s.bookingSettings.updateEmail(
+      { smtpUser: 'mailer', smtpPassword: 's3cret-pass' },
+      'admin',
+    );
     expect(JSON.stringify(s.bookingSettings.emailView())).not.toContain('s3cret-pass');
-    expect(s.bookingSettings.emailView().smtpPasswordSet).toBe(true);
-    s.bookingSettings.updateEmail({ smtpPassword: '' }, 'admin');
-    expect(s.bookingSettings.email().smtpPassword).toBe('s3cret-pass');
-    s.bookingSettings.updateEmail({ smtpPassword: '', clearPassword: 'on' }, 'admin');
-    expect(s.bookingSettings.email().smtpPassword).toBeNull();
+    expect((await s.bookingSettings.emailView()).smtpPasswordSet).toBe(true);
+    await s.bookingSettings.updateEmail({ smtpPassword: '' }, 'admin');
+    expect((await s.bookingSettings.email()).smtpPassword).toBe('s3cret-pass');
+    await s.bookingSettings.updateEmail({ smtpPassword: '', clearPassword: 'on' }, 'admin');
+    expect((await s.bookingSettings.email()).smtpPassword).toBeNull();
     const audit = JSON.stringify(s.store.audit.list(50));
     expect(audit).not.toContain('s3cret-pass');
   });
 });
 
 describe('e-mail templates', () => {
-  it('reports unknown placeholders by name when saved, and saves nothing', () => {
-    expect(() =>
+  it('reports unknown placeholders by name when saved, and saves nothing', async () => {
+    await expect(
       s.bookingSettings.updateEmail(
         { bookingHtml: '<p>{accesscode} {guest_name} {wifi}</p>', bookingSubject: 'Hi {nme}' },
         'admin',
       ),
-    ).toThrow(
+    ).rejects.toThrow(
       expect.objectContaining({
         code: 'PORTICO_BAD_INPUT',
         fields: [
@@ -201,11 +204,11 @@ describe('e-mail templates', () => {
         ],
       }),
     );
-    expect(s.bookingSettings.email().bookingHtml).not.toContain('{wifi}');
+    expect((await s.bookingSettings.email()).bookingHtml).not.toContain('{wifi}');
   });
 
-  it('previews a draft with sample values, escaped in HTML', () => {
-    const p = s.emails.preview('booking', {
+  it('previews a draft with sample values, escaped in HTML', async () => {
+    const p = await s.emails.preview('booking', {
       subject: 'Code {accesscode}',
       html: '<h1>{spacename}</h1><p>Hi {guestname}, <a href="{accesscode_link}">connect</a></p>',
     });
@@ -216,15 +219,15 @@ describe('e-mail templates', () => {
 
   it('uses a saved template for the next booking', async () => {
     smtp = await startSmtpServer();
-    useSmtp(smtp.port);
-    s.bookingSettings.updateEmail(
+    await useSmtp(smtp.port);
+    await s.bookingSettings.updateEmail(
       {
         bookingSubject: 'Wi-Fi {accesscode}',
         bookingHtml: '<p>Code: {accesscode} ({minutes} min)</p>',
       },
       'admin',
     );
-    const { booking } = book('b-tpl');
+    const { booking } = await book('b-tpl');
     await s.emails.worker.runOnce();
     const code = formatCode(booking.tokens[0]!.code);
     expect(smtp.received[0]).toMatchObject({ subject: `Wi-Fi ${code}` });

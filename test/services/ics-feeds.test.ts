@@ -67,15 +67,14 @@ afterEach(async () => {
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
 
 /** windows returns a feed's bookings as [start, end, status, resource, guest] by start. */
-const windows = (feedId: number) =>
-  s.bookings
-    .list({ limit: 500 })
+const windows = async (feedId: number) =>
+  (await s.bookings.list({ limit: 500 }))
     .filter((b) => b.externalId.startsWith(`${feedId}/`))
     .sort((a, b) => a.startAt - b.startAt || a.externalId.localeCompare(b.externalId))
     .map((b) => [iso(b.startAt), iso(b.endAt), b.status, b.resource, b.guestName]);
 
-const addFeeds = () => {
-  const google = s.feeds.create(
+const addFeeds = async () => {
+  const google = await s.feeds.create(
     {
       name: 'Orion (Google)',
       url: `${base}/google.ics`,
@@ -86,7 +85,7 @@ const addFeeds = () => {
     },
     'admin',
   );
-  const outlook = s.feeds.create(
+  const outlook = await s.feeds.create(
     {
       name: 'Boardroom (Outlook)',
       url: `${base}/outlook.ics`,
@@ -96,7 +95,7 @@ const addFeeds = () => {
     },
     'admin',
   );
-  const nextcloud = s.feeds.create(
+  const nextcloud = await s.feeds.create(
     {
       name: 'Studio (Nextcloud)',
       url: `${base}/nextcloud.ics`,
@@ -107,7 +106,11 @@ const addFeeds = () => {
     },
     'admin',
   );
-  return { google: google.id, outlook: outlook.id, nextcloud: nextcloud.id };
+  return {
+    google: google.id,
+    outlook: outlook.id,
+    nextcloud: nextcloud.id,
+  };
 };
 
 /** snapshot returns every row a poll could write, to prove a quiet poll writes nothing. */
@@ -120,10 +123,10 @@ const snapshot = () =>
 
 describe('calendar feeds over HTTP', () => {
   it('reads a Google Calendar room: moved and cancelled occurrences, all-day, DST, a New York series, attendees', async () => {
-    const { google } = addFeeds();
+    const { google } = await addFeeds();
     const r = await s.ics.pollFeed(google);
     expect(r).toMatchObject({ ok: true, events: 7, notModified: false, created: 11 });
-    expect(windows(google)).toEqual([
+    expect(await windows(google)).toEqual([
       ['2027-03-02T08:30Z', '2027-03-02T09:00Z', 'confirmed', 'Orion', 'Ada Lovelace'],
       ['2027-03-04T14:00Z', '2027-03-04T15:00Z', 'confirmed', 'Orion', 'Alan Turing'],
       ['2027-03-09T08:30Z', '2027-03-09T09:00Z', 'confirmed', 'Orion', 'Ada Lovelace'],
@@ -141,7 +144,7 @@ describe('calendar feeds over HTTP', () => {
       ['2027-03-30T07:30Z', '2027-03-30T08:00Z', 'confirmed', 'Orion', 'Ada Lovelace'],
       ['2027-04-06T07:30Z', '2027-04-06T08:00Z', 'confirmed', 'Orion', 'Ada Lovelace'],
     ]);
-    const standUp = s.bookings.get(
+    const standUp = await s.bookings.get(
       'ics',
       `${google}/4k1m9f0l2q7g3r5s8t6u0v1w2x@google.com@20270302T083000Z`,
     );
@@ -163,20 +166,20 @@ describe('calendar feeds over HTTP', () => {
     expect(mails[0]!.text).not.toContain(standUp.tokens[1]!.displayCode);
     expect(mails[1]!.text).toContain(standUp.tokens[1]!.displayCode);
     // Dorothy declined: the New York sync has one guest and one token.
-    const nyc = s.bookings.get('ics', `${google}/9nyc-sync-2027@google.com@20270310T140000Z`);
+    const nyc = await s.bookings.get('ics', `${google}/9nyc-sync-2027@google.com@20270310T140000Z`);
     expect(nyc).toMatchObject({ attendees: 1, guestEmail: 'katherine@example.com' });
     expect(nyc.tokens).toHaveLength(1);
     // Organiser-only: the organiser is the guest.
-    expect(s.bookings.get('ics', `${google}/2interview2027@google.com`)).toMatchObject({
+    expect(await s.bookings.get('ics', `${google}/2interview2027@google.com`)).toMatchObject({
       guestName: 'Alan Turing',
       guestEmail: 'alan@example.org',
     });
   });
 
   it('reads an Outlook publish with Windows zone names, second-Tuesday and last-weekday rules, skipping free time', async () => {
-    const { outlook } = addFeeds();
+    const { outlook } = await addFeeds();
     expect(await s.ics.pollFeed(outlook)).toMatchObject({ ok: true, events: 5, skipped: 1 });
-    expect(windows(outlook)).toEqual([
+    expect(await windows(outlook)).toEqual([
       ['2027-03-09T09:00Z', '2027-03-09T11:00Z', 'confirmed', 'Boardroom', 'Board meeting'],
       // Mon/Wed/Fri until 26 March 08:00 UTC; Wednesday 24th is an EXDATE.
       ['2027-03-22T08:00Z', '2027-03-22T09:00Z', 'confirmed', 'Boardroom', 'Hot desk: Grace'],
@@ -191,7 +194,7 @@ describe('calendar feeds over HTTP', () => {
   });
 
   it('reads a Nextcloud subscription: EXDATE, RDATE, a moved and an un-cancelled occurrence, all-day across DST', async () => {
-    const { nextcloud } = addFeeds();
+    const { nextcloud } = await addFeeds();
     expect(await s.ics.pollFeed(nextcloud)).toMatchObject({ ok: true, events: 6, skipped: 1 });
     const expected = [
       ['2027-03-04T17:00Z', '2027-03-04T18:00Z', 'confirmed', 'Studio', 'Mary Jackson'],
@@ -205,7 +208,7 @@ describe('calendar feeds over HTTP', () => {
       ['2027-03-30T16:00Z', '2027-03-30T17:00Z', 'confirmed', 'Studio', 'Mary Jackson'],
       ['2027-04-01T16:00Z', '2027-04-01T17:00Z', 'confirmed', 'Studio', 'Mary Jackson'],
     ];
-    expect(windows(nextcloud)).toEqual(expected);
+    expect(await windows(nextcloud)).toEqual(expected);
 
     // The calendar takes the 25 March cancellation back, cancels it again, then restores it.
     const original = corpus('nextcloud-room');
@@ -213,19 +216,19 @@ describe('calendar feeds over HTTP', () => {
     const id = `${nextcloud}/8f3a6c2e-1b4d-4e5f-9a7b-0c1d2e3f4a5b@20270325T170000Z`;
     files.set('/nextcloud.ics', restored);
     expect(await s.ics.pollFeed(nextcloud)).toMatchObject({ ok: true, created: 1 });
-    expect(s.bookings.get('ics', id)).toMatchObject({
+    expect(await s.bookings.get('ics', id)).toMatchObject({
       startAt: Date.UTC(2027, 2, 25, 17, 0),
       endAt: Date.UTC(2027, 2, 25, 18, 0),
       status: 'confirmed',
     });
     files.set('/nextcloud.ics', original);
     expect(await s.ics.pollFeed(nextcloud)).toMatchObject({ ok: true, cancelled: 1 });
-    const cancelled = s.bookings.get('ics', id);
+    const cancelled = await s.bookings.get('ics', id);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.tokens.map((t) => t.state)).toEqual(['revoked']);
     files.set('/nextcloud.ics', restored);
     expect(await s.ics.pollFeed(nextcloud)).toMatchObject({ ok: true, updated: 1 });
-    const back = s.bookings.get('ics', id);
+    const back = await s.bookings.get('ics', id);
     expect(back.status).toBe('confirmed');
     expect(back.tokens.map((t) => t.state)).toEqual(['revoked', 'scheduled']);
     const audit = db
@@ -235,7 +238,7 @@ describe('calendar feeds over HTTP', () => {
   });
 
   it('fetches conditionally, and a second poll that changes nothing writes nothing', async () => {
-    const feeds = addFeeds();
+    const feeds = await addFeeds();
     expect(await s.ics.pollDue()).toBe(3);
     const before = snapshot();
     expect(before.bookings!.length).toBe(11 + 8 + 6);
@@ -257,7 +260,7 @@ describe('calendar feeds over HTTP', () => {
     ]);
     expect(seen.at(-1)!['if-modified-since']).toBe('Fri, 26 Feb 2027 12:00:00 GMT');
     expect(snapshot()).toEqual(before);
-    expect(s.feeds.get(feeds.google)).toMatchObject({
+    expect(await s.feeds.get(feeds.google)).toMatchObject({
       lastOutcome: 'not-modified',
       eventsSeen: 7,
       bookingsChanged: 0,
@@ -278,15 +281,15 @@ describe('calendar feeds over HTTP', () => {
   });
 
   it("keeps each feed's own status: last fetch, events seen, bookings changed, last error", async () => {
-    const { google, outlook } = addFeeds();
+    const { google, outlook } = await addFeeds();
     await s.ics.pollFeed(google);
     files.delete('/outlook.ics');
     await s.ics.pollFeed(outlook);
-    expect(s.feeds.get(outlook)).toMatchObject({
+    expect(await s.feeds.get(outlook)).toMatchObject({
       lastOutcome: 'failed',
       lastError: 'the server has no calendar at this address (HTTP 404)',
     });
-    expect(s.feeds.get(google)).toMatchObject({
+    expect(await s.feeds.get(google)).toMatchObject({
       lastFetchAt: T0,
       eventsSeen: 7,
       bookingsChanged: 11,

@@ -58,7 +58,7 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rooms.ics`;
-  feedId = s.feeds.create({ name: 'Rooms', url, allowPrivateNetwork: true }, 'admin').id;
+  feedId = (await s.feeds.create({ name: 'Rooms', url, allowPrivateNetwork: true }, 'admin')).id;
 });
 afterEach(async () => {
   await s.ics.stop();
@@ -69,18 +69,15 @@ afterEach(async () => {
   db.close();
 });
 
-const icsBookings = () =>
-  s.bookings
-    .list()
-    .filter((b) => b.origin === 'ics')
-    .sort((a, b) => a.startAt - b.startAt);
+const icsBookings = async () =>
+  (await s.bookings.list()).filter((b) => b.origin === 'ics').sort((a, b) => a.startAt - b.startAt);
 
 describe('ICS feed import', () => {
   it('turns each occurrence into a booking with a token, and follows moves, cancellations and removals', async () => {
     feed = cal(weekly, single, other);
     const first = await s.ics.pollFeed(feedId);
     expect(first).toMatchObject({ ok: true, events: 3, occurrences: 5, created: 5 });
-    let list = icsBookings();
+    let list = await icsBookings();
     expect(list.map((b) => [b.externalId, b.resource, b.attendees])).toEqual([
       [`${feedId}/weekly-1@20261201T170000Z`, 'Studio', 1],
       [`${feedId}/single-1`, 'Orion', 2],
@@ -127,7 +124,7 @@ describe('ICS feed import', () => {
       cancelled: 2,
       unchanged: 2,
     });
-    list = icsBookings();
+    list = await icsBookings();
     const by = Object.fromEntries(list.map((b) => [b.externalId, b]));
     expect(by[`${feedId}/single-1`]!.tokens[0]).toMatchObject({
       validFrom: Date.UTC(2026, 11, 2, 10, 0) - 15 * 60_000,
@@ -138,7 +135,7 @@ describe('ICS feed import', () => {
     expect(by[`${feedId}/other-1`]!.tokens[0]!.state).toBe('revoked');
     expect(by[`${feedId}/weekly-1@20261208T170000Z`]!.tokens[0]!.state).toBe('revoked');
     expect(by[`${feedId}/weekly-1@20261201T170000Z`]!.tokens[0]!.state).toBe('scheduled');
-    expect(s.feeds.get(feedId)).toMatchObject({
+    expect(await s.feeds.get(feedId)).toMatchObject({
       lastFetchAt: T0,
       lastOutcome: 'imported',
       eventsSeen: 3,
@@ -153,7 +150,7 @@ describe('ICS feed import', () => {
     clock.set(Date.UTC(2026, 11, 2, 13, 0)); // the board meeting is over
     feed = cal(other);
     expect(await s.ics.pollFeed(feedId)).toMatchObject({ ok: true, cancelled: 0 });
-    expect(s.bookings.get('ics', `${feedId}/single-1`).status).toBe('confirmed');
+    expect((await s.bookings.get('ics', `${feedId}/single-1`)).status).toBe('confirmed');
 
     status = 500;
     feed = cal();
@@ -167,8 +164,8 @@ describe('ICS feed import', () => {
       ok: false,
       error: 'the address does not serve an iCalendar feed (no BEGIN:VCALENDAR)',
     });
-    expect(s.bookings.get('ics', `${feedId}/other-1`).status).toBe('confirmed');
-    expect(s.feeds.get(feedId)).toMatchObject({
+    expect((await s.bookings.get('ics', `${feedId}/other-1`)).status).toBe('confirmed');
+    expect(await s.feeds.get(feedId)).toMatchObject({
       lastOutcome: 'failed',
       lastError: 'the address does not serve an iCalendar feed (no BEGIN:VCALENDAR)',
     });
@@ -176,48 +173,50 @@ describe('ICS feed import', () => {
 
   it('reads no feed on schedule while booking tokens are off, nor a feed that is switched off', async () => {
     feed = cal(single);
-    s.bookingSettings.updateBookings({ enabled: false }, 'admin');
+    await s.bookingSettings.updateBookings({ enabled: false }, 'admin');
     expect(await s.ics.pollDue()).toBe(0);
-    s.bookingSettings.updateBookings({ enabled: true }, 'admin');
-    s.feeds.update(
+    await s.bookingSettings.updateBookings({ enabled: true }, 'admin');
+    await s.feeds.update(
       feedId,
       { name: 'Rooms', url, allowPrivateNetwork: true, enabled: false },
       'admin',
     );
     expect(await s.ics.pollDue()).toBe(0);
-    expect(icsBookings()).toHaveLength(0);
-    s.feeds.update(feedId, { name: 'Rooms', url, allowPrivateNetwork: true }, 'admin');
+    expect(await icsBookings()).toHaveLength(0);
+    await s.feeds.update(feedId, { name: 'Rooms', url, allowPrivateNetwork: true }, 'admin');
     expect(await s.ics.pollDue()).toBe(1);
     // Claimed: not due again until its interval has passed.
     expect(await s.ics.pollDue()).toBe(0);
     clock.advance(15 * 60_000);
     expect(await s.ics.pollDue()).toBe(1);
-    expect(icsBookings()).toHaveLength(1);
+    expect(await icsBookings()).toHaveLength(1);
   });
 
   it('cancels the upcoming bookings of a feed that is deleted', async () => {
     feed = cal(single, other);
     await s.ics.pollFeed(feedId);
-    expect(s.feeds.remove(feedId, 'admin')).toEqual({ cancelled: 2 });
-    expect(icsBookings().map((b) => [b.status, b.tokens[0]!.state])).toEqual([
+    expect(await s.feeds.remove(feedId, 'admin')).toEqual({ cancelled: 2 });
+    expect((await icsBookings()).map((b) => [b.status, b.tokens[0]!.state])).toEqual([
       ['cancelled', 'revoked'],
       ['cancelled', 'revoked'],
     ]);
-    expect(s.feeds.list()).toHaveLength(0);
+    expect(await s.feeds.list()).toHaveLength(0);
   });
 
   it('keeps the bookings when the feed suddenly has no events at all', async () => {
     feed = cal(weekly, single);
     expect((await s.ics.pollFeed(feedId)).ok).toBe(true);
-    const before = icsBookings().filter((b) => b.status === 'confirmed').length;
+    const before = (await icsBookings()).filter((b) => b.status === 'confirmed').length;
     expect(before).toBeGreaterThan(0);
     feed = cal();
     const r = await s.ics.pollFeed(feedId);
     expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/no events at all/) });
-    expect(icsBookings().filter((b) => b.status === 'confirmed')).toHaveLength(before);
+    expect((await icsBookings()).filter((b) => b.status === 'confirmed')).toHaveLength(before);
     // A feed that still has events but drops one does cancel it.
     feed = cal(weekly);
     expect((await s.ics.pollFeed(feedId)).ok).toBe(true);
-    expect(icsBookings().filter((b) => b.status === 'confirmed').length).toBeLessThan(before);
+    expect((await icsBookings()).filter((b) => b.status === 'confirmed').length).toBeLessThan(
+      before,
+    );
   });
 });

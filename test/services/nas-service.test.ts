@@ -16,9 +16,9 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-const fieldsOf = (fn: () => unknown) => {
+const fieldsOf = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof PorticoError) return { code: err.code, fields: err.fields };
     throw err;
@@ -26,14 +26,14 @@ const fieldsOf = (fn: () => unknown) => {
   throw new Error('expected a PorticoError');
 };
 
-test('a router without login hosts has an empty list', () => {
-  const nas = s.nas.add({ name: 'lobby', address: '10.0.0.2' }, 'alice');
+test('a router without login hosts has an empty list', async () => {
+  const nas = await s.nas.add({ name: 'lobby', address: '10.0.0.2' }, 'alice');
   expect(nas.loginHosts).toEqual([]);
   expect(db.prepare('SELECT login_hosts FROM nas_clients').get()).toEqual({ login_hosts: '' });
 });
 
-test('login hosts from a list or a comma/space text are normalised, deduplicated and stored', () => {
-  const nas = s.nas.add(
+test('login hosts from a list or a comma/space text are normalised, deduplicated and stored', async () => {
+  const nas = await s.nas.add(
     {
       name: 'lobby',
       address: '10.0.0.2',
@@ -48,20 +48,22 @@ test('login hosts from a list or a comma/space text are normalised, deduplicated
     '203.0.113.7',
     'fd00::1',
   ]);
-  expect(s.nas.get('lobby').loginHosts).toEqual(nas.loginHosts);
+  expect((await s.nas.get('lobby')).loginHosts).toEqual(nas.loginHosts);
 
-  const changed = s.nas.update('lobby', { loginHosts: ' 10.5.50.1 ,  hotspot.lan ' }, 'bob');
+  const changed = await s.nas.update('lobby', { loginHosts: ' 10.5.50.1 ,  hotspot.lan ' }, 'bob');
   expect(changed.loginHosts).toEqual(['10.5.50.1', 'hotspot.lan']);
-  expect(s.nas.update('lobby', { loginHosts: '' }, 'bob').loginHosts).toEqual([]);
-  const updates = s.store.audit.list(10).filter((e) => e.action === 'nas.update');
+  expect((await s.nas.update('lobby', { loginHosts: '' }, 'bob')).loginHosts).toEqual([]);
+  const updates = (await s.store.audit.list(10)).filter((e) => e.action === 'nas.update');
   expect(updates.map((e) => (e.details as { loginHosts?: string[] }).loginHosts)).toEqual(
     expect.arrayContaining([['10.5.50.1', 'hotspot.lan'], []]),
   );
 });
 
-test('a change that does not name login hosts keeps them', () => {
-  s.nas.add({ name: 'lobby', address: '10.0.0.2', loginHosts: 'hotspot.lan' }, 'alice');
-  expect(s.nas.update('lobby', { coaPort: 3800 }, 'bob').loginHosts).toEqual(['hotspot.lan']);
+test('a change that does not name login hosts keeps them', async () => {
+  await s.nas.add({ name: 'lobby', address: '10.0.0.2', loginHosts: 'hotspot.lan' }, 'alice');
+  expect((await s.nas.update('lobby', { coaPort: 3800 }, 'bob')).loginHosts).toEqual([
+    'hotspot.lan',
+  ]);
 });
 
 test.each([
@@ -71,8 +73,10 @@ test.each([
   ['an octal address', ['010.0.0.1']],
   ['a trailing dot', ['hotspot.lan.']],
   ['a path', 'evil.example/login'],
-])('refuses %s, naming the field', (_name, loginHosts) => {
-  expect(fieldsOf(() => s.nas.add({ name: 'x', address: '10.0.0.3', loginHosts }, 'a'))).toEqual({
+])('refuses %s, naming the field', async (_name, loginHosts) => {
+  expect(
+    await fieldsOf(() => s.nas.add({ name: 'x', address: '10.0.0.3', loginHosts }, 'a')),
+  ).toEqual({
     code: 'PORTICO_BAD_INPUT',
     fields: [
       {
@@ -81,22 +85,23 @@ test.each([
       },
     ],
   });
-  expect(s.nas.list()).toEqual([]);
+  expect(await s.nas.list()).toEqual([]);
 });
 
-test('accepts 20 login hosts and refuses 21', () => {
+test('accepts 20 login hosts and refuses 21', async () => {
   const hosts = Array.from({ length: 21 }, (_, i) => `ap${i}.hotspot.lan`);
   expect(
-    s.nas.add({ name: 'a', address: '10.0.0.2', loginHosts: hosts.slice(0, 20) }, 'x').loginHosts,
+    (await s.nas.add({ name: 'a', address: '10.0.0.2', loginHosts: hosts.slice(0, 20) }, 'x'))
+      .loginHosts,
   ).toHaveLength(20);
-  expect(fieldsOf(() => s.nas.update('a', { loginHosts: hosts }, 'x'))).toEqual({
+  expect(await fieldsOf(() => s.nas.update('a', { loginHosts: hosts }, 'x'))).toEqual({
     code: 'PORTICO_BAD_INPUT',
     fields: [{ field: 'loginHosts', message: 'must list at most 20 hosts' }],
   });
-  expect(s.nas.get('a').loginHosts).toHaveLength(20);
+  expect((await s.nas.get('a')).loginHosts).toHaveLength(20);
 });
 
-test('a controller account is refused without PORTICO_SECRET_KEY, and never stored in plain text', () => {
+test('a controller account is refused without PORTICO_SECRET_KEY, and never stored in plain text', async () => {
   const account = {
     name: 'office',
     address: '10.0.0.9',
@@ -106,7 +111,7 @@ test('a controller account is refused without PORTICO_SECRET_KEY, and never stor
     controllerUsername: 'portico',
     controllerPassword: 'pw-123456',
   };
-  expect(fieldsOf(() => s.nas.add(account, 'alice'))).toMatchObject({
+  expect(await fieldsOf(() => s.nas.add(account, 'alice'))).toMatchObject({
     code: 'PORTICO_BAD_INPUT',
     fields: [
       { field: 'controllerPassword', message: expect.stringContaining('PORTICO_SECRET_KEY') },
@@ -118,8 +123,11 @@ test('a controller account is refused without PORTICO_SECRET_KEY, and never stor
     clock: fixedClock(Date.UTC(2026, 11, 1)),
     config: loadConfig({ PORTICO_SECRET_KEY: 'x'.repeat(32) }),
   });
-  const nas = keyed.nas.add(account, 'alice');
-  expect(nas).toMatchObject({ controllerUrl: 'https://unifi.lan:8443', controllerSite: 'default' });
+  const nas = await keyed.nas.add(account, 'alice');
+  expect(nas).toMatchObject({
+    controllerUrl: 'https://unifi.lan:8443',
+    controllerSite: 'default',
+  });
   expect(JSON.stringify(db.prepare('SELECT * FROM nas_clients').all())).not.toContain('pw-123456');
   expect(JSON.stringify(keyed.store.audit.list(10))).not.toContain('pw-123456');
   expect(keyed.nas.controllerAccount(nas)).toEqual({
@@ -137,7 +145,7 @@ test('a controller account is refused without PORTICO_SECRET_KEY, and never stor
   expect(other.nas.controllerAccount(nas)).toBeUndefined();
 });
 
-test('controller settings are checked', () => {
+test('controller settings are checked', async () => {
   const keyed = createServices({
     db,
     clock: fixedClock(Date.UTC(2026, 11, 1)),
@@ -150,7 +158,7 @@ test('controller settings are checked', () => {
     controllerSite: 'no spaces',
     controllerUsername: 'portico',
   };
-  expect(fieldsOf(() => keyed.nas.add(bad, 'alice')).fields?.map((f) => f.field)).toEqual([
+  expect((await fieldsOf(() => keyed.nas.add(bad, 'alice'))).fields?.map((f) => f.field)).toEqual([
     'controllerUrl',
     'controllerSite',
     'controllerPassword',

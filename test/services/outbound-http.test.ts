@@ -82,16 +82,16 @@ afterEach(async () => {
 });
 
 const feedError = async (url: string, extra: Record<string, unknown> = {}) => {
-  const f = s.feeds.create({ name: 'Room', url, ...extra }, 'admin');
+  const f = await s.feeds.create({ name: 'Room', url, ...extra }, 'admin');
   const r = await s.ics.pollFeed(f.id);
-  return { r, feed: s.feeds.get(f.id) };
+  return { r, feed: await s.feeds.get(f.id) };
 };
 
 describe('calendar feed URLs', () => {
-  it('refuses a loopback or metadata IP typed into the form, naming the checkbox', () => {
+  it('refuses a loopback or metadata IP typed into the form, naming the checkbox', async () => {
     let err: unknown;
     try {
-      s.feeds.create({ name: 'Room', url: 'http://127.0.0.1:8080/rooms.ics' }, 'admin');
+      await s.feeds.create({ name: 'Room', url: 'http://127.0.0.1:8080/rooms.ics' }, 'admin');
     } catch (e) {
       err = e;
     }
@@ -100,22 +100,25 @@ describe('calendar feed URLs', () => {
       /127\.0\.0\.1 is a loopback address \(this machine\); .*"allow private addresses"/,
     );
     // The metadata address stays refused with private addresses allowed.
-    expect(() =>
+    await expect(
       s.feeds.create(
         { name: 'x', url: 'http://169.254.169.254/latest/meta-data/', allowPrivateNetwork: true },
         'admin',
       ),
-    ).toThrow(/the cloud metadata address; Portico never connects there/);
-    expect(() =>
+    ).rejects.toThrow(/the cloud metadata address; Portico never connects there/);
+    await expect(
       s.feeds.create({ name: 'x', url: 'http://[::ffff:10.0.0.1]/a.ics' }, 'admin'),
-    ).toThrow(/private network address/);
+    ).rejects.toThrow(/private network address/);
   });
 
   it('checks the address a host name resolves to when connecting, every time (DNS rebinding)', async () => {
     const good = await serve('127.0.0.2', calendar);
     const port = new URL(good).port;
     names.set('rooms.example', '127.0.0.2');
-    const f = s.feeds.create({ name: 'Room', url: `http://rooms.example:${port}/a.ics` }, 'admin');
+    const f = await s.feeds.create(
+      { name: 'Room', url: `http://rooms.example:${port}/a.ics` },
+      'admin',
+    );
     expect(await s.ics.pollFeed(f.id)).toMatchObject({ ok: true, created: 1 });
     // The name now points at this machine: the next poll does not connect at all.
     names.set('rooms.example', '127.0.0.1');
@@ -127,7 +130,7 @@ describe('calendar feed URLs', () => {
     });
     expect(hits).toHaveLength(before);
     // The booking from the good read stays.
-    expect(s.bookings.list()).toHaveLength(1);
+    expect(await s.bookings.list()).toHaveLength(1);
   });
 
   it('refuses localhost by name, and fetches it once private addresses are allowed', async () => {
@@ -141,7 +144,7 @@ describe('calendar feed URLs', () => {
     });
     expect(feed).toMatchObject({ lastOutcome: 'failed', lastError: r.ok ? '' : r.error });
     expect(hits).toEqual([]);
-    s.feeds.update(
+    await s.feeds.update(
       feed.id,
       { name: 'Room', url: `${url}/a.ics`, allowPrivateNetwork: true },
       'admin',
@@ -185,7 +188,7 @@ describe('calendar feed URLs', () => {
       error: `the HTTPS certificate of 127.0.0.1:${port} is not trusted (self-signed certificate); fix the certificate on the server or use its http:// address`,
     });
     expect(feed.lastError).toMatch(/not trusted/);
-    expect(s.bookings.list()).toHaveLength(0);
+    expect(await s.bookings.list()).toHaveLength(0);
   });
 });
 
@@ -251,26 +254,26 @@ describe('the guarded client', () => {
 describe('outgoing webhook URLs', () => {
   it('refuse private addresses unless the webhook allows them', async () => {
     const receiver = await serve('127.0.0.1', (_req, res) => res.end('ok'));
-    expect(() =>
+    await expect(
       s.webhooks.register({ url: `${receiver}/hook`, events: ['token.created'] }, 'admin'),
-    ).toThrow(/loopback address/);
+    ).rejects.toThrow(/loopback address/);
     names.set('hooks.example', '127.0.0.1');
     const byName = `${receiver.replace('127.0.0.1', 'hooks.example')}/hook`;
-    const blocked = s.webhooks.register({ url: byName, events: ['token.created'] }, 'admin');
-    const allowed = s.webhooks.register(
+    const blocked = await s.webhooks.register({ url: byName, events: ['token.created'] }, 'admin');
+    const allowed = await s.webhooks.register(
       { url: `${receiver}/hook`, events: ['token.created'], allowPrivateNetwork: true },
       'admin',
     );
     expect(allowed.webhook.allowPrivateNetwork).toBe(true);
-    s.tokens.create({ minutes: 60 }, 'admin');
+    await s.tokens.create({ minutes: 60 }, 'admin');
     await s.webhooks.worker.runOnce();
-    expect(s.webhooks.deliveries({ webhookId: blocked.webhook.id })[0]).toMatchObject({
+    expect((await s.webhooks.deliveries({ webhookId: blocked.webhook.id }))[0]).toMatchObject({
       status: 'retrying',
       lastStatusCode: null,
       lastError:
         'hooks.example (127.0.0.1) is a loopback address (this machine); Portico connects there only when "allow private addresses" is ticked for this URL',
     });
-    expect(s.webhooks.deliveries({ webhookId: allowed.webhook.id })[0]).toMatchObject({
+    expect((await s.webhooks.deliveries({ webhookId: allowed.webhook.id }))[0]).toMatchObject({
       status: 'delivered',
     });
     expect(hits).toEqual(['127.0.0.1 /hook']);

@@ -15,8 +15,8 @@ it(`drops requests beyond ${MAX_QUEUED} waiting, and counts them under one name`
   try {
     const config = loadConfig({ PORTICO_DB: ':memory:', PORTICO_TIMEZONE: 'UTC' });
     const s = createServices({ db, clock: fixedClock(Date.UTC(2026, 11, 4)), config });
-    const nas = s.nas.add({ name: 'n', address: '192.0.2.1', secret: 'secret-123' }, 't');
-    const client = s.radius.lookupClient('192.0.2.1') as NasClient;
+    const nas = await s.nas.add({ name: 'n', address: '192.0.2.1', secret: 'secret-123' }, 't');
+    const client = (await s.radius.lookupClient('192.0.2.1')) as NasClient;
     expect(client.nas.id).toBe(nas.id);
     const request = (id: number): RadiusRequest<NasClient> => ({
       // A CoA-Request is not for Portico's server: dropped cheaply once its batch runs.

@@ -64,8 +64,9 @@ function count(table: string): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
-function seed() {
-  const [keep, revoked] = s.tokens.create({ minutes: '600', count: '2' }, 'test', 'bulk').tokens;
+async function seed() {
+  const [keep, revoked] = (await s.tokens.create({ minutes: '600', count: '2' }, 'test', 'bulk'))
+    .tokens;
   db.prepare('UPDATE tokens SET used_ms = 123000, used_bytes = 4567 WHERE id = ?').run(keep!.id);
   db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(NOW - 400 * DAY, revoked!.id);
   session(keep!.id, 500, 600);
@@ -107,8 +108,8 @@ function seed() {
 
 describe('retention', () => {
   it('removes what is older than the settings and keeps usage per day and per token', async () => {
-    const { keep, revoked } = seed();
-    const before = s.retention.usageByDay();
+    const { keep, revoked } = await seed();
+    const before = await s.retention.usageByDay();
     expect(before.reduce((n, d) => n + d.sessions, 0)).toBe(6);
 
     const r = await s.retention.run();
@@ -119,13 +120,13 @@ describe('retention', () => {
     expect(count('coa_jobs')).toBe(2);
     expect(count('email_outbox')).toBe(2);
     expect(count('webhook_attempts')).toBe(0);
-    expect(s.store.tokens.findById(revoked.id)).toBeUndefined();
-    const kept = s.store.tokens.findById(keep.id)!;
+    expect(await s.store.tokens.findById(revoked.id)).toBeUndefined();
+    const kept = (await s.store.tokens.findById(keep.id))!;
     expect([kept.usedMs, kept.usedBytes]).toEqual([123000, 4567]);
 
-    expect(s.retention.usageByDay()).toEqual(before);
+    expect(await s.retention.usageByDay()).toEqual(before);
     expect(db.pragma('foreign_key_check')).toEqual([]);
-    expect(s.retention.lastRun()).toEqual(r);
+    expect(await s.retention.lastRun()).toEqual(r);
     expect(
       db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'retention.run'").get(),
     ).toEqual({ n: 1 });
@@ -133,12 +134,12 @@ describe('retention', () => {
     // A second run finds nothing more and the totals still match.
     const again = await s.retention.run();
     expect(again.removed).toEqual({ sessions: 0, audit: 0, emails: 0, webhooks: 0, tokens: 0 });
-    expect(s.retention.usageByDay()).toEqual(before);
+    expect(await s.retention.usageByDay()).toEqual(before);
   });
 
   it('keeps everything when the settings say 0', async () => {
-    seed();
-    s.settings.update(
+    await seed();
+    await s.settings.update(
       {
         retainSessionsDays: '0',
         retainAuditDays: '0',
@@ -152,11 +153,11 @@ describe('retention', () => {
     expect(count('sessions')).toBe(6);
   });
 
-  it('refuses retention settings out of range', () => {
-    expect(() => s.settings.update({ retainAuditDays: '-1' }, 'test')).toThrow(
+  it('refuses retention settings out of range', async () => {
+    await expect(s.settings.update({ retainAuditDays: '-1' }, 'test')).rejects.toThrow(
       expect.objectContaining({ code: 'PORTICO_BAD_INPUT' }),
     );
-    expect(() => s.settings.update({ retainTokensDays: '4000' }, 'test')).toThrow(
+    await expect(s.settings.update({ retainTokensDays: '4000' }, 'test')).rejects.toThrow(
       expect.objectContaining({ code: 'PORTICO_BAD_INPUT' }),
     );
   });

@@ -33,17 +33,24 @@ const identity = (m: string | null): SessionIdentity => ({
   nasIdentifier: null,
   callingStationId: m,
 });
-const token = (input: Record<string, unknown> = {}) =>
-  s.store.tokens.findById(s.tokens.create({ minutes: 60, ...input }, 'staff').tokens[0]!.id)!;
-const admit = (t: ReturnType<typeof token>, m: string | null) =>
-  s.store.transaction(() =>
-    s.access.admit(s.store.tokens.findById(t.id)!, m ? mac(m) : null, identity(m), clock.now()),
+const token = async (input: Record<string, unknown> = {}) =>
+  (await s.store.tokens.findById(
+    (await s.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!.id,
+  ))!;
+const admit = (t: Awaited<ReturnType<typeof token>>, m: string | null) =>
+  s.store.transaction(async () =>
+    s.access.admit(
+      (await s.store.tokens.findById(t.id))!,
+      m ? mac(m) : null,
+      identity(m),
+      clock.now(),
+    ),
   );
 
 describe('admitting devices', () => {
-  it('reserves a slot, lets the same device back in on it, and refuses a second device', () => {
-    const t = token();
-    const a = admit(t, 'aa-bb-cc-dd-ee-01');
+  it('reserves a slot, lets the same device back in on it, and refuses a second device', async () => {
+    const t = await token();
+    const a = await admit(t, 'aa-bb-cc-dd-ee-01');
     expect(a.decision.ok).toBe(true);
     if (!('session' in a)) throw new Error('expected a session');
     expect(a.session.status).toBe('reserved');
@@ -51,44 +58,49 @@ describe('admitting devices', () => {
     expect(a.decision.sessionTimeout).toBe(3600);
 
     clock.advance(30_000);
-    const again = admit(t, 'AA:BB:CC:DD:EE:01');
+    const again = await admit(t, 'AA:BB:CC:DD:EE:01');
     if (!('session' in again)) throw new Error('expected the same slot');
     expect(again.session.id).toBe(a.session.id);
 
-    const other = admit(t, 'aa-bb-cc-dd-ee-02');
+    const other = await admit(t, 'aa-bb-cc-dd-ee-02');
     expect(other.decision).toEqual({ ok: false, reason: 'device-limit' });
   });
 
-  it('frees the slot when the reservation lapses', () => {
-    const t = token();
-    admit(t, 'aa-bb-cc-dd-ee-01');
+  it('frees the slot when the reservation lapses', async () => {
+    const t = await token();
+    await admit(t, 'aa-bb-cc-dd-ee-01');
     clock.advance(config.reservationGraceSeconds * 1000 + 1);
-    expect(admit(t, 'aa-bb-cc-dd-ee-02').decision.ok).toBe(true);
+    expect((await admit(t, 'aa-bb-cc-dd-ee-02')).decision.ok).toBe(true);
   });
 
-  it('evaluates without reserving anything', () => {
-    const t = token();
-    const e = s.access.evaluate(t.code.toLowerCase(), 'aa:bb:cc:dd:ee:01');
+  it('evaluates without reserving anything', async () => {
+    const t = await token();
+    const e = await s.access.evaluate(t.code.toLowerCase(), 'aa:bb:cc:dd:ee:01');
     expect(e.decision.ok).toBe(true);
     expect(e.token?.id).toBe(t.id);
-    expect(s.store.sessions.slotsOf(t.id, clock.now())).toHaveLength(0);
-    expect(s.access.evaluate('NOPE-NOPE', null).decision).toEqual({ ok: false, reason: 'unknown' });
+    expect(await s.store.sessions.slotsOf(t.id, clock.now())).toHaveLength(0);
+    expect((await s.access.evaluate('NOPE-NOPE', null)).decision).toEqual({
+      ok: false,
+      reason: 'unknown',
+    });
   });
 });
 
 describe('session views', () => {
-  it('lists devices and signs one out, releasing its reservation and binding', () => {
-    const t = token({ maxDevices: 2 });
-    admit(t, 'aa-bb-cc-dd-ee-01');
-    s.access.bindDevice(t.id, 'AABB.CCDD.EE02');
-    const devices = s.sessions.devicesOfToken(t.id);
+  it('lists devices and signs one out, releasing its reservation and binding', async () => {
+    const t = await token({ maxDevices: 2 });
+    await admit(t, 'aa-bb-cc-dd-ee-01');
+    await s.access.bindDevice(t.id, 'AABB.CCDD.EE02');
+    const devices = await s.sessions.devicesOfToken(t.id);
     expect(devices.map((d) => [d.mac, d.status])).toEqual([
       ['aa-bb-cc-dd-ee-01', 'reserved'],
       ['aa-bb-cc-dd-ee-02', 'bound'],
     ]);
-    expect(s.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-01', 'guest')).toEqual({ jobIds: [] });
-    s.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-02', 'guest');
-    expect(s.sessions.devicesOfToken(t.id)).toEqual([]);
-    expect(s.sessions.listLive().total).toBe(0);
+    expect(await s.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-01', 'guest')).toEqual({
+      jobIds: [],
+    });
+    await s.sessions.signOutDevice(t.id, 'aa-bb-cc-dd-ee-02', 'guest');
+    expect(await s.sessions.devicesOfToken(t.id)).toEqual([]);
+    expect((await s.sessions.listLive()).total).toBe(0);
   });
 });

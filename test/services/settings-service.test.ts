@@ -21,8 +21,8 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-test('a fresh install follows the configuration', () => {
-  expect(s.settings.get()).toEqual({
+test('a fresh install follows the configuration', async () => {
+  expect(await s.settings.get()).toEqual({
     spaceName: 'Portico',
     logo: null,
     timeZone: 'Europe/Berlin',
@@ -39,8 +39,8 @@ test('a fresh install follows the configuration', () => {
   });
 });
 
-test('an update stores only what it names, parses form strings, and the others read it', () => {
-  const after = s.settings.update(
+test('an update stores only what it names, parses form strings, and the others read it', async () => {
+  const after = await s.settings.update(
     { spaceName: '  Harbour  ', portalLanguages: 'de, en,de', codeLength: '10' },
     'alice',
   );
@@ -51,8 +51,8 @@ test('an update stores only what it names, parses form strings, and the others r
     timeZone: 'Europe/Berlin',
   });
   expect(s.settings.value('codeLength')).toBe(10);
-  expect(s.tokens.create({ minutes: 5 }, 'alice').tokens[0]?.code).toHaveLength(10);
-  const entry = s.audit.list(10).find((e) => e.action === 'settings.update');
+  expect((await s.tokens.create({ minutes: 5 }, 'alice')).tokens[0]?.code).toHaveLength(10);
+  const entry = (await s.audit.list(10)).find((e) => e.action === 'settings.update');
   expect(entry).toMatchObject({
     actor: 'alice',
     action: 'settings.update',
@@ -60,16 +60,16 @@ test('an update stores only what it names, parses form strings, and the others r
   });
 });
 
-test('a patch that changes nothing records nothing', () => {
-  const before = s.audit.list(10).length;
-  s.settings.update({ timeZone: 'Europe/Berlin', spaceName: 'Portico' }, 'alice');
-  expect(s.audit.list(10)).toHaveLength(before);
+test('a patch that changes nothing records nothing', async () => {
+  const before = (await s.audit.list(10)).length;
+  await s.settings.update({ timeZone: 'Europe/Berlin', spaceName: 'Portico' }, 'alice');
+  expect(await s.audit.list(10)).toHaveLength(before);
 });
 
-test('bad values name every field and nothing is stored', () => {
+test('bad values name every field and nothing is stored', async () => {
   let err: unknown;
   try {
-    s.settings.update(
+    await s.settings.update(
       { spaceName: '', timeZone: 'Nowhere/Else', idleTimeoutSeconds: '-1', logo: 'x' },
       'alice',
     );
@@ -84,11 +84,11 @@ test('bad values name every field and nothing is stored', () => {
     'spaceName',
     'timeZone',
   ]);
-  expect(s.settings.get().spaceName).toBe('Portico');
+  expect((await s.settings.get()).spaceName).toBe('Portico');
 });
 
-test('the logo can be removed again', () => {
+test('the logo can be removed again', async () => {
   const png = 'data:image/png;base64,iVBORw0KGgo=';
-  expect(s.settings.update({ logo: png }, 'alice').logo).toBe(png);
-  expect(s.settings.update({ logo: null }, 'alice').logo).toBeNull();
+  expect((await s.settings.update({ logo: png }, 'alice')).logo).toBe(png);
+  expect((await s.settings.update({ logo: null }, 'alice')).logo).toBeNull();
 });

@@ -58,7 +58,7 @@ afterEach(async () => {
 describe('outgoing webhooks', () => {
   it('delivers token.created signed, after a receiver that fails twice, and logs every attempt', async () => {
     receiver = await startReceiver([500, 503, 204]);
-    const { webhook, secret } = s.webhooks.register(
+    const { webhook, secret } = await s.webhooks.register(
       {
         url: receiver.url,
         events: ['token.created', 'session.started'],
@@ -66,11 +66,11 @@ describe('outgoing webhooks', () => {
       },
       'alice',
     );
-    const { tokens } = s.tokens.create({ minutes: 60 }, 'alice');
+    const { tokens } = await s.tokens.create({ minutes: 60 }, 'alice');
     const code = tokens[0]!.code;
 
     expect(await s.webhooks.worker.runOnce()).toBe(1);
-    let [d] = s.webhooks.deliveries({ webhookId: webhook.id });
+    let [d] = await s.webhooks.deliveries({ webhookId: webhook.id });
     expect(d).toMatchObject({ status: 'retrying', attempts: 1, lastStatusCode: 500 });
 
     // Not due yet: nothing is sent before the back-off has passed.
@@ -79,14 +79,14 @@ describe('outgoing webhooks', () => {
 
     clock.advance(30_000);
     await s.webhooks.worker.runOnce();
-    [d] = s.webhooks.deliveries({ webhookId: webhook.id });
+    [d] = await s.webhooks.deliveries({ webhookId: webhook.id });
     expect(d).toMatchObject({ status: 'retrying', attempts: 2, lastStatusCode: 503 });
 
     clock.advance(30_000); // the second back-off is 60 s
     expect(await s.webhooks.worker.runOnce()).toBe(0);
     clock.advance(30_000);
     await s.webhooks.worker.runOnce();
-    [d] = s.webhooks.deliveries({ webhookId: webhook.id });
+    [d] = await s.webhooks.deliveries({ webhookId: webhook.id });
     expect(d).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 204 });
     expect(d!.deliveredAt).toBe(clock.now());
 
@@ -120,7 +120,7 @@ describe('outgoing webhooks', () => {
     expect(event.type).toBe('token.created');
     expect(event.data.token).toMatchObject({ code, minutes: 60, source: 'manual' });
 
-    const log = s.webhooks.attempts(d!.id);
+    const log = await s.webhooks.attempts(d!.id);
     expect(log.map((a) => [a.attempt, a.statusCode])).toEqual([
       [1, 500],
       [2, 503],
@@ -131,26 +131,26 @@ describe('outgoing webhooks', () => {
 
   it('queues nothing for receivers of other events or paused ones, and nothing when the change rolls back', async () => {
     receiver = await startReceiver([]);
-    const other = s.webhooks.register(
+    const other = await s.webhooks.register(
       { url: receiver.url, events: 'session.stopped', allowPrivateNetwork: true },
       'alice',
     );
-    const paused = s.webhooks.register(
+    const paused = await s.webhooks.register(
       { url: receiver.url, events: ['token.created'], allowPrivateNetwork: true },
       'alice',
     );
-    s.webhooks.setEnabled(paused.webhook.id, false, 'alice');
-    s.tokens.create({ minutes: 30 }, 'alice');
-    expect(s.webhooks.deliveries()).toHaveLength(0);
+    await s.webhooks.setEnabled(paused.webhook.id, false, 'alice');
+    await s.tokens.create({ minutes: 30 }, 'alice');
+    expect(await s.webhooks.deliveries()).toHaveLength(0);
 
-    s.webhooks.setEnabled(paused.webhook.id, true, 'alice');
-    expect(() =>
-      s.store.transaction(() => {
-        s.tokens.create({ minutes: 30 }, 'alice');
+    await s.webhooks.setEnabled(paused.webhook.id, true, 'alice');
+    await expect(
+      s.store.transaction(async () => {
+        await s.tokens.create({ minutes: 30 }, 'alice');
         throw new Error('booking failed');
       }),
-    ).toThrow('booking failed');
-    expect(s.webhooks.deliveries()).toHaveLength(0);
+    ).rejects.toThrow('booking failed');
+    expect(await s.webhooks.deliveries()).toHaveLength(0);
     expect(other.webhook.events).toEqual(['session.stopped']);
   });
 
@@ -159,13 +159,16 @@ describe('outgoing webhooks', () => {
     const url = receiver.url;
     await receiver.close();
     receiver = undefined;
-    s.webhooks.register({ url, events: ['token.created'], allowPrivateNetwork: true }, 'alice');
-    s.tokens.create({ minutes: 30 }, 'alice');
+    await s.webhooks.register(
+      { url, events: ['token.created'], allowPrivateNetwork: true },
+      'alice',
+    );
+    await s.tokens.create({ minutes: 30 }, 'alice');
     for (let i = 0; i < WEBHOOK_MAX_ATTEMPTS; i++) {
       await s.webhooks.worker.runOnce();
       clock.advance(3_600_000);
     }
-    const [d] = s.webhooks.deliveries();
+    const [d] = await s.webhooks.deliveries();
     expect(d).toMatchObject({
       status: 'failed',
       attempts: WEBHOOK_MAX_ATTEMPTS,
@@ -175,8 +178,10 @@ describe('outgoing webhooks', () => {
     expect(await s.webhooks.worker.runOnce()).toBe(0);
   });
 
-  it('refuses a receiver with a bad URL or unknown event, naming the fields', () => {
-    expect(() => s.webhooks.register({ url: 'ftp://x', events: ['token.nope'] }, 'alice')).toThrow(
+  it('refuses a receiver with a bad URL or unknown event, naming the fields', async () => {
+    await expect(
+      s.webhooks.register({ url: 'ftp://x', events: ['token.nope'] }, 'alice'),
+    ).rejects.toThrow(
       expect.objectContaining({
         code: 'PORTICO_BAD_INPUT',
         fields: [
@@ -192,12 +197,12 @@ describe('outgoing webhooks', () => {
 
   it('delivers in the background once started, woken by the event', async () => {
     receiver = await startReceiver([200]);
-    s.webhooks.register(
+    await s.webhooks.register(
       { url: receiver.url, events: ['token.created'], allowPrivateNetwork: true },
       'alice',
     );
     s.webhooks.worker.start();
-    s.tokens.create({ minutes: 30 }, 'alice');
+    await s.tokens.create({ minutes: 30 }, 'alice');
     const deadline = Date.now() + 5000;
     while (receiver.received.length === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));

@@ -20,10 +20,10 @@ export type DeviceReport = {
 };
 
 /** reportAccounting records a Start or Interim-Update for a device in one transaction. */
-export function reportAccounting(s: Services, r: DeviceReport): void {
+export async function reportAccounting(s: Services, r: DeviceReport): Promise<void> {
   const mac = normalizeMac(r.mac) as MacAddress;
   const now = s.clock.now();
-  s.store.transaction(() =>
+  await s.store.transaction(() =>
     s.accounting.record({
       status: r.seconds === undefined ? 'start' : 'interim',
       nasId: r.nasId,

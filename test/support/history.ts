@@ -51,28 +51,28 @@ type Ev = {
  * hours mostly) through services.accounting with `clock` set to each packet's time; the
  * clock is left at `end`.
  */
-export function seedHistory(
+export async function seedHistory(
   s: Services,
   clock: { set(ms: number): void },
   opts: { end: number; days: number; perDay: number; seed?: number; interimMinutes?: number },
-): SeededHistory {
+): Promise<SeededHistory> {
   const rnd = lcg(opts.seed ?? 7);
   const first = opts.end - opts.days * 86_400_000;
   clock.set(first - 86_400_000);
   const nasIds = [
-    s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 'seed').id,
-    s.nas.add({ name: 'floor-2', address: '192.0.2.2', secret: 'secret-456' }, 'seed').id,
+    (await s.nas.add({ name: 'lobby', address: '192.0.2.1', secret: 'secret-123' }, 'seed')).id,
+    (await s.nas.add({ name: 'floor-2', address: '192.0.2.2', secret: 'secret-456' }, 'seed')).id,
   ];
   const tokens: Array<{ id: number; code: string; devices: number }> = [];
   const sourceOf = new Map<number, string>();
   const batchOf = new Map<number, number>();
   const batchIds: number[] = [];
-  const make = (
+  const make = async (
     input: Record<string, unknown>,
     source: 'manual' | 'bulk' | 'booking' | 'visitor' | 'api',
     devices: number,
   ) => {
-    const r = s.tokens.create({ ...input, maxDevices: devices } as never, 'seed', source);
+    const r = await s.tokens.create({ ...input, maxDevices: devices } as never, 'seed', source);
     if (r.batchId !== null) batchIds.push(r.batchId);
     for (const t of r.tokens) {
       tokens.push({ id: t.id, code: t.code, devices });
@@ -81,13 +81,13 @@ export function seedHistory(
     }
   };
   const scale = Math.max(1, Math.ceil(opts.perDay / 15));
-  make({ minutes: 600, count: 20 * scale, batchName: 'Conference' }, 'bulk', 1);
-  make({ minutes: 900, count: 10 * scale, batchName: '=HYPERLINK("x")' }, 'bulk', 2);
-  make({ minutes: 240, count: 5 * scale, batchName: 'Hackathon' }, 'bulk', 3);
-  for (let i = 0; i < 6 * scale; i++) make({ minutes: 480 }, 'booking', 2);
-  for (let i = 0; i < 4 * scale; i++) make({ minutes: 120 }, 'visitor', 1);
+  await make({ minutes: 600, count: 20 * scale, batchName: 'Conference' }, 'bulk', 1);
+  await make({ minutes: 900, count: 10 * scale, batchName: '=HYPERLINK("x")' }, 'bulk', 2);
+  await make({ minutes: 240, count: 5 * scale, batchName: 'Hackathon' }, 'bulk', 3);
+  for (let i = 0; i < 6 * scale; i++) await make({ minutes: 480 }, 'booking', 2);
+  for (let i = 0; i < 4 * scale; i++) await make({ minutes: 120 }, 'visitor', 1);
   for (let i = 0; i < 3 * scale; i++)
-    make({ minutes: 6000, description: `Desk ${i + 1}` }, 'manual', 2);
+    await make({ minutes: 6000, description: `Desk ${i + 1}` }, 'manual', 2);
 
   const interim = (opts.interimMinutes ?? 10) * MIN;
   const busyUntil = new Map<string, number>();
@@ -145,7 +145,7 @@ export function seedHistory(
     clock.set(e.at);
     const mac = normalizeMac(e.s.mac) as MacAddress;
     const code = codeOf.get(e.s.tokenId)!;
-    s.store.transaction(() =>
+    await s.store.transaction(() =>
       s.accounting.record({
         status: e.kind,
         nasId: e.s.nasId,

@@ -84,13 +84,13 @@ export const accountRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
   });
 
   app.post('/sign-out', { config: { role: 'staff' } }, async (request, reply) => {
-    if (request.staff) services.webSessions.signOut(request.staff);
+    if (request.staff) await services.webSessions.signOut(request.staff);
     clearStaffCookie(reply, services.config);
     return reply.redirect(`${ADMIN_PATH}/sign-in?out=1`, 303);
   });
 
   app.post('/sign-out-everywhere', { config: { role: 'staff' } }, async (request, reply) => {
-    if (request.staff) services.webSessions.signOutEverywhere(request.staff);
+    if (request.staff) await services.webSessions.signOutEverywhere(request.staff);
     clearStaffCookie(reply, services.config);
     return reply.redirect(`${ADMIN_PATH}/sign-in?out=1`, 303);
   });

@@ -47,7 +47,7 @@ export const auditRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     const { filter, errors, values } = filterOf(request);
     const ok = Object.keys(errors).length === 0;
     // One extra entry says whether there is a next page without counting the whole log.
-    const entries = ok ? services.audit.search(filter, PAGE + 1, (page - 1) * PAGE) : [];
+    const entries = ok ? await services.audit.search(filter, PAGE + 1, (page - 1) * PAGE) : [];
     const link = (p: number) =>
       `/admin/audit${queryString({ ...values, page: p > 1 ? p : undefined })}`;
     return pages.render(
@@ -63,7 +63,7 @@ export const auditRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         newer: link(page - 1),
         older: link(page + 1),
         csvHref: `/admin/audit.csv${queryString(values)}`,
-        actors: services.audit.actors(),
+        actors: await services.audit.actors(),
         areas: Object.entries(AUDIT_AREAS).map(([value, a]) => ({ value, label: a.label })),
         values,
         errors,
@@ -85,7 +85,7 @@ export const auditRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         );
     const tz = services.timeZone();
     const lines = ['when,who,what,on,details,action\r\n'];
-    for (const e of services.audit.search(filter, CSV_MAX))
+    for (const e of await services.audit.search(filter, CSV_MAX))
       lines.push(
         [formatIsoInZone(e.at, tz), e.actor, e.what, e.on, e.detail, e.action]
           .map(csvCell)

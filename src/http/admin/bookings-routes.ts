@@ -41,21 +41,21 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
 ) => {
   /** page returns a renderer of `template` whose data comes from `data` at render time. */
   const page =
-    <E extends PageExtra>(template: string, title: string, data: (e: E) => object) =>
-    (request: FastifyRequest, reply: FastifyReply, extra: E, status = 200) =>
+    <E extends PageExtra>(template: string, title: string, data: (e: E) => Promise<object>) =>
+    async (request: FastifyRequest, reply: FastifyReply, extra: E, status = 200) =>
       pages.render(
         request,
         reply,
         `bookings/${template}`,
-        { title, errors: extra.errors ?? {}, notice: extra.notice ?? '', ...data(extra) },
+        { title, errors: extra.errors ?? {}, notice: extra.notice ?? '', ...(await data(extra)) },
         status,
       );
 
-  const overview = page('list', 'Bookings and visitors', (e: PageExtra) => ({
+  const overview = page('list', 'Bookings and visitors', async (e: PageExtra) => ({
     wide: true,
-    bookings: services.bookings.list({ limit: 100 }),
-    counts: services.emails.list({ limit: 1 }).counts,
-    feeds: services.feeds.list(),
+    bookings: await services.bookings.list({ limit: 100 }),
+    counts: (await services.emails.list({ limit: 1 })).counts,
+    feeds: await services.feeds.list(),
     values: e.values ?? {},
   }));
 
@@ -71,7 +71,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app.post('/bookings/visitors', { config: staff }, async (request, reply) => {
     const body = formBody(request);
     try {
-      services.bookings.registerVisitor(
+      await services.bookings.registerVisitor(
         {
           name: str(body.name),
           email: str(body.email),
@@ -94,7 +94,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
       const status = (EMAIL_STATUSES as readonly string[]).includes(request.query.status ?? '')
         ? (request.query.status as (typeof EMAIL_STATUSES)[number])
         : undefined;
-      const r = services.emails.list({ ...(status ? { status } : {}), limit: 200 });
+      const r = await services.emails.list({ ...(status ? { status } : {}), limit: 200 });
       return pages.render(request, reply, 'bookings/outbox', {
         title: 'E-mail outbox',
         wide: true,
@@ -111,16 +111,16 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     '/bookings/outbox/:id/retry',
     { config: staff },
     async (request, reply) => {
-      services.emails.retry(Number(request.params.id), staffActor(request));
+      await services.emails.retry(Number(request.params.id), staffActor(request));
       return reply.redirect('/admin/bookings/outbox', 303);
     },
   );
 
   // Settings > Bookings (admins).
-  const bookingSettingsPage = page('settings', 'Settings > Bookings', (e: PageExtra) => ({
-    values: e.values ?? services.bookingSettings.bookings(),
+  const bookingSettingsPage = page('settings', 'Settings > Bookings', async (e: PageExtra) => ({
+    values: e.values ?? (await services.bookingSettings.bookings()),
     newSecret: e.newSecret ?? '',
-    hasSecret: services.bookingSettings.bookings().webhookSecret !== null,
+    hasSecret: (await services.bookingSettings.bookings()).webhookSecret !== null,
     webhookUrl: `${services.config.publicUrl}/webhooks/bookings`,
   }));
 
@@ -133,7 +133,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app.post('/bookings/settings', async (request, reply) => {
     const body = formBody(request);
     try {
-      services.bookingSettings.updateBookings(
+      await services.bookingSettings.updateBookings(
         {
           enabled: checked(body.enabled),
           graceBeforeMinutes: str(body.graceBeforeMinutes),
@@ -160,7 +160,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   });
 
   app.post('/bookings/settings/webhook-secret', async (request, reply) => {
-    const secret = services.bookingSettings.generateWebhookSecret(staffActor(request));
+    const secret = await services.bookingSettings.generateWebhookSecret(staffActor(request));
     return bookingSettingsPage(request, reply, {
       newSecret: secret,
       notice: 'New shared secret made. Copy it into the booking system now: it is not shown again.',
@@ -168,21 +168,21 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   });
 
   // Calendar feeds (admins).
-  const feedsPage = page('feeds', 'Calendar feeds', (e: PageExtra) => ({
+  const feedsPage = page('feeds', 'Calendar feeds', async (e: PageExtra) => ({
     wide: true,
-    feeds: services.feeds.list(),
+    feeds: await services.feeds.list(),
     values: e.values ?? { ...FEED_DEFAULTS, enabled: true },
   }));
 
-  const feedPage = (
+  const feedPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
     id: number,
     extra: PageExtra,
     status = 200,
   ) => {
-    const feed = services.feeds.get(id);
-    return page('feed', feed.name, (e: PageExtra) => ({
+    const feed = await services.feeds.get(id);
+    return page('feed', feed.name, async (e: PageExtra) => ({
       feed,
       values: e.values ?? flatFeed(feed),
     }))(request, reply, extra, status);
@@ -224,7 +224,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app.post('/bookings/feeds', async (request, reply) => {
     const body = formBody(request);
     try {
-      const f = services.feeds.create(feedInput(body), staffActor(request));
+      const f = await services.feeds.create(feedInput(body), staffActor(request));
       return reply.redirect(`/admin/bookings/feeds/${f.id}?added=1`, 303);
     } catch (err) {
       const errors = fieldErrors(err);
@@ -250,7 +250,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     const id = Number(request.params.id);
     const body = formBody(request);
     try {
-      services.feeds.update(id, feedInput(body), staffActor(request));
+      await services.feeds.update(id, feedInput(body), staffActor(request));
       return reply.redirect(`/admin/bookings/feeds/${id}?saved=1`, 303);
     } catch (err) {
       const errors = fieldErrors(err);
@@ -261,13 +261,13 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
 
   app.post<{ Params: { id: string } }>('/bookings/feeds/:id/poll', async (request, reply) => {
     const id = Number(request.params.id);
-    services.feeds.get(id);
+    await services.feeds.get(id);
     const r = await services.ics.pollFeed(id);
     return feedPage(request, reply, id, { notice: pollNotice(r) });
   });
 
   app.post<{ Params: { id: string } }>('/bookings/feeds/:id/delete', async (request, reply) => {
-    services.feeds.remove(Number(request.params.id), staffActor(request));
+    await services.feeds.remove(Number(request.params.id), staffActor(request));
     return reply.redirect('/admin/bookings/feeds', 303);
   });
 
@@ -276,10 +276,10 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   const emailPage = page(
     'email',
     'Settings > E-mail',
-    (e: PageExtra & { preview?: Preview | null }) => ({
+    async (e: PageExtra & { preview?: Preview | null }) => ({
       wide: true,
-      values: e.values ?? services.bookingSettings.emailView(),
-      passwordSet: services.bookingSettings.emailView().smtpPasswordSet,
+      values: e.values ?? (await services.bookingSettings.emailView()),
+      passwordSet: (await services.bookingSettings.emailView()).smtpPasswordSet,
       preview: e.preview ?? null,
       placeholders: EMAIL_PLACEHOLDERS,
     }),
@@ -314,7 +314,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     const action = str(body.action);
     if (action === 'preview-booking' || action === 'preview-visitor') {
       const kind: EmailKind = action === 'preview-visitor' ? 'visitor' : 'booking';
-      const p = services.emails.preview(kind, {
+      const p = await services.emails.preview(kind, {
         subject: str(body[`${kind}Subject`]),
         html: str(body[`${kind}Html`]),
       });
@@ -327,7 +327,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
       return emailPage(request, reply, { values: shown, errors, preview: { kind, ...p } });
     }
     try {
-      services.bookingSettings.updateEmail(emailPatch(body), staffActor(request));
+      await services.bookingSettings.updateEmail(emailPatch(body), staffActor(request));
       return reply.redirect('/admin/bookings/email?saved=1', 303);
     } catch (err) {
       const errors = fieldErrors(err);
@@ -338,7 +338,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
 
   app.post('/bookings/email/test', async (request, reply) => {
     const body = formBody(request);
-    const values = { ...services.bookingSettings.emailView(), testTo: str(body.testTo) };
+    const values = { ...(await services.bookingSettings.emailView()), testTo: str(body.testTo) };
     try {
       const r = await services.emails.sendTest(str(body.testTo), staffActor(request));
       return emailPage(
@@ -359,10 +359,10 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   });
 
   // Outgoing webhooks (admins).
-  const webhooksPage = page('webhooks', 'Webhooks', (e: PageExtra) => ({
+  const webhooksPage = page('webhooks', 'Webhooks', async (e: PageExtra) => ({
     wide: true,
-    webhooks: services.webhooks.list(),
-    deliveries: services.webhooks.deliveries({ limit: 100 }),
+    webhooks: await services.webhooks.list(),
+    deliveries: await services.webhooks.deliveries({ limit: 100 }),
     events: WEBHOOK_EVENTS,
     eventHelp: WEBHOOK_EVENT_HELP,
     values: e.values ?? { events: [] },
@@ -374,7 +374,7 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app.post('/bookings/webhooks', async (request, reply) => {
     const body = formBody(request);
     try {
-      const r = services.webhooks.register(
+      const r = await services.webhooks.register(
         {
           url: str(body.url),
           events: list(body.events),
@@ -401,13 +401,13 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
 
   app.post<{ Params: { id: string } }>('/bookings/webhooks/:id/toggle', async (request, reply) => {
     const id = Number(request.params.id);
-    const w = services.webhooks.get(id);
-    services.webhooks.setEnabled(id, w.disabledAt !== null, staffActor(request));
+    const w = await services.webhooks.get(id);
+    await services.webhooks.setEnabled(id, w.disabledAt !== null, staffActor(request));
     return reply.redirect('/admin/bookings/webhooks', 303);
   });
 
   app.post<{ Params: { id: string } }>('/bookings/webhooks/:id/delete', async (request, reply) => {
-    services.webhooks.remove(Number(request.params.id), staffActor(request));
+    await services.webhooks.remove(Number(request.params.id), staffActor(request));
     return reply.redirect('/admin/bookings/webhooks', 303);
   });
 
@@ -417,8 +417,8 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
       const id = Number(request.params.id);
       return pages.render(request, reply, 'bookings/delivery', {
         title: `Delivery #${id}`,
-        delivery: services.webhooks.delivery(id),
-        attempts: services.webhooks.attempts(id),
+        delivery: await services.webhooks.delivery(id),
+        attempts: await services.webhooks.attempts(id),
       });
     },
   );

@@ -16,27 +16,29 @@ export const dashboardRoutes: FastifyPluginAsync<AdminOptions> = async (
   { services, pages },
 ) => {
   app.get('/', { config: { role: 'staff' } }, async (request, reply) => {
-    const { counts, total } = services.tokens.list({}, { limit: 1 });
+    const { counts, total } = await services.tokens.list({}, { limit: 1 });
     const now = services.clock.now();
-    const week = services.reports.build({ period: '7d' });
+    const week = await services.reports.build({ period: '7d' });
     const today = week.usage.at(-1) ?? { ms: 0, date: week.toDate, label: '', bytes: 0 };
-    const todayReport = services.reports.build({ period: 'today' });
+    const todayReport = await services.reports.build({ period: 'today' });
     // A router reports every interim interval; three missed in a row means something is off.
     const quietAfter = Math.max(
       QUIET_MIN_MS,
       3 * 1000 * services.settings.value('interimIntervalSeconds'),
     );
-    const routers = services.nas.list();
+    const routers = await services.nas.list();
     const isAdmin = request.staff?.role === 'admin';
     return pages.render(request, reply, 'dashboard', {
       title: 'Dashboard',
       states: TOKEN_STATES,
       counts,
       total,
-      online: services.sessions ? services.sessions.listLive({ limit: 1 }).total : counts.online,
+      online: services.sessions
+        ? (await services.sessions.listLive({ limit: 1 })).total
+        : counts.online,
       routers,
       quietRouters: routers.filter((r) => r.lastSeenAt === null || now - r.lastSeenAt > quietAfter),
-      batches: services.batches.list(5),
+      batches: await services.batches.list(5),
       tokensToday: todayReport.totals.tokens,
       redeemedToday: todayReport.totals.redeemed,
       minutesToday: reportMinutes(today.ms),
@@ -51,9 +53,9 @@ export const dashboardRoutes: FastifyPluginAsync<AdminOptions> = async (
         small: true,
       }),
       week: week.usage,
-      emailsFailing: services.emails.list({ limit: 1 }).counts.failed,
-      webhooksFailing: services.webhooks.deliveryCounts().failed,
-      audit: isAdmin ? services.audit.list(5) : [],
+      emailsFailing: (await services.emails.list({ limit: 1 })).counts.failed,
+      webhooksFailing: (await services.webhooks.deliveryCounts()).failed,
+      audit: isAdmin ? await services.audit.list(5) : [],
     });
   });
 
@@ -63,7 +65,7 @@ export const dashboardRoutes: FastifyPluginAsync<AdminOptions> = async (
     ok: true,
     now: services.clock.now(),
     radius: services.radiusStats(),
-    coa: services.cutoff.routerHealth(),
+    coa: await services.cutoff.routerHealth(),
     // Routers whose guests cannot sign in because their UAM secret does not match.
     signInProblems: services.portal.signInProblems(),
   }));

@@ -15,7 +15,7 @@ export const lockoutRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
     pages.render(request, reply, 'lockouts', {
       title: 'Lockouts',
       // Staff may clear a guest's lockout, but only an admin a staff account's or address's.
-      lockouts: services.lockouts.list().map((l) => ({
+      lockouts: (await services.lockouts.list()).map((l) => ({
         ...l,
         clearable: !isStaffLockoutKey(l.key) || request.staff?.role === 'admin',
       })),
@@ -41,7 +41,7 @@ export const lockoutRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
         'Admins only',
         'Only an admin can clear the lockout of a staff account or address.',
       );
-    const cleared = key !== '' && services.lockouts.clear(key, staffActor(request));
+    const cleared = key !== '' && (await services.lockouts.clear(key, staffActor(request)));
     return reply.redirect(`/admin/lockouts?cleared=${cleared ? 1 : 0}`, 303);
   });
 };

@@ -107,18 +107,18 @@ const charts = (r: Report) => ({
 /** reportRoutes registers the reports page and its CSV exports. */
 export const reportRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
   const staffOnly = { config: { role: 'staff' as const } };
-  const options = () => ({
+  const options = async () => ({
     periods: REPORT_PERIODS,
     sources: TOKEN_SOURCES,
-    batches: services.batches.list(200),
-    routers: services.nas.list().map((n) => ({ id: n.id, name: n.name })),
+    batches: await services.batches.list(200),
+    routers: (await services.nas.list()).map((n) => ({ id: n.id, name: n.name })),
   });
 
   app.get<{ Querystring: Query }>('/reports', staffOnly, async (request, reply) => {
     let query: ReportQuery = { period: '7d' };
     try {
       query = reportQuery(request.query);
-      const report = services.reports.build(query);
+      const report = await services.reports.build(query);
       const params = linkParams(query);
       return pages.render(request, reply, 'reports', {
         title: 'Reports',
@@ -126,7 +126,7 @@ export const reportRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
         report,
         query,
         charts: charts(report),
-        ...options(),
+        ...(await options()),
         minutes: reportMinutes,
         mb: (bytes: number) => formatBytes(bytes),
         csvLink: (name: ReportCsv) =>
@@ -147,7 +147,7 @@ export const reportRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
           query,
           errors,
           values: request.query,
-          ...options(),
+          ...(await options()),
         },
         400,
       );
@@ -162,7 +162,7 @@ export const reportRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
       if (!REPORT_CSVS.includes(name))
         throw badInput([{ field: 'report', message: `one of ${REPORT_CSVS.join(', ')}` }]);
       const query = reportQuery(request.query);
-      const report = services.reports.build(query);
+      const report = await services.reports.build(query);
       reply
         .type('text/csv; charset=utf-8')
         .header(

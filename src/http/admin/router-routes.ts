@@ -90,9 +90,9 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   app.get('/routers', async (request, reply) =>
     pages.render(request, reply, 'routers/list', {
       title: 'Routers',
-      routers: services.nas.list(),
+      routers: await services.nas.list(),
       signInProblems: services.portal.signInProblems(),
-      coa: new Map(services.cutoff.routerHealth().map((h) => [h.nasId, h])),
+      coa: new Map((await services.cutoff.routerHealth()).map((h) => [h.nasId, h])),
       removed: (request.query as Record<string, string>).removed ?? '',
     }),
   );
@@ -113,7 +113,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   app.post('/routers', async (request, reply) => {
     const body = formBody(request);
     try {
-      const nas = services.nas.add(nasInput(body), staffActor(request));
+      const nas = await services.nas.add(nasInput(body), staffActor(request));
       return secretPage(request, reply, nas, true);
     } catch (err) {
       const errors = fieldErrors(err) ?? conflictErrors(err);
@@ -123,7 +123,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   });
 
   app.get<{ Params: { id: string } }>('/routers/:id', idParams, async (request, reply) => {
-    const nas = services.nas.get(Number(request.params.id));
+    const nas = await services.nas.get(Number(request.params.id));
     const values: Form = {
       name: nas.name,
       address: nas.address,
@@ -146,14 +146,14 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
     const id = Number(request.params.id);
     const body = formBody(request);
     try {
-      services.nas.update(id, nasInput(body), staffActor(request));
+      await services.nas.update(id, nasInput(body), staffActor(request));
       // What the splash page saw was about the old settings.
       services.portal.clearSignInProblems(id);
       return reply.redirect(`/admin/routers/${id}/test?saved=1`, 303);
     } catch (err) {
       const errors = fieldErrors(err) ?? conflictErrors(err);
       if (!errors) throw err;
-      const nas = services.nas.get(id);
+      const nas = await services.nas.get(id);
       return formPage(request, reply, {
         id,
         values: flagValues(body),
@@ -166,7 +166,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
 
   app.post<{ Params: { id: string } }>('/routers/:id/secret', idParams, async (request, reply) => {
     const id = Number(request.params.id);
-    const nas = services.nas.update(id, { secret: generateSecret() }, staffActor(request));
+    const nas = await services.nas.update(id, { secret: generateSecret() }, staffActor(request));
     return secretPage(request, reply, nas, false);
   });
 
@@ -174,7 +174,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
     '/routers/:id/test',
     idParams,
     async (request, reply) => {
-      const nas = services.nas.get(Number(request.params.id));
+      const nas = await services.nas.get(Number(request.params.id));
       return pages.render(request, reply, 'routers/test', {
         title: `Test ${nas.name}`,
         router: nas,
@@ -190,7 +190,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   );
 
   app.get<{ Params: { id: string } }>('/routers/:id/delete', idParams, async (request, reply) => {
-    const nas = services.nas.get(Number(request.params.id));
+    const nas = await services.nas.get(Number(request.params.id));
     return pages.render(request, reply, 'routers/confirm-delete', {
       title: `Remove ${nas.name}?`,
       router: nas,
@@ -198,7 +198,7 @@ export const routerRoutes: FastifyPluginAsync<AdminOptions> = async (app, { serv
   });
 
   app.post<{ Params: { id: string } }>('/routers/:id/delete', idParams, async (request, reply) => {
-    services.nas.remove(Number(request.params.id), staffActor(request));
+    await services.nas.remove(Number(request.params.id), staffActor(request));
     return reply.redirect('/admin/routers?removed=1', 303);
   });
 };

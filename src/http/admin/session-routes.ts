@@ -48,7 +48,7 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
     '/sessions',
     staffOnly,
     async (request, reply) => {
-      const { sessions, total } = services.sessions.listLive({ limit: 500 });
+      const { sessions, total } = await services.sessions.listLive({ limit: 500 });
       const q = request.query;
       const notice =
         q.done !== undefined
@@ -77,7 +77,7 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
   app.get<{ Params: { id: string } }>('/sessions/:id/disconnect', idRoute, async (request, reply) =>
     pages.render(request, reply, 'sessions/confirm-disconnect', {
       title: 'Disconnect a device',
-      session: services.sessions.get(Number(request.params.id)),
+      session: await services.sessions.get(Number(request.params.id)),
     }),
   );
 
@@ -86,7 +86,7 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
     idRoute,
     async (request, reply) => {
       const id = Number(request.params.id);
-      const { jobId } = services.sessions.disconnect(id, staffActor(request));
+      const { jobId } = await services.sessions.disconnect(id, staffActor(request));
       const outcome =
         jobId === null ? null : await services.sessions.waitForJob(jobId, DISCONNECT_WAIT_MS);
       return reply.redirect(
@@ -113,7 +113,7 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
         filter.tokenId = Number(q.token);
       } else if (q.code && q.code.trim() !== '') {
         try {
-          const t = services.tokens.get(q.code);
+          const t = await services.tokens.get(q.code);
           filter.tokenId = t.id;
         } catch {
           errors.push({ field: 'code', message: 'is not a token code we know' });
@@ -121,7 +121,7 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
       }
       if (filter.tokenId !== undefined) {
         try {
-          tokenLabel = services.tokens.get(filter.tokenId).code;
+          tokenLabel = (await services.tokens.get(filter.tokenId)).code;
         } catch {
           tokenLabel = `#${filter.tokenId}`;
         }
@@ -135,7 +135,7 @@ export const sessionRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
       let result: { sessions: unknown[]; total: number } = { sessions: [], total: 0 };
       if (errors.length === 0) {
         try {
-          result = services.sessions.history({
+          result = await services.sessions.history({
             ...filter,
             limit: HISTORY_PAGE,
             offset: (page - 1) * HISTORY_PAGE,

@@ -26,8 +26,8 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app,
   { services, pages },
 ) => {
-  const shown = () => {
-    const s = services.settings.get();
+  const shown = async () => {
+    const s = await services.settings.get();
     return {
       ...s,
       portalLanguages: s.portalLanguages,
@@ -39,10 +39,10 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
   app.get<{ Querystring: { saved?: string } }>('/settings', async (request, reply) =>
     pages.render(request, reply, 'settings', {
       title: 'Settings',
-      values: shown(),
+      values: await shown(),
       languages: LANGUAGE_CHOICES,
       logo: services.settings.value('logo'),
-      lastRetention: services.retention.lastRun(),
+      lastRetention: await services.retention.lastRun(),
       notice: request.query.saved !== undefined ? 'Settings saved.' : '',
     }),
   );
@@ -55,7 +55,7 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     if (body.languagesShown !== undefined) patch.portalLanguages = languagesFromForm(body);
     if (str(body.removeLogo) === '1') patch.logo = null;
     try {
-      services.settings.update(patch, staffActor(request));
+      await services.settings.update(patch, staffActor(request));
       return reply.redirect('/admin/settings?saved=1', 303);
     } catch (err) {
       const errors = fieldErrors(err);
@@ -73,7 +73,7 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
           },
           languages: LANGUAGE_CHOICES,
           logo: services.settings.value('logo'),
-          lastRetention: services.retention.lastRun(),
+          lastRetention: await services.retention.lastRun(),
           errors,
           notice: '',
         },

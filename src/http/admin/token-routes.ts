@@ -144,7 +144,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
 
   app.get<{ Querystring: Query }>('/tokens', staffOnly, async (request, reply) => {
     const { filter, sort, page, text } = filterFromQuery(request.query);
-    const result = services.tokens.list(filter, {
+    const result = await services.tokens.list(filter, {
       sort,
       limit: PAGE_SIZE,
       offset: (page - 1) * PAGE_SIZE,
@@ -153,7 +153,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     const base = filterParams(filter, text);
     const batch =
       filter.batchId !== undefined
-        ? (services.batches.list(500).find((b) => b.id === filter.batchId) ?? null)
+        ? ((await services.batches.list(500)).find((b) => b.id === filter.batchId) ?? null)
         : null;
     return pages.render(request, reply, 'tokens/list', {
       title: 'Access tokens',
@@ -168,7 +168,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       page,
       pagesTotal,
       batch,
-      batches: services.batches.list(100),
+      batches: await services.batches.list(100),
       created: request.query.created ?? '',
       deleted: request.query.deleted ?? '',
       changed:
@@ -212,7 +212,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
             allowPast,
           }
         : { ...tokenInput(body), allowPast };
-      const { batchId, tokens } = services.tokens.create(
+      const { batchId, tokens } = await services.tokens.create(
         input,
         staffActor(request),
         bulk ? 'bulk' : 'manual',
@@ -251,7 +251,11 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
             : kind === 'extend'
               ? { kind, validUntil: str(body.validUntil) }
               : { kind };
-        const { changed } = services.tokens.bulk(ids.map(Number), action, staffActor(request));
+        const { changed } = await services.tokens.bulk(
+          ids.map(Number),
+          action,
+          staffActor(request),
+        );
         const sep = back.includes('?') ? '&' : '?';
         return reply.redirect(`${back}${sep}changed=${changed}`, 303);
       }
@@ -266,10 +270,10 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       return reply.redirect('/admin/tokens', 303);
     const scope: TokenFilter =
       filter.ids !== undefined ? { ids: filter.ids } : { batchId: filter.batchId };
-    const shown = services.tokens.list(scope, { sort: 'created', limit: 100 });
+    const shown = await services.tokens.list(scope, { sort: 'created', limit: 100 });
     const batch =
       filter.batchId !== undefined
-        ? (services.batches.list(500).find((b) => b.id === filter.batchId) ?? null)
+        ? ((await services.batches.list(500)).find((b) => b.id === filter.batchId) ?? null)
         : null;
     return pages.render(request, reply, 'tokens/confirm-delete', {
       title: 'Delete tokens?',
@@ -287,8 +291,8 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     let ids: number[] = [];
     if (filter.ids !== undefined) ids = filter.ids;
     else if (filter.batchId !== undefined)
-      for (const t of services.tokens.iterate({ batchId: filter.batchId })) ids.push(t.id);
-    const { deleted } = services.tokens.remove(ids, staffActor(request));
+      for await (const t of services.tokens.iterate({ batchId: filter.batchId })) ids.push(t.id);
+    const { deleted } = await services.tokens.remove(ids, staffActor(request));
     return reply.redirect(`/admin/tokens?deleted=${deleted.length}`, 303);
   });
 
@@ -303,7 +307,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         : filter.ids
           ? 'selected'
           : 'all';
-    services.audit.record(staffActor(request), 'tokens.export', {
+    await services.audit.record(staffActor(request), 'tokens.export', {
       targetType: filter.batchId !== undefined ? 'batch' : 'token',
       targetId: filter.batchId !== undefined ? String(filter.batchId) : null,
       details: { filter: { ...filter, ids: filter.ids?.length }, bom },
@@ -322,7 +326,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     const layout = request.query.layout === 'receipt' ? 'receipt' : 'a4';
     const offset = /^\d{1,9}$/.test(request.query.offset ?? '') ? Number(request.query.offset) : 0;
     const { cards, total } = await services.print.cards(filter, offset);
-    services.print.recordPrint(staffActor(request), filter, cards.length);
+    await services.print.recordPrint(staffActor(request), filter, cards.length);
     const base = filterParams(filter, text);
     reply.type('text/html; charset=utf-8');
     return reply.viewAsync('admin/print/sheet', {
@@ -346,7 +350,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     reply: FastifyReply,
     extra: { errors?: FieldErrors; values?: Form; notice?: string } = {},
   ) => {
-    const token = services.tokens.get(Number(request.params.id));
+    const token = await services.tokens.get(Number(request.params.id));
     const fmt = formatters(services.timeZone(), services.clock.now());
     const status = extra.errors && Object.keys(extra.errors).length > 0 ? 400 : 200;
     return pages.render(
@@ -356,7 +360,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       {
         title: `Token ${token.code}`,
         token,
-        devices: services.sessions.devicesOfToken(token.id),
+        devices: await services.sessions.devicesOfToken(token.id),
         created: (request.query as Query).created !== undefined,
         notice: extra.notice ?? noticeFor(request.query as Query),
         errors: extra.errors ?? {},
@@ -395,8 +399,8 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
           errors: { addMinutes: 'is empty: type how many minutes to add, e.g. 30' },
         });
       try {
-        const before = services.tokens.get(Number(request.params.id));
-        const after = services.tokens.update(
+        const before = await services.tokens.get(Number(request.params.id));
+        const after = await services.tokens.update(
           Number(request.params.id),
           { addMinutes: str(body.addMinutes) },
           staffActor(request),
@@ -414,8 +418,8 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   app.post<{ Params: { id: string } }>('/tokens/:id/limits', idRoute, async (request, reply) => {
     const body = formBody(request);
     try {
-      const before = services.tokens.get(Number(request.params.id));
-      const after = services.tokens.update(
+      const before = await services.tokens.get(Number(request.params.id));
+      const after = await services.tokens.update(
         Number(request.params.id),
         {
           validFrom: str(body.validFrom),
@@ -438,7 +442,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   });
 
   app.post<{ Params: { id: string } }>('/tokens/:id/revoke', idRoute, async (request, reply) => {
-    services.tokens.revoke(Number(request.params.id), staffActor(request));
+    await services.tokens.revoke(Number(request.params.id), staffActor(request));
     return reply.redirect(`/admin/tokens/${request.params.id}?done=revoked`, 303);
   });
 };
@@ -481,9 +485,12 @@ function noticeFor(q: Query): string {
 }
 
 /** chunked joins many short strings into pieces of about 64 kB, so streaming is cheap. */
-export function* chunked(lines: Iterable<string>, size = 65_536): Generator<string> {
+export async function* chunked(
+  lines: AsyncIterable<string>,
+  size = 65_536,
+): AsyncGenerator<string> {
   let buf = '';
-  for (const line of lines) {
+  for await (const line of lines) {
     buf += line;
     if (buf.length >= size) {
       yield buf;

@@ -8,7 +8,7 @@ import { fieldErrors, formBody, str, type AdminOptions, type FieldErrors } from 
 
 /** userRoutes registers the staff accounts page. */
 export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
-  const page = (
+  const page = async (
     request: Parameters<typeof pages.render>[0],
     reply: Parameters<typeof pages.render>[1],
     extra: { values?: Record<string, unknown>; errors?: FieldErrors; notice?: string } = {},
@@ -19,7 +19,7 @@ export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servic
       'users',
       {
         title: 'Staff accounts',
-        users: services.staff.list(),
+        users: await services.staff.list(),
         values: extra.values ?? { role: 'staff' },
         errors: extra.errors ?? {},
         notice: extra.notice ?? '',
@@ -42,7 +42,7 @@ export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servic
     const body = formBody(request);
     const username = str(body.username).trim();
     try {
-      services.staff.add(
+      await services.staff.add(
         username,
         str(body.password),
         str(body.role) as 'admin' | 'staff',
@@ -72,15 +72,15 @@ export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servic
     },
     async (request, reply) => {
       const id = Number(request.params.id);
-      const user = services.staff.list().find((u) => u.id === id);
+      const user = (await services.staff.list()).find((u) => u.id === id);
       if (!user) return page(request, reply, { errors: { _form: 'There is no such account.' } });
       if (id === request.staff?.userId)
         return page(request, reply, {
           errors: { _form: 'Change your own password under Your account.' },
         });
       const password = generatePassword();
-      services.staff.setPassword(user.username, password, staffActor(request));
-      services.webSessions.endSessionsOf(id);
+      await services.staff.setPassword(user.username, password, staffActor(request));
+      await services.webSessions.endSessionsOf(id);
       return page(request, reply, {
         notice: `New password for ${user.username}: ${password} (shown once: give it to them; they can change it under their name). Their sessions were ended.`,
       });
@@ -107,8 +107,8 @@ export const userRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servic
         return page(request, reply, {
           errors: { _form: 'You cannot disable your own account. Ask another admin.' },
         });
-      services.staff.setDisabled(id, disable, staffActor(request));
-      if (disable) services.webSessions.endSessionsOf(id);
+      await services.staff.setDisabled(id, disable, staffActor(request));
+      if (disable) await services.webSessions.endSessionsOf(id);
       return reply.redirect('/admin/users?changed=1', 303);
     },
   );

@@ -34,7 +34,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       },
     },
     async (request) => {
-      const { id, name, prefix, role } = services.apiKeys.get(request.apiKey?.id ?? 0);
+      const { id, name, prefix, role } = await services.apiKeys.get(request.apiKey?.id ?? 0);
       return { id, name, prefix, role };
     },
   );
@@ -49,7 +49,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         response: { 200: ApiKeyList, ...errorResponses(403) },
       },
     },
-    async () => ({ apiKeys: services.apiKeys.list().map((k) => presentApiKey(k, tz())) }),
+    async () => ({ apiKeys: (await services.apiKeys.list()).map((k) => presentApiKey(k, tz())) }),
   );
 
   app.post(
@@ -65,7 +65,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       },
     },
     async (request, reply) => {
-      const r = services.apiKeys.create(request.body, apiActor(request));
+      const r = await services.apiKeys.create(request.body, apiActor(request));
       return reply.status(201).send({ apiKey: presentApiKey(r.apiKey, tz()), key: r.key });
     },
   );
@@ -82,6 +82,6 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       },
     },
     async (request) =>
-      presentApiKey(services.apiKeys.revoke(request.params.id, apiActor(request)), tz()),
+      presentApiKey(await services.apiKeys.revoke(request.params.id, apiActor(request)), tz()),
   );
 };

@@ -49,9 +49,10 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const offset = request.query.offset ?? 0;
       const tz = services.timeZone();
       return {
-        entries: services.audit
-          .list(limit, offset)
-          .map((e) => ({ ...e, at: formatIsoInZone(e.at, tz) })),
+        entries: (await services.audit.list(limit, offset)).map((e) => ({
+          ...e,
+          at: formatIsoInZone(e.at, tz),
+        })),
         limit,
         offset,
       };

@@ -47,9 +47,10 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request) => {
       const tz = services.timeZone();
       return {
-        batches: services.batches
-          .list(request.query.limit ?? 50)
-          .map((b) => ({ ...b, createdAt: formatIsoInZone(b.createdAt, tz) })),
+        batches: (await services.batches.list(request.query.limit ?? 50)).map((b) => ({
+          ...b,
+          createdAt: formatIsoInZone(b.createdAt, tz),
+        })),
       };
     },
   );
@@ -67,7 +68,8 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         response: { 200: BatchSchema, ...errorResponses(404) },
       },
     },
-    async (request) => presentBatch(services.batches.get(request.params.id), services.timeZone()),
+    async (request) =>
+      presentBatch(await services.batches.get(request.params.id), services.timeZone()),
   );
 
   app.delete(

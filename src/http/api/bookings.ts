@@ -188,7 +188,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       }>,
       reply: FastifyReply,
     ) => {
-      const r = services.bookings.upsert(
+      const r = await services.bookings.upsert(
         'api',
         request.params.externalId,
         request.body,
@@ -248,7 +248,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request) => {
-      const r = services.bookings.cancel('api', request.params.externalId, apiActor(request));
+      const r = await services.bookings.cancel('api', request.params.externalId, apiActor(request));
       return presentBooking(r.outcome, r.booking, tz());
     },
   );
@@ -265,7 +265,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request) =>
-      presentBooking('unchanged', services.bookings.get('api', request.params.externalId), tz()),
+      presentBooking(
+        'unchanged',
+        await services.bookings.get('api', request.params.externalId),
+        tz(),
+      ),
   );
 
   app.post(
@@ -282,7 +286,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request, reply) => {
-      const r = services.bookings.registerVisitor(request.body, apiActor(request));
+      const r = await services.bookings.registerVisitor(request.body, apiActor(request));
       return reply.status(201).send(presentBooking(r.outcome, r.booking, tz()));
     },
   );

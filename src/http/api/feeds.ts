@@ -40,7 +40,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         response: { 200: FeedList, ...errorResponses(403) },
       },
     },
-    async () => ({ feeds: services.feeds.list().map((f) => presentFeed(f, tz())) }),
+    async () => ({ feeds: (await services.feeds.list()).map((f) => presentFeed(f, tz())) }),
   );
 
   app.post(
@@ -58,7 +58,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     async (request, reply) =>
       reply
         .status(201)
-        .send(presentFeed(services.feeds.create(request.body, apiActor(request)), tz())),
+        .send(presentFeed(await services.feeds.create(request.body, apiActor(request)), tz())),
   );
 
   app.get(
@@ -71,7 +71,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         response: { 200: FeedSchema, ...errorResponses(403, 404) },
       },
     },
-    async (request) => presentFeed(services.feeds.get(request.params.id), tz()),
+    async (request) => presentFeed(await services.feeds.get(request.params.id), tz()),
   );
 
   app.put(
@@ -87,7 +87,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) =>
-      presentFeed(services.feeds.update(request.params.id, request.body, apiActor(request)), tz()),
+      presentFeed(
+        await services.feeds.update(request.params.id, request.body, apiActor(request)),
+        tz(),
+      ),
   );
 
   app.post(
@@ -102,9 +105,9 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) => {
-      services.feeds.get(request.params.id);
+      await services.feeds.get(request.params.id);
       const { feedId: _id, at: _at, ...r } = await services.ics.pollFeed(request.params.id);
-      return { ...r, feed: presentFeed(services.feeds.get(request.params.id), tz()) };
+      return { ...r, feed: presentFeed(await services.feeds.get(request.params.id), tz()) };
     },
   );
 
@@ -123,7 +126,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request, reply) => {
-      services.feeds.remove(request.params.id, apiActor(request));
+      await services.feeds.remove(request.params.id, apiActor(request));
       return reply.status(204).send(null);
     },
   );

@@ -33,7 +33,7 @@ export const lockoutRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     async () => {
       const tz = services.timeZone();
       return {
-        lockouts: services.lockouts.list().map((l) => ({
+        lockouts: (await services.lockouts.list()).map((l) => ({
           ...l,
           firstFailedAt: formatIsoInZone(l.firstFailedAt, tz),
           lastFailedAt: formatIsoInZone(l.lastFailedAt, tz),
@@ -62,7 +62,7 @@ export const lockoutRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
           ERROR_CODES.FORBIDDEN,
           'clearing the lockout of a staff account or address needs an admin API key',
         );
-      if (!services.lockouts.clear(request.params.key, apiActor(request)))
+      if (!(await services.lockouts.clear(request.params.key, apiActor(request))))
         throw notFound(`lockout ${request.params.key}`);
       return reply.status(204).send(null);
     },

@@ -28,7 +28,7 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
         response: { 200: NasList, ...errorResponses(403) },
       },
     },
-    async () => ({ nas: services.nas.list().map((n) => presentNas(n, tz())) }),
+    async () => ({ nas: (await services.nas.list()).map((n) => presentNas(n, tz())) }),
   );
 
   app.post(
@@ -44,7 +44,7 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       },
     },
     async (request, reply) => {
-      const n = services.nas.add(request.body, apiActor(request));
+      const n = await services.nas.add(request.body, apiActor(request));
       return reply.status(201).send({ nas: presentNas(n, tz()), secret: n.secret });
     },
   );
@@ -60,7 +60,7 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
         response: { 200: NasSchema, ...errorResponses(403, 404) },
       },
     },
-    async (request) => presentNas(services.nas.get(request.params.id), tz()),
+    async (request) => presentNas(await services.nas.get(request.params.id), tz()),
   );
 
   app.patch(
@@ -76,7 +76,7 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       },
     },
     async (request) => {
-      const n = services.nas.update(request.params.id, request.body, apiActor(request));
+      const n = await services.nas.update(request.params.id, request.body, apiActor(request));
       // What the splash page saw was about the old settings.
       services.portal.clearSignInProblems(n.id);
       return presentNas(n, tz());
@@ -97,7 +97,7 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     },
     async (request) => {
       const secret = generateSecret();
-      const n = services.nas.update(request.params.id, { secret }, apiActor(request));
+      const n = await services.nas.update(request.params.id, { secret }, apiActor(request));
       return { nas: presentNas(n, tz()), secret };
     },
   );
@@ -116,7 +116,7 @@ export const nasRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       },
     },
     async (request, reply) => {
-      services.nas.remove(request.params.id, apiActor(request));
+      await services.nas.remove(request.params.id, apiActor(request));
       return reply.status(204).send(null);
     },
   );

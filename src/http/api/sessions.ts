@@ -44,8 +44,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   { services },
 ) => {
   const tz = () => services.timeZone();
-  const tokenId = (code: string | undefined) =>
-    code === undefined ? undefined : services.tokens.get(code).id;
+  const tokenId = async (code: string | undefined) =>
+    code === undefined ? undefined : (await services.tokens.get(code)).id;
   const date = (field: string, v: string | undefined, endOfDay: boolean) => {
     if (v === undefined) return undefined;
     const ms = parseDateTime(v, tz(), { endOfDay });
@@ -78,7 +78,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       const limit = q.limit ?? 100;
       const offset = q.offset ?? 0;
       return listed(
-        services.sessions.listLive({ tokenId: tokenId(q.token), nasId: q.nas, limit, offset }),
+        await services.sessions.listLive({
+          tokenId: await tokenId(q.token),
+          nasId: q.nas,
+          limit,
+          offset,
+        }),
         limit,
         offset,
       );
@@ -102,8 +107,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       const q = request.query;
       const limit = q.limit ?? 100;
       const offset = q.offset ?? 0;
-      const r = services.sessions.history({
-        tokenId: tokenId(q.token),
+      const r = await services.sessions.history({
+        tokenId: await tokenId(q.token),
         mac: q.mac,
         since: date('since', q.since, false),
         until: date('until', q.until, true),
@@ -125,7 +130,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         response: { 200: SessionSchema, ...errorResponses(404) },
       },
     },
-    async (request) => presentSession(services.sessions.get(request.params.id), tz()),
+    async (request) => presentSession(await services.sessions.get(request.params.id), tz()),
   );
 
   app.post(
@@ -147,7 +152,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request, reply) => {
-      const { jobId } = services.sessions.disconnect(
+      const { jobId } = await services.sessions.disconnect(
         request.params.id,
         apiActor(request),
         request.query.reason,
@@ -174,7 +179,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     },
     async (request) => {
       const zone = tz();
-      const devices = services.sessions.devicesOfToken(services.tokens.get(request.params.code).id);
+      const devices = await services.sessions.devicesOfToken(
+        (await services.tokens.get(request.params.code)).id,
+      );
       return {
         devices: devices.map((d) => ({
           ...d,
@@ -199,7 +206,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request) => {
-      const t = services.tokens.get(request.params.code);
+      const t = await services.tokens.get(request.params.code);
       return services.sessions.signOutDevice(t.id, request.params.mac, apiActor(request));
     },
   );

@@ -26,9 +26,9 @@ const tags = ['tokens'];
 const staff = { role: 'staff' as const };
 
 /** csvChunks joins CSV lines into chunks of about 64 KiB, so the socket sees few large writes. */
-function* csvChunks(lines: Iterable<string>): Generator<string> {
+async function* csvChunks(lines: AsyncIterable<string>): AsyncGenerator<string> {
   let buf = '';
-  for (const line of lines) {
+  for await (const line of lines) {
     buf += line;
     if (buf.length >= 65_536) {
       yield buf;
@@ -67,7 +67,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const q = request.query;
       const limit = q.limit ?? 50;
       const offset = q.offset ?? 0;
-      const r = services.tokens.list(filterOf(q), { sort: q.sort, limit, offset });
+      const r = await services.tokens.list(filterOf(q), { sort: q.sort, limit, offset });
       const zone = tz();
       return { ...r, tokens: r.tokens.map((t) => presentToken(t, zone)), limit, offset };
     },
@@ -87,7 +87,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request, reply) => {
-      const r = services.tokens.create(request.body, apiActor(request), 'api');
+      const r = await services.tokens.create(request.body, apiActor(request), 'api');
       const zone = tz();
       return reply.status(201).send({
         batchId: r.batchId,
@@ -119,7 +119,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request, reply) => {
       const q = request.query;
       const filter = filterOf(q);
-      services.audit.record(apiActor(request), 'tokens.export', {
+      await services.audit.record(apiActor(request), 'tokens.export', {
         targetType: q.batch === undefined ? null : 'batch',
         targetId: q.batch === undefined ? null : String(q.batch),
         details: { state: q.state ?? null, q: filter.text ?? null, via: 'api' },
@@ -149,7 +149,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         response: { 200: TokenSchema, ...errorResponses(404) },
       },
     },
-    async (request) => presentToken(services.tokens.get(request.params.code), tz()),
+    async (request) => presentToken(await services.tokens.get(request.params.code), tz()),
   );
 
   app.patch(
@@ -168,7 +168,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) =>
       presentToken(
-        services.tokens.update(request.params.code, request.body, apiActor(request)),
+        await services.tokens.update(request.params.code, request.body, apiActor(request)),
         tz(),
       ),
   );
@@ -186,7 +186,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) =>
-      presentToken(services.tokens.revoke(request.params.code, apiActor(request)), tz()),
+      presentToken(await services.tokens.revoke(request.params.code, apiActor(request)), tz()),
   );
 
   app.delete(
@@ -206,8 +206,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request, reply) => {
-      const t = services.tokens.get(request.params.code);
-      services.tokens.remove([t.id], apiActor(request));
+      const t = await services.tokens.get(request.params.code);
+      await services.tokens.remove([t.id], apiActor(request));
       return reply.status(204).send(null);
     },
   );
@@ -225,7 +225,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) => {
-      const r = services.tokens.remove(request.body.codes, apiActor(request));
+      const r = await services.tokens.remove(request.body.codes, apiActor(request));
       return { deleted: r.deleted.length, missing: r.missing };
     },
   );

@@ -53,7 +53,7 @@ export const apiAuth = fp<{ services: Services }>(
     app.decorateRequest('apiKey', null);
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const config = request.routeOptions.config;
-      const auth = opts.services.apiKeys.authenticate(presentedKey(request));
+      const auth = await opts.services.apiKeys.authenticate(presentedKey(request));
       if (!auth.ok) {
         reply.header('www-authenticate', 'Bearer realm="portico-api"');
         throw new PorticoError(ERROR_CODES.UNAUTHORIZED, REFUSALS[auth.reason]);

@@ -75,7 +75,7 @@ export const staffAuth = fp<StaffAuthOptions>(
   async (app, opts) => {
     app.decorateRequest('staff', null);
     app.addHook('onRequest', async (request, reply) => {
-      request.staff = opts.services.webSessions.resolve(request.cookies[STAFF_COOKIE]);
+      request.staff = await opts.services.webSessions.resolve(request.cookies[STAFF_COOKIE]);
       const config = request.routeOptions.config;
       if (config.public === true || request.routeOptions.url === undefined) return;
       if (!request.staff) {

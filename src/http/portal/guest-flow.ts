@@ -88,11 +88,11 @@ export function guessDevice(mac: string | undefined, trusted: boolean): string |
  * CoovaChilli/uspot NAS with a UAM secret, whose `md` the adapter verified before sealing,
  * or an openNDS level 2 redirect, encrypted under the router's faskey.
  */
-export function macIsSigned(services: Services, arrival: Arrival): boolean {
+export async function macIsSigned(services: Services, arrival: Arrival): Promise<boolean> {
   // openNDS level 2 encrypts the MAC under the faskey, which the adapter checked.
   if (arrival.ctx.adapter === 'opennds') return arrival.ctx.fasLevel === 2;
   if (arrival.ctx.adapter !== 'coova' || arrival.nasId === null) return false;
-  return Boolean(services.portal.routerProfileById(arrival.nasId)?.uamSecret);
+  return Boolean((await services.portal.routerProfileById(arrival.nasId))?.uamSecret);
 }
 
 /**
@@ -207,15 +207,15 @@ export function createGuestFlow(services: Services) {
     },
 
     /** openSuccess returns what a success link carries, or undefined when it is not valid. */
-    openSuccess(sealed: string | undefined): SuccessSeal | undefined {
-      const data = services.portal.open('success', sealed) as SuccessSeal | undefined;
+    async openSuccess(sealed: string | undefined): Promise<SuccessSeal | undefined> {
+      const data = (await services.portal.open('success', sealed)) as SuccessSeal | undefined;
       return data && typeof data.t === 'number' ? data : undefined;
     },
 
     /** success renders "you are online" for the token a success link names. */
-    success(reply: FastifyReply, guest: Guest, sealed: string, data: SuccessSeal) {
-      const usage = services.portal.usage(data.t);
-      const code = services.portal.codeOf(data.t);
+    async success(reply: FastifyReply, guest: Guest, sealed: string, data: SuccessSeal) {
+      const usage = await services.portal.usage(data.t);
+      const code = await services.portal.codeOf(data.t);
       const original = checkOriginalUrl(data.u ?? undefined);
       return renderGuestPage(services, reply, guest, {
         view: 'success',
@@ -231,7 +231,7 @@ export function createGuestFlow(services: Services) {
           statusHref:
             code === undefined
               ? undefined
-              : withQuery(`/status/${services.portal.statusRef({ id: data.t, code })}`, {
+              : withQuery(`/status/${await services.portal.statusRef({ id: data.t, code })}`, {
                   lang: guest.lang,
                 }),
         },
@@ -239,7 +239,7 @@ export function createGuestFlow(services: Services) {
     },
 
     /** refusal renders what to do about a known code that cannot get this device on now. */
-    refusal(reply: FastifyReply, guest: Guest, arrival: Arrival, check: Refusal) {
+    async refusal(reply: FastifyReply, guest: Guest, arrival: Arrival, check: Refusal) {
       const { t } = guest;
       const tz = services.timeZone();
       const date = (ms: number) => formatDateTime(ms, guest.lang, tz, now());
@@ -275,8 +275,8 @@ export function createGuestFlow(services: Services) {
         case 'revoked':
           return page(403, t('error.revoked.title'), [t('error.revoked.help')]);
         case 'device-limit': {
-          const code = services.portal.codeOf(check.tokenId) ?? '';
-          const ref = services.portal.statusRef({ id: check.tokenId, code });
+          const code = (await services.portal.codeOf(check.tokenId)) ?? '';
+          const ref = await services.portal.statusRef({ id: check.tokenId, code });
           return page(
             409,
             t('error.devices.title', { n: u.maxDevices }),
@@ -330,9 +330,9 @@ export function createGuestFlow(services: Services) {
         u: arrival.ctx.originalUrl ?? null,
         l: guest.lang,
       };
-      const s = services.portal.seal('success', seal, SUCCESS_TTL_MS);
+      const s = await services.portal.seal('success', seal, SUCCESS_TTL_MS);
       const successUrl = `${portalOrigin(services, request)}${withQuery('/portal/success', { s })}`;
-      const result = handOffFor(services, request, arrival, token.code, successUrl);
+      const result = await handOffFor(services, request, arrival, token.code, successUrl);
       if (!result.ok)
         return flow.routerProblem(
           request,
@@ -358,7 +358,7 @@ export function createGuestFlow(services: Services) {
             },
           });
         case 'bind-mac':
-          services.portal.bind(token.tokenId, h.mac, arrival.nasId);
+          await services.portal.bind(token.tokenId, h.mac, arrival.nasId);
           return noStore(reply).redirect(h.nextUrl, 303);
         case 'controller-authorize': {
           // The guest waits while the router's controller is asked (outside any transaction).
@@ -386,7 +386,7 @@ export function createGuestFlow(services: Services) {
         case 'gateway-grant': {
           // The gateway asks no RADIUS server: its slot is held here, before it lets the
           // device on, and its BinAuth script asks Portico again (see opennds-service.ts).
-          const granted = services.opennds.grant({
+          const granted = await services.opennds.grant({
             tokenId: token.tokenId,
             nasId: arrival.nasId,
             hid: h.grant.sessionId,
@@ -394,7 +394,7 @@ export function createGuestFlow(services: Services) {
             ip: h.grant.ip ?? null,
           });
           if (granted.ok) return noStore(reply).redirect(h.url, 303);
-          const usage = services.portal.usage(token.tokenId);
+          const usage = await services.portal.usage(token.tokenId);
           if (granted.reason === 'unknown-router' || granted.reason === 'unknown' || !usage) {
             const nas = arrival.ctx.nasId ?? 'unknown router';
             return flow.routerProblem(

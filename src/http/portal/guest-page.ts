@@ -58,7 +58,7 @@ export function withQuery(path: string, params: Record<string, string | undefine
  * renderGuestPage renders `views/portal/<view>.eta` in the guest's language inside the
  * layout; `switchHref(lang)` is where the language switch for `lang` points.
  */
-export function renderGuestPage(
+export async function renderGuestPage(
   services: Services,
   reply: FastifyReply,
   guest: Guest,
@@ -70,7 +70,7 @@ export function renderGuestPage(
     data: Record<string, unknown>;
   },
 ) {
-  const settings = services.settings.get();
+  const settings = await services.settings.get();
   reply
     .status(page.status ?? 200)
     .header('cache-control', 'no-store')

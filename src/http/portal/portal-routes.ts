@@ -34,12 +34,14 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
 
   // After a login the router sends the guest back with res=success and, as its userurl, the
   // success link Portico handed it.
-  const successFromRouter = (ctx: Arrival['ctx']): { s: string; data: SuccessSeal } | undefined => {
+  const successFromRouter = async (
+    ctx: Arrival['ctx'],
+  ): Promise<{ s: string; data: SuccessSeal } | undefined> => {
     if (!ctx.originalUrl) return undefined;
     const url = new URL(ctx.originalUrl);
     if (url.pathname !== '/portal/success') return undefined;
     const s = url.searchParams.get('s') ?? undefined;
-    const data = flow.openSuccess(s);
+    const data = await flow.openSuccess(s);
     return data && s ? { s, data } : undefined;
   };
 
@@ -51,7 +53,7 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
   ) => {
     const params = { ...flatParams(request.query), ...fromPath };
     const guest = guestOf(services, request);
-    const read = readArrival(services, request, params);
+    const read = await readArrival(services, request, params);
     if (!read.ok)
       return flow.routerProblem(
         request,
@@ -65,18 +67,18 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     const { ctx } = arrival;
     const notes: Note[] = [];
     if (ctx.routerResult === 'success' || ctx.routerResult === 'already') {
-      const back = successFromRouter(ctx);
+      const back = await successFromRouter(ctx);
       if (back) return flow.success(reply, guest, back.s, back.data);
       // The router's own success redirect (no link of ours): the code it logged in with
       // (`uid`), or the token the device is online with when the router signed its MAC.
       const tokenId =
-        (params.uid === undefined ? undefined : services.portal.findToken(params.uid)) ??
-        (ctx.mac && macIsSigned(services, arrival)
-          ? services.portal.tokenOfDevice(ctx.mac, arrival.nasId)
+        (params.uid === undefined ? undefined : await services.portal.findToken(params.uid)) ??
+        (ctx.mac && (await macIsSigned(services, arrival))
+          ? await services.portal.tokenOfDevice(ctx.mac, arrival.nasId)
           : undefined);
-      if (tokenId !== undefined && services.portal.codeOf(tokenId) !== undefined) {
+      if (tokenId !== undefined && (await services.portal.codeOf(tokenId)) !== undefined) {
         const data: SuccessSeal = { t: tokenId, u: ctx.originalUrl ?? null, l: guest.lang };
-        const s = services.portal.seal('success', data, SUCCESS_TTL_MS);
+        const s = await services.portal.seal('success', data, SUCCESS_TTL_MS);
         return flow.success(reply, guest, s, data);
       }
       notes.push({ kind: 'info', text: guest.t('router.already') });
@@ -106,7 +108,7 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
   app.post('/portal/redeem', async (request, reply) => {
     const body = request.body;
     const guest = guestOf(services, request);
-    const arrival = openArrival(services, field(body, 'ctx'));
+    const arrival = await openArrival(services, field(body, 'ctx'));
     if (!arrival)
       return flow.problem(
         reply,
@@ -130,15 +132,15 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
       });
     }
 
-    const signed = macIsSigned(services, arrival);
+    const signed = await macIsSigned(services, arrival);
     const keys = guessKeys(request, arrival.ctx.mac, signed);
     const device = guessDevice(arrival.ctx.mac, signed);
-    const lock = services.lockouts.check(keys, device);
+    const lock = await services.lockouts.check(keys, device);
     if (lock.locked) return again(429, { codeError: lockedText(guest, lock) });
 
-    const check = services.portal.check(code, arrival.ctx.mac ?? null);
+    const check = await services.portal.check(code, arrival.ctx.mac ?? null);
     if (!check.ok && check.reason === 'unknown') {
-      const after = services.lockouts.recordFailure(keys, device);
+      const after = await services.lockouts.recordFailure(keys, device);
       request.log.warn(
         { code: maskCode(code), keys, locked: after.locked },
         'portal: unknown code',
@@ -151,13 +153,13 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
     // Only the device's own counter is forgiven: clearing the address's would let one valid
     // code reset a guesser's count over and over.
     const deviceKeys = keys.filter((k) => k.startsWith('mac:'));
-    if (deviceKeys.length > 0) services.lockouts.recordSuccess(deviceKeys);
+    if (deviceKeys.length > 0) await services.lockouts.recordSuccess(deviceKeys);
     return flow.handOff(request, reply, guest, arrival, check);
   });
 
   app.get('/portal/success', async (request, reply) => {
     const s = field(request.query, 's');
-    const data = flow.openSuccess(s);
+    const data = await flow.openSuccess(s);
     const guest = guestOf(services, request, field(request.query, 'lang') ?? data?.l);
     if (!data || !s)
       return flow.problem(

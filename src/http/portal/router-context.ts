@@ -108,16 +108,27 @@ function refusal(error: AdapterError, profile: RouterProfile | undefined): Route
   };
 }
 
-function sealArrival(services: Services, ctx: ClientContext, nasId: number | null): Arrival {
+async function sealArrival(
+  services: Services,
+  ctx: ClientContext,
+  nasId: number | null,
+): Promise<Arrival> {
   // What the router said about the last attempt belongs to this page view only.
   const { routerResult: _r, routerMessage: _m, ...kept } = ctx;
-  const sealed = services.portal.seal('router-context', { c: kept, n: nasId }, CONTEXT_TTL_MS);
+  const sealed = await services.portal.seal(
+    'router-context',
+    { c: kept, n: nasId },
+    CONTEXT_TTL_MS,
+  );
   return { ctx, nasId, sealed };
 }
 
 /** openArrival returns the arrival sealed in `sealed`, or undefined when it is not valid. */
-export function openArrival(services: Services, sealed: string | undefined): Arrival | undefined {
-  const data = services.portal.open('router-context', sealed) as Sealed | undefined;
+export async function openArrival(
+  services: Services,
+  sealed: string | undefined,
+): Promise<Arrival | undefined> {
+  const data = (await services.portal.open('router-context', sealed)) as Sealed | undefined;
   if (!data || typeof data.c !== 'object' || data.c === null) return undefined;
   return {
     ctx: data.c,
@@ -148,13 +159,13 @@ export function withoutLangParam(url: string): string {
  * browser asked for it and as the public URL spells it, or against the `loginurl` that
  * chilli's homepage redirect wraps.
  */
-export function readArrival(
+export async function readArrival(
   services: Services,
   request: FastifyRequest,
   params: Record<string, string>,
-): ArrivalResult {
+): Promise<ArrivalResult> {
   if (params.ctx !== undefined) {
-    const arrival = openArrival(services, params.ctx);
+    const arrival = await openArrival(services, params.ctx);
     return arrival ? { ok: true, arrival } : { ok: false, code: 'ADAPTER_BAD_SIGNATURE' };
   }
   // A language switch (`lang=`) added to the router's redirect is ours, not the router's: it
@@ -163,7 +174,7 @@ export function readArrival(
   // CoovaChilli with a uamhomepage wraps its redirect in `loginurl`; the router is named inside.
   const wrapped = unwrapCoovaLoginUrl({ params: fromRouter });
   const routerParams = wrapped.params;
-  const profile = services.portal.routerProfile({
+  const profile = await services.portal.routerProfile({
     nasId: routerParams.nasid ?? routerParams.identity ?? openndsGatewayName(routerParams),
     address: routerParams.uamip,
     site: routerParams.site,
@@ -172,11 +183,11 @@ export function readArrival(
   const origin = portalOrigin(services, request);
   if (!profile && adapter.name === 'opennds' && params.iv !== undefined) {
     // Level 2 encrypts even the gateway name: the router is the one whose faskey opens it.
-    const routers = services.portal.openndsProfiles();
+    const routers = await services.portal.openndsProfiles();
     for (const candidate of routers) {
       const parsed = adapter.parse({ params }, adapterOptions(candidate, origin));
       if (parsed.ok)
-        return { ok: true, arrival: sealArrival(services, parsed.context, candidate.id) };
+        return { ok: true, arrival: await sealArrival(services, parsed.context, candidate.id) };
     }
     if (routers.length > 0) {
       const nas = 'an openNDS gateway (level 2)';
@@ -198,7 +209,10 @@ export function readArrival(
   for (const rawUrl of rawUrls) {
     const parsed = adapter.parse({ params: routerParams, rawUrl }, opts);
     if (parsed.ok)
-      return { ok: true, arrival: sealArrival(services, parsed.context, profile?.id ?? null) };
+      return {
+        ok: true,
+        arrival: await sealArrival(services, parsed.context, profile?.id ?? null),
+      };
     error = parsed.error;
     if (error.code !== 'ADAPTER_BAD_SIGNATURE') break;
   }
@@ -216,15 +230,15 @@ export function readArrival(
  * handOffFor returns how to send the guest back to their router with `code` as credentials,
  * checked against the router's settings as they are now, or why not.
  */
-export function handOffFor(
+export async function handOffFor(
   services: Services,
   request: FastifyRequest,
   arrival: Arrival,
   code: string,
   successUrl: string,
-): HandOffOutcome {
+): Promise<HandOffOutcome> {
   const profile =
-    arrival.nasId === null ? undefined : services.portal.routerProfileById(arrival.nasId);
+    arrival.nasId === null ? undefined : await services.portal.routerProfileById(arrival.nasId);
   const opts = adapterOptions(profile, portalOrigin(services, request));
   // The router sends the guest on to `originalUrl` after login: make that our success page,
   // which links on to the page they first asked for.

@@ -66,16 +66,16 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
       });
     }
     const keys = guessKeys(request, undefined, false);
-    const lock = services.lockouts.check(keys);
+    const lock = await services.lockouts.check(keys);
     if (lock.locked)
       return lookup(reply, guest, {
         status: 429,
         code: typed,
         codeError: lockedText(guest, lock),
       });
-    const tokenId = services.portal.findToken(code);
+    const tokenId = await services.portal.findToken(code);
     if (tokenId === undefined) {
-      const after = services.lockouts.recordFailure(keys);
+      const after = await services.lockouts.recordFailure(keys);
       request.log.warn(
         { code: maskCode(code), keys, locked: after.locked },
         'portal: unknown code looked up',
@@ -86,15 +86,15 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
         codeError: after.locked ? lockedText(guest, after) : guest.t('error.code.unknown'),
       });
     }
-    const ref = services.portal.statusRef({ id: tokenId, code });
+    const ref = await services.portal.statusRef({ id: tokenId, code });
     return reply.redirect(withQuery(`/status/${ref}`, { lang: guest.lang }), 303);
   });
 
   app.get<{ Params: { ref: string } }>('/status/:ref', async (request, reply) => {
     const guest = guestOf(services, request);
     const { ref } = request.params;
-    const tokenId = tokenOfRef(ref);
-    const usage = tokenId === undefined ? undefined : services.portal.usage(tokenId);
+    const tokenId = await tokenOfRef(ref);
+    const usage = tokenId === undefined ? undefined : await services.portal.usage(tokenId);
     if (tokenId === undefined || !usage)
       return flow.problem(
         reply,
@@ -110,7 +110,7 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
       done === 'signedout' || done === 'gone'
         ? [{ kind: 'info', text: guest.t(DONE_NOTES[done]) }]
         : [];
-    const code = services.portal.codeOf(tokenId) ?? '';
+    const code = (await services.portal.codeOf(tokenId)) ?? '';
     return renderGuestPage(services, reply, guest, {
       view: 'status',
       title: guest.t('status.title'),
@@ -132,7 +132,7 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
   app.post<{ Params: { ref: string } }>('/status/:ref/sign-out', async (request, reply) => {
     const guest = guestOf(services, request);
     const { ref } = request.params;
-    const tokenId = tokenOfRef(ref);
+    const tokenId = await tokenOfRef(ref);
     if (tokenId === undefined)
       return flow.problem(
         reply,
@@ -142,12 +142,12 @@ export async function statusRoutes(app: FastifyInstance, opts: { services: Servi
         withQuery('/status', { lang: guest.lang }),
       );
     const device = field(request.body, 'session') ?? '';
-    const signedOut = services.portal.signOut(tokenId, device);
+    const signedOut = await services.portal.signOut(tokenId, device);
     request.log.info({ tokenId, signedOut }, 'portal: guest signed a device out');
-    const arrival = openArrival(services, field(request.body, 'ctx'));
+    const arrival = await openArrival(services, field(request.body, 'ctx'));
     if (arrival) {
-      const code = services.portal.codeOf(tokenId) ?? '';
-      const check = services.portal.check(code, arrival.ctx.mac ?? null);
+      const code = (await services.portal.codeOf(tokenId)) ?? '';
+      const check = await services.portal.check(code, arrival.ctx.mac ?? null);
       if (!check.ok)
         return check.reason === 'unknown'
           ? flow.problem(

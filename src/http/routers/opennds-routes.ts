@@ -33,7 +33,7 @@ export async function openndsRoutes(app: FastifyInstance, opts: { services: Serv
       ts: p.ts,
       sig: p.sig,
     };
-    const out = services.opennds.report(report, request.ip);
+    const out = await services.opennds.report(report, request.ip);
     reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8');
     if (out.ok) {
       request.log.info(

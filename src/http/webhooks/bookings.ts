@@ -34,7 +34,10 @@ export const bookingWebhookRoutes: FastifyPluginAsync<{ services: Services }> = 
   app.post('/bookings', async (request, reply) => {
     const raw = typeof request.body === 'string' ? request.body : '';
     const header = request.headers[SIGNATURE_HEADER];
-    const r = services.bookings.handleWebhook(raw, typeof header === 'string' ? header : undefined);
+    const r = await services.bookings.handleWebhook(
+      raw,
+      typeof header === 'string' ? header : undefined,
+    );
     if (!r.ok) {
       request.log.warn({ reason: r.reason }, 'booking webhook refused');
       throw new PorticoError(ERROR_CODES.UNAUTHORIZED, REFUSALS[r.reason]);
