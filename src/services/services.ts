@@ -3,7 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
-import { createStore } from '../storage/store.js';
+import { createStore, type Store } from '../storage/store.js';
 import { createAccessService } from './access-service.js';
 import { createAccountingService } from './accounting-service.js';
 import { createApiKeyService } from './api-key-service.js';
@@ -36,16 +36,18 @@ import { createUsageEvents } from './usage-events.js';
 import { createReportService } from './report-service.js';
 
 /**
- * createServices returns every use case over `db`, with settings read from `config`;
- * `outbound` are the seams of the guarded HTTP client (tests: a resolver, trusted addresses).
+ * createServices returns every use case over `store` (or the SQLite store over `db`), with
+ * settings read from `config`; `outbound` are the seams of the guarded HTTP client (tests: a
+ * resolver, trusted addresses).
  */
-export function createServices(deps: {
-  db: Db;
-  clock: Clock;
-  config: Config;
-  outbound?: OutboundOptions;
-}) {
-  const store = createStore(deps.db);
+export function createServices(
+  deps: ({ db: Db; store?: undefined } | { store: Store; db?: undefined }) & {
+    clock: Clock;
+    config: Config;
+    outbound?: OutboundOptions;
+  },
+) {
+  const store = deps.store ?? createStore(deps.db);
   const { clock, config } = deps;
   const http = createOutboundHttp(deps.outbound);
   const metrics = createMetricsService({ store, clock });

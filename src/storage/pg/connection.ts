@@ -1,0 +1,88 @@
+// The PostgreSQL connection: a pool of clients, and the one query function the PostgreSQL
+// repositories use. A query runs on the client of the transaction open in the caller's async
+// context, or on any free pooled client (autocommit) when none is open, so repository code
+// never passes a client around, just as the SQLite repositories never pass a handle.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+
+/** PgConn is what a PostgreSQL repository is given: queries with `$1`… parameters. */
+export type PgConn = {
+  /** query returns every row of `text` run with `params`. */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** one returns the first row, or undefined when there is none. */
+  one<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<R | undefined>;
+  /** run returns how many rows the statement changed. */
+  run(text: string, params?: readonly unknown[]): Promise<number>;
+};
+
+/** PgTxContext is the async context of one open PostgreSQL transaction. */
+export type PgTxContext = { owner: object; client: pg.PoolClient; open: boolean; depth: number };
+
+/** pgContext carries the open transaction across awaits. */
+export const pgContext = new AsyncLocalStorage<PgTxContext>();
+
+// BIGINT (every *_at, *_ms and id column) and NUMERIC (SUM over BIGINT) arrive as JavaScript
+// numbers, as SQLite gives them: milliseconds since 1970 and byte counts stay far below 2^53.
+const INT8 = 20;
+const NUMERIC = 1700;
+const toNumber = (v: string): number => Number(v);
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 || oid === NUMERIC) return toNumber;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** PoolOptions tune the pool. */
+export type PoolOptions = {
+  /** The most connections this node opens (default 10). */
+  max?: number;
+  /** The application_name the server shows in pg_stat_activity. */
+  applicationName?: string;
+};
+
+/** createPgPool returns a pool for `url` (postgres://user:password@host:port/database). */
+export function createPgPool(url: string, opts: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'portico',
+    types: TYPES,
+    // A server that does not answer is reported instead of hanging a request for ever.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its connection (server restart) is dropped from the pool; the
+  // next query opens a new one. Without a listener this error would end the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** createPgConn returns the query functions over `pool` for the store whose context is `owner`. */
+export function createPgConn(pool: pg.Pool, owner: object): PgConn {
+  const target = (): pg.Pool | pg.PoolClient => {
+    const c = pgContext.getStore();
+    return c !== undefined && c.owner === owner && c.open ? c.client : pool;
+  };
+  const query = async <R>(text: string, params?: readonly unknown[]): Promise<R[]> => {
+    const r = await target().query(text, params as unknown[] | undefined);
+    return r.rows as R[];
+  };
+  return {
+    query,
+    async one<R>(text: string, params?: readonly unknown[]) {
+      return (await query<R>(text, params))[0];
+    },
+    async run(text: string, params?: readonly unknown[]) {
+      const r = await target().query(text, params as unknown[] | undefined);
+      return r.rowCount ?? 0;
+    },
+  };
+}
+
+/** SQLSTATE codes a transaction can be retried after: serialization failure, deadlock. */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
