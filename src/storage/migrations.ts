@@ -16,8 +16,11 @@ import { MIGRATION_0009 } from './migrations/0009-report-indexes.js';
 import { MIGRATION_0010 } from './migrations/0010-feeds.js';
 import { MIGRATION_0011 } from './migrations/0011-usage-days.js';
 
-/** Migration is one schema step: the version it brings the file to and its SQL. */
-export type Migration = { version: number; name: string; sql: string };
+/**
+ * Migration is one schema step: the version it brings the database to, its SQLite `sql` and
+ * its `postgres` SQL, which give both engines the same tables, columns, constraints and indexes.
+ */
+export type Migration = { version: number; name: string; sql: string; postgres: string };
 
 /** MIGRATIONS lists every migration in order; append, never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -42,6 +45,14 @@ export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/** newerSchemaError returns the PORTICO_MIGRATION error for a database newer than this build. */
+export function newerSchemaError(current: number, latest: number): PorticoError {
+  return new PorticoError(
+    ERROR_CODES.MIGRATION,
+    `database schema version ${current} is newer than this Portico (${latest}); upgrade Portico`,
+  );
+}
+
 /**
  * migrate brings the database up to `target` (default: the latest) and returns the versions
  * it applied; it throws PORTICO_MIGRATION when the file is newer than this build.
@@ -53,12 +64,7 @@ export function migrate(
 ): number[] {
   const current = schemaVersion(db);
   const latest = migrations.length;
-  if (current > latest) {
-    throw new PorticoError(
-      ERROR_CODES.MIGRATION,
-      `database schema version ${current} is newer than this Portico (${latest}); upgrade Portico`,
-    );
-  }
+  if (current > latest) throw newerSchemaError(current, latest);
   const applied: number[] = [];
   for (const m of migrations) {
     if (m.version <= current || m.version > target) continue;

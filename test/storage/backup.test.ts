@@ -224,7 +224,12 @@ describe('upgrades', () => {
     db.close();
     const broken = [
       ...MIGRATIONS.slice(0, 3),
-      { version: 4, name: 'broken', sql: 'CREATE TABLE tokens (x INTEGER) STRICT;' },
+      {
+        version: 4,
+        name: 'broken',
+        sql: 'CREATE TABLE tokens (x INTEGER) STRICT;',
+        postgres: 'CREATE TABLE tokens (x BIGINT);',
+      },
     ];
     let message = '';
     try {

@@ -21,4 +21,16 @@ CREATE INDEX sessions_started ON sessions (started_at) WHERE started_at IS NOT N
 
 ALTER TABLE device_bindings ADD COLUMN nas_id INTEGER REFERENCES nas_clients (id) ON DELETE SET NULL;
 `,
+  postgres: /* sql */ `
+ALTER TABLE sessions ADD COLUMN login TEXT CHECK (login IS NULL OR login IN ('code', 'mac'));
+ALTER TABLE sessions ADD COLUMN user_name TEXT;
+ALTER TABLE sessions ADD COLUMN nas_ip_address TEXT;
+ALTER TABLE sessions ADD COLUMN nas_identifier TEXT;
+ALTER TABLE sessions ADD COLUMN calling_station_id TEXT;
+ALTER TABLE sessions ADD COLUMN slot_released_at BIGINT;
+CREATE INDEX sessions_mac ON sessions (device_mac, id);
+CREATE INDEX sessions_started ON sessions (started_at) WHERE started_at IS NOT NULL;
+
+ALTER TABLE device_bindings ADD COLUMN nas_id BIGINT REFERENCES nas_clients (id) ON DELETE SET NULL;
+`,
 };

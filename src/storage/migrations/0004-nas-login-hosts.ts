@@ -9,4 +9,7 @@ export const MIGRATION_0004 = {
 -- (MikroTik link-login-only, CoovaChilli uamip) may name. Empty: only router-local addresses.
 ALTER TABLE nas_clients ADD COLUMN login_hosts TEXT NOT NULL DEFAULT '';
 `,
+  postgres: /* sql */ `
+ALTER TABLE nas_clients ADD COLUMN login_hosts TEXT NOT NULL DEFAULT '';
+`,
 };

@@ -19,4 +19,12 @@ CREATE TABLE event_marks (
   PRIMARY KEY (event, subject)
 ) STRICT, WITHOUT ROWID;
 `,
+  postgres: /* sql */ `
+CREATE TABLE event_marks (
+  event   TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  at      BIGINT NOT NULL,
+  PRIMARY KEY (event, subject)
+);
+`,
 };

@@ -16,4 +16,9 @@ ALTER TABLE nas_clients ADD COLUMN controller_site TEXT;
 -- Username and password of the controller account, sealed (AES-256-GCM); never plain text.
 ALTER TABLE nas_clients ADD COLUMN controller_credentials TEXT;
 `,
+  postgres: /* sql */ `
+ALTER TABLE nas_clients ADD COLUMN controller_url TEXT;
+ALTER TABLE nas_clients ADD COLUMN controller_site TEXT;
+ALTER TABLE nas_clients ADD COLUMN controller_credentials TEXT;
+`,
 };

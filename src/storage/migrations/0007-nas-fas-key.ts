@@ -10,4 +10,7 @@ export const MIGRATION_0007 = {
 -- NULL for routers that are not openNDS gateways.
 ALTER TABLE nas_clients ADD COLUMN fas_key TEXT;
 `,
+  postgres: /* sql */ `
+ALTER TABLE nas_clients ADD COLUMN fas_key TEXT;
+`,
 };

@@ -23,4 +23,17 @@ CREATE TABLE nas_coa_health (
   last_timeout_at INTEGER
 ) STRICT;
 `,
+  postgres: /* sql */ `
+ALTER TABLE coa_jobs ADD COLUMN nas_id BIGINT REFERENCES nas_clients (id) ON DELETE SET NULL;
+UPDATE coa_jobs SET nas_id = (SELECT nas_id FROM sessions WHERE sessions.id = coa_jobs.session_id);
+CREATE INDEX coa_jobs_router_queue ON coa_jobs (state, nas_id, id);
+
+CREATE TABLE nas_coa_health (
+  nas_id          BIGINT PRIMARY KEY REFERENCES nas_clients (id) ON DELETE CASCADE,
+  rounds          BIGINT NOT NULL DEFAULT 0,
+  backoff_until   BIGINT,
+  last_answer_at  BIGINT,
+  last_timeout_at BIGINT
+);
+`,
 };

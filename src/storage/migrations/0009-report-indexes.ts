@@ -10,4 +10,8 @@ export const MIGRATION_0009 = {
 CREATE INDEX token_coverage_end ON token_coverage (end_at);
 CREATE INDEX sessions_seen ON sessions (last_seen_at) WHERE started_at IS NOT NULL;
 `,
+  postgres: /* sql */ `
+CREATE INDEX token_coverage_end ON token_coverage (end_at);
+CREATE INDEX sessions_seen ON sessions (last_seen_at) WHERE started_at IS NOT NULL;
+`,
 };

@@ -21,4 +21,15 @@ CREATE TABLE usage_days (
 CREATE INDEX email_outbox_sent ON email_outbox (sent_at) WHERE status = 'sent';
 CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries (delivered_at) WHERE status = 'delivered';
 `,
+  postgres: /* sql */ `
+CREATE TABLE usage_days (
+  day             TEXT PRIMARY KEY,
+  sessions        BIGINT NOT NULL DEFAULT 0,
+  session_seconds BIGINT NOT NULL DEFAULT 0,
+  input_octets    BIGINT NOT NULL DEFAULT 0,
+  output_octets   BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX email_outbox_sent ON email_outbox (sent_at) WHERE status = 'sent';
+CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries (delivered_at) WHERE status = 'delivered';
+`,
 };
