@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Pretest step: the end-to-end tests need Debian's radclient (freeradius-utils), Chromium and
-// a real openNDS gateway with what it runs on; the deploy tests systemd-analyze (systemd).
+// a real openNDS gateway with what it runs on; the deploy tests systemd-analyze (systemd); the
+// PostgreSQL tests Debian's PostgreSQL 15 server programs (postgresql).
 // Install whichever is missing instead of letting the tests skip. Needs root and apt-get.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,9 @@ const wanted = [
   { pkg: 'iproute2', bin: '/sbin/ip' },
   { pkg: 'php8.2-cli', bin: '/usr/bin/php' },
   { pkg: 'curl', bin: '/usr/bin/curl' },
+  // The PostgreSQL tests start their own throwaway server from Debian's PostgreSQL 15
+  // programs (the package's own cluster on port 5432 is left alone; no test uses it).
+  { pkg: 'postgresql', bin: '/usr/lib/postgresql/15/bin/postgres' },
   // systemd-analyze verify checks the units in deploy/.
   { pkg: 'systemd', bin: '/usr/bin/systemd-analyze' },
 ];

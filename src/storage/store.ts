@@ -239,10 +239,15 @@ export function createStore(db: Db): Store & { readonly db: Db } {
   return store;
 }
 
-/** isUniqueViolation returns true for a UNIQUE constraint error of either backend. */
+/** isUniqueViolation returns true for a UNIQUE or PRIMARY KEY constraint error of either backend. */
 export function isUniqueViolation(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const code = (err as { code?: string }).code;
-  // SQLite's extended code, or PostgreSQL's SQLSTATE unique_violation.
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+  // SQLite's extended codes, or PostgreSQL's SQLSTATE unique_violation (which a duplicate
+  // primary key raises too).
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === '23505'
+  );
 }

@@ -20,6 +20,9 @@ export const PG_BIN = process.env.PORTICO_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 /** PG_ROLE is the superuser role of a test server. */
 export const PG_ROLE = 'portico';
 
+/** PG_TEMPLATE is the migrated database every PostgreSQL test store is cloned from. */
+export const PG_TEMPLATE = 'portico_template';
+
 const DIR_PREFIX = 'portico-pg-';
 
 /** PgServer is a running test server. */
@@ -215,7 +218,9 @@ export async function startPostgres(): Promise<PgServer> {
         url,
         async stop() {
           child.stdin?.end();
-          await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+          clearTimeout(timer);
           cleanup();
         },
       };

@@ -5,12 +5,14 @@
 
 import type pg from 'pg';
 import type { Store } from '../store.js';
-import { createPgConn, pgContext, type PgTxContext } from './connection.js';
+import { createPgConn, pgContext, type PgConn, type PgTxContext } from './connection.js';
 import { createPgRepos } from './repos.js';
 
 /** PgStore is a store over PostgreSQL, with the pool it owns. */
 export type PgStore = Store & {
   readonly pool: pg.Pool;
+  /** conn runs SQL of its own inside this store's open transaction, or autocommit outside one. */
+  readonly conn: PgConn;
   /** close ends every pooled connection once the running queries are done. */
   close(): Promise<void>;
 };
@@ -53,6 +55,7 @@ export function createPgStore(pool: pg.Pool): PgStore {
   const store: PgStore = {
     backend: 'postgres',
     pool,
+    conn,
     ...repos,
     async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
       const open = current();

@@ -3,12 +3,12 @@
 // keys, foreign keys and named indexes (with their columns, uniqueness and partial-ness).
 
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../src/storage/database.js';
 import { LATEST_VERSION, MIGRATIONS, migrate } from '../../../src/storage/migrations.js';
 import { migratePg, pgSchemaVersion } from '../../../src/storage/pg/migrate.js';
 import { createPgPool } from '../../../src/storage/pg/connection.js';
-import { startPostgres, type PgServer } from '../../support/postgres.js';
+import { createTestDatabase } from '../../support/test-store.js';
 
 type Schema = Record<
   string,
@@ -187,26 +187,17 @@ async function pgSchema(client: pg.Client): Promise<Schema> {
   return out;
 }
 
-let server: PgServer;
-let admin: pg.Client;
-let n = 0;
-
-/** freshDatabase creates an empty database on the server and returns its URL. */
-async function freshDatabase(): Promise<string> {
-  const name = `schema_${process.pid}_${++n}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  return server.url(name);
-}
-
-beforeAll(async () => {
-  server = await startPostgres();
-  admin = new pg.Client({ connectionString: server.url() });
-  await admin.connect();
-});
+const dropped: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  await admin?.end();
-  await server?.stop();
+  for (const drop of dropped) await drop();
 });
+
+/** freshDatabase creates an empty database on the test server and returns its URL. */
+async function freshDatabase(): Promise<string> {
+  const d = await createTestDatabase({ empty: true });
+  dropped.push(d.drop);
+  return d.url;
+}
 
 describe('PostgreSQL migrations', () => {
   it('give the same schema as SQLite after every version', async () => {
