@@ -106,6 +106,50 @@ export async function createTestDatabase(
   };
 }
 
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+// The next test's database is cloned while the current test runs, and a closed store's
+// database is dropped in the background: neither costs the tests any waiting.
+let next: Promise<TestDatabase> | undefined;
+let swept = false;
+
+/** takeDatabase returns a migrated database of its own and starts cloning the next one. */
+async function takeDatabase(): Promise<TestDatabase> {
+  if (!swept) {
+    swept = true;
+    void dropDatabasesOfEndedWorkers().catch(() => {});
+  }
+  const taken = next ?? createTestDatabase();
+  next = createTestDatabase();
+  next.catch(() => {}); // a failure shows when the next test takes it
+  return taken;
+}
+
+/**
+ * dropDatabasesOfEndedWorkers drops the test databases of worker processes that have ended
+ * (the clone a worker had ready, or a database a killed test never dropped).
+ */
+async function dropDatabasesOfEndedWorkers(): Promise<void> {
+  const pool = adminPool();
+  const rows = await pool.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'",
+  );
+  for (const { datname } of rows.rows) {
+    const pid = Number(datname.split('_')[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    await pool.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** openTestStore returns a migrated store on a database of its own on the backend under test. */
 export async function openTestStore(): Promise<TestStore> {
   if (testBackend() === 'sqlite') {
@@ -126,7 +170,7 @@ export async function openTestStore(): Promise<TestStore> {
       },
     };
   }
-  const database = await createTestDatabase();
+  const database = await takeDatabase();
   const store = createPgStore(createPgPool(database.url, { max: 10 }));
   return {
     store,
@@ -135,7 +179,7 @@ export async function openTestStore(): Promise<TestStore> {
     sql: (text, params) => store.conn.query(toPgPlaceholders(text), params),
     async close() {
       await store.close();
-      await database.drop();
+      void database.drop().catch(() => {});
     },
   };
 }
