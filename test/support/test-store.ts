@@ -30,7 +30,9 @@ export async function openTestStore(): Promise<TestStore> {
         const st = db.prepare(text);
         return (st.reader ? st.all(...params) : (st.run(...params), [])) as R[];
       },
-      close: async () => db.close(),
+      close: async () => {
+        db.close();
+      },
     };
   }
   const base = process.env.PORTICO_TEST_PG_URL!;
