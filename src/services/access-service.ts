@@ -110,14 +110,27 @@ export function createAccessService(deps: {
      * the same device reuses its reservation or live session (re-authentication, roaming),
      * a new device gets a reservation until `now` + the grace period, and under the
      * replace-oldest policy the oldest devices are asked to leave. Call it inside a
-     * transaction; it queues Disconnect jobs but sends nothing.
+     * transaction (it holds the token's row until the commit); it queues Disconnect jobs but
+     * sends nothing.
      */
     async admit(
-      token: TokenRecord,
+      seen: TokenRecord,
       mac: MacAddress | null,
       identity: SessionIdentity,
       now: number,
     ): Promise<Admission> {
+      // Two nodes deciding for the same token take turns on its row: the second counts the
+      // slot the first reserved. SQLite's write transaction already excludes the other
+      // writers, and the caller read the token inside it; on PostgreSQL the token is read
+      // again after the wait, as another node may have charged, revoked or deleted it.
+      await store.tokens.lockForUpdate([seen.id]);
+      let token = seen;
+      if (store.backend !== 'sqlite') {
+        const fresh = await store.tokens.findById(seen.id);
+        if (!fresh || fresh.deletedAt !== null)
+          return { decision: { ok: false, reason: 'unknown' } };
+        token = fresh;
+      }
       const settings = deps.settings();
       const held = await store.sessions.slotsOf(token.id, now);
       // The token row counts its live sessions: with none there is nothing to project.

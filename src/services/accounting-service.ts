@@ -208,7 +208,8 @@ export function createAccountingService(deps: {
   };
 
   /**
-   * charge advances a session to what the packet reports and returns the ms charged, the
+   * charge advances a session to what the packet reports (the caller holds the token's row
+   * lock) and returns the ms charged, the
    * session's counters now, and whether the token is used up (when this packet charged it).
    */
   const charge = async (
@@ -282,7 +283,10 @@ export function createAccountingService(deps: {
   const closeNas = async (e: AccountingEvent): Promise<AccountingOutcome> => {
     let closed = 0;
     const cap = staleMs();
-    for (const s of await store.sessions.openOfNas(e.nasId)) {
+    const open = await store.sessions.openOfNas(e.nasId);
+    // Every token charged below, locked at once in id order (see record).
+    await store.tokens.lockForUpdate([...new Set(open.map((s) => s.tokenId))]);
+    for (const s of open) {
       // A retransmitted On/Off (new Identifier, Acct-Delay-Time) may arrive after the NAS
       // began new sessions; those were not cut by the reboot it reports.
       if ((s.startedAt ?? s.reservedAt) > e.eventAt) continue;
@@ -320,6 +324,10 @@ export function createAccountingService(deps: {
       const ev = e as AccountingEvent & { acctSessionId: string };
 
       let s = pick(await store.sessions.findByAcct(e.nasId, ev.acctSessionId), e);
+      // The token's row is held before any session of it changes, as admit holds it (the
+      // same order, so the two cannot deadlock): a charge reads the token's coverage and
+      // writes it back, and a second node charging the same token waits for this one.
+      if (s) await store.tokens.lockForUpdate([s.tokenId]);
       let created = false;
       let reservation: SessionRecord | undefined;
       if (!s) {
@@ -335,6 +343,7 @@ export function createAccountingService(deps: {
           if (owner && e.mac) reservation = await store.sessions.findReserved(owner.tokenId, e.mac);
         }
         if (!owner) return { result: 'unknown' };
+        await store.tokens.lockForUpdate([owner.tokenId]);
         s = await open(ev, { ...owner, ...(reservation ? { reservation } : {}) });
         created = true;
       }

@@ -403,36 +403,40 @@ export function createTokenService(deps: TokenServiceDeps) {
       input: TokenInput & { addMinutes?: number | string },
       actor: string,
     ): Promise<TokenView> {
-      const t = await findOrThrow(codeOrId);
-      const merged: TokenInput = {
-        minutes: t.minutes,
-        validFrom: t.validFrom,
-        validUntil: t.validUntil,
-        expiresAfterFirstUseMinutes: t.expiresAfterFirstUseMinutes,
-        maxDevices: t.maxDevices,
-        whenFull: t.whenFull,
-        dataQuotaMb: t.dataQuotaBytes === null ? null : Math.round(t.dataQuotaBytes / 1_000_000),
-        rateDownKbps: t.rateDownKbps,
-        rateUpKbps: t.rateUpKbps,
-        description: t.description,
-        ...Object.fromEntries(
-          Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'addMinutes'),
-        ),
-      };
-      if (!isBlank(input.addMinutes)) {
-        const add = Number(input.addMinutes);
-        if (!Number.isInteger(add) || add < 1 || add > 5_256_000) {
-          throw badInput([
-            { field: 'addMinutes', message: 'must be a whole number from 1 to 5256000' },
-          ]);
-        }
-        merged.minutes = (t.minutes ?? 0) + add;
-      }
-      const limits = validate(merged);
+      const { id } = await findOrThrow(codeOrId);
       const now = clock.now();
-      const changes: TokenUpdate = { ...limits };
-      if (input.dataQuotaMb === undefined) changes.dataQuotaBytes = t.dataQuotaBytes;
-      await store.transaction(async (tx) => {
+      // Read, merged and written under the token's row lock: two staff adding minutes at
+      // once (on two nodes) add both, and neither undoes the other's change.
+      const { t, changes } = await store.transaction(async (tx) => {
+        await tx.tokens.lockForUpdate([id]);
+        const t = await findOrThrow(id);
+        const merged: TokenInput = {
+          minutes: t.minutes,
+          validFrom: t.validFrom,
+          validUntil: t.validUntil,
+          expiresAfterFirstUseMinutes: t.expiresAfterFirstUseMinutes,
+          maxDevices: t.maxDevices,
+          whenFull: t.whenFull,
+          dataQuotaMb: t.dataQuotaBytes === null ? null : Math.round(t.dataQuotaBytes / 1_000_000),
+          rateDownKbps: t.rateDownKbps,
+          rateUpKbps: t.rateUpKbps,
+          description: t.description,
+          ...Object.fromEntries(
+            Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'addMinutes'),
+          ),
+        };
+        if (!isBlank(input.addMinutes)) {
+          const add = Number(input.addMinutes);
+          if (!Number.isInteger(add) || add < 1 || add > 5_256_000) {
+            throw badInput([
+              { field: 'addMinutes', message: 'must be a whole number from 1 to 5256000' },
+            ]);
+          }
+          merged.minutes = (t.minutes ?? 0) + add;
+        }
+        const limits = validate(merged);
+        const changes: TokenUpdate = { ...limits };
+        if (input.dataQuotaMb === undefined) changes.dataQuotaBytes = t.dataQuotaBytes;
         await tx.tokens.update(t.id, changes);
         await deps.usage?.limitsChanged(t.id, t, { ...t, ...changes });
         await tx.audit.record({
@@ -443,6 +447,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           targetId: String(t.id),
           details: { ...input },
         });
+        return { t, changes };
       });
       const changed = (Object.keys(changes) as Array<keyof TokenUpdate>).filter(
         (k) => changes[k] !== (t as unknown as Record<string, unknown>)[k],
@@ -482,6 +487,9 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       const changes: Array<[number, TokenChange]> = [];
       await store.transaction(async (tx) => {
+        // Every token is locked before any is read, in id order, so two bulk actions over
+        // overlapping selections wait for each other instead of deadlocking.
+        await tx.tokens.lockForUpdate([...ids].sort((a, b) => a - b));
         for (const id of ids) {
           const t = await findOrThrow(id);
           if (action.kind === 'revoke') {
@@ -525,9 +533,12 @@ export function createTokenService(deps: TokenServiceDeps) {
     },
     /** revoke ends a token for good; its live sessions are cut off by the cut-off scheduler. */
     async revoke(codeOrId: string | number, actor: string): Promise<TokenView> {
-      const t = await findOrThrow(codeOrId);
+      const { id } = await findOrThrow(codeOrId);
       const now = clock.now();
-      await store.transaction(async (tx) => {
+      // Under the row lock, so a token revoked twice at once keeps the first revocation time.
+      const t = await store.transaction(async (tx) => {
+        await tx.tokens.lockForUpdate([id]);
+        const t = await findOrThrow(id);
         await tx.tokens.update(t.id, { revokedAt: t.revokedAt ?? now });
         await tx.audit.record({
           at: now,
@@ -537,6 +548,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           targetId: String(t.id),
           details: null,
         });
+        return t;
       });
       if (t.revokedAt === null) await deps.onChange?.(t.id, { kind: 'revoked' });
       return this.get(t.id);

@@ -21,7 +21,8 @@ export type ApiKeyRecord = {
 export type NewApiKey = Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>;
 
 type Row = Record<string, unknown>;
-const toKey = (r: Row): ApiKeyRecord => ({
+/** rowToApiKey returns the ApiKeyRecord for an api_keys row. */
+export const rowToApiKey = (r: Row): ApiKeyRecord => ({
   id: r.id as number,
   name: r.name as string,
   prefix: r.prefix as string,
@@ -55,16 +56,16 @@ export function createApiKeyRepo(db: Db) {
     /** findByHash returns the key whose SHA-256 hash (hex) is `hash`, revoked or not. */
     findByHash(hash: string): ApiKeyRecord | undefined {
       const r = byHash.get(hash) as Row | undefined;
-      return r ? toKey(r) : undefined;
+      return r ? rowToApiKey(r) : undefined;
     },
     /** findById returns a key by id or undefined. */
     findById(id: number): ApiKeyRecord | undefined {
       const r = byId.get(id) as Row | undefined;
-      return r ? toKey(r) : undefined;
+      return r ? rowToApiKey(r) : undefined;
     },
     /** list returns every key, revoked ones included, oldest first. */
     list(): ApiKeyRecord[] {
-      return (all.all() as Row[]).map(toKey);
+      return (all.all() as Row[]).map(rowToApiKey);
     },
     /** revoke marks a key revoked at `now`; false when it was already revoked or is unknown. */
     revoke(id: number, now: number): boolean {

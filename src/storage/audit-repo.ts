@@ -23,7 +23,8 @@ export type AuditFilter = {
   until?: number | undefined;
 };
 
-const toEntry = (r: Row): AuditEntry => ({
+/** rowToAuditEntry returns the AuditEntry for an audit_log row (details parsed). */
+export const rowToAuditEntry = (r: Row): AuditEntry => ({
   id: r.id as number,
   at: r.at as number,
   actor: r.actor as string,
@@ -68,11 +69,11 @@ export function createAuditRepo(db: Db) {
     },
     /** list returns entries newest first. */
     list(limit: number, offset = 0): AuditEntry[] {
-      return (page.all(limit, offset) as Row[]).map(toEntry);
+      return (page.all(limit, offset) as Row[]).map(rowToAuditEntry);
     },
     /** search returns the entries matching `filter`, newest first. */
     search(filter: AuditFilter, limit: number, offset = 0): AuditEntry[] {
-      return (search.all({ ...params(filter), limit, offset }) as Row[]).map(toEntry);
+      return (search.all({ ...params(filter), limit, offset }) as Row[]).map(rowToAuditEntry);
     },
     /** actors returns everyone who appears in the log, for a filter. */
     actors(): string[] {

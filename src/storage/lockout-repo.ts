@@ -14,7 +14,8 @@ export type LockoutRecord = {
 };
 
 type Row = Record<string, unknown>;
-const toRecord = (r: Row): LockoutRecord => ({
+/** rowToLockout returns the LockoutRecord for a lockouts row. */
+export const rowToLockout = (r: Row): LockoutRecord => ({
   key: r.key as string,
   failures: r.failures as number,
   firstFailedAt: r.first_failed_at as number,
@@ -52,7 +53,7 @@ export function createLockoutRepo(db: Db) {
     /** get returns a key's record or undefined. */
     get(key: string): LockoutRecord | undefined {
       const r = get.get(key) as Row | undefined;
-      return r ? toRecord(r) : undefined;
+      return r ? rowToLockout(r) : undefined;
     },
     /** put stores a key's record. */
     put(rec: LockoutRecord): void {
@@ -64,7 +65,7 @@ export function createLockoutRepo(db: Db) {
     },
     /** listRecent returns keys locked at `now` or with a failure after `since`, newest first. */
     listRecent(now: number, since: number, limit = 200): LockoutRecord[] {
-      return (recent.all(now, since, limit) as Row[]).map(toRecord);
+      return (recent.all(now, since, limit) as Row[]).map(rowToLockout);
     },
     /** purgeOlderThan deletes records with no failure since `before` and no running lockout. */
     purgeOlderThan(before: number, now: number): number {

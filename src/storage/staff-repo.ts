@@ -17,7 +17,8 @@ export type StaffUser = {
 };
 
 type Row = Record<string, unknown>;
-const toUser = (r: Row): StaffUser => ({
+/** rowToStaffUser returns the StaffUser for a staff_users row. */
+export const rowToStaffUser = (r: Row): StaffUser => ({
   id: r.id as number,
   username: r.username as string,
   passwordHash: r.password_hash as string,
@@ -46,16 +47,16 @@ export function createStaffRepo(db: Db) {
     /** findByUsername returns the account (case-insensitive) or undefined. */
     findByUsername(username: string): StaffUser | undefined {
       const r = byName.get(username) as Row | undefined;
-      return r ? toUser(r) : undefined;
+      return r ? rowToStaffUser(r) : undefined;
     },
     /** findById returns the account or undefined. */
     findById(id: number): StaffUser | undefined {
       const r = byId.get(id) as Row | undefined;
-      return r ? toUser(r) : undefined;
+      return r ? rowToStaffUser(r) : undefined;
     },
     /** list returns every account by username. */
     list(): StaffUser[] {
-      return (all.all() as Row[]).map(toUser);
+      return (all.all() as Row[]).map(rowToStaffUser);
     },
     /** count returns how many accounts exist. */
     count(): number {

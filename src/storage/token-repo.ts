@@ -54,7 +54,8 @@ export type TokenFilter = {
 export const TOKEN_SORTS = ['created', '-created', 'code', 'used', '-used', 'valid_until'] as const;
 export type TokenSort = (typeof TOKEN_SORTS)[number];
 
-const SORT_SQL: Record<TokenSort, string> = {
+/** SORT_SQL is the ORDER BY of each listing order. */
+export const SORT_SQL: Record<TokenSort, string> = {
   created: 't.created_at ASC, t.id ASC',
   '-created': 't.created_at DESC, t.id DESC',
   code: 't.code ASC',
@@ -81,14 +82,15 @@ export const STATE_SQL = `CASE
   WHEN t.first_used_at IS NOT NULL THEN 'active'
   ELSE 'unused' END`;
 
-const SELECT = `SELECT t.*, b.name AS batch_name,
+/** TOKEN_SELECT reads tokens (alias t) with their batch name and live session count. */
+export const TOKEN_SELECT = `SELECT t.*, b.name AS batch_name,
   (SELECT COUNT(*) FROM sessions s WHERE s.token_id = t.id AND s.status = 'live') AS live_sessions
   FROM tokens t LEFT JOIN batches b ON b.id = t.batch_id`;
 
 type Row = Record<string, unknown>;
 
-/** rowToToken returns the TokenRecord for a row of `SELECT` above. */
-function rowToToken(r: Row): TokenRecord {
+/** rowToToken returns the TokenRecord for a row of TOKEN_SELECT. */
+export function rowToToken(r: Row): TokenRecord {
   return {
     id: r.id as number,
     code: r.code as string,
@@ -140,7 +142,8 @@ export type TokenUpdate = Partial<
   >
 > & { revokedAt?: number | null };
 
-const UPDATE_COLUMNS: Record<keyof TokenUpdate, string> = {
+/** UPDATE_COLUMNS maps each updatable field to its column. */
+export const UPDATE_COLUMNS: Record<keyof TokenUpdate, string> = {
   minutes: 'minutes',
   validFrom: 'valid_from',
   validUntil: 'valid_until',
@@ -166,10 +169,10 @@ export function createTokenRepo(db: Db) {
     @whenFull, @dataQuotaBytes, @rateDownKbps, @rateUpKbps, @description, @batchId, @source,
     @createdBy, @createdAt)`);
   const codeExists = db.prepare('SELECT 1 FROM tokens WHERE code = ?').pluck();
-  const byCode = db.prepare(`${SELECT} WHERE t.code = ? AND t.deleted_at IS NULL`);
-  const byId = db.prepare(`${SELECT} WHERE t.id = ?`);
+  const byCode = db.prepare(`${TOKEN_SELECT} WHERE t.code = ? AND t.deleted_at IS NULL`);
+  const byId = db.prepare(`${TOKEN_SELECT} WHERE t.id = ?`);
   const byBatch = db.prepare(
-    `${SELECT} WHERE t.batch_id = ? AND t.deleted_at IS NULL ORDER BY t.id`,
+    `${TOKEN_SELECT} WHERE t.batch_id = ? AND t.deleted_at IS NULL ORDER BY t.id`,
   );
   const batchById = db.prepare('SELECT * FROM batches WHERE id = ?');
   // Case and surrounding spaces do not make two names different ("open day" is "Open Day").
@@ -270,7 +273,7 @@ export function createTokenRepo(db: Db) {
       page: { sort?: TokenSort; limit: number; offset: number },
     ): TokenRecord[] {
       const params: Record<string, unknown> = { now, limit: page.limit, offset: page.offset };
-      const sql = `${SELECT} WHERE ${where(f, params)} ORDER BY ${SORT_SQL[page.sort ?? '-created']} LIMIT :limit OFFSET :offset`;
+      const sql = `${TOKEN_SELECT} WHERE ${where(f, params)} ORDER BY ${SORT_SQL[page.sort ?? '-created']} LIMIT :limit OFFSET :offset`;
       return (db.prepare(sql).all(params) as Row[]).map(rowToToken);
     },
     /**
@@ -282,7 +285,7 @@ export function createTokenRepo(db: Db) {
     *iterate(f: TokenFilter, now: number, pageSize = 1000): Generator<TokenRecord> {
       const params: Record<string, unknown> = { now, after: 0, limit: pageSize };
       const page = db.prepare(
-        `${SELECT} WHERE ${where(f, params)} AND t.id > :after ORDER BY t.id LIMIT :limit`,
+        `${TOKEN_SELECT} WHERE ${where(f, params)} AND t.id > :after ORDER BY t.id LIMIT :limit`,
       );
       for (;;) {
         const rows = page.all(params) as Row[];
@@ -352,6 +355,14 @@ export function createTokenRepo(db: Db) {
      */
     markFirstUse(tokenId: number, at: number): boolean {
       return markFirstUse.run(at, tokenId).changes === 1;
+    },
+    /**
+     * lockForUpdate holds the tokens' rows until the transaction ends, so that a decision
+     * read from them (devices, balance, limits) is not made twice at once by two nodes. A
+     * no-op on SQLite, whose write transaction already excludes every other writer.
+     */
+    lockForUpdate(ids: readonly number[]): void {
+      void ids;
     },
     /** meterOf returns a token's code, minutes, data quota and charged usage, or undefined. */
     meterOf(tokenId: number): TokenMeter | undefined {

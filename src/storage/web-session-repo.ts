@@ -19,6 +19,19 @@ export type WebSessionRecord = {
 
 type Row = Record<string, unknown>;
 
+/** rowToWebSession returns the WebSessionRecord for a web_sessions row joined with its account. */
+export const rowToWebSession = (r: Row): WebSessionRecord => ({
+  idHash: r.id_hash as string,
+  userId: r.user_id as number,
+  username: r.username as string,
+  role: r.role as StaffRole,
+  userDisabledAt: r.disabled_at as number | null,
+  csrfSecret: r.csrf_secret as string,
+  createdAt: r.created_at as number,
+  lastSeenAt: r.last_seen_at as number,
+  expiresAt: r.expires_at as number,
+});
+
 /** createWebSessionRepo returns the sign-in session repository over `db`. */
 export function createWebSessionRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO web_sessions (id_hash, user_id, csrf_secret, created_at,
@@ -39,18 +52,7 @@ export function createWebSessionRepo(db: Db) {
     /** find returns the session with this id hash and its account, or undefined. */
     find(idHash: string): WebSessionRecord | undefined {
       const r = find.get(idHash) as Row | undefined;
-      if (!r) return undefined;
-      return {
-        idHash: r.id_hash as string,
-        userId: r.user_id as number,
-        username: r.username as string,
-        role: r.role as StaffRole,
-        userDisabledAt: r.disabled_at as number | null,
-        csrfSecret: r.csrf_secret as string,
-        createdAt: r.created_at as number,
-        lastSeenAt: r.last_seen_at as number,
-        expiresAt: r.expires_at as number,
-      };
+      return r ? rowToWebSession(r) : undefined;
     },
     /** touch records activity on a session at `at`. */
     touch(idHash: string, at: number): void {
