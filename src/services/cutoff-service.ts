@@ -4,6 +4,7 @@
 // records what it answered. The same pass closes sessions gone silent (a lost Stop) at their
 // last known time and closes reservations whose grace ended, freeing their slots.
 
+import { hostname } from 'node:os';
 import { excessSlots } from '../core/authorize.js';
 import { deriveState, timeLeft } from '../core/token.js';
 import type { Clock } from '../clock.js';
@@ -51,6 +52,18 @@ export const RETRY_AFTER_MS = 30_000;
 const MAX_SWEPT_DISCONNECTS = 20;
 /** PER_ROUTER_IN_FLIGHT bounds the jobs on the wire to one router, so one cannot take every lane. */
 export const PER_ROUTER_IN_FLIGHT = 16;
+/**
+ * CLAIM_LEASE_MS is how long a node's claim on the jobs it is sending holds without renewal;
+ * a node renews it every third of that while it waits for answers, so another node takes
+ * over the jobs of a node that died at most this long after it stopped renewing.
+ */
+export const CLAIM_LEASE_MS = 30_000;
+
+/** defaultNodeId returns this process's node id when none is configured: host name and pid. */
+export function defaultNodeId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
 /** ROUTER_BACKOFF_MS are the first and the longest pause for a router whose DAS does not answer. */
 export const ROUTER_BACKOFF_MS = { first: 30_000, max: 10 * 60_000 } as const;
 
@@ -138,6 +151,10 @@ export function createCutoffService(deps: {
   controllers?: () => ControllerCutoff | undefined;
   /** Counts each NAS answer for Prometheus, by router name. */
   metrics?: Pick<MetricsHooks, 'coaFinished'>;
+  /** This node's id in job claims (PORTICO_NODE_ID); default host name and pid. */
+  nodeId?: string;
+  /** How long a claim holds without renewal; default CLAIM_LEASE_MS. */
+  leaseMs?: number;
 }) {
   const { store, clock } = deps;
   const usage = deps.events ?? createUsageEvents({ store });
@@ -149,8 +166,11 @@ export function createCutoffService(deps: {
   };
   const concurrency = deps.concurrency ?? 64;
   const perRouter = deps.perRouter ?? PER_ROUTER_IN_FLIGHT;
+  const nodeId = deps.nodeId ?? defaultNodeId();
+  const leaseMs = deps.leaseMs ?? CLAIM_LEASE_MS;
   let kick: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let renewal: NodeJS.Timeout | undefined;
   let soon: NodeJS.Immediate | undefined;
   let working: Promise<void> | undefined;
   let again = false;
@@ -199,6 +219,8 @@ export function createCutoffService(deps: {
   const scan = async (now: number = clock.now()): Promise<ScanResult> => {
     const window = staleMs();
     return store.transaction(async (tx) => {
+      // Two nodes' passes take turns, so the second sees the Disconnects the first queued.
+      await tx.coaJobs.lockScheduler();
       const lapsed = await tx.sessions.closeLapsedReservations(now);
       let stale = 0;
       const intervals = deps.settings().staleAfterIntervals;
@@ -208,7 +230,10 @@ export function createCutoffService(deps: {
           terminateCause: 'stale',
           closedBy: 'sweeper',
         };
-        await tx.sessions.close(s.id, { ...how, updatedAt: s.updatedAt ?? now });
+        // Accounting that arrived meanwhile (on another node) keeps it live; only the pass
+        // that closed it announces the stop.
+        if (!(await tx.sessions.closeStale(s.id, { ...how, updatedAt: s.updatedAt ?? now })))
+          continue;
         await usage.sessionStopped(s, how);
         stale++;
       }
@@ -419,11 +444,13 @@ export function createCutoffService(deps: {
     const inFlight = new Set<Promise<void>>();
     for (;;) {
       if (!closing && inFlight.size < concurrency) {
+        const now = clock.now();
         const jobs = await store.transaction(async (tx) =>
-          tx.coaJobs.claimFair(clock.now(), {
-            limit: concurrency - inFlight.size,
-            perRouter,
-          }),
+          tx.coaJobs.claimFair(
+            now,
+            { limit: concurrency - inFlight.size, perRouter },
+            { node: nodeId, until: now + leaseMs },
+          ),
         );
         for (const job of jobs) {
           const p: Promise<void> = sendOne(job)
@@ -560,13 +587,27 @@ export function createCutoffService(deps: {
       das = sender;
       if (log) logger = log;
     },
-    /** start runs the scheduler every interval and requeues jobs a stopped process left. */
+    /** nodeId is the id this node's job claims carry. */
+    nodeId,
+    /**
+     * start runs the scheduler every interval and requeues the jobs this node left sending
+     * (on SQLite, which no other node shares, every job left sending).
+     */
     async start(intervalMs: number = deps.intervalMs ?? 5000): Promise<void> {
       if (!stopped) return;
       stopped = false;
-      await store.transaction(async (tx) => tx.coaJobs.requeueSending());
+      const mine = store.backend === 'sqlite' ? null : nodeId;
+      await store.transaction(async (tx) => tx.coaJobs.requeueSending(mine));
       timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
+      // While this node runs, the jobs it is sending (and openNDS Disconnects it handed to the
+      // gateway's watcher) stay its own; after it dies another node takes them within a lease.
+      renewal = setInterval(() => {
+        store.coaJobs
+          .renewClaims(nodeId, clock.now() + leaseMs)
+          .catch((err: unknown) => logger.error({ err }, 'Disconnect/CoA claims not renewed'));
+      }, leaseMs / 3);
+      renewal.unref();
       this.wake();
     },
     /**
@@ -578,8 +619,10 @@ export function createCutoffService(deps: {
       stopped = true;
       closing = true;
       if (timer) clearInterval(timer);
+      if (renewal) clearInterval(renewal);
       if (soon) clearImmediate(soon);
       timer = undefined;
+      renewal = undefined;
       soon = undefined;
       try {
         await working;

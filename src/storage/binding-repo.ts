@@ -14,7 +14,8 @@ export type BindingRecord = {
 };
 
 type Row = Record<string, unknown>;
-const toBinding = (r: Row): BindingRecord => ({
+/** toBinding returns the BindingRecord of a `device_bindings` row. */
+export const toBinding = (r: Row): BindingRecord => ({
   id: r.id as number,
   tokenId: r.token_id as number,
   deviceMac: r.device_mac as string,

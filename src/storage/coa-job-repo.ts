@@ -25,6 +25,10 @@ export type CoaJobRecord = {
   finishedAt: number | null;
   /** The router the job goes to, from its session when it was queued. */
   nasId: number | null;
+  /** The node that last claimed the job, or null when none has. */
+  claimedBy: string | null;
+  /** While the job is 'sending' and now is before this, no other node takes it. */
+  leaseUntil: number | null;
 };
 
 /** NewCoaJob is what is needed to queue a job. */
@@ -38,7 +42,8 @@ export type NewCoaJob = {
 };
 
 type Row = Record<string, unknown>;
-const toJob = (r: Row): CoaJobRecord => ({
+/** toJob returns the CoaJobRecord of a `coa_jobs` row. */
+export const toJob = (r: Row): CoaJobRecord => ({
   id: r.id as number,
   sessionId: r.session_id as number,
   kind: r.kind as CoaJobKind,
@@ -51,6 +56,8 @@ const toJob = (r: Row): CoaJobRecord => ({
   createdAt: r.created_at as number,
   finishedAt: r.finished_at as number | null,
   nasId: (r.nas_id as number | null | undefined) ?? null,
+  claimedBy: (r.claimed_by as string | null | undefined) ?? null,
+  leaseUntil: (r.lease_until as number | null | undefined) ?? null,
 });
 
 /** RouterCoaHealth is what the worker last found of a router's Dynamic Authorization Server. */
@@ -69,7 +76,11 @@ export type RouterCoaHealth = {
 /** ClaimLimits bound what one claim takes: in total, and in flight per router. */
 export type ClaimLimits = { limit: number; perRouter: number };
 
-const toHealth = (r: Row): RouterCoaHealth => ({
+/** ClaimLease names the claiming node and until when its claim holds unless renewed. */
+export type ClaimLease = { node: string; until: number };
+
+/** toHealth returns the RouterCoaHealth of a `nas_coa_health` row joined with its queue. */
+export const toHealth = (r: Row): RouterCoaHealth => ({
   nasId: r.nas_id as number,
   rounds: (r.rounds as number | null) ?? 0,
   backoffUntil: r.backoff_until as number | null,
@@ -78,19 +89,28 @@ const toHealth = (r: Row): RouterCoaHealth => ({
   pending: (r.pending as number | null) ?? 0,
 });
 
+/** EXPIRED is true for a job of alias `j` sending under another node's lease that ran out by @now. */
+const EXPIRED = (j: string) =>
+  `(${j}.state = 'sending' AND COALESCE(${j}.lease_until, 0) <= @now AND ${j}.claimed_by IS NOT @node)`;
+/** WAITING is true for a job of alias `j` that @node may claim at @now. */
+const WAITING = (j: string) => `(${j}.state = 'pending' OR ${EXPIRED(j)})`;
+
 /** createCoaJobRepo returns the CoA job repository over `db`. */
 export function createCoaJobRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO coa_jobs (session_id, kind, reason, requested_by,
     session_timeout, created_at, nas_id) VALUES (@sessionId, @kind, @reason, @requestedBy,
     @sessionTimeout, @createdAt, (SELECT nas_id FROM sessions WHERE id = @sessionId))`);
   // Routers with work waiting, the one waiting longest first, with what they have in flight.
+  // Waiting: pending, or sending under another node's lease that ran out (that node died or
+  // stopped renewing; this node's own jobs it is still sending, whatever the clock says);
+  // in flight: every other sending job.
   const queues = db.prepare(`SELECT q.nas_id, q.oldest, h.rounds, h.backoff_until,
-      (SELECT COUNT(*) FROM coa_jobs s WHERE s.state = 'sending' AND s.nas_id IS q.nas_id) AS sending
-    FROM (SELECT nas_id, MIN(id) AS oldest FROM coa_jobs WHERE state = 'pending' GROUP BY nas_id) q
+      (SELECT COUNT(*) FROM coa_jobs s WHERE s.state = 'sending' AND s.nas_id IS q.nas_id
+        AND NOT ${EXPIRED('s')}) AS sending
+    FROM (SELECT nas_id, MIN(id) AS oldest FROM coa_jobs j WHERE ${WAITING('j')} GROUP BY nas_id) q
     LEFT JOIN nas_coa_health h ON h.nas_id = q.nas_id ORDER BY q.oldest`);
-  const pendingOf = db.prepare(
-    "SELECT * FROM coa_jobs WHERE state = 'pending' AND nas_id IS ? ORDER BY id LIMIT ?",
-  );
+  const waitingOf = db.prepare(`SELECT * FROM coa_jobs j WHERE nas_id IS @nasId AND ${WAITING('j')}
+    ORDER BY id LIMIT @limit`);
   const answered = db.prepare(`INSERT INTO nas_coa_health (nas_id, rounds, last_answer_at)
     VALUES (@nasId, 0, @at) ON CONFLICT (nas_id) DO UPDATE SET rounds = 0, backoff_until = NULL,
     last_answer_at = @at`);
@@ -106,14 +126,20 @@ export function createCoaJobRepo(db: Db) {
       (SELECT COUNT(*) FROM coa_jobs j WHERE j.state = 'pending' AND j.nas_id = n.id) AS pending
     FROM nas_clients n LEFT JOIN nas_coa_health h ON h.nas_id = n.id ORDER BY n.id`);
   const byId = db.prepare('SELECT * FROM coa_jobs WHERE id = ?');
-  const claim = db.prepare(
-    "UPDATE coa_jobs SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
+  const claim = db.prepare(`UPDATE coa_jobs SET state = 'sending', attempts = attempts + 1,
+    claimed_by = @node, lease_until = @until WHERE id = @id AND ${WAITING('coa_jobs')}`);
+  const renew = db.prepare(
+    "UPDATE coa_jobs SET lease_until = @until WHERE state = 'sending' AND claimed_by = @node",
   );
   const finish = db.prepare(`UPDATE coa_jobs SET state = @state, error_cause = @errorCause,
-    finished_at = @finishedAt WHERE id = @id AND state = 'sending'`);
+    finished_at = @finishedAt, lease_until = NULL WHERE id = @id AND state = 'sending'`);
   const settle = db.prepare(`UPDATE coa_jobs SET state = @state, error_cause = NULL,
-    finished_at = @finishedAt WHERE id = @id AND state IN ('pending', 'sending')`);
-  const requeue = db.prepare("UPDATE coa_jobs SET state = 'pending' WHERE state = 'sending'");
+    finished_at = @finishedAt, lease_until = NULL WHERE id = @id AND state IN ('pending', 'sending')`);
+  const requeueAll = db.prepare(
+    "UPDATE coa_jobs SET state = 'pending', lease_until = NULL WHERE state = 'sending'",
+  );
+  const requeueOf = db.prepare(`UPDATE coa_jobs SET state = 'pending', lease_until = NULL
+    WHERE state = 'sending' AND claimed_by = ?`);
   const ofSession = db.prepare('SELECT * FROM coa_jobs WHERE session_id = ? ORDER BY id');
   const hasPending = db.prepare("SELECT 1 FROM coa_jobs WHERE state = 'pending' LIMIT 1").pluck();
   return {
@@ -127,30 +153,49 @@ export function createCoaJobRepo(db: Db) {
       return r ? toJob(r) : undefined;
     },
     /**
-     * claimFair marks pending jobs as sending and returns them, taking each router's oldest
-     * first and round-robin across routers, so no router's jobs wait behind another's: at most
-     * `perRouter` in flight per router (one while it is on probation after a back-off), none
-     * for a router backed off at `now`, and `limit` in all. Run it in a transaction.
+     * claimFair marks waiting jobs as sending by `lease.node` until `lease.until` and returns
+     * them, taking each router's oldest first and round-robin across routers, so no router's
+     * jobs wait behind another's: at most `perRouter` in flight per router (one while it is on
+     * probation after a back-off), none for a router backed off at `now`, and `limit` in all.
+     * Waiting jobs are pending ones and those whose claim ran out by `now` (their node died
+     * before it recorded an answer). Run it in a transaction.
      */
-    claimFair(now: number, { limit, perRouter }: ClaimLimits): CoaJobRecord[] {
+    claimFair(now: number, { limit, perRouter }: ClaimLimits, lease: ClaimLease): CoaJobRecord[] {
       const lanes: CoaJobRecord[][] = [];
-      for (const q of queues.all() as Row[]) {
+      for (const q of queues.all({ now, node: lease.node }) as Row[]) {
         const until = q.backoff_until as number | null;
         if (until !== null && now < until) continue;
         const cap = ((q.rounds as number | null) ?? 0) > 0 ? 1 : perRouter;
         const room = Math.min(cap - (q.sending as number), limit);
         if (room <= 0) continue;
-        lanes.push((pendingOf.all(q.nas_id, room) as Row[]).map(toJob));
+        const lane = waitingOf.all({ nasId: q.nas_id, now, node: lease.node, limit: room });
+        lanes.push((lane as Row[]).map(toJob));
       }
       const out: CoaJobRecord[] = [];
       for (let i = 0; out.length < limit && lanes.some((l) => i < l.length); i++) {
         for (const lane of lanes) {
           const job = lane[i];
           if (!job || out.length >= limit) continue;
-          if (claim.run(job.id).changes === 1) out.push({ ...job, state: 'sending' });
+          if (claim.run({ id: job.id, now, ...lease }).changes === 1)
+            out.push({
+              ...job,
+              state: 'sending',
+              attempts: job.attempts + 1,
+              claimedBy: lease.node,
+              leaseUntil: lease.until,
+            });
         }
       }
       return out;
+    },
+    /**
+     * lockScheduler makes the caller's transaction the only cut-off pass until it ends; on
+     * SQLite its one writer already does.
+     */
+    lockScheduler(): void {},
+    /** renewClaims extends the lease of every job `node` is sending to `until`; returns how many. */
+    renewClaims(node: string, until: number): number {
+      return renew.run({ node, until }).changes;
     },
     /** routerAnswered records that a router's DAS answered: its back-off ends. */
     routerAnswered(nasId: number, at: number): void {
@@ -195,9 +240,12 @@ export function createCoaJobRepo(db: Db) {
     settle(id: number, state: 'ack' | 'nak', finishedAt: number): boolean {
       return settle.run({ id, state, finishedAt }).changes === 1;
     },
-    /** requeueSending puts jobs left 'sending' by a stopped process back in the queue. */
-    requeueSending(): number {
-      return requeue.run().changes;
+    /**
+     * requeueSending puts jobs left 'sending' by a stopped node back in the queue: those
+     * `node` claimed, or every one when `node` is null (a database no other node shares).
+     */
+    requeueSending(node: string | null): number {
+      return (node === null ? requeueAll.run() : requeueOf.run(node)).changes;
     },
     /** ofSession returns a session's jobs, oldest first. */
     ofSession(sessionId: number): CoaJobRecord[] {

@@ -53,7 +53,8 @@ export function splitHosts(text: string): string[] {
   return text.split(/[\s,]+/).filter((h) => h !== '');
 }
 
-const toNas = (r: Row): NasRecord => ({
+/** toNas returns the NasRecord of a `nas_clients` row (flags stored as 0/1). */
+export const toNas = (r: Row): NasRecord => ({
   id: r.id as number,
   name: r.name as string,
   address: r.address as string,
@@ -74,7 +75,8 @@ const toNas = (r: Row): NasRecord => ({
   lastSeenAt: r.last_seen_at as number | null,
 });
 
-const COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
+/** NAS_COLUMNS maps each writable router field to its column. */
+export const NAS_COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
   name: 'name',
   address: 'address',
   secret: 'secret',
@@ -92,7 +94,8 @@ const COLUMNS: Record<keyof Omit<NewNas, 'createdAt'>, string> = {
   controllerCredentials: 'controller_credentials',
 };
 
-const toDb = (v: unknown) =>
+/** nasToDb returns a router field's value as stored: flags as 0/1, host lists space-separated. */
+export const nasToDb = (v: unknown) =>
   typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) ? v.join(' ') : v;
 
 /** createNasRepo returns the router repository over `db`. */
@@ -127,19 +130,19 @@ export function createNasRepo(db: Db) {
     },
     /** insert adds a router and returns its id; a taken name or address throws a UNIQUE error. */
     insert(n: NewNas): number {
-      const keys = [...Object.keys(COLUMNS), 'createdAt'] as Array<keyof NewNas>;
+      const keys = [...Object.keys(NAS_COLUMNS), 'createdAt'] as Array<keyof NewNas>;
       const cols = keys.map((k) =>
-        k === 'createdAt' ? 'created_at' : COLUMNS[k as keyof typeof COLUMNS],
+        k === 'createdAt' ? 'created_at' : NAS_COLUMNS[k as keyof typeof NAS_COLUMNS],
       );
       const sql = `INSERT INTO nas_clients (${cols.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`;
-      return Number(db.prepare(sql).run(...keys.map((k) => toDb(n[k]))).lastInsertRowid);
+      return Number(db.prepare(sql).run(...keys.map((k) => nasToDb(n[k]))).lastInsertRowid);
     },
     /** update changes the given fields; false when there is no such router. */
     update(id: number, u: Partial<Omit<NewNas, 'createdAt'>>): boolean {
-      const keys = Object.keys(u) as Array<keyof typeof COLUMNS>;
+      const keys = Object.keys(u) as Array<keyof typeof NAS_COLUMNS>;
       if (keys.length === 0) return true;
-      const sql = `UPDATE nas_clients SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`;
-      return db.prepare(sql).run(...keys.map((k) => toDb(u[k])), id).changes === 1;
+      const sql = `UPDATE nas_clients SET ${keys.map((k) => `${NAS_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`;
+      return db.prepare(sql).run(...keys.map((k) => nasToDb(u[k])), id).changes === 1;
     },
     /** remove deletes a router; false when there was none. */
     remove(id: number): boolean {

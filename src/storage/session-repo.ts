@@ -199,11 +199,12 @@ function fromRaw(v: unknown[]): SessionRecord {
 }
 
 /** toSession returns the SessionRecord of a `sessions` row read as an object. */
-function toSession(r: Row): SessionRecord {
+export function toSession(r: Row): SessionRecord {
   return fromRaw(COLUMNS.map((c) => r[c]));
 }
 
-const ROW_SELECT = `SELECT s.*, t.code AS code, n.name AS nas_name,
+/** ROW_SELECT reads sessions (`s`) with what a SessionRow adds; the same SQL on both backends. */
+export const ROW_SELECT = `SELECT s.*, t.code AS code, n.name AS nas_name,
   j.kind AS coa_kind, j.state AS coa_state, COALESCE(j.finished_at, j.created_at) AS coa_at,
   j.error_cause AS coa_error_cause, j.reason AS coa_reason, j.requested_by AS coa_requested_by,
   t.description AS token_description, t.minutes AS token_minutes, t.used_ms AS token_used_ms,
@@ -286,6 +287,9 @@ export function createSessionRepo(db: Db) {
   const close = db.prepare(`UPDATE sessions SET status = 'closed', stopped_at = @stoppedAt,
     terminate_cause = @terminateCause, closed_by = @closedBy, reservation_expires_at = NULL,
     updated_at = MAX(COALESCE(updated_at, 0), @updatedAt) WHERE id = @id`);
+  const closeStale = db.prepare(`UPDATE sessions SET status = 'closed', stopped_at = @stoppedAt,
+    terminate_cause = @terminateCause, closed_by = @closedBy, reservation_expires_at = NULL
+    WHERE id = @id AND status = 'live' AND updated_at = @updatedAt`);
   const reopen = db.prepare(`UPDATE sessions SET status = 'live', stopped_at = NULL,
     terminate_cause = NULL, closed_by = NULL WHERE id = ? AND status = 'closed'`);
   const releaseSlot = db.prepare(
@@ -476,6 +480,17 @@ export function createSessionRepo(db: Db) {
     ): void {
       close.run({ ...c, id });
     },
+    /**
+     * closeStale closes a live session the sweeper found silent, unless accounting reached it
+     * since (its updated_at is no longer `c.updatedAt`) or it is no longer live; false then.
+     * Only the caller that closed it announces the stop, whichever node it runs on.
+     */
+    closeStale(
+      id: number,
+      c: { stoppedAt: number; terminateCause: string; closedBy: string; updatedAt: number },
+    ): boolean {
+      return closeStale.run({ ...c, id }).changes === 1;
+    },
     /** reopen makes a closed session live again (the sweeper's guess proved wrong). */
     reopen(id: number): void {
       reopen.run(id);
@@ -551,7 +566,7 @@ export function createSessionRepo(db: Db) {
 }
 
 /** toRow returns the SessionRow of a `ROW_SELECT` row. */
-function toRow(r: Row): SessionRow {
+export function toRow(r: Row): SessionRow {
   return {
     ...toSession(r),
     code: r.code as string,

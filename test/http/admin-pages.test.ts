@@ -327,7 +327,11 @@ describe('sessions', () => {
         sessionTimeout: 3600,
         createdAt: now,
       });
-      await s.store.coaJobs.claimFair(now, { limit: 10, perRouter: 10 });
+      await s.store.coaJobs.claimFair(
+        now,
+        { limit: 10, perRouter: 10 },
+        { node: 'test', until: now + 30_000 },
+      );
       await s.store.coaJobs.finish(job, 'ack', null, now);
     });
     const r = await b.get('/admin/sessions');
