@@ -311,19 +311,31 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     registers,
   });
 
-  mirror(
-    'gauge',
-    'portico_sqlite_file_bytes',
-    'Size of the SQLite database file and of its write-ahead log.',
-    ['file'],
-    async () => {
-      const s = await store.metrics.fileSizes();
-      return [
-        { labels: { file: 'db' }, value: s.db },
-        { labels: { file: 'wal' }, value: s.wal },
-      ];
-    },
-  );
+  // SQLite's file and WAL sizes; PostgreSQL's database as the server counts it (its WAL is
+  // the server's, shared by every database there, so it is not one database's figure).
+  if (store.backend === 'sqlite') {
+    mirror(
+      'gauge',
+      'portico_sqlite_file_bytes',
+      'Size of the SQLite database file and of its write-ahead log.',
+      ['file'],
+      async () => {
+        const s = await store.metrics.fileSizes();
+        return [
+          { labels: { file: 'db' }, value: s.db },
+          { labels: { file: 'wal' }, value: s.wal ?? 0 },
+        ];
+      },
+    );
+  } else {
+    mirror(
+      'gauge',
+      'portico_postgres_database_bytes',
+      'Size of the PostgreSQL database (pg_database_size).',
+      [],
+      async () => [{ labels: {}, value: (await store.metrics.fileSizes()).db }],
+    );
+  }
   const checkpoints = new Histogram({
     name: 'portico_sqlite_checkpoint_seconds',
     help: 'Duration of the WAL checkpoints run by the checkpointer thread.',

@@ -15,6 +15,7 @@ import { MIGRATION_0008 } from './migrations/0008-coa-routers.js';
 import { MIGRATION_0009 } from './migrations/0009-report-indexes.js';
 import { MIGRATION_0010 } from './migrations/0010-feeds.js';
 import { MIGRATION_0011 } from './migrations/0011-usage-days.js';
+import { MIGRATION_0012 } from './migrations/0012-outbox-claims.js';
 
 /**
  * Migration is one schema step: the version it brings the database to, its SQLite `sql` and
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0009,
   MIGRATION_0010,
   MIGRATION_0011,
+  MIGRATION_0012,
 ];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */
