@@ -73,7 +73,7 @@ export function leaseQueueSql(t: OutboxTable, skipLocked: boolean) {
      ORDER BY next_attempt_at, id LIMIT 1${skipLocked ? ' FOR UPDATE SKIP LOCKED' : ''}) RETURNING id`,
     finish: `UPDATE ${table} SET status = '${done.status}', ${done.column} = @now,
      lease_until = NULL, last_error = NULL${touch} WHERE id = @id AND status = 'sending'`,
-    retry: `UPDATE ${table} SET status = CASE WHEN @nextAt IS NULL THEN 'failed' ELSE 'retrying' END,
+    retry: `UPDATE ${table} SET status = CASE WHEN CAST(@nextAt AS BIGINT) IS NULL THEN 'failed' ELSE 'retrying' END,
      next_attempt_at = COALESCE(@nextAt, next_attempt_at), lease_until = NULL, claimed_by = NULL,
      last_error = @error${touch}
      WHERE id = @id AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM @node`,

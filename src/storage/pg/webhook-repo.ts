@@ -59,10 +59,13 @@ export function createPgWebhookRepo(conn: PgConn): Repos['webhooks'] {
       return rows.map((r) => r.id);
     },
     async enqueue(webhookId, eventId, eventType, payload, now) {
-      // Once per receiver and event id, as INSERT OR IGNORE on SQLite.
+      // Once per receiver and event id, as INSERT OR IGNORE on SQLite. The NOT EXISTS spares
+      // an identity number for the usual repeat (ON CONFLICT alone takes one and drops it);
+      // ON CONFLICT still settles two nodes enqueueing the same event at the same instant.
       await conn.run(
         `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload,
-         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
+         next_attempt_at, created_at) SELECT $1, $2, $3, $4, $5, $5
+         WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE webhook_id = $1 AND event_id = $2)
          ON CONFLICT (webhook_id, event_id) DO NOTHING`,
         [webhookId, eventId, eventType, payload, now],
       );
