@@ -32,7 +32,10 @@ export type MetricsHooks = {
   http(method: string, route: string | undefined, status: number, ms: number): void;
 };
 
-/** METRIC_NAMES lists the Portico-specific metrics /metrics exposes (the dashboard uses them). */
+/**
+ * METRIC_NAMES lists the Portico-specific metrics /metrics exposes on SQLite (the dashboard
+ * uses them); on PostgreSQL portico_postgres_database_bytes replaces portico_sqlite_file_bytes.
+ */
 export const METRIC_NAMES = [
   'portico_radius_packets_received_total',
   'portico_radius_replies_total',
