@@ -107,6 +107,26 @@ export const emptyDeliveryCounts = (): Record<DeliveryStatus, number> => ({
 export const DELIVERY_SELECT =
   'SELECT d.*, w.url, w.secret, w.allow_private_network FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id';
 
+/** NewWebhook is what staff register. */
+export type NewWebhook = Pick<
+  WebhookRecord,
+  'url' | 'events' | 'secret' | 'description' | 'allowPrivateNetwork' | 'createdBy'
+>;
+
+/**
+ * webhookValues returns the values of a new receiver in the column order url, events,
+ * secret, description, allow_private_network, created_by, created_at.
+ */
+export const webhookValues = (w: NewWebhook, now: number): unknown[] => [
+  w.url,
+  JSON.stringify(w.events),
+  w.secret,
+  w.description,
+  w.allowPrivateNetwork ? 1 : 0,
+  w.createdBy,
+  now,
+];
+
 /** ATTEMPT_INSERT appends one line to the delivery log (named parameters: AttemptRecord). */
 export const ATTEMPT_INSERT = `INSERT INTO webhook_attempts (delivery_id, attempt, at,
     status_code, error, duration_ms) VALUES (@deliveryId, @attempt, @at, @statusCode, @error, @durationMs)`;
@@ -145,24 +165,8 @@ export function createWebhookRepo(db: Db) {
   return {
     queue,
     /** insert registers a receiver and returns its id. */
-    insert(
-      w: Pick<
-        WebhookRecord,
-        'url' | 'events' | 'secret' | 'description' | 'allowPrivateNetwork' | 'createdBy'
-      >,
-      now: number,
-    ): number {
-      return Number(
-        insert.run(
-          w.url,
-          JSON.stringify(w.events),
-          w.secret,
-          w.description,
-          w.allowPrivateNetwork ? 1 : 0,
-          w.createdBy,
-          now,
-        ).lastInsertRowid,
-      );
+    insert(w: NewWebhook, now: number): number {
+      return Number(insert.run(webhookValues(w, now)).lastInsertRowid);
     },
     /** findById returns a receiver, or undefined. */
     findById(id: number): WebhookRecord | undefined {

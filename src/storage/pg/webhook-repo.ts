@@ -10,6 +10,7 @@ import {
   deliveryFromRow,
   emptyDeliveryCounts,
   webhookFromRow,
+  webhookValues,
   type DeliveryStatus,
 } from '../webhook-repo.js';
 import type { PgConn } from './connection.js';
@@ -24,15 +25,7 @@ export function createPgWebhookRepo(conn: PgConn): Repos['webhooks'] {
       const r = await conn.one<{ id: number }>(
         `INSERT INTO webhooks (url, events, secret, description, allow_private_network, created_by,
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [
-          w.url,
-          JSON.stringify(w.events),
-          w.secret,
-          w.description,
-          w.allowPrivateNetwork ? 1 : 0,
-          w.createdBy,
-          now,
-        ],
+        webhookValues(w, now),
       );
       return r!.id;
     },

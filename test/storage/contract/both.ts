@@ -87,6 +87,51 @@ export async function insertRow(
   );
 }
 
+/** insertEmailRow inserts outbox message `id` in `status` (other columns as given). */
+export async function insertEmailRow(
+  side: Side,
+  id: number,
+  status: string,
+  at: number,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await insertRow(side, 'email_outbox', {
+    id,
+    message_id: `<${id}@t>`,
+    kind: 'booking',
+    to_address: 'a@b.c',
+    subject: 's',
+    html: 'h',
+    text: 't',
+    status,
+    next_attempt_at: at,
+    created_at: at,
+    updated_at: at,
+    ...extra,
+  });
+}
+
+/** insertDeliveryRows inserts webhook 1 and its deliveries 1…n in the given statuses. */
+export async function insertDeliveryRows(
+  side: Side,
+  at: number,
+  rows: ReadonlyArray<readonly [status: string, deliveredAt: number | null]>,
+): Promise<void> {
+  await insertRow(side, 'webhooks', { id: 1, url: 'u', events: '[]', secret: 's', created_at: at });
+  for (const [i, [status, deliveredAt]] of rows.entries())
+    await insertRow(side, 'webhook_deliveries', {
+      id: i + 1,
+      webhook_id: 1,
+      event_id: `e${i + 1}`,
+      event_type: 'x',
+      payload: '{}',
+      status,
+      next_attempt_at: at,
+      created_at: at,
+      delivered_at: deliveredAt,
+    });
+}
+
 /** sortBy returns a copy of `rows` sorted by the JSON of `key(row)`, for unordered answers. */
 export function sortBy<R>(rows: readonly R[], key: (r: R) => unknown = (r) => r): R[] {
   return [...rows].sort((a, b) => {

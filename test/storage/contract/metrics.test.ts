@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openTestStore } from '../../support/test-store.js';
-import { insertRow, onBoth, seedTokens, T0 } from './both.js';
+import { insertDeliveryRows, insertEmailRow, insertRow, onBoth, seedTokens, T0 } from './both.js';
 
 describe('metrics repository', () => {
   it('counts open sessions, queues, outboxes and lockouts as SQLite does', async () => {
@@ -59,40 +59,11 @@ describe('metrics repository', () => {
         [4, 'failed'],
         [5, 'retrying'],
       ] as const)
-        await insertRow(side, 'email_outbox', {
-          id,
-          message_id: `<${id}>`,
-          kind: 'booking',
-          to_address: 'a@b.c',
-          subject: 's',
-          html: 'h',
-          text: 't',
-          status,
-          next_attempt_at: T0,
-          created_at: T0,
-          updated_at: T0,
-        });
-      await insertRow(side, 'webhooks', {
-        id: 1,
-        url: 'u',
-        events: '[]',
-        secret: 's',
-        created_at: T0,
-      });
-      for (const [id, status] of [
-        [1, 'delivered'],
-        [2, 'sending'],
-      ] as const)
-        await insertRow(side, 'webhook_deliveries', {
-          id,
-          webhook_id: 1,
-          event_id: `e${id}`,
-          event_type: 'x',
-          payload: '{}',
-          status,
-          next_attempt_at: T0,
-          created_at: T0,
-        });
+        await insertEmailRow(side, id, status, T0);
+      await insertDeliveryRows(side, T0, [
+        ['delivered', T0],
+        ['sending', null],
+      ]);
       for (const [key, until] of [
         ['a', T0 + 1],
         ['b', T0],

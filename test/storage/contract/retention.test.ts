@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { insertRow, onBoth, seedTokens, sortBy, T0, type Side } from './both.js';
+import {
+  insertDeliveryRows,
+  insertEmailRow,
+  insertRow,
+  onBoth,
+  seedTokens,
+  sortBy,
+  T0,
+  type Side,
+} from './both.js';
 
 const DAY = 86_400_000;
 const OLD = T0 - 100 * DAY;
@@ -69,43 +78,12 @@ async function seed(side: Side): Promise<void> {
     [2, 'sent', T0],
     [3, 'failed', null],
   ] as const)
-    await insertRow(side, 'email_outbox', {
-      id,
-      message_id: `<${id}@t>`,
-      kind: 'booking',
-      to_address: 'a@b.c',
-      subject: 's',
-      html: 'h',
-      text: 't',
-      status,
-      next_attempt_at: OLD,
-      created_at: OLD,
-      updated_at: OLD,
-      sent_at: sentAt,
-    });
-  await insertRow(side, 'webhooks', {
-    id: 1,
-    url: 'https://x',
-    events: '[]',
-    secret: 's',
-    created_at: OLD,
-  });
-  for (const [id, status, at] of [
-    [1, 'delivered', OLD],
-    [2, 'delivered', T0],
-    [3, 'queued', null],
-  ] as const)
-    await insertRow(side, 'webhook_deliveries', {
-      id,
-      webhook_id: 1,
-      event_id: `e${id}`,
-      event_type: 'x',
-      payload: '{}',
-      status,
-      next_attempt_at: OLD,
-      created_at: OLD,
-      delivered_at: at,
-    });
+    await insertEmailRow(side, id, status, OLD, { sent_at: sentAt });
+  await insertDeliveryRows(side, OLD, [
+    ['delivered', OLD],
+    ['delivered', T0],
+    ['queued', null],
+  ]);
   await insertRow(side, 'webhook_attempts', {
     id: 1,
     delivery_id: 1,
