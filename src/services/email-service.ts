@@ -19,6 +19,7 @@ import {
   type RenderedEmail,
 } from './email-template.js';
 import { createSmtpMailer, describeSendError, type Mailer } from './email-transport.js';
+import { defaultNodeId } from './node-id.js';
 import { createOutboxWorker, retryDelayMs, type OutboxWorker } from './outbox-worker.js';
 
 /** EMAIL_KINDS are the messages Portico sends. */
@@ -42,6 +43,8 @@ export type EmailServiceDeps = {
   messageIdDomain: () => string;
   mailer?: () => Mailer | null;
   onError?: (err: unknown) => void;
+  /** The name this node claims messages under (default `hostname:pid`). */
+  nodeId?: string;
 };
 
 /** createEmailService returns the e-mail use cases and the outbox worker. */
@@ -49,6 +52,7 @@ export function createEmailService(deps: EmailServiceDeps) {
   const { store, clock, settings } = deps;
   const repo = store.emails;
   const mailerFor = deps.mailer ?? (async () => createSmtpMailer(await settings.email()));
+  const node = deps.nodeId ?? defaultNodeId();
 
   const templateOf = async (kind: EmailKind): Promise<EmailTemplate> => {
     const s = await settings.email();
@@ -57,8 +61,8 @@ export function createEmailService(deps: EmailServiceDeps) {
       : { subject: s.visitorSubject, html: s.visitorHtml };
   };
 
-  const sendOne = async (id: number): Promise<void> => {
-    if (!(await repo.claim(id, clock.now(), LEASE_MS))) return;
+  /** sendClaimed sends a message this node has claimed and records the outcome. */
+  const sendClaimed = async (id: number): Promise<void> => {
     // Read after the claim: `attempts` already counts this one.
     const m = await repo.findById(id);
     if (!m) return;
@@ -91,15 +95,16 @@ export function createEmailService(deps: EmailServiceDeps) {
         now,
         failure.message,
         last ? null : now + retryDelayMs(m.attempts, BACKOFF_BASE_MS, BACKOFF_MAX_MS),
+        node,
       );
     }
   };
 
   const worker: OutboxWorker = createOutboxWorker({
     clock,
-    dueIds: (now, limit) => repo.dueIds(now, limit),
+    claimNext: (now) => repo.claimNext(now, LEASE_MS, node),
     nextDueAt: () => repo.nextDueAt(),
-    process: sendOne,
+    process: sendClaimed,
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
 

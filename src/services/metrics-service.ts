@@ -32,7 +32,10 @@ export type MetricsHooks = {
   http(method: string, route: string | undefined, status: number, ms: number): void;
 };
 
-/** METRIC_NAMES lists the Portico-specific metrics /metrics exposes (the dashboard uses them). */
+/**
+ * METRIC_NAMES lists the Portico-specific metrics /metrics exposes on SQLite (the dashboard
+ * uses them); on PostgreSQL portico_postgres_database_bytes replaces portico_sqlite_file_bytes.
+ */
 export const METRIC_NAMES = [
   'portico_radius_packets_received_total',
   'portico_radius_replies_total',
@@ -311,19 +314,31 @@ export function createMetricsService(deps: { store: Store; clock: Clock }) {
     registers,
   });
 
-  mirror(
-    'gauge',
-    'portico_sqlite_file_bytes',
-    'Size of the SQLite database file and of its write-ahead log.',
-    ['file'],
-    async () => {
-      const s = await store.metrics.fileSizes();
-      return [
-        { labels: { file: 'db' }, value: s.db },
-        { labels: { file: 'wal' }, value: s.wal },
-      ];
-    },
-  );
+  // SQLite's file and WAL sizes; PostgreSQL's database as the server counts it (its WAL is
+  // the server's, shared by every database there, so it is not one database's figure).
+  if (store.backend === 'sqlite') {
+    mirror(
+      'gauge',
+      'portico_sqlite_file_bytes',
+      'Size of the SQLite database file and of its write-ahead log.',
+      ['file'],
+      async () => {
+        const s = await store.metrics.fileSizes();
+        return [
+          { labels: { file: 'db' }, value: s.db },
+          { labels: { file: 'wal' }, value: s.wal ?? 0 },
+        ];
+      },
+    );
+  } else {
+    mirror(
+      'gauge',
+      'portico_postgres_database_bytes',
+      'Size of the PostgreSQL database (pg_database_size).',
+      [],
+      async () => [{ labels: {}, value: (await store.metrics.fileSizes()).db }],
+    );
+  }
   const checkpoints = new Histogram({
     name: 'portico_sqlite_checkpoint_seconds',
     help: 'Duration of the WAL checkpoints run by the checkpointer thread.',

@@ -1,5 +1,6 @@
-// The loop that drains an outbox: take the due rows, hand each to `process` (which claims it,
-// does the network work outside any transaction and records the outcome), then sleep until
+// The loop that drains an outbox: claim the next due row, hand it to `process` (which does
+// the network work outside any transaction and records the outcome), and so on until none is
+// due; then sleep until
 // the next row is due, a kick arrives, or the idle interval passes. Shared by the e-mail and
 // the webhook outbox.
 
@@ -22,22 +23,26 @@ export type OutboxWorker = {
   stop(): Promise<void>;
 };
 
-/** OutboxWorkerOptions are what a worker needs: how to find due rows and how to handle one. */
+/** OutboxWorkerOptions are what a worker needs: how to claim due rows and how to handle one. */
 export type OutboxWorkerOptions = {
   clock: Clock;
-  dueIds(now: number, limit: number): Promise<number[]>;
+  /**
+   * claimNext claims the next due row under a lease and returns its id, or null when none is
+   * due. One row at a time: a claimed row waits for no other row's network work, so its
+   * lease cannot run out while it sits in a batch.
+   */
+  claimNext(now: number): Promise<number | null>;
   nextDueAt(): Promise<number | null>;
+  /** process handles a row claimNext returned: it finishes the row or puts it back. */
   process(id: number): Promise<void>;
   onError?: (err: unknown) => void;
   /** Longest sleep between looks at the table, so rows written by other processes are seen. */
   idleMs?: number;
-  batch?: number;
 };
 
 /** createOutboxWorker returns a worker over an outbox; nothing runs until start or runOnce. */
 export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
   const idleMs = opts.idleMs ?? 5_000;
-  const batch = opts.batch ?? 50;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
@@ -47,16 +52,16 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
   const drain = async (): Promise<number> => {
     let n = 0;
     for (;;) {
-      const ids = await opts.dueIds(opts.clock.now(), batch);
-      for (const id of ids) {
-        try {
-          await opts.process(id);
-        } catch (err) {
-          onError?.(err);
-        }
-        n++;
+      const id = await opts.claimNext(opts.clock.now());
+      if (id === null) return n;
+      // A row whose handling threw stays claimed until its lease runs out, so it is neither
+      // taken again in this drain nor lost: a later drain (here or on another node) retakes it.
+      try {
+        await opts.process(id);
+      } catch (err) {
+        onError?.(err);
       }
-      if (ids.length < batch) return n;
+      n++;
     }
   };
 

@@ -160,7 +160,13 @@ export function createRetentionService(deps: {
     async usageByDay(zone?: string): Promise<UsageDay[]> {
       const timeZone = zone ?? (await deps.settings.get()).timeZone;
       const days = new Map((await repo.usageDays()).map((d) => [d.day, { ...d }]));
-      sumByDay(await repo.startedSessions(), timeZone, days);
+      // Page by page: a year of sessions is not held in memory at once.
+      const page: UsageRow[] = [];
+      for await (const r of repo.startedSessions()) {
+        page.push(r);
+        if (page.length >= 1000) sumByDay(page.splice(0), timeZone, days);
+      }
+      sumByDay(page, timeZone, days);
       return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
     },
     /** start runs the job `firstDelayMs` from now and then every `intervalMs` (a day). */

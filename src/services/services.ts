@@ -28,6 +28,7 @@ import { createWebSessionService } from './web-session-service.js';
 import { createBookingService } from './booking-service.js';
 import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
+import { defaultNodeId } from './node-id.js';
 import { createFeedService } from './feed-service.js';
 import { createIcsPoller } from './ics-poller.js';
 import { createOutboundHttp, type OutboundOptions } from './outbound-http.js';
@@ -38,13 +39,15 @@ import { createReportService } from './report-service.js';
 /**
  * createServices returns every use case over `store` (or the SQLite store over `db`), with
  * settings read from `config`; `outbound` are the seams of the guarded HTTP client (tests: a
- * resolver, trusted addresses).
+ * resolver, trusted addresses); `nodeId` names this node in outbox claims (default
+ * `hostname:pid`).
  */
 export function createServices(
   deps: ({ db: Db; store?: undefined } | { store: Store; db?: undefined }) & {
     clock: Clock;
     config: Config;
     outbound?: OutboundOptions;
+    nodeId?: string;
   },
 ) {
   const store = deps.store ?? createStore(deps.db);
@@ -52,7 +55,8 @@ export function createServices(
   const http = createOutboundHttp(deps.outbound);
   const metrics = createMetricsService({ store, clock });
   const staff = createStaffService({ store, clock });
-  const webhooks = createWebhookService({ store, clock, http });
+  const nodeId = deps.nodeId ?? defaultNodeId();
+  const webhooks = createWebhookService({ store, clock, http, nodeId });
   // The RADIUS side's webhook events (sessions, token balance, refusals), raised in the
   // transactions of accounting, access and the cut-off pass.
   const usage = createUsageEvents({ store, events: webhooks });
@@ -101,6 +105,7 @@ export function createServices(
     clock,
     settings: bookingSettings,
     messageIdDomain: () => new URL(config.publicUrl).hostname || 'portico.invalid',
+    nodeId,
   });
   const bookings = createBookingService({
     store,

@@ -15,6 +15,7 @@ import {
   OutboundError,
   type OutboundHttp,
 } from './outbound-http.js';
+import { defaultNodeId } from './node-id.js';
 import { createOutboxWorker, retryDelayMs, type OutboxWorker } from './outbox-worker.js';
 import { signatureHeader } from './webhook-signature.js';
 
@@ -130,6 +131,8 @@ export type WebhookServiceDeps = {
   clock: Clock;
   http?: OutboundHttp;
   onError?: (err: unknown) => void;
+  /** The name this node claims deliveries under (default `hostname:pid`). */
+  nodeId?: string;
 };
 
 /** createWebhookService returns the webhook use cases and their delivery worker. */
@@ -137,9 +140,10 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   const { store, clock } = deps;
   const request = deps.http ?? createOutboundHttp();
   const repo = store.webhooks;
+  const node = deps.nodeId ?? defaultNodeId();
 
+  /** deliver sends a delivery this node has claimed and records the outcome. */
   const deliver = async (id: number): Promise<void> => {
-    if (!(await repo.queue.claim(id, clock.now(), LEASE_MS))) return;
     // Read after the claim, so `attempts` already counts this one.
     const d = await repo.findDelivery(id);
     if (!d) return;
@@ -190,14 +194,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           attempts >= WEBHOOK_MAX_ATTEMPTS
             ? null
             : now + retryDelayMs(attempts, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
-        await repo.queue.retry(id, now, error, nextAt);
+        await repo.queue.retry(id, now, error, nextAt, node);
       }
     });
   };
 
   const worker: OutboxWorker = createOutboxWorker({
     clock,
-    dueIds: (now, limit) => repo.queue.dueIds(now, limit),
+    claimNext: (now) => repo.queue.claimNext(now, LEASE_MS, node),
     nextDueAt: () => repo.queue.nextDueAt(),
     process: deliver,
     ...(deps.onError ? { onError: deps.onError } : {}),

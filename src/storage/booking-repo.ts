@@ -44,21 +44,48 @@ export type BookingRecord = BookingFields & {
 
 type Row = Record<string, unknown>;
 
-/** createBookingRepo returns the booking repository over `db`. */
-export function createBookingRepo(db: Db) {
-  const insert = db.prepare(`INSERT INTO bookings (kind, origin, external_id, resource, start_at,
+/** bookingFromRow returns the BookingRecord of a `bookings` row and its token ids. */
+export const bookingFromRow = (r: Row, tokenIds: number[]): BookingRecord => ({
+  id: r.id as number,
+  kind: r.kind as BookingKind,
+  origin: r.origin as BookingOrigin,
+  externalId: r.external_id as string,
+  resource: r.resource as string,
+  startAt: r.start_at as number,
+  endAt: r.end_at as number,
+  guestName: r.guest_name as string,
+  guestEmail: r.guest_email as string | null,
+  attendees: r.attendees as number,
+  guests: JSON.parse(r.guests as string) as BookingGuest[],
+  status: r.status as BookingStatus,
+  createdBy: r.created_by as string | null,
+  createdAt: r.created_at as number,
+  updatedAt: r.updated_at as number,
+  cancelledAt: r.cancelled_at as number | null,
+  tokenIds,
+});
+
+/** BOOKING_UPDATE_SET is the SET list of an update from the booking system (it un-cancels). */
+export const BOOKING_UPDATE_SET = `resource = @resource, start_at = @startAt,
+    end_at = @endAt, guest_name = @guestName, guest_email = @guestEmail, attendees = @attendees,
+    guests = @guests, status = 'confirmed', cancelled_at = NULL, updated_at = @now`;
+
+/** BOOKING_INSERT adds a booking (named parameters, `guests` as JSON text). */
+export const BOOKING_INSERT = `INSERT INTO bookings (kind, origin, external_id, resource, start_at,
     end_at, guest_name, guest_email, attendees, guests, created_by, created_at, updated_at)
     VALUES (@kind, @origin, @externalId, @resource, @startAt, @endAt, @guestName, @guestEmail,
-    @attendees, @guests, @createdBy, @now, @now)`);
+    @attendees, @guests, @createdBy, @now, @now)`;
+
+/** createBookingRepo returns the booking repository over `db`. */
+export function createBookingRepo(db: Db) {
+  const insert = db.prepare(BOOKING_INSERT);
   const byExternal = db.prepare('SELECT * FROM bookings WHERE origin = ? AND external_id = ?');
   const byId = db.prepare('SELECT * FROM bookings WHERE id = ?');
   const tokensOf = db
     .prepare('SELECT token_id FROM booking_tokens WHERE booking_id = ? ORDER BY token_id')
     .pluck();
   const link = db.prepare('INSERT INTO booking_tokens (booking_id, token_id) VALUES (?, ?)');
-  const update = db.prepare(`UPDATE bookings SET resource = @resource, start_at = @startAt,
-    end_at = @endAt, guest_name = @guestName, guest_email = @guestEmail, attendees = @attendees,
-    guests = @guests, status = 'confirmed', cancelled_at = NULL, updated_at = @now WHERE id = @id`);
+  const update = db.prepare(`UPDATE bookings SET ${BOOKING_UPDATE_SET} WHERE id = @id`);
   const cancel = db.prepare(
     "UPDATE bookings SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE id = ? AND status <> 'cancelled'",
   );
@@ -72,25 +99,7 @@ export function createBookingRepo(db: Db) {
     'SELECT * FROM bookings WHERE (:kind IS NULL OR kind = :kind) ORDER BY start_at DESC, id DESC LIMIT :limit OFFSET :offset',
   );
 
-  const toRecord = (r: Row): BookingRecord => ({
-    id: r.id as number,
-    kind: r.kind as BookingKind,
-    origin: r.origin as BookingOrigin,
-    externalId: r.external_id as string,
-    resource: r.resource as string,
-    startAt: r.start_at as number,
-    endAt: r.end_at as number,
-    guestName: r.guest_name as string,
-    guestEmail: r.guest_email as string | null,
-    attendees: r.attendees as number,
-    guests: JSON.parse(r.guests as string) as BookingGuest[],
-    status: r.status as BookingStatus,
-    createdBy: r.created_by as string | null,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    cancelledAt: r.cancelled_at as number | null,
-    tokenIds: tokensOf.all(r.id) as number[],
-  });
+  const toRecord = (r: Row): BookingRecord => bookingFromRow(r, tokensOf.all(r.id) as number[]);
 
   return {
     /** insert adds a booking and returns its id; a known origin + external id throws UNIQUE. */

@@ -44,7 +44,8 @@ export type FeedRecord = FeedFields &
 
 type Row = Record<string, unknown>;
 
-const toRecord = (r: Row): FeedRecord => ({
+/** feedFromRow returns the FeedRecord of a `feeds` row. */
+export const feedFromRow = (r: Row): FeedRecord => ({
   id: r.id as number,
   name: r.name as string,
   url: r.url as string,
@@ -69,7 +70,8 @@ const toRecord = (r: Row): FeedRecord => ({
   updatedAt: r.updated_at as number,
 });
 
-const params = (f: FeedFields) => ({
+/** feedParams returns a feed's settings as the named parameters of FEED_INSERT and FEED_UPDATE. */
+export const feedParams = (f: FeedFields) => ({
   name: f.name,
   url: f.url,
   resource: f.resource,
@@ -82,20 +84,33 @@ const params = (f: FeedFields) => ({
   enabled: f.enabled ? 1 : 0,
 });
 
-/** createFeedRepo returns the feed repository over `db`. */
-export function createFeedRepo(db: Db) {
-  const insert = db.prepare(`INSERT INTO feeds (name, url, resource, policy, poll_minutes,
+/** FEED_INSERT adds a feed due at once (named parameters: feedParams, createdBy, now). */
+export const FEED_INSERT = `INSERT INTO feeds (name, url, resource, policy, poll_minutes,
     horizon_days, skip_free, skip_private, allow_private_network, enabled, next_poll_at,
     created_by, created_at, updated_at) VALUES (@name, @url, @resource, @policy, @pollMinutes,
-    @horizonDays, @skipFree, @skipPrivate, @allowPrivateNetwork, @enabled, 0, @createdBy, @now, @now)`);
-  // A changed URL is another calendar: forget what the old one's server said.
-  const update = db.prepare(`UPDATE feeds SET name = @name, url = @url, resource = @resource,
+    @horizonDays, @skipFree, @skipPrivate, @allowPrivateNetwork, @enabled, 0, @createdBy, @now, @now)`;
+
+/**
+ * FEED_UPDATE replaces a feed's settings and makes it due now. A changed URL is another
+ * calendar: what the old one's server said (ETag, Last-Modified) is forgotten.
+ */
+export const FEED_UPDATE = `UPDATE feeds SET name = @name, url = @url, resource = @resource,
     policy = @policy, poll_minutes = @pollMinutes, horizon_days = @horizonDays,
     skip_free = @skipFree, skip_private = @skipPrivate,
     allow_private_network = @allowPrivateNetwork, enabled = @enabled, next_poll_at = 0,
     etag = CASE WHEN url = @url THEN etag END,
     last_modified = CASE WHEN url = @url THEN last_modified END,
-    updated_at = @now WHERE id = @id`);
+    updated_at = @now WHERE id = @id`;
+
+/** FEED_STATUS records what a poll found (named parameters: FeedStatus and id). */
+export const FEED_STATUS = `UPDATE feeds SET etag = @etag, last_modified = @lastModified,
+    last_fetch_at = @lastFetchAt, last_outcome = @lastOutcome, events_seen = @eventsSeen,
+    bookings_changed = @bookingsChanged, last_error = @lastError WHERE id = @id`;
+
+/** createFeedRepo returns the feed repository over `db`. */
+export function createFeedRepo(db: Db) {
+  const insert = db.prepare(FEED_INSERT);
+  const update = db.prepare(FEED_UPDATE);
   const byId = db.prepare('SELECT * FROM feeds WHERE id = ?');
   const all = db.prepare('SELECT * FROM feeds ORDER BY id');
   const remove = db.prepare('DELETE FROM feeds WHERE id = ?');
@@ -108,27 +123,25 @@ export function createFeedRepo(db: Db) {
   const claim = db.prepare(
     'UPDATE feeds SET next_poll_at = @next WHERE id = @id AND next_poll_at = @seen',
   );
-  const status = db.prepare(`UPDATE feeds SET etag = @etag, last_modified = @lastModified,
-    last_fetch_at = @lastFetchAt, last_outcome = @lastOutcome, events_seen = @eventsSeen,
-    bookings_changed = @bookingsChanged, last_error = @lastError WHERE id = @id`);
+  const status = db.prepare(FEED_STATUS);
 
   return {
     /** insert adds a feed, due for polling at once, and returns its id. */
     insert(f: FeedFields, createdBy: string | null, now: number): number {
-      return Number(insert.run({ ...params(f), createdBy, now }).lastInsertRowid);
+      return Number(insert.run({ ...feedParams(f), createdBy, now }).lastInsertRowid);
     },
     /** update replaces a feed's settings and makes it due now; false when there is no such feed. */
     update(id: number, f: FeedFields, now: number): boolean {
-      return update.run({ ...params(f), id, now }).changes === 1;
+      return update.run({ ...feedParams(f), id, now }).changes === 1;
     },
     /** findById returns a feed, or undefined. */
     findById(id: number): FeedRecord | undefined {
       const r = byId.get(id) as Row | undefined;
-      return r ? toRecord(r) : undefined;
+      return r ? feedFromRow(r) : undefined;
     },
     /** list returns every feed in the order they were added. */
     list(): FeedRecord[] {
-      return (all.all() as Row[]).map(toRecord);
+      return (all.all() as Row[]).map(feedFromRow);
     },
     /** remove deletes a feed; false when there was none. */
     remove(id: number): boolean {

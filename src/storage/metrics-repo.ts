@@ -6,26 +6,33 @@
 import { statSync } from 'node:fs';
 import type { Db } from './database.js';
 
+/** METRICS_SQL are the scrape-time queries both backends run as they are. */
+export const METRICS_SQL = {
+  openSessions:
+    "SELECT status, COUNT(*) AS n FROM sessions WHERE status IN ('reserved', 'live') GROUP BY status",
+  coaQueue: `SELECT coalesce(n.name, '(removed)') AS router, COUNT(*) AS n
+    FROM coa_jobs j JOIN sessions s ON s.id = j.session_id LEFT JOIN nas_clients n ON n.id = s.nas_id
+    WHERE j.state IN ('pending', 'sending') GROUP BY router`,
+  emailOutbox:
+    "SELECT status, COUNT(*) AS n FROM email_outbox WHERE status IN ('queued', 'sending', 'retrying', 'failed') GROUP BY status",
+  webhookOutbox:
+    "SELECT status, COUNT(*) AS n FROM webhook_deliveries WHERE status IN ('queued', 'sending', 'retrying', 'failed') GROUP BY status",
+};
+
+/** byStatus returns `status, n` rows as a record. */
+export const byStatus = (rows: unknown[]): Record<string, number> =>
+  Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
+
 /** createMetricsRepo returns the scrape-time counts over `db`. */
 export function createMetricsRepo(db: Db) {
-  const openSessions = db.prepare(
-    "SELECT status, COUNT(*) AS n FROM sessions WHERE status IN ('reserved', 'live') GROUP BY status",
-  );
-  const coaQueue = db.prepare(`SELECT coalesce(n.name, '(removed)') AS router, COUNT(*) AS n
-    FROM coa_jobs j JOIN sessions s ON s.id = j.session_id LEFT JOIN nas_clients n ON n.id = s.nas_id
-    WHERE j.state IN ('pending', 'sending') GROUP BY router`);
+  const openSessions = db.prepare(METRICS_SQL.openSessions);
+  const coaQueue = db.prepare(METRICS_SQL.coaQueue);
   const routers = db.prepare('SELECT name FROM nas_clients ORDER BY name').pluck();
-  const emails = db.prepare(
-    "SELECT status, COUNT(*) AS n FROM email_outbox WHERE status IN ('queued', 'sending', 'retrying', 'failed') GROUP BY status",
-  );
-  const deliveries = db.prepare(
-    "SELECT status, COUNT(*) AS n FROM webhook_deliveries WHERE status IN ('queued', 'sending', 'retrying', 'failed') GROUP BY status",
-  );
+  const emails = db.prepare(METRICS_SQL.emailOutbox);
+  const deliveries = db.prepare(METRICS_SQL.webhookOutbox);
   const lockouts = db
     .prepare('SELECT COUNT(*) FROM lockouts WHERE locked_until IS NOT NULL AND locked_until > ?')
     .pluck();
-  const byStatus = (rows: unknown[]) =>
-    Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
 
   return {
     /** openSessions returns how many sessions are reserved and live. */
@@ -54,8 +61,11 @@ export function createMetricsRepo(db: Db) {
     activeLockouts(now: number): number {
       return lockouts.get(now) as number;
     },
-    /** fileSizes returns the sizes in bytes of the database file and its WAL (0 when absent). */
-    fileSizes(): { db: number; wal: number } {
+    /**
+     * fileSizes returns the sizes in bytes of the database file and its WAL (0 when absent);
+     * `wal` is null where the database keeps no WAL of its own (PostgreSQL).
+     */
+    fileSizes(): { db: number; wal: number | null } {
       const file = db.name;
       const size = (f: string) => {
         try {

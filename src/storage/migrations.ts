@@ -16,6 +16,7 @@ import { MIGRATION_0009 } from './migrations/0009-report-indexes.js';
 import { MIGRATION_0010 } from './migrations/0010-feeds.js';
 import { MIGRATION_0011 } from './migrations/0011-usage-days.js';
 import { MIGRATION_0012 } from './migrations/0012-coa-leases.js';
+import { MIGRATION_0013 } from './migrations/0013-outbox-claims.js';
 
 /**
  * Migration is one schema step: the version it brings the database to, its SQLite `sql` and
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0010,
   MIGRATION_0011,
   MIGRATION_0012,
+  MIGRATION_0013,
 ];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */

@@ -31,7 +31,11 @@ export type BatchTotals = {
   usedMs: number;
 };
 
-const tokenScope = (s: ReportScope, params: Record<string, unknown>): string => {
+/**
+ * tokenScope returns the ` AND …` clauses over tokens `t` that narrow a report to `s`, and
+ * adds their named parameters to `params`.
+ */
+export const tokenScope = (s: ReportScope, params: Record<string, unknown>): string => {
   const clauses: string[] = [];
   if (s.batchId !== undefined) {
     clauses.push('t.batch_id = :batchId');
@@ -151,7 +155,7 @@ export function createReportRepo(db: Db) {
         sql += ' AND s.nas_id = :nasId';
         params.nasId = scope.nasId;
       }
-      sql += ' GROUP BY s.nas_id, j.kind, j.state';
+      sql += ' GROUP BY s.nas_id, j.kind, j.state ORDER BY s.nas_id NULLS FIRST, j.kind, j.state';
       return db.prepare(sql).all(params) as Array<{
         nasId: number | null;
         kind: string;

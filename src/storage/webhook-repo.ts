@@ -2,7 +2,7 @@
 // attempt, and the recent signatures of incoming webhooks (replay memory).
 
 import type { Db } from './database.js';
-import { createLeaseQueue } from './outbox-repo.js';
+import { createLeaseQueue, WEBHOOK_OUTBOX } from './outbox-repo.js';
 
 /** WebhookRecord is a registered receiver. */
 export type WebhookRecord = {
@@ -52,7 +52,8 @@ export type AttemptRecord = {
 
 type Row = Record<string, unknown>;
 
-const toWebhook = (r: Row): WebhookRecord => ({
+/** webhookFromRow returns the WebhookRecord of a `webhooks` row. */
+export const webhookFromRow = (r: Row): WebhookRecord => ({
   id: r.id as number,
   url: r.url as string,
   events: JSON.parse(r.events as string) as string[],
@@ -64,7 +65,8 @@ const toWebhook = (r: Row): WebhookRecord => ({
   disabledAt: r.disabled_at as number | null,
 });
 
-const toDelivery = (r: Row): DeliveryRecord => ({
+/** deliveryFromRow returns the DeliveryRecord of a DELIVERY_SELECT row. */
+export const deliveryFromRow = (r: Row): DeliveryRecord => ({
   id: r.id as number,
   webhookId: r.webhook_id as number,
   url: r.url as string,
@@ -82,8 +84,52 @@ const toDelivery = (r: Row): DeliveryRecord => ({
   deliveredAt: r.delivered_at as number | null,
 });
 
-const DELIVERY_SELECT =
+/** attemptFromRow returns the AttemptRecord of a `webhook_attempts` row. */
+export const attemptFromRow = (r: Row): AttemptRecord => ({
+  deliveryId: r.delivery_id as number,
+  attempt: r.attempt as number,
+  at: r.at as number,
+  statusCode: r.status_code as number | null,
+  error: r.error as string | null,
+  durationMs: r.duration_ms as number,
+});
+
+/** emptyDeliveryCounts returns a count of zero for every delivery status. */
+export const emptyDeliveryCounts = (): Record<DeliveryStatus, number> => ({
+  queued: 0,
+  sending: 0,
+  delivered: 0,
+  retrying: 0,
+  failed: 0,
+});
+
+/** DELIVERY_SELECT reads deliveries (`d`) with their receiver's URL, secret and network rule. */
+export const DELIVERY_SELECT =
   'SELECT d.*, w.url, w.secret, w.allow_private_network FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id';
+
+/** NewWebhook is what staff register. */
+export type NewWebhook = Pick<
+  WebhookRecord,
+  'url' | 'events' | 'secret' | 'description' | 'allowPrivateNetwork' | 'createdBy'
+>;
+
+/**
+ * webhookValues returns the values of a new receiver in the column order url, events,
+ * secret, description, allow_private_network, created_by, created_at.
+ */
+export const webhookValues = (w: NewWebhook, now: number): unknown[] => [
+  w.url,
+  JSON.stringify(w.events),
+  w.secret,
+  w.description,
+  w.allowPrivateNetwork ? 1 : 0,
+  w.createdBy,
+  now,
+];
+
+/** ATTEMPT_INSERT appends one line to the delivery log (named parameters: AttemptRecord). */
+export const ATTEMPT_INSERT = `INSERT INTO webhook_attempts (delivery_id, attempt, at,
+    status_code, error, duration_ms) VALUES (@deliveryId, @attempt, @at, @statusCode, @error, @durationMs)`;
 
 /** createWebhookRepo returns the webhook repository over `db`. */
 export function createWebhookRepo(db: Db) {
@@ -93,7 +139,7 @@ export function createWebhookRepo(db: Db) {
   const byId = db.prepare('SELECT * FROM webhooks WHERE id = ?');
   const all = db.prepare('SELECT * FROM webhooks ORDER BY id');
   const subscribed = db.prepare(
-    'SELECT w.id FROM webhooks w, json_each(w.events) e WHERE w.disabled_at IS NULL AND e.value = ?',
+    'SELECT w.id FROM webhooks w, json_each(w.events) e WHERE w.disabled_at IS NULL AND e.value = ? ORDER BY w.id',
   );
   const setDisabled = db.prepare('UPDATE webhooks SET disabled_at = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM webhooks WHERE id = ?');
@@ -106,8 +152,7 @@ export function createWebhookRepo(db: Db) {
   const setStatusCode = db.prepare(
     'UPDATE webhook_deliveries SET last_status_code = ? WHERE id = ?',
   );
-  const logAttempt = db.prepare(`INSERT INTO webhook_attempts (delivery_id, attempt, at,
-    status_code, error, duration_ms) VALUES (@deliveryId, @attempt, @at, @statusCode, @error, @durationMs)`);
+  const logAttempt = db.prepare(ATTEMPT_INSERT);
   const attemptsOf = db.prepare(
     'SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id',
   );
@@ -115,41 +160,22 @@ export function createWebhookRepo(db: Db) {
     'INSERT OR IGNORE INTO webhook_replays (signature, seen_at) VALUES (?, ?)',
   );
   const forget = db.prepare('DELETE FROM webhook_replays WHERE seen_at < ?');
-  const queue = createLeaseQueue(db, 'webhook_deliveries', {
-    status: 'delivered',
-    column: 'delivered_at',
-  });
+  const queue = createLeaseQueue(db, WEBHOOK_OUTBOX);
 
   return {
     queue,
     /** insert registers a receiver and returns its id. */
-    insert(
-      w: Pick<
-        WebhookRecord,
-        'url' | 'events' | 'secret' | 'description' | 'allowPrivateNetwork' | 'createdBy'
-      >,
-      now: number,
-    ): number {
-      return Number(
-        insert.run(
-          w.url,
-          JSON.stringify(w.events),
-          w.secret,
-          w.description,
-          w.allowPrivateNetwork ? 1 : 0,
-          w.createdBy,
-          now,
-        ).lastInsertRowid,
-      );
+    insert(w: NewWebhook, now: number): number {
+      return Number(insert.run(webhookValues(w, now)).lastInsertRowid);
     },
     /** findById returns a receiver, or undefined. */
     findById(id: number): WebhookRecord | undefined {
       const r = byId.get(id) as Row | undefined;
-      return r ? toWebhook(r) : undefined;
+      return r ? webhookFromRow(r) : undefined;
     },
     /** list returns every registered receiver. */
     list(): WebhookRecord[] {
-      return (all.all() as Row[]).map(toWebhook);
+      return (all.all() as Row[]).map(webhookFromRow);
     },
     /** setDisabled pauses (a time) or resumes (null) a receiver; false when there is none. */
     setDisabled(id: number, at: number | null): boolean {
@@ -170,17 +196,11 @@ export function createWebhookRepo(db: Db) {
     /** findDelivery returns a delivery with its receiver's URL and secret, or undefined. */
     findDelivery(id: number): DeliveryRecord | undefined {
       const r = deliveryById.get(id) as Row | undefined;
-      return r ? toDelivery(r) : undefined;
+      return r ? deliveryFromRow(r) : undefined;
     },
     /** countDeliveriesByStatus returns how many deliveries are in each status. */
     countDeliveriesByStatus(): Record<DeliveryStatus, number> {
-      const out: Record<DeliveryStatus, number> = {
-        queued: 0,
-        sending: 0,
-        delivered: 0,
-        retrying: 0,
-        failed: 0,
-      };
+      const out = emptyDeliveryCounts();
       const rows = db
         .prepare('SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status')
         .all() as Array<{ status: DeliveryStatus; n: number }>;
@@ -191,7 +211,7 @@ export function createWebhookRepo(db: Db) {
     listDeliveries(opts: { webhookId?: number; limit: number }): DeliveryRecord[] {
       return (
         deliveries.all({ webhookId: opts.webhookId ?? null, limit: opts.limit }) as Row[]
-      ).map(toDelivery);
+      ).map(deliveryFromRow);
     },
     /** logAttempt appends to the delivery log and keeps the last status code on the delivery. */
     logAttempt(a: AttemptRecord): void {
@@ -200,14 +220,7 @@ export function createWebhookRepo(db: Db) {
     },
     /** attempts returns the delivery log of one delivery. */
     attempts(deliveryId: number): AttemptRecord[] {
-      return (attemptsOf.all(deliveryId) as Row[]).map((r) => ({
-        deliveryId: r.delivery_id as number,
-        attempt: r.attempt as number,
-        at: r.at as number,
-        statusCode: r.status_code as number | null,
-        error: r.error as string | null,
-        durationMs: r.duration_ms as number,
-      }));
+      return (attemptsOf.all(deliveryId) as Row[]).map(attemptFromRow);
     },
     /**
      * rememberSignature records an incoming signature and returns false when it was already
