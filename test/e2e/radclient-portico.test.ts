@@ -115,11 +115,9 @@ describe('radclient against Portico', () => {
       `Acct-Status-Type = Stop, ${common}, Acct-Session-Time = 90, Acct-Input-Octets = 2000, Acct-Output-Octets = 30000, Acct-Terminate-Cause = Idle-Timeout\n`,
     );
     expect(stop.output).toMatch(/Received Accounting-Response/);
-    const row = h.db
-      .prepare(
-        "SELECT status, session_seconds, input_octets, output_octets, terminate_cause FROM sessions WHERE acct_session_id = 'rc-1'",
-      )
-      .get();
+    const [row] = await h.sql(
+      "SELECT status, session_seconds, input_octets, output_octets, terminate_cause FROM sessions WHERE acct_session_id = 'rc-1'",
+    );
     expect(row).toEqual({
       status: 'closed',
       session_seconds: 90,

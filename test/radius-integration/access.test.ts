@@ -14,9 +14,7 @@ afterEach(async () => {
 const newToken = async (input: Record<string, unknown> = {}) =>
   (await h.services.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!;
 const sessionRows = (tokenId: number) =>
-  h.db
-    .prepare('SELECT status, device_mac FROM sessions WHERE token_id = ? ORDER BY id')
-    .all(tokenId);
+  h.sql('SELECT status, device_mac FROM sessions WHERE token_id = ? ORDER BY id', [tokenId]);
 
 describe('Access-Request over UDP', () => {
   it('accepts a PAP login with the first limit, interim interval, Class and MikroTik rate limit', async () => {
@@ -28,12 +26,9 @@ describe('Access-Request over UDP', () => {
     expect(attr(r, 'Idle-Timeout')).toBe(h.config.idleTimeoutSeconds);
     expect(attr(r, 'Mikrotik-Rate-Limit')).toBe('1000k/4000k');
     const cls = (attr(r, 'Class') as Buffer).toString();
-    expect(h.db.prepare('SELECT status, class FROM sessions WHERE token_id = ?').get(t.id)).toEqual(
-      {
-        status: 'reserved',
-        class: cls,
-      },
-    );
+    expect(await h.sql('SELECT status, class FROM sessions WHERE token_id = ?', [t.id])).toEqual([
+      { status: 'reserved', class: cls },
+    ]);
   });
 
   it('rejects a wrong password or an unknown code with a message the router can show', async () => {
@@ -46,7 +41,7 @@ describe('Access-Request over UDP', () => {
     expect(attr(wrong, 'Reply-Message')).toMatch(/not valid/);
     const unknown = await h.nas.auth(papLogin('ABCD-EFGH', 'aa-bb-cc-dd-ee-01'));
     expect(unknown?.code).toBe(RadiusCode.AccessReject);
-    expect(sessionRows(t.id)).toEqual([]);
+    expect(await sessionRows(t.id)).toEqual([]);
   });
 
   it('rejects a depleted or revoked token with its reason', async () => {
@@ -106,7 +101,7 @@ describe('Access-Request over UDP', () => {
       ]);
       const codes = [ra?.code, rb?.code].sort();
       expect(codes, `round ${round}`).toEqual([RadiusCode.AccessAccept, RadiusCode.AccessReject]);
-      expect(sessionRows(t.id)).toHaveLength(1);
+      expect(await sessionRows(t.id)).toHaveLength(1);
     }
   });
 
@@ -117,7 +112,7 @@ describe('Access-Request over UDP', () => {
     const again = await h.nas.auth(papLogin(t.code, 'AABB.CCDD.EE01'));
     expect(again?.code).toBe(RadiusCode.AccessAccept);
     expect(attr(again, 'Class')).toEqual(attr(first, 'Class'));
-    expect(sessionRows(t.id)).toHaveLength(1);
+    expect(await sessionRows(t.id)).toHaveLength(1);
   });
 
   it('replaces the oldest device when the token says so', async () => {
@@ -129,7 +124,7 @@ describe('Access-Request over UDP', () => {
     expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-02')))?.code).toBe(
       RadiusCode.AccessAccept,
     );
-    expect(sessionRows(t.id)).toEqual([
+    expect(await sessionRows(t.id)).toEqual([
       { status: 'closed', device_mac: 'aa-bb-cc-dd-ee-01' },
       { status: 'reserved', device_mac: 'aa-bb-cc-dd-ee-02' },
     ]);

@@ -12,15 +12,16 @@ afterEach(async () => {
 
 const newToken = async (input: Record<string, unknown> = {}) =>
   (await h.services.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!;
-const usedMs = (tokenId: number) =>
-  (h.db.prepare('SELECT used_ms FROM tokens WHERE id = ?').get(tokenId) as { used_ms: number })
-    .used_ms;
-const session = (acctId: string) =>
-  h.db
-    .prepare(
+const usedMs = async (tokenId: number) =>
+  (await h.sql<{ used_ms: number }>('SELECT used_ms FROM tokens WHERE id = ?', [tokenId]))[0]
+    ?.used_ms;
+const session = async (acctId: string) =>
+  (
+    await h.sql(
       'SELECT status, started_at, last_seen_at, stopped_at, session_seconds, input_octets, output_octets, terminate_cause FROM sessions WHERE acct_session_id = ?',
+      [acctId],
     )
-    .get(acctId) as Record<string, unknown> | undefined;
+  )[0];
 
 /** login accepts a device and returns its Class, as a NAS would echo it. */
 async function login(code: string, mac: string): Promise<Buffer> {
@@ -37,7 +38,7 @@ describe('accounting over UDP', () => {
     const T0 = h.clock.now();
     const start = await h.nas.acct(acctPairs('Start', { id: 's1', user: t.code, mac, cls }));
     expect(start?.code).toBe(RadiusCode.AccountingResponse);
-    expect(session('s1')).toMatchObject({ status: 'live', started_at: T0 });
+    expect(await session('s1')).toMatchObject({ status: 'live', started_at: T0 });
     expect((await h.services.sessions.listLive()).sessions.map((s) => s.mac)).toEqual([mac]);
 
     h.clock.advance(60_000);
@@ -51,12 +52,12 @@ describe('accounting over UDP', () => {
       output: 5000,
     });
     expect((await h.nas.acct(interim))?.code).toBe(RadiusCode.AccountingResponse);
-    expect(usedMs(t.id)).toBe(60_000);
+    expect(await usedMs(t.id)).toBe(60_000);
     // A retransmission: new identifier, a bigger Acct-Delay-Time, same counters.
     h.clock.advance(5000);
     const again = await h.nas.acct([...interim, ['Acct-Delay-Time', 5]]);
     expect(again?.code).toBe(RadiusCode.AccountingResponse);
-    expect(usedMs(t.id)).toBe(60_000);
+    expect(await usedMs(t.id)).toBe(60_000);
 
     h.clock.advance(55_000);
     const stop = acctPairs('Stop', {
@@ -74,8 +75,8 @@ describe('accounting over UDP', () => {
     // A late Interim after the Stop changes nothing.
     const late = acctPairs('Interim-Update', { id: 's1', user: t.code, mac, cls, time: 180 });
     expect((await h.nas.acct(late))?.code).toBe(RadiusCode.AccountingResponse);
-    expect(usedMs(t.id)).toBe(120_000);
-    expect(session('s1')).toMatchObject({
+    expect(await usedMs(t.id)).toBe(120_000);
+    expect(await session('s1')).toMatchObject({
       status: 'closed',
       stopped_at: T0 + 120_000,
       session_seconds: 120,
@@ -96,13 +97,13 @@ describe('accounting over UDP', () => {
       acctPairs('Stop', { id: 'orphan', user: t.code, mac: 'aa-bb-cc-dd-ee-01', time: 300 }),
     );
     expect(stop?.code).toBe(RadiusCode.AccountingResponse);
-    expect(session('orphan')).toMatchObject({ status: 'closed', session_seconds: 300 });
-    expect(usedMs(t.id)).toBe(300_000);
+    expect(await session('orphan')).toMatchObject({ status: 'closed', session_seconds: 300 });
+    expect(await usedMs(t.id)).toBe(300_000);
     const interim = await h.nas.acct(
       acctPairs('Interim-Update', { id: 'late', user: t.code, mac: 'aa-bb-cc-dd-ee-02', time: 60 }),
     );
     expect(interim?.code).toBe(RadiusCode.AccountingResponse);
-    expect(session('late')).toMatchObject({ status: 'live', session_seconds: 60 });
+    expect(await session('late')).toMatchObject({ status: 'live', session_seconds: 60 });
   });
 
   it('a router that never echoes Class and buffered its Start: an Interim reaching back before the Start is the same session', async () => {
@@ -122,17 +123,18 @@ describe('accounting over UDP', () => {
       acctPairs('Interim-Update', { id: 'b1', user: t.code, mac, time: 300 }),
     );
     expect(interim?.code).toBe(RadiusCode.AccountingResponse);
-    const rows = h.db
-      .prepare('SELECT status, started_at FROM sessions WHERE token_id = ? ORDER BY id')
-      .all(t.id);
+    const rows = await h.sql(
+      'SELECT status, started_at FROM sessions WHERE token_id = ? ORDER BY id',
+      [t.id],
+    );
     expect(rows).toEqual([{ status: 'live', started_at: A }]);
     // Charged from the Access-Accept, not before it and not twice.
-    expect(usedMs(t.id)).toBe(5 * 60_000);
+    expect(await usedMs(t.id)).toBe(5 * 60_000);
     // The Stop ends that one session and frees the device's slot.
     h.clock.advance(60_000);
     await h.nas.acct(acctPairs('Stop', { id: 'b1', user: t.code, mac, time: 360 }));
-    expect(session('b1')).toMatchObject({ status: 'closed', started_at: A });
-    expect(usedMs(t.id)).toBe(6 * 60_000);
+    expect(await session('b1')).toMatchObject({ status: 'closed', started_at: A });
+    expect(await usedMs(t.id)).toBe(6 * 60_000);
   });
 
   it('a router that never echoes Class and reused an Acct-Session-Id after a reboot: an old retransmission does not join the new session', async () => {
@@ -144,18 +146,19 @@ describe('accounting over UDP', () => {
     // claiming a session that began an hour ago.
     await h.nas.acct(acctPairs('Interim-Update', { id: 'r1', user: t.code, mac, time: 120 }));
     await h.nas.acct(acctPairs('Interim-Update', { id: 'r1', user: t.code, mac, time: 3600 }));
-    const rows = h.db
-      .prepare('SELECT started_at FROM sessions WHERE token_id = ? ORDER BY id')
-      .all(t.id) as Array<{ started_at: number }>;
+    const rows = await h.sql<{ started_at: number }>(
+      'SELECT started_at FROM sessions WHERE token_id = ? ORDER BY id',
+      [t.id],
+    );
     expect(rows[0]?.started_at).toBe(h.clock.now() - 2 * 60_000);
     expect(rows).toHaveLength(2);
   });
 
   it('answers accounting for users that are not ours without recording anything', async () => {
-    const before = h.db.prepare('SELECT COUNT(*) AS n FROM sessions').get();
+    const before = await h.sql('SELECT COUNT(*) AS n FROM sessions');
     const r = await h.nas.acct(acctPairs('Start', { id: 'admin-1', user: 'admin' }));
     expect(r?.code).toBe(RadiusCode.AccountingResponse);
-    expect(h.db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual(before);
+    expect(await h.sql('SELECT COUNT(*) AS n FROM sessions')).toEqual(before);
     // Without Acct-Session-Id the packet is malformed: dropped, unanswered.
     expect(await h.nas.acct(acctPairs('Start', { user: 'x' }), { timeoutMs: 300 })).toBeUndefined();
   });
@@ -183,12 +186,12 @@ describe('accounting over UDP', () => {
     // ...until the NAS has been silent for PORTICO_STALE_INTERVALS interim intervals.
     h.clock.advance(h.config.staleAfterIntervals * h.config.interimIntervalSeconds * 1000 + 1000);
     expect(await h.services.cutoff.scan()).toMatchObject({ stale: 1 });
-    expect(session('lost')).toMatchObject({
+    expect(await session('lost')).toMatchObject({
       status: 'closed',
-      stopped_at: session('lost')!.last_seen_at,
+      stopped_at: (await session('lost'))!.last_seen_at,
       terminate_cause: 'stale',
     });
-    expect(usedMs(t.id)).toBe(60_000);
+    expect(await usedMs(t.id)).toBe(60_000);
     expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-02')))?.code).toBe(
       RadiusCode.AccessAccept,
     );
@@ -203,8 +206,8 @@ describe('accounting over UDP', () => {
     h.clock.advance(30_000);
     const on = await h.nas.acct(acctPairs('Accounting-On', {}));
     expect(on?.code).toBe(RadiusCode.AccountingResponse);
-    expect(session('r0')).toMatchObject({ status: 'closed', terminate_cause: 'nas-reboot' });
-    expect(session('r1')).toMatchObject({ status: 'closed', terminate_cause: 'nas-reboot' });
+    expect(await session('r0')).toMatchObject({ status: 'closed', terminate_cause: 'nas-reboot' });
+    expect(await session('r1')).toMatchObject({ status: 'closed', terminate_cause: 'nas-reboot' });
     expect((await h.services.sessions.listLive()).total).toBe(0);
     // After the reboot the NAS reuses its Acct-Session-Ids: a new session, not the old one.
     h.clock.advance(10_000);
@@ -256,7 +259,7 @@ describe('accounting over UDP', () => {
     await h.nas.acct(
       acctPairs('Stop', { id: 'B', user: t.code, mac: 'aa-bb-cc-dd-ee-02', cls: b, time: 60 }),
     );
-    expect(usedMs(t.id)).toBe(120_000);
+    expect(await usedMs(t.id)).toBe(120_000);
   });
 
   it('disconnects a device that went online past a one-device limit without a held slot', async () => {
@@ -274,7 +277,7 @@ describe('accounting over UDP', () => {
     expect(h.das.received.map((d) => [d.code, d.attrs.get('Acct-Session-Id')?.[0]])).toEqual([
       [RadiusCode.DisconnectRequest, 'B'],
     ]);
-    expect(session('B')).toMatchObject({ status: 'live', session_seconds: 60 });
+    expect(await session('B')).toMatchObject({ status: 'live', session_seconds: 60 });
   });
 
   it('sends a staff Disconnect, records a NAK with its Error-Cause, and a CoA when minutes are added', async () => {

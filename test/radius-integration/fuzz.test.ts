@@ -29,8 +29,8 @@ function mulberry32(seed: number): () => number {
 }
 
 const TABLES = ['tokens', 'token_coverage', 'sessions', 'coa_jobs', 'device_bindings'];
-const dump = () =>
-  JSON.stringify(TABLES.map((t) => h.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()));
+const dump = async () =>
+  JSON.stringify(await Promise.all(TABLES.map((t) => h.sql(`SELECT * FROM ${t} ORDER BY 1, 2`))));
 const pause = () => new Promise((r) => setTimeout(r, 5));
 
 describe('fuzzing the RADIUS sockets', () => {
@@ -48,7 +48,7 @@ describe('fuzzing the RADIUS sockets', () => {
     // From here on Access-Requests need a valid Message-Authenticator, as by default.
     await h.services.nas.update(h.nasId, { requireMessageAuthenticator: true }, 'test');
     await new Promise((r) => setTimeout(r, 2100));
-    const before = dump();
+    const before = await dump();
 
     const secret = Buffer.from(SECRET);
     const seeds = [
@@ -132,7 +132,7 @@ describe('fuzzing the RADIUS sockets', () => {
     await new Promise((r) => setTimeout(r, 300));
     await h.services.radius.idle();
     expect(sent).toBeGreaterThan(3900);
-    expect(dump()).toBe(before);
+    expect(await dump()).toBe(before);
     const stats = h.services.radiusStats();
     expect(Object.values(stats.server?.drops ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(
       1000,

@@ -32,6 +32,8 @@ import {
 } from '../../src/services/radius-runtime.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
+import { createStore, type Store } from '../../src/storage/store.js';
+import { openTestStore, sqliteSql, testBackend, type TestStore } from '../support/test-store.js';
 
 export const SECRET = 'testing123';
 
@@ -70,7 +72,13 @@ export type FakeDas = {
 
 export type Harness = {
   dir: string;
-  db: Db;
+  /** The backend under test (PORTICO_TEST_BACKEND): a database file, or a PostgreSQL database. */
+  backend: TestStore['backend'];
+  store: Store;
+  /** sql runs raw SQL (`?` placeholders) on the harness's database, for checks and set-up. */
+  sql: TestStore['sql'];
+  /** db is the SQLite handle (SQLite only). */
+  db?: Db;
   services: Services;
   clock: ReturnType<typeof fixedClock>;
   config: Config;
@@ -191,9 +199,13 @@ export async function startHarness(
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-radius-'));
   const config = loadConfig({ PORTICO_DB: join(dir, 'portico.db'), PORTICO_TIMEZONE: 'UTC' });
-  const db = openDatabase(config.dbFile);
+  // SQLite: a real file, as the server has; PostgreSQL: a database of its own on the test server.
+  const pgStore = testBackend() === 'postgres' ? await openTestStore() : undefined;
+  const db = pgStore ? undefined : openDatabase(config.dbFile);
+  const store = pgStore?.store ?? createStore(db as Db);
+  const sql = pgStore?.sql ?? sqliteSql(db as Db);
   const clock = fixedClock(opts.start ?? Date.UTC(2026, 11, 3, 8, 0));
-  const services = createServices({ db, clock, config });
+  const services = createServices({ store, clock, config });
   const das = await openFakeDas(SECRET);
   const nas = await services.nas.add(
     {
@@ -218,7 +230,10 @@ export async function startHarness(
   const peer = await openNasPeer(runtime.ports);
   return {
     dir,
-    db,
+    backend: pgStore?.backend ?? 'sqlite',
+    store,
+    sql,
+    ...(db ? { db } : {}),
     services,
     clock,
     config,
@@ -230,7 +245,8 @@ export async function startHarness(
       await peer.close();
       await runtime.close();
       await das.close();
-      db.close();
+      db?.close();
+      await pgStore?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -72,15 +72,11 @@ type Event = {
 };
 
 /** outbox returns the events queued for delivery, oldest first, optionally of one type. */
-const outbox = (type?: string): Event[] =>
-  (
-    h.db.prepare('SELECT payload FROM webhook_deliveries ORDER BY id').all() as Array<{
-      payload: string;
-    }>
-  )
+const outbox = async (type?: string): Promise<Event[]> =>
+  (await h.sql<{ payload: string }>('SELECT payload FROM webhook_deliveries ORDER BY id'))
     .map((r) => JSON.parse(r.payload) as Event)
     .filter((e) => type === undefined || e.type === type);
-const types = () => outbox().map((e) => e.type);
+const types = async () => (await outbox()).map((e) => e.type);
 
 const newToken = async (input: Record<string, unknown> = {}) =>
   (await h.services.tokens.create({ minutes: 60, ...input }, 'staff')).tokens[0]!;
@@ -127,19 +123,19 @@ describe('webhook events from RADIUS', () => {
       ...acctPairs('Start', { id: 's1', user: t.code, mac, cls }),
       ['Acct-Delay-Time', 2],
     ]);
-    expect(types()).toEqual(['token.created', 'token.redeemed', 'session.started']);
+    expect(await types()).toEqual(['token.created', 'token.redeemed', 'session.started']);
 
     const s1: Online = { id: 's1', user: t.code, mac, cls };
     const octets = (min: number) => ({ input: min * 1000, output: min * 9000 });
     await interimAt(T0, s1, 50, octets(50));
     // Ten minutes left of sixty: not yet low (under six, a tenth, is).
-    expect(outbox('token.low_balance')).toHaveLength(0);
+    expect(await outbox('token.low_balance')).toHaveLength(0);
     await interimAt(T0, s1, 55, octets(55));
-    expect(outbox('token.low_balance')).toHaveLength(1);
+    expect(await outbox('token.low_balance')).toHaveLength(1);
     await interimAt(T0, s1, 57, octets(57));
     await interimAt(T0, s1, 57, octets(57), [['Acct-Delay-Time', 3]]);
-    expect(outbox('token.low_balance')).toHaveLength(1);
-    expect(outbox('token.low_balance')[0]!.data).toMatchObject({
+    expect(await outbox('token.low_balance')).toHaveLength(1);
+    expect((await outbox('token.low_balance'))[0]!.data).toMatchObject({
       token: { id: t.id, code: t.code },
       minutes: 60,
       minutesUsed: 55,
@@ -147,8 +143,8 @@ describe('webhook events from RADIUS', () => {
     });
 
     await interimAt(T0, s1, 60, octets(60));
-    expect(outbox('token.depleted')).toHaveLength(1);
-    expect(outbox('token.depleted')[0]!.data).toMatchObject({
+    expect(await outbox('token.depleted')).toHaveLength(1);
+    expect((await outbox('token.depleted'))[0]!.data).toMatchObject({
       token: { id: t.id, code: t.code },
       limit: 'minutes',
       minutesUsed: 60,
@@ -168,7 +164,7 @@ describe('webhook events from RADIUS', () => {
     });
     await h.nas.acct(stop);
     await h.nas.acct([...stop, ['Acct-Delay-Time', 4]]);
-    expect(types()).toEqual([
+    expect(await types()).toEqual([
       'token.created',
       'token.redeemed',
       'session.started',
@@ -176,7 +172,7 @@ describe('webhook events from RADIUS', () => {
       'token.depleted',
       'session.stopped',
     ]);
-    const stopped = outbox('session.stopped')[0]!.data;
+    const stopped = (await outbox('session.stopped'))[0]!.data;
     expect(stopped).toMatchObject({
       token: { id: t.id, code: t.code },
       session: {
@@ -197,7 +193,7 @@ describe('webhook events from RADIUS', () => {
     // Delivery: one signed POST per event, in order, each verifiable with the secret.
     await h.services.webhooks.worker.runOnce();
     const got = receiver!.received;
-    expect(got.map((r) => r.headers['x-portico-event'])).toEqual(types());
+    expect(got.map((r) => r.headers['x-portico-event'])).toEqual(await types());
     for (const r of got) {
       const sig = r.headers['x-portico-signature'] as string;
       expect(verifySignature(sig, r.body, secret, h.clock.now()).ok).toBe(true);
@@ -216,9 +212,17 @@ describe('webhook events from RADIUS', () => {
       .then((r) => attr(r, 'Class'))) as Buffer;
     // Fault injection in the real database: writing A's session.started fails, after A's
     // token.redeemed was already written in the same packet's savepoint.
-    h.db.exec(`CREATE TEMP TRIGGER boom BEFORE INSERT ON webhook_deliveries
-      WHEN NEW.event_type = 'session.started' AND NEW.payload LIKE '%"acctSessionId":"boom"%'
-      BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    if (h.backend === 'sqlite') {
+      await h.sql(`CREATE TEMP TRIGGER boom BEFORE INSERT ON webhook_deliveries
+        WHEN NEW.event_type = 'session.started' AND NEW.payload LIKE '%"acctSessionId":"boom"%'
+        BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    } else {
+      await h.sql(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF NEW.event_type = 'session.started' AND NEW.payload LIKE '%"acctSessionId":"boom"%'
+        THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$`);
+      await h.sql(`CREATE TRIGGER boom BEFORE INSERT ON webhook_deliveries
+        FOR EACH ROW EXECUTE FUNCTION boom()`);
+    }
     const startA = acctPairs('Start', {
       id: 'boom',
       user: a.code,
@@ -238,23 +242,27 @@ describe('webhook events from RADIUS', () => {
     expect(ra).toBeUndefined();
     expect(rb?.code).toBe(RadiusCode.AccountingResponse);
     expect(h.services.radiusStats().drops['handler-error']).toBe(1);
-    const forA = outbox().filter((e) => e.data.token?.id === a.id && e.type !== 'token.created');
+    const forA = (await outbox()).filter(
+      (e) => e.data.token?.id === a.id && e.type !== 'token.created',
+    );
     expect(forA).toEqual([]);
-    expect(
-      outbox()
-        .filter((e) => e.data.token?.id === b.id)
-        .map((e) => e.type),
-    ).toEqual(['token.created', 'token.redeemed', 'session.started']);
+    expect((await outbox()).filter((e) => e.data.token?.id === b.id).map((e) => e.type)).toEqual([
+      'token.created',
+      'token.redeemed',
+      'session.started',
+    ]);
     expect((await h.services.tokens.get(a.id)).firstUsedAt).toBeNull();
 
-    h.db.exec('DROP TRIGGER boom');
+    await h.sql(
+      h.backend === 'sqlite' ? 'DROP TRIGGER boom' : 'DROP TRIGGER boom ON webhook_deliveries',
+    );
     expect((await h.nas.acct(startA))?.code).toBe(RadiusCode.AccountingResponse);
     expect((await h.nas.acct(startA))?.code).toBe(RadiusCode.AccountingResponse);
-    expect(
-      outbox()
-        .filter((e) => e.data.token?.id === a.id)
-        .map((e) => e.type),
-    ).toEqual(['token.created', 'token.redeemed', 'session.started']);
+    expect((await outbox()).filter((e) => e.data.token?.id === a.id).map((e) => e.type)).toEqual([
+      'token.created',
+      'token.redeemed',
+      'session.started',
+    ]);
   });
 
   it('raises device.refused for a second device on a one-device token, at most once a minute, with the code masked', async () => {
@@ -273,7 +281,7 @@ describe('webhook events from RADIUS', () => {
       ['Calling-Station-Id', 'aa-bb-cc-dd-ee-03'],
     ]);
     expect(wrong?.code).toBe(RadiusCode.AccessReject);
-    let refused = outbox('device.refused');
+    let refused = await outbox('device.refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]!.data).toEqual({
       token: { id: t.id, maskedCode: maskCode(t.code) },
@@ -281,21 +289,22 @@ describe('webhook events from RADIUS', () => {
       device: { mac: 'aa-bb-cc-dd-ee-02', callingStationId: 'aa-bb-cc-dd-ee-02', login: 'code' },
       nas: { id: h.nasId, name: 'hotspot-1' },
     });
-    const raw = h.db
-      .prepare("SELECT payload FROM webhook_deliveries WHERE event_type = 'device.refused'")
-      .pluck()
-      .all() as string[];
+    const raw = (
+      await h.sql<{ payload: string }>(
+        "SELECT payload FROM webhook_deliveries WHERE event_type = 'device.refused'",
+      )
+    ).map((r) => r.payload);
     expect(raw.join()).not.toContain(t.code);
 
     h.clock.advance(31_000);
     expect((await h.nas.auth(second))?.code).toBe(RadiusCode.AccessReject);
-    refused = outbox('device.refused');
+    refused = await outbox('device.refused');
     expect(refused).toHaveLength(2);
     // Another device has its own limit.
     expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-04')))?.code).toBe(
       RadiusCode.AccessReject,
     );
-    expect(outbox('device.refused').map((e) => e.data.device.mac)).toEqual([
+    expect((await outbox('device.refused')).map((e) => e.data.device.mac)).toEqual([
       'aa-bb-cc-dd-ee-02',
       'aa-bb-cc-dd-ee-02',
       'aa-bb-cc-dd-ee-04',
@@ -308,10 +317,10 @@ describe('webhook events from RADIUS', () => {
     expect((await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01')))?.code).toBe(
       RadiusCode.AccessReject,
     );
-    expect(outbox('device.refused').map((e) => e.data.reason)).toEqual(['expired']);
+    expect((await outbox('device.refused')).map((e) => e.data.reason)).toEqual(['expired']);
     // It expired with nothing online: not a token.expired.
     await h.services.cutoff.scan();
-    expect(outbox('token.expired')).toHaveLength(0);
+    expect(await outbox('token.expired')).toHaveLength(0);
   });
 
   it.each([
@@ -328,12 +337,12 @@ describe('webhook events from RADIUS', () => {
       // Interims keep the session from going stale while the clock jumps.
       await interimAt(T0, s1, 29);
       await h.services.cutoff.scan();
-      expect(outbox('token.expired')).toHaveLength(0);
+      expect(await outbox('token.expired')).toHaveLength(0);
       await interimAt(T0, s1, 31);
       expect((await h.services.cutoff.scan()).disconnects).toBe(1);
       h.clock.set(T0 + 31 * MIN + 40_000);
       await h.services.cutoff.scan();
-      const expired = outbox('token.expired');
+      const expired = await outbox('token.expired');
       expect(expired).toHaveLength(1);
       expect(expired[0]!.data).toEqual({
         token: { id: t.id, code: t.code },
@@ -353,10 +362,10 @@ describe('webhook events from RADIUS', () => {
         cause: 'Admin-Reset',
       });
       await h.nas.acct(stop);
-      expect(outbox('session.stopped').map((e) => e.data.session.terminateCause)).toEqual([
+      expect((await outbox('session.stopped')).map((e) => e.data.session.terminateCause)).toEqual([
         'Admin-Reset',
       ]);
-      expect(outbox('token.expired')).toHaveLength(1);
+      expect(await outbox('token.expired')).toHaveLength(1);
     },
   );
 
@@ -372,8 +381,8 @@ describe('webhook events from RADIUS', () => {
     const [s1, s2, s3] = s as [Online, Online, Online];
     const stop = (x: Online, min: number) =>
       h.nas.acct(acctPairs('Stop', { ...x, time: min * 60, cause: 'User-Request' }));
-    const stops = () =>
-      outbox('session.stopped').map((e) => [
+    const stops = async () =>
+      (await outbox('session.stopped')).map((e) => [
         e.data.session.acctSessionId,
         e.data.session.closedBy,
         e.data.session.terminateCause,
@@ -381,11 +390,11 @@ describe('webhook events from RADIUS', () => {
     // s1 and s3 go silent; s2 keeps reporting.
     for (const min of [5, 10, 15, 20]) await interimAt(T0, s2, min);
     await h.services.cutoff.scan();
-    expect(stops()).toEqual([
+    expect(await stops()).toEqual([
       ['s1', 'sweeper', 'stale'],
       ['s3', 'sweeper', 'stale'],
     ]);
-    expect(outbox('session.stopped')[0]!.data.session.stoppedAt).toBe(T0);
+    expect((await outbox('session.stopped'))[0]!.data.session.stoppedAt).toBe(T0);
 
     // Their Stops arrive late: s1's straight away, s3 first reopened by an Interim. Neither
     // is a second stop of the same session.
@@ -393,19 +402,19 @@ describe('webhook events from RADIUS', () => {
     await interimAt(T0, s3, 20);
     h.clock.set(T0 + 21 * MIN);
     await stop(s3, 21);
-    expect(stops()).toHaveLength(2);
+    expect(await stops()).toHaveLength(2);
 
     // The NAS reboots: its open session s2 is closed and announced once.
     h.clock.set(T0 + 22 * MIN);
     const on = acctPairs('Accounting-On', {});
     await h.nas.acct(on);
     await h.nas.acct([...on, ['Acct-Delay-Time', 1]]);
-    expect(stops()).toEqual([
+    expect(await stops()).toEqual([
       ['s1', 'sweeper', 'stale'],
       ['s3', 'sweeper', 'stale'],
       ['s2', 'nas-reset', 'nas-reboot'],
     ]);
-    expect(outbox('session.started')).toHaveLength(3);
+    expect(await outbox('session.started')).toHaveLength(3);
   });
 
   it('raises token.low_balance again after staff add minutes, and token.depleted for data used up', async () => {
@@ -415,17 +424,17 @@ describe('webhook events from RADIUS', () => {
     const cls = await goOnline(t.code, mac, 's1');
     const s1: Online = { id: 's1', user: t.code, mac, cls };
     await interimAt(T0, s1, 6);
-    expect(outbox('token.low_balance')).toHaveLength(1);
+    expect(await outbox('token.low_balance')).toHaveLength(1);
     await h.services.tokens.update(t.id, { addMinutes: 20 }, 'staff');
     await interimAt(T0, s1, 7);
     // 23 minutes left of 30: not low.
-    expect(outbox('token.low_balance')).toHaveLength(1);
+    expect(await outbox('token.low_balance')).toHaveLength(1);
     await interimAt(T0, s1, 26);
-    expect(outbox('token.low_balance')).toHaveLength(2);
+    expect(await outbox('token.low_balance')).toHaveLength(2);
 
     await interimAt(T0, s1, 27, { input: 1_000_000 });
-    expect(outbox('token.depleted').map((e) => e.data.limit)).toEqual(['data']);
+    expect((await outbox('token.depleted')).map((e) => e.data.limit)).toEqual(['data']);
     await interimAt(T0, s1, 28, { input: 1_200_000 });
-    expect(outbox('token.depleted')).toHaveLength(1);
+    expect(await outbox('token.depleted')).toHaveLength(1);
   });
 });

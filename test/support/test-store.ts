@@ -150,6 +150,16 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** sqliteSql returns TestStore's `sql` over the SQLite handle `db`. */
+export function sqliteSql(db: Db): TestStore['sql'] {
+  return async <R>(text: string, params: readonly unknown[] = []) => {
+    const stmt = db.prepare(text);
+    if (stmt.reader) return stmt.all(...params) as R[];
+    stmt.run(...params);
+    return [];
+  };
+}
+
 /** openTestStore returns a migrated store on a database of its own on the backend under test. */
 export async function openTestStore(): Promise<TestStore> {
   if (testBackend() === 'sqlite') {
@@ -159,12 +169,7 @@ export async function openTestStore(): Promise<TestStore> {
       store,
       backend: 'sqlite',
       db,
-      async sql<R>(text: string, params: readonly unknown[] = []) {
-        const stmt = db.prepare(text);
-        if (stmt.reader) return stmt.all(...params) as R[];
-        stmt.run(...params);
-        return [];
-      },
+      sql: sqliteSql(db),
       async close() {
         db.close();
       },
