@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatCode } from './core/code.js';
 import { formatIsoInZone } from './core/time.js';
 import { TOKEN_STATES, type TokenState } from './core/token.js';
-import { CONFIG_SPECS, isSecretSetting, loadConfig, type Config } from './config.js';
+import { CONFIG_SPECS, databaseLabel, isSecretSetting, loadConfig, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import { createLogger, startPortico } from './main.js';
 import { runDbCommand } from './db-command.js';
@@ -18,7 +18,7 @@ import { createServices, type Services } from './services/services.js';
 import type { SessionView } from './services/session-service.js';
 import type { TokenInput, TokenView } from './services/token-service.js';
 import { systemClock } from './clock.js';
-import { openDatabase } from './storage/database.js';
+import { openStore } from './storage/open-store.js';
 import { NAS_VENDORS } from './storage/nas-repo.js';
 
 /** CliIo is where the CLI reads its environment and writes its output (tests pass their own). */
@@ -63,7 +63,8 @@ Commands:
   admin reset-password USER  give a staff account a new password
   apikey create|list|revoke  manage API keys for /api/v1 (scripts, booking systems)
   config                     list every setting with its environment variable and value
-  db backup|restore|check    back up the database while serving, restore a backup, check it
+  db migrate                 bring the database's schema up to date (SQLite or PostgreSQL)
+  db backup|restore|check    back up the SQLite database while serving, restore a backup, check it
 
 Run 'portico <command> --help' for a command's options.
 Configuration comes from PORTICO_* environment variables (see .env.example) or the file
@@ -74,9 +75,12 @@ named by PORTICO_CONFIG.
 Starts Portico with the configuration from the environment: opens (and creates, and
 migrates) the database, creates the first admin on first start (password from
 PORTICO_ADMIN_PASSWORD or generated and printed once), and listens for HTTP and RADIUS.
-The database file and the ports are checked before anything is written; a start that
-fails prints one sentence saying what to fix (the stack with PORTICO_LOG_LEVEL=debug),
-stops whatever it had started and exits with 1.
+The database is the SQLite file PORTICO_DB, or the PostgreSQL database named by
+PORTICO_DATABASE_URL, which several Portico nodes (PORTICO_NODE_ID) can share; work that
+must run once (calendar feeds, retention, controller ticker) then runs on one node at a time.
+The database (file, or PostgreSQL server and login) and the ports are checked before
+anything is written; a start that fails prints one sentence saying what to fix (the stack
+with PORTICO_LOG_LEVEL=debug), stops whatever it had started and exits with 1.
 Stops gracefully on SIGINT or SIGTERM, within PORTICO_SHUTDOWN_GRACE seconds (default
 10), after which it exits anyway with 1.
 
@@ -238,7 +242,8 @@ Revokes an API key: requests with it are refused (401) from now on.
 `,
   config: `Usage: portico config
 
-Lists every setting: environment variable, current value and meaning.
+Lists every setting: environment variable, current value and meaning. Passwords, secrets
+and tokens show as ***, and so does the password inside PORTICO_DATABASE_URL.
 `,
 };
 
@@ -284,14 +289,15 @@ function parse(argv: string[], options: Opts, topic: string, allowPositionals = 
   }
 }
 
+/** withServices runs `fn` with the services over the configured database, closed afterwards. */
 async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
-  const db = openDatabase(config.dbFile);
+  const opened = await openStore(config);
   try {
-    const services = createServices({ db, clock: systemClock, config });
+    const services = createServices({ store: opened.store, clock: systemClock, config });
     await services.settings.refresh();
     return await fn(services);
   } finally {
-    db.close();
+    await opened.close();
   }
 }
 
@@ -429,7 +435,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   io.out(
-    `Portico is running.\n  web:      ${running.httpUrl}/ (sign in at ${running.httpUrl}/admin)\n  radius:   ${config.radiusHost} auth ${running.radiusPorts.auth}/udp, accounting ${running.radiusPorts.acct}/udp\n  database: ${config.dbFile}\nPress Ctrl+C to stop.\n`,
+    `Portico is running.\n  web:      ${running.httpUrl}/ (sign in at ${running.httpUrl}/admin)\n  radius:   ${config.radiusHost} auth ${running.radiusPorts.auth}/udp, accounting ${running.radiusPorts.acct}/udp\n  database: ${databaseLabel(config)}\nPress Ctrl+C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -842,10 +848,7 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
         throw new UsageError('--wait must be a number of seconds from 0 to 120');
       const reason = str(a.values.reason)?.slice(0, 200);
       const config = loadConfig(io.env);
-      const db = openDatabase(config.dbFile);
-      try {
-        const s = createServices({ db, clock: systemClock, config });
-        await s.settings.refresh();
+      return withServices(config, async (s) => {
         const actor = cliActor(io.env);
         const results: Array<{ sessionId: number; jobId: number | null; state: string }> = [];
         let missing = 0;
@@ -881,9 +884,7 @@ async function runSessions(sub: string | undefined, argv: string[], io: CliIo): 
             );
           }
         return missing > 0 ? 1 : 0;
-      } finally {
-        db.close();
-      }
+      });
     }
     default:
       if (sub === undefined || sub === '--help' || sub === '-h')
@@ -1140,7 +1141,9 @@ function runConfig(argv: string[], io: CliIo): number {
         : spec.env.includes('PASSWORD')
           ? '(generated on first start)'
           : '(not set)'
-      : String(config[spec.key] ?? '');
+      : spec.show && typeof config[spec.key] === 'string'
+        ? spec.show(config[spec.key] as string)
+        : String(config[spec.key] ?? '(not set)');
     io.out(`${spec.env.padEnd(26)} ${value.padEnd(24)} ${spec.help}\n`);
   }
   return 0;

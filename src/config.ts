@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { CODE_LENGTH_DEFAULT, CODE_LENGTH_MAX, CODE_LENGTH_MIN } from './core/code.js';
 import { isValidTimeZone } from './core/time.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
@@ -10,6 +11,10 @@ import { ERROR_CODES, PorticoError } from './errors.js';
 /** Config is Portico's validated configuration. */
 export type Config = {
   dbFile: string;
+  /** PostgreSQL URL; when set it is the database and dbFile is not used. */
+  databaseUrl: string | undefined;
+  databasePool: number;
+  nodeId: string;
   httpHost: string;
   httpPort: number;
   publicUrl: string;
@@ -45,6 +50,47 @@ type Spec = {
   help: string;
   default: (c: Partial<Config>) => string | undefined;
   parse: (v: string) => unknown;
+  /** How the value is shown (config listing, error messages) when it may carry a secret. */
+  show?: (v: string) => string;
+};
+
+/**
+ * redactUrl returns `url` with its password replaced by `***`, so a database URL can be
+ * printed and logged; text that is not a URL is returned as `***` when it may hold one.
+ */
+export function redactUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url.includes('@') ? '***' : url;
+  }
+  if (u.password === '') return url;
+  u.password = '***';
+  return u.toString();
+}
+
+/** databaseLabel returns what the database is, for the start-up line: the file or the redacted URL. */
+export function databaseLabel(config: Pick<Config, 'dbFile' | 'databaseUrl'>): string {
+  return config.databaseUrl === undefined
+    ? config.dbFile
+    : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
+}
+
+const postgresUrl = (v: string) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error('must be a URL such as postgres://portico:PASSWORD@127.0.0.1:5432/portico');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
+    throw new Error('must start with postgres:// or postgresql://');
+  if (u.hostname === '' && !u.searchParams.has('host'))
+    throw new Error('must name the server, e.g. postgres://portico@127.0.0.1:5432/portico');
+  if (u.pathname.replace(/^\//, '') === '')
+    throw new Error('must name the database after the host, e.g. …@127.0.0.1:5432/portico');
+  return v;
 };
 
 const int = (min: number, max: number) => (v: string) => {
@@ -105,6 +151,32 @@ export const CONFIG_SPECS: readonly Spec[] = [
     help: 'SQLite database file (created on first start)',
     default: () => './data/portico.db',
     parse: nonEmpty,
+  },
+  {
+    env: 'PORTICO_DATABASE_URL',
+    key: 'databaseUrl',
+    help: 'PostgreSQL database instead of the SQLite file: postgres://USER:PASSWORD@HOST:PORT/DATABASE (empty: SQLite)',
+    default: () => undefined,
+    parse: postgresUrl,
+    show: redactUrl,
+  },
+  {
+    env: 'PORTICO_DATABASE_POOL',
+    key: 'databasePool',
+    help: 'PostgreSQL connections this node opens at most',
+    default: () => '10',
+    parse: int(1, 500),
+  },
+  {
+    env: 'PORTICO_NODE_ID',
+    key: 'nodeId',
+    help: 'name of this Portico node among several on one PostgreSQL (holder of background-work leases)',
+    default: () => `${hostname()}:${process.pid}`,
+    parse: (v) => {
+      if (!/^[\x21-\x7e]{1,100}$/.test(v))
+        throw new Error('must be 1 to 100 printable characters without spaces');
+      return v;
+    },
   },
   {
     env: 'PORTICO_HTTP_HOST',
@@ -322,7 +394,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (cfg as Record<string, unknown>)[spec.key] = spec.parse(text);
     } catch (err) {
       errors.push(
-        `${spec.env}=${JSON.stringify(isSecretSetting(spec.env) ? '***' : text)}: ${(err as Error).message}`,
+        `${spec.env}=${JSON.stringify(isSecretSetting(spec.env) ? '***' : (spec.show?.(text) ?? text))}: ${(err as Error).message}`,
       );
     }
   }

@@ -1,11 +1,11 @@
-// The `portico db` command group: backup, restore and check of the database file. Each
-// subcommand is one entry of DB_SUBCOMMANDS (its help and its run), so further database
-// commands (migrate, copy) join the group by adding an entry.
+// The `portico db` command group: migrate (either backend), and backup, restore and check of
+// the SQLite file. Each subcommand is one entry of DB_SUBCOMMANDS (its help and its run), so
+// further database commands (copy) join the group by adding an entry.
 
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig } from './config.js';
+import { loadConfig, redactUrl, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import {
   backupDatabase,
@@ -14,6 +14,9 @@ import {
   restoreDatabase,
   rotateBackups,
 } from './storage/backup.js';
+import { openDatabase } from './storage/database.js';
+import { LATEST_VERSION, schemaVersion } from './storage/migrations.js';
+import { openStore } from './storage/open-store.js';
 
 /** DbIo is where a db subcommand reads its environment and writes its output. */
 export type DbIo = {
@@ -55,6 +58,71 @@ function parse(topic: string, argv: string[], options: NonNullable<ParseArgsConf
 const DB_NOTE = `The database is the one the server uses: PORTICO_DB, or PORTICO_DB in the file named by
 PORTICO_CONFIG (default ./data/portico.db).`;
 
+const PG_NOTE = `On PostgreSQL (PORTICO_DATABASE_URL) use the server's own tools instead: pg_dump -Fc for a
+backup while Portico serves, pg_restore to bring one back, and the server's amcheck.`;
+
+/**
+ * sqliteOnly throws PORTICO_BAD_INPUT (exit 2) when the configured database is PostgreSQL,
+ * whose backups are pg_dump's and pg_restore's business, not Portico's.
+ */
+function sqliteOnly(topic: string, config: Config): void {
+  if (config.databaseUrl === undefined) return;
+  throw new PorticoError(
+    ERROR_CODES.BAD_INPUT,
+    `'portico db ${topic}' works on the SQLite file, but the database is PostgreSQL (${redactUrl(config.databaseUrl)}); use pg_dump -Fc to back it up and pg_restore to restore it.`,
+  );
+}
+
+const migrateCommand: DbSubcommand = {
+  summary: "bring the database's schema up to date",
+  help: `Usage: portico db migrate [--json]
+
+Applies the migrations this Portico has and the database lacks, each in one transaction,
+and prints the versions applied. The server does the same on start; run this before
+starting several nodes on one PostgreSQL database after an upgrade. Refuses (exit 1) a
+database whose schema is newer than this Portico. On SQLite a copy of the file as it was
+is kept beside it first (FILE.pre-migration-vNNNN-STAMP); on PostgreSQL the nodes take an
+advisory lock, so two that migrate at once do it one after the other.
+
+  --json   print {backend, applied, schemaVersion}
+
+The database is PORTICO_DATABASE_URL when set, else the SQLite file PORTICO_DB.
+`,
+  async run(argv, io) {
+    const a = parse('migrate', argv, { json: { type: 'boolean' } });
+    if (a.values.help) return (io.out(migrateCommand.help), 0);
+    if (a.positionals.length > 0) throw usage('migrate', 'migrate takes no arguments');
+    const config = loadConfig(io.env);
+    let before: number | null = null;
+    if (config.databaseUrl === undefined) {
+      const probe = openDatabase(config.dbFile, { migrate: false });
+      try {
+        before = schemaVersion(probe);
+      } finally {
+        probe.close();
+      }
+    }
+    const opened = await openStore(config);
+    await opened.close();
+    const applied =
+      before === null
+        ? (opened.applied ?? [])
+        : Array.from({ length: LATEST_VERSION - before }, (_, i) => before + i + 1);
+    const label = config.databaseUrl === undefined ? config.dbFile : redactUrl(config.databaseUrl);
+    if (a.values.json)
+      io.out(
+        JSON.stringify({ backend: opened.backend, applied, schemaVersion: LATEST_VERSION }) + '\n',
+      );
+    else
+      io.out(
+        applied.length === 0
+          ? `${label}: already at schema version ${LATEST_VERSION}, nothing to apply\n`
+          : `${label}: applied ${applied.join(', ')}; now at schema version ${LATEST_VERSION}\n`,
+      );
+    return 0;
+  },
+};
+
 const backup: DbSubcommand = {
   summary: 'copy the database while Portico keeps serving',
   help: `Usage: portico db backup FILE [--check] [--json]
@@ -71,6 +139,7 @@ to a temporary file, synced and renamed, so FILE is never half-written.
   --json      print {file, bytes, schemaVersion, ms}
 
 ${DB_NOTE}
+${PG_NOTE}
 Check a backup with 'portico db check --file FILE'; bring it back with 'portico db restore'.
 `,
   run(argv, io) {
@@ -91,6 +160,7 @@ Check a backup with 'portico db check --file FILE'; bring it back with 'portico 
     )
       throw usage('backup', '--keep needs --dir and a whole number of at least 1');
     const config = loadConfig(io.env);
+    sqliteOnly('backup', config);
     let target: string;
     let prefix = '';
     if (dir !== undefined) {
@@ -130,12 +200,14 @@ start it again. FILE is checked first (integrity and foreign keys) and must not 
 than this Portico. The database it replaces is kept as DATABASE.before-restore-STAMP.
 
 ${DB_NOTE}
+${PG_NOTE}
 `,
   run(argv, io) {
     const a = parse('restore', argv, { json: { type: 'boolean' } });
     if (a.values.help) return (io.out(restore.help), 0);
     if (a.positionals.length !== 1) throw usage('restore', 'give exactly one backup FILE');
     const config = loadConfig(io.env);
+    sqliteOnly('restore', config);
     const r = restoreDatabase(config.dbFile, a.positionals[0] as string);
     if (a.values.json) io.out(JSON.stringify(r) + '\n');
     else
@@ -159,12 +231,19 @@ backup) without changing it. Exits 0 when both find nothing, 1 when they find pr
   --json        print {schemaVersion, latestVersion, integrity, foreignKeys, ok}
 
 ${DB_NOTE}
+${PG_NOTE}
 `,
   run(argv, io) {
     const a = parse('check', argv, { file: { type: 'string' }, json: { type: 'boolean' } });
     if (a.values.help) return (io.out(check.help), 0);
     if (a.positionals.length > 0) throw usage('check', 'use --file FILE to check another file');
-    const file = typeof a.values.file === 'string' ? a.values.file : loadConfig(io.env).dbFile;
+    let file: string;
+    if (typeof a.values.file === 'string') file = a.values.file;
+    else {
+      const config = loadConfig(io.env);
+      sqliteOnly('check', config);
+      file = config.dbFile;
+    }
     const r = checkDatabase(file);
     if (a.values.json) io.out(JSON.stringify(r) + '\n');
     else {
@@ -183,7 +262,12 @@ ${DB_NOTE}
 };
 
 /** DB_SUBCOMMANDS lists the `portico db` subcommands by name. */
-export const DB_SUBCOMMANDS: Record<string, DbSubcommand> = { backup, restore, check };
+export const DB_SUBCOMMANDS: Record<string, DbSubcommand> = {
+  migrate: migrateCommand,
+  backup,
+  restore,
+  check,
+};
 
 /** DB_HELP is the --help text of `portico db`. */
 export const DB_HELP = `Usage: portico db <command> [options]

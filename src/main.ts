@@ -6,9 +6,7 @@ import pretty from 'pino-pretty';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
-import { startCheckpointer } from './storage/checkpointer.js';
-import { checkpoint, openDatabase, type Db } from './storage/database.js';
-import { acquireServerLock } from './storage/server-lock.js';
+import { openStore, type OpenedStore } from './storage/open-store.js';
 import { createServices, type Services } from './services/services.js';
 import { startRadiusRuntime } from './services/radius-runtime.js';
 import { preflight, startupError } from './startup.js';
@@ -59,7 +57,7 @@ export function createLogger(
 }
 
 /**
- * startPortico checks the database file and the ports, then opens and migrates the database,
+ * startPortico checks the database (file or server) and the ports, then opens and migrates it,
  * makes sure a first admin exists, starts HTTP, RADIUS and the workers and returns a handle.
  * It throws PORTICO_STARTUP (one sentence saying what to fix) when any step fails, after
  * stopping whatever it had started; when a check fails, nothing has been written.
@@ -75,16 +73,20 @@ export async function startPortico(
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
   await preflight(config);
-  // The pid file tells `portico db restore` (and a second server) that this file is in use.
-  const lock = config.dbFile === ':memory:' ? null : acquireServerLock(config.dbFile);
-  let db: Db;
+  let checkpointed: (ms: number, failed: boolean) => void = () => undefined;
+  let opened: OpenedStore;
   try {
-    db = openDatabase(config.dbFile, { manualCheckpoint: true });
+    opened = await openStore(config, {
+      server: {
+        onCheckpointError: (message) => log.warn({ message }, 'WAL checkpoint failed'),
+        onCheckpoint: (ms, failed) => checkpointed(ms, failed),
+      },
+    });
   } catch (err) {
-    lock?.release();
     throw startupError(err, config);
   }
-  const services = createServices({ db, clock, config });
+  const services = createServices({ store: opened.store, clock, config });
+  checkpointed = services.metrics.hooks.checkpoint;
   const closers: Array<() => Promise<void> | void> = [];
   /** stopAll runs the closers last-first; one that fails does not keep the others from running. */
   const stopAll = async () => {
@@ -101,15 +103,6 @@ export async function startPortico(
     await services.settings.refresh();
     const first = await services.staff.ensureFirstAdmin(config.adminUser, config.adminPassword);
     if (first) opts.onFirstAdmin?.(first);
-
-    // Checkpoints run in a worker thread so their fsyncs never stall RADIUS on this thread.
-    if (config.dbFile !== ':memory:') {
-      const checkpointer = startCheckpointer(config.dbFile, {
-        onError: (message) => log.warn({ message }, 'WAL checkpoint failed'),
-        onCheckpoint: services.metrics.hooks.checkpoint,
-      });
-      closers.push(() => checkpointer.stop());
-    }
 
     const app = await buildApp(services, { logger: log.child({ component: 'http' }) });
     await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -164,15 +157,12 @@ export async function startPortico(
       radiusPorts: radius.ports,
       async close() {
         await stopAll();
-        checkpoint(db);
-        db.close();
-        lock?.release();
+        await opened.close();
       },
     };
   } catch (err) {
     await stopAll();
-    db.close();
-    lock?.release();
+    await opened.close().catch(() => undefined);
     throw startupError(err, config);
   }
 }

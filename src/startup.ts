@@ -1,4 +1,5 @@
-// What can be checked before Portico writes anything: the database file and the ports. A
+// What can be checked before Portico writes anything: the database (the SQLite file, or that
+// the PostgreSQL server answers and takes the credentials) and the ports. A
 // start that fails says in one sentence what is wrong and what to do (the stack only at
 // PORTICO_LOG_LEVEL=debug), and leaves nothing created, bound or running behind it.
 
@@ -7,14 +8,16 @@ import { createSocket } from 'node:dgram';
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import type { Config } from './config.js';
+import pg from 'pg';
+import { redactUrl, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 
 /** StartupConfig is the part of the configuration the start-up checks read. */
 export type StartupConfig = Pick<
   Config,
   'dbFile' | 'httpHost' | 'httpPort' | 'radiusHost' | 'radiusAuthPort' | 'radiusAcctPort'
->;
+> &
+  Partial<Pick<Config, 'databaseUrl'>>;
 
 const fail = (message: string, cause?: unknown) =>
   new PorticoError(ERROR_CODES.STARTUP, message, cause === undefined ? {} : { cause });
@@ -86,6 +89,66 @@ export function checkDatabaseFile(file: string): void {
   }
 }
 
+/** where returns the server part of a PostgreSQL URL (host:port), never its credentials. */
+function where(url: string): { server: string; user: string; database: string } {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return {
+      server: `${host}:${u.port || '5432'}`,
+      user: decodeURIComponent(u.username) || 'the current user',
+      database: decodeURIComponent(u.pathname.replace(/^\//, '')),
+    };
+  } catch {
+    return { server: 'the server', user: 'the user', database: 'the database' };
+  }
+}
+
+/**
+ * postgresMessage returns the one sentence for a PostgreSQL connection that failed: server
+ * unreachable, password refused, database missing; undefined for other errors.
+ */
+export function postgresMessage(err: unknown, url: string): string | undefined {
+  const e = err as { code?: string; message?: string; errors?: Array<{ code?: string }> };
+  const code = String(e?.code ?? e?.errors?.[0]?.code ?? '');
+  const w = where(url);
+  const message = String(e?.message ?? '');
+  if (
+    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(
+      code,
+    ) ||
+    /timeout|terminated unexpectedly/i.test(message)
+  )
+    return `The PostgreSQL server at ${w.server} cannot be reached (${code || message}); start it, or correct the host and port in PORTICO_DATABASE_URL.`;
+  if (code === '28P01' || code === '28000')
+    return `PostgreSQL at ${w.server} refused the login of ${w.user} (${message}); correct the user and password in PORTICO_DATABASE_URL, or the server's pg_hba.conf.`;
+  if (code === '3D000')
+    return `The database ${w.database} does not exist on the PostgreSQL server at ${w.server}; create it (createdb -O ${w.user} ${w.database}) or name another in PORTICO_DATABASE_URL.`;
+  return undefined;
+}
+
+/**
+ * checkPostgres throws PORTICO_STARTUP when the PostgreSQL server of `url` cannot be reached,
+ * refuses the login or has no such database. It connects once and writes nothing.
+ */
+export async function checkPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // A connection lost after the check is not this check's business.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    throw fail(
+      postgresMessage(err, url) ??
+        `Cannot use the PostgreSQL database ${redactUrl(url)}: ${(err as Error).message}.`,
+      err,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** portMessage returns the sentence for a port Portico cannot listen on, by the error's code. */
 function portMessage(
   err: NodeJS.ErrnoException,
@@ -139,12 +202,13 @@ async function checkPort(
 }
 
 /**
- * preflight checks the database file and that the HTTP and RADIUS ports are free before
+ * preflight checks the database (file, or PostgreSQL server) and that the HTTP and RADIUS ports are free before
  * anything is created, and throws PORTICO_STARTUP with what to fix. The ports are checked
  * again when they are really bound (another program may take one in between).
  */
 export async function preflight(config: StartupConfig): Promise<void> {
-  checkDatabaseFile(config.dbFile);
+  if (config.databaseUrl !== undefined) await checkPostgres(config.databaseUrl);
+  else checkDatabaseFile(config.dbFile);
   await checkPort('tcp', config.httpHost, config.httpPort, 'HTTP', {
     port: 'PORTICO_HTTP_PORT',
     host: 'PORTICO_HTTP_HOST',
@@ -167,6 +231,9 @@ export async function preflight(config: StartupConfig): Promise<void> {
  */
 export function startupError(err: unknown, config: StartupConfig): PorticoError {
   if (err instanceof PorticoError) return err;
+  const pgMessage =
+    config.databaseUrl === undefined ? undefined : postgresMessage(err, config.databaseUrl);
+  if (pgMessage !== undefined) return fail(pgMessage, err);
   const e = err as NodeJS.ErrnoException & { code?: string; address?: string; port?: number };
   const code = String(e?.code ?? '');
   if (code.startsWith('SQLITE_READONLY'))
