@@ -149,6 +149,7 @@ export async function startPortico(
     closers.push(() => services.retention.stop());
     services.retention.start({
       onError: (err) => log.warn({ err }, 'retention run failed'),
+      onRun: (r) => log.info({ removed: r.removed }, 'retention run'),
     });
 
     return {

@@ -18,6 +18,7 @@ import {
 } from '../unifi/controller-client.js';
 import type { AccessService } from './access-service.js';
 import type { AccountingEvent, AccountingService } from './accounting-service.js';
+import { alwaysHeld, type Lease } from './lease-service.js';
 import type { ControllerAccountOf, NasService } from './nas-service.js';
 
 /** UNLIMITED_MINUTES is what a token without a time limit is authorised for (a year). */
@@ -47,8 +48,14 @@ export function createControllerService(deps: {
   /** Wakes the cut-off worker (evictions queued by replace-oldest). */
   wake: () => void;
   fetchImpl?: ControllerFetch;
+  /**
+   * The lease the ticker needs, for a lease time (default: held, one process alone): of
+   * several nodes only its holder charges, so a session is never charged twice for a tick.
+   */
+  lease?: (ttlMs: number) => Lease;
 }) {
   const { store, clock, access, accounting } = deps;
+  let lease: Lease | undefined;
   // One client per router keeps its controller login; a changed account makes a new one.
   const clients = new Map<number, { key: string; client: ControllerClient }>();
 
@@ -113,15 +120,23 @@ export function createControllerService(deps: {
      */
     start(intervalMs = 30_000, onError: (err: unknown) => void = () => undefined): void {
       if (timer) return;
+      // Three ticks without renewal and another node takes over.
+      const held = deps.lease?.(3 * intervalMs) ?? alwaysHeld('controller-ticker');
+      lease = held;
       timer = setInterval(() => {
-        this.tick().catch(onError);
+        held
+          .hold()
+          .then((mine) => (mine ? this.tick() : 0))
+          .catch(onError);
       }, intervalMs);
       timer.unref();
     },
-    /** stop ends the ticker. */
-    stop(): void {
+    /** stop ends the ticker and gives its lease up, so another node takes over at once. */
+    async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = undefined;
+      await lease?.release().catch(() => undefined);
+      lease = undefined;
     },
     /** handles returns true when this router's guests are authorised through a controller. */
     handles(nas: NasRecord): boolean {

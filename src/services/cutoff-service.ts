@@ -23,6 +23,7 @@ import type { TokenRecord } from '../storage/token-repo.js';
 import type { ControllerService } from './controller-service.js';
 import type { TokenChange } from './token-service.js';
 import { projectedUsedMs, requestDisconnect, slotOf } from './session-ops.js';
+import { alwaysHeld, type Lease } from './lease-service.js';
 import { createUsageEvents, type UsageEvents } from './usage-events.js';
 import { dasRules, sessionAttributes, sessionIdentification } from './vendor-attributes.js';
 
@@ -155,6 +156,12 @@ export function createCutoffService(deps: {
   nodeId?: string;
   /** How long a claim holds without renewal; default CLAIM_LEASE_MS. */
   leaseMs?: number;
+  /**
+   * The lease the scheduler pass needs, for a lease time (default: held, one process alone):
+   * of several nodes only its holder sweeps stale sessions and queues Disconnects, so none
+   * is queued twice; every node's worker sends the jobs it claims.
+   */
+  lease?: (ttlMs: number) => Lease;
 }) {
   const { store, clock } = deps;
   const usage = deps.events ?? createUsageEvents({ store });
@@ -175,6 +182,8 @@ export function createCutoffService(deps: {
   let working: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  // Three passes without renewal and another node takes the scheduler over.
+  let scanLease: Lease = deps.lease?.(3 * (deps.intervalMs ?? 5000)) ?? alwaysHeld('cutoff-scan');
   // Set while stopping: answers cut short by the shutdown are not recorded, so those jobs
   // stay 'sending' and are sent again after the next start.
   let closing = false;
@@ -499,7 +508,7 @@ export function createCutoffService(deps: {
   /** tick runs a scheduler pass and sends what it queued. */
   const tick = async (): Promise<void> => {
     try {
-      await scan();
+      if (await scanLease.hold()) await scan();
     } catch (err) {
       logger.error({ err }, 'cut-off pass failed');
     }
@@ -596,6 +605,8 @@ export function createCutoffService(deps: {
     async start(intervalMs: number = deps.intervalMs ?? 5000): Promise<void> {
       if (!stopped) return;
       stopped = false;
+      if (deps.lease && intervalMs !== (deps.intervalMs ?? 5000))
+        scanLease = deps.lease(3 * intervalMs);
       const mine = store.backend === 'sqlite' ? null : nodeId;
       await store.transaction(async (tx) => tx.coaJobs.requeueSending(mine));
       timer = setInterval(() => void tick(), intervalMs);
@@ -629,6 +640,7 @@ export function createCutoffService(deps: {
       } finally {
         closing = false;
       }
+      await scanLease.release().catch(() => undefined);
     },
   };
 }

@@ -5,7 +5,9 @@
 // were cancelled revoke their tokens. Each feed's outcome is kept on its row for the page.
 //
 // A feed is claimed in the database before it is polled (its next_poll_at moved forward in
-// a conditional UPDATE), so with several Portico nodes on one database one node polls it.
+// a conditional UPDATE), so with several Portico nodes on one database one node polls it;
+// and the scheduling passes themselves run on one node at a time, the holder of the
+// 'ics-poller' lease, renewed before each feed.
 
 import type { Clock } from '../clock.js';
 import { ERROR_CODES, PorticoError } from '../errors.js';
@@ -15,6 +17,7 @@ import type { Store } from '../storage/store.js';
 import type { BookingService } from './booking-service.js';
 import { parseEmailAddress } from './booking-settings.js';
 import { readIcs, type IcsOccurrence } from './ics-parser.js';
+import { alwaysHeld, type Lease } from './lease-service.js';
 import { createOutboundHttp, OutboundError, type OutboundHttp } from './outbound-http.js';
 
 const feedError = (message: string) => new PorticoError(ERROR_CODES.FEED_INVALID, message);
@@ -75,12 +78,18 @@ export type IcsPollerDeps = {
   timeZone: () => string;
   http?: OutboundHttp;
   onError?: (err: unknown, feed: { id: number; name: string }) => void;
+  /** The lease the node must hold to poll due feeds (default: held, one process alone). */
+  lease?: Lease;
 };
+
+/** ICS_LEASE_MS is how long the poller's lease lasts without renewal (its passes are a minute apart at most). */
+export const ICS_LEASE_MS = 3 * IDLE_CHECK_MS;
 
 /** createIcsPoller returns the feed poller; nothing runs until start or pollFeed. */
 export function createIcsPoller(deps: IcsPollerDeps) {
   const { store, clock } = deps;
   const request = deps.http ?? createOutboundHttp();
+  const lease = deps.lease ?? alwaysHeld('ics-poller');
   const running = new Map<number, Promise<FeedPollResult>>();
   // The last body per feed and URL, so a 304 still re-expands the moving window.
   const cache = new Map<number, { url: string; text: string }>();
@@ -225,12 +234,17 @@ export function createIcsPoller(deps: IcsPollerDeps) {
     return p;
   };
 
-  /** pollDue polls every enabled feed that is due and claimed by this node; returns how many. */
+  /**
+   * pollDue polls every enabled feed that is due and claimed by this node, while it holds the
+   * poller's lease; returns how many.
+   */
   const pollDue = async (): Promise<number> => {
     if (!(await deps.enabled())) return 0;
     const now = clock.now();
     let n = 0;
     for (const id of await store.feeds.dueIds(now)) {
+      // Renewed before each feed: a long pass keeps it, and one that lost it stops.
+      if (!(await lease.hold())) break;
       const f = await store.feeds.findById(id);
       if (!f || !(await store.feeds.claim(id, f.nextPollAt, now + f.pollMinutes * 60_000)))
         continue;
@@ -284,6 +298,7 @@ export function createIcsPoller(deps: IcsPollerDeps) {
       timer = undefined;
       await pass?.catch(() => undefined);
       await Promise.allSettled([...running.values()]);
+      await lease.release().catch(() => undefined);
     },
   };
 }

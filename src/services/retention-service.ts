@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { formatIsoInZone } from '../core/time.js';
 import type { UsageDay, UsageRow } from '../storage/retention-repo.js';
 import type { Store } from '../storage/store.js';
+import { alwaysHeld, type Lease } from './lease-service.js';
 import type { Settings } from './settings-service.js';
 
 /** RetentionResult is what one run removed, and when it ran. */
@@ -35,11 +36,17 @@ export function createRetentionService(deps: {
   store: Store;
   clock: Clock;
   settings: { get(): Promise<Settings> };
+  /**
+   * The lease the daily run needs, taken for a day and kept after the run, so that of
+   * several nodes only its holder runs it (default: held, one process alone).
+   */
+  lease?: (ttlMs: number) => Lease;
 }) {
   const { store, clock } = deps;
   const repo = store.retention;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RetentionResult> | undefined;
+  let lease: Lease | undefined;
   const pause = () => new Promise<void>((r) => setImmediate(r));
 
   /** sumByDay adds sessions' usage to per-day totals keyed by local day. */
@@ -171,12 +178,25 @@ export function createRetentionService(deps: {
     },
     /** start runs the job `firstDelayMs` from now and then every `intervalMs` (a day). */
     start(
-      opts: { intervalMs?: number; firstDelayMs?: number; onError?: (err: unknown) => void } = {},
+      opts: {
+        intervalMs?: number;
+        firstDelayMs?: number;
+        onError?: (err: unknown) => void;
+        /** Hears each run this node made (another node's runs are not heard here). */
+        onRun?: (r: RetentionResult) => void;
+      } = {},
     ) {
+      // The lease lasts one interval: the holder renews it at its next run, and another node
+      // takes over only a whole interval after the holder's last run.
+      lease = deps.lease?.(opts.intervalMs ?? DAY_MS) ?? alwaysHeld('retention');
+      const held = lease;
       const tick = () => {
-        run()
+        held
+          .hold()
+          .then((mine) => (mine ? run() : null))
           .then((r) => {
-            if (r.error) opts.onError?.(new Error(r.error));
+            if (r) opts.onRun?.(r);
+            if (r?.error) opts.onError?.(new Error(r.error));
           })
           .catch((err: unknown) => opts.onError?.(err))
           .finally(() => {
@@ -190,6 +210,7 @@ export function createRetentionService(deps: {
       clearTimeout(timer);
       timer = undefined;
       await running;
+      await lease?.release().catch(() => undefined);
     },
   };
 }

@@ -30,7 +30,8 @@ import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
 import { defaultNodeId } from './node-id.js';
 import { createFeedService } from './feed-service.js';
-import { createIcsPoller } from './ics-poller.js';
+import { createIcsPoller, ICS_LEASE_MS } from './ics-poller.js';
+import { createLeaseService } from './lease-service.js';
 import { createOutboundHttp, type OutboundOptions } from './outbound-http.js';
 import { createWebhookService } from './webhook-service.js';
 import { createUsageEvents } from './usage-events.js';
@@ -39,8 +40,8 @@ import { createReportService } from './report-service.js';
 /**
  * createServices returns every use case over `store` (or the SQLite store over `db`), with
  * settings read from `config`; `outbound` are the seams of the guarded HTTP client (tests: a
- * resolver, trusted addresses); `nodeId` names this node in outbox claims (default
- * `hostname:pid`).
+ * resolver, trusted addresses); `nodeId` names this node in claims and leases (default
+ * PORTICO_NODE_ID).
  */
 export function createServices(
   deps: ({ db: Db; store?: undefined } | { store: Store; db?: undefined }) & {
@@ -53,9 +54,12 @@ export function createServices(
   const store = deps.store ?? createStore(deps.db);
   const { clock, config } = deps;
   const http = createOutboundHttp(deps.outbound);
+  // This node's name in outbox and cut-off claims and in leases (PORTICO_NODE_ID).
+  const nodeId = deps.nodeId ?? config.nodeId ?? defaultNodeId();
+  // Periodic work shared by several nodes on one database runs on the holder of its lease.
+  const leases = createLeaseService({ store, clock, node: nodeId });
   const metrics = createMetricsService({ store, clock });
   const staff = createStaffService({ store, clock });
-  const nodeId = deps.nodeId ?? defaultNodeId();
   const webhooks = createWebhookService({ store, clock, http, nodeId });
   // The RADIUS side's webhook events (sessions, token balance, refusals), raised in the
   // transactions of accounting, access and the cut-off pass.
@@ -76,6 +80,8 @@ export function createServices(
     events: usage,
     controllers: () => controllers,
     metrics: metrics.hooks,
+    lease: (ttl) => leases.lease('cutoff-scan', ttl),
+    nodeId,
   });
   const sessions = createSessionService({ store, clock, wake: () => cutoff.wake() });
   const accounting = createAccountingService({ store, settings: timings, events: usage });
@@ -129,6 +135,7 @@ export function createServices(
     accounting,
     nas,
     wake: () => cutoff.wake(),
+    lease: (ttl) => leases.lease('controller-ticker', ttl),
   });
   const ics = createIcsPoller({
     store,
@@ -137,6 +144,7 @@ export function createServices(
     enabled: async () => (await bookingSettings.bookings()).enabled,
     timeZone,
     http,
+    lease: leases.lease('ics-poller', ICS_LEASE_MS),
   });
   const feeds = createFeedService({
     store,
@@ -192,7 +200,14 @@ export function createServices(
     metrics,
     audit: createAuditService({ store, clock }),
     reports: createReportService({ store, clock, timeZone }),
-    retention: createRetentionService({ store, clock, settings }),
+    retention: createRetentionService({
+      store,
+      clock,
+      settings,
+      lease: (ttl) => leases.lease('retention', ttl),
+    }),
+    /** leases are this node's leases on background work shared with other nodes. */
+    leases,
   };
 }
 

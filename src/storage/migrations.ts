@@ -17,6 +17,7 @@ import { MIGRATION_0010 } from './migrations/0010-feeds.js';
 import { MIGRATION_0011 } from './migrations/0011-usage-days.js';
 import { MIGRATION_0012 } from './migrations/0012-coa-leases.js';
 import { MIGRATION_0013 } from './migrations/0013-outbox-claims.js';
+import { MIGRATION_0014 } from './migrations/0014-leases.js';
 
 /**
  * Migration is one schema step: the version it brings the database to, its SQLite `sql` and
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0011,
   MIGRATION_0012,
   MIGRATION_0013,
+  MIGRATION_0014,
 ];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */

@@ -19,6 +19,7 @@ import { createEventMarkRepo } from './event-mark-repo.js';
 import { createBookingRepo } from './booking-repo.js';
 import { createBatchRepo } from './batch-repo.js';
 import { createFeedRepo } from './feed-repo.js';
+import { createLeaseRepo } from './lease-repo.js';
 import { createLockoutRepo } from './lockout-repo.js';
 import { createMetricsRepo } from './metrics-repo.js';
 import { createNasRepo } from './nas-repo.js';
@@ -70,6 +71,7 @@ function createSqliteRepos(db: Db) {
     reports: createReportRepo(db),
     metrics: createMetricsRepo(db),
     retention: createRetentionRepo(db),
+    leases: createLeaseRepo(db),
   };
 }
 

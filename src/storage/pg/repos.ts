@@ -6,6 +6,7 @@ import type { PgConn } from './connection.js';
 import { createPgAccountRepos } from './repos-accounts.js';
 import { createPgRadiusRepos } from './repos-radius.js';
 import { createPgBookingRepos } from './repos-bookings.js';
+import { createPgLeaseRepo } from './lease-repo.js';
 
 /** createPgRepos returns every repository over `conn`. */
 export function createPgRepos(conn: PgConn): Repos {
@@ -13,5 +14,6 @@ export function createPgRepos(conn: PgConn): Repos {
     ...createPgAccountRepos(conn),
     ...createPgRadiusRepos(conn),
     ...createPgBookingRepos(conn),
+    leases: createPgLeaseRepo(conn),
   };
 }
