@@ -95,7 +95,8 @@ const byName = (packet: RadiusPacket): Map<string, unknown[]> => {
   return out;
 };
 
-async function openFakeDas(secret: string): Promise<FakeDas> {
+/** openFakeDas opens a fake NAS's Disconnect/CoA listener on 127.0.0.1 (port 0). */
+export async function openFakeDas(secret: string): Promise<FakeDas> {
   const socket = createSocket('udp4');
   const das: FakeDas = {
     port: 0,
@@ -130,7 +131,8 @@ async function openFakeDas(secret: string): Promise<FakeDas> {
   return das;
 }
 
-async function openNasPeer(ports: { auth: number; acct: number }): Promise<NasPeer> {
+/** openNasPeer opens a NAS's socket that talks to a RADIUS server on 127.0.0.1 at `ports`. */
+export async function openNasPeer(ports: { auth: number; acct: number }): Promise<NasPeer> {
   const socket: Socket = createSocket('udp4');
   const waiting = new Map<
     number,
