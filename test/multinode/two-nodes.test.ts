@@ -1,15 +1,19 @@
 // Two Portico nodes on one PostgreSQL database, as a router with a primary and a secondary
 // RADIUS server sees them: real `portico serve` processes, real UDP on loopback, a fake NAS
 // Disconnect listener, and the database read afterwards. Every loop is bounded in count and
-// in time.
+// in time. On SQLite, which one server owns, a second node is refused instead.
 
-import pg from 'pg';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { unionMs } from '../../src/core/intervals.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openStore, type OpenedStore } from '../../src/storage/open-store.js';
+import { createPgPool } from '../../src/storage/pg/connection.js';
 import {
   acctPairs,
   attr,
@@ -22,13 +26,13 @@ import {
   type NasPeer,
   type Reply,
 } from '../radius-integration/harness.js';
-import { startPostgres, type PgServer } from '../support/postgres.js';
-import { bearer, startNode, type PorticoNode } from './cluster.js';
+import { createTestDatabase, testBackend } from '../support/test-store.js';
+import { ADMIN_PASSWORD, bearer, startNode, type PorticoNode } from './cluster.js';
 
 const ACCEPT = 2;
 const REJECT = 3;
 
-let server: PgServer;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 let url: string;
 let opened: OpenedStore;
 let s: Services;
@@ -47,13 +51,13 @@ async function start(n: 'a' | 'b') {
   peers[n] = await openNasPeer(node(n).ports);
 }
 
+const postgres = testBackend() === 'postgres';
+
 beforeAll(async () => {
-  server = await startPostgres();
-  const admin = new pg.Client({ connectionString: server.url() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE multinode');
-  await admin.end();
-  url = server.url('multinode');
+  if (!postgres) return;
+  // Empty: the first node migrates it on start, as a new installation does.
+  database = await createTestDatabase({ empty: true });
+  url = database.url;
   const config = loadConfig({
     PORTICO_DATABASE_URL: url,
     PORTICO_NODE_ID: 'test',
@@ -63,7 +67,8 @@ beforeAll(async () => {
   opened = await openStore(config);
   s = createServices({ store: opened.store, clock: systemClock, config });
   await s.settings.refresh();
-  sql = new pg.Pool({ connectionString: url, max: 2 });
+  // BIGINT columns as numbers, as the store reads them.
+  sql = createPgPool(url, { max: 2 });
   das = await openFakeDas(SECRET);
   await s.nas.add(
     {
@@ -90,7 +95,7 @@ afterAll(async () => {
   await das?.close();
   await sql?.end();
   await opened?.close();
-  await server?.stop();
+  await database?.drop();
 }, 120_000);
 
 /** auth sends an Access-Request to node `n`, again (up to 3 times) while it goes unanswered. */
@@ -102,7 +107,29 @@ async function auth(n: 'a' | 'b', code: string, mac: string): Promise<Reply | un
   return undefined;
 }
 
-describe('two nodes on one PostgreSQL', () => {
+describe.runIf(!postgres)('two nodes on one SQLite file', () => {
+  it('are refused: the second server finds the pid file of the first and does not start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-two-'));
+    const env = {
+      PORTICO_DB: join(dir, 'p.db'),
+      PORTICO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      PORTICO_DATABASE_URL: '',
+    };
+    let first: PorticoNode | undefined;
+    try {
+      first = await startNode('', 'sqlite-a', { env });
+      await expect(startNode('', 'sqlite-b', { env, timeoutMs: 60_000 })).rejects.toThrow(
+        /exited with 1[\s\S]*another Portico server \(pid \d+\) is running/,
+      );
+      expect(first.proc.exitCode).toBeNull();
+    } finally {
+      await first?.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe.runIf(postgres)('two nodes on one PostgreSQL', () => {
   it('500 rounds of two devices racing for a one-device token, one per node: one accept each', async () => {
     const rounds = 500;
     const tokens = (

@@ -1,6 +1,7 @@
-// Background work that runs once: two sets of services over one SQLite file stand for two
-// nodes, each with its own clock. Only the holder of a lease does the work; a node that
-// stops renewing (dies) loses it once it has expired, and the other node takes over.
+// Background work that runs once: two sets of services over one database stand for two
+// nodes, each with its own clock (on PostgreSQL two pools on one database, on SQLite two
+// connections to one file). Only the holder of a lease does the work; a node that stops
+// renewing (dies) loses it once it has expired, and the other node takes over.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,38 +10,67 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services/services.js';
-import { openDatabase, type Db } from '../../src/storage/database.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { createPgPool } from '../../src/storage/pg/connection.js';
+import { createPgStore } from '../../src/storage/pg/store.js';
+import { createStore, type Store } from '../../src/storage/store.js';
+import { openTestStore, type TestStore } from '../support/test-store.js';
 
 const T0 = Date.UTC(2026, 11, 4, 8, 0);
 
-type Node = { db: Db; s: Services; clock: ReturnType<typeof fixedClock> };
+type Node = {
+  s: Services;
+  clock: ReturnType<typeof fixedClock>;
+  /** die ends the node's connection to the database without a word (it stops renewing). */
+  die(): Promise<void>;
+};
 let dir: string;
+let testDb: TestStore;
 let a: Node;
 let b: Node;
 
-function node(name: string): Node {
+/** openStoreOfNode returns a node's own store on the database under test. */
+function openStoreOfNode(): { store: Store; close(): Promise<void> } {
+  if (testDb.backend === 'postgres') {
+    const store = createPgStore(createPgPool(testDb.url!, { max: 4 }));
+    return { store, close: () => store.close() };
+  }
   const db = openDatabase(join(dir, 'p.db'));
+  return {
+    store: createStore(db),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function node(name: string): Node {
+  const { store, close } = openStoreOfNode();
   const clock = fixedClock(T0);
   const config = loadConfig({
     PORTICO_TIMEZONE: 'UTC',
     PORTICO_DB: join(dir, 'p.db'),
     PORTICO_NODE_ID: name,
   });
-  return { db, clock, s: createServices({ db, clock, config }) };
+  closers.push(close);
+  return { clock, s: createServices({ store, clock, config }), die: close };
 }
+let closers: Array<() => Promise<void>> = [];
 const advance = (ms: number) => {
   a.clock.advance(ms);
   b.clock.advance(ms);
 };
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'portico-leases-'));
+  testDb = await openTestStore();
   a = node('node-a');
   b = node('node-b');
 });
-afterEach(() => {
-  a.db.close();
-  b.db.close();
+afterEach(async () => {
+  for (const c of closers) await c().catch(() => undefined);
+  closers = [];
+  await testDb.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -119,17 +149,21 @@ describe('background work on two nodes', () => {
           terminateCause: null,
         }),
       );
-    const open = () =>
-      (
-        a.db.prepare("SELECT count(*) AS n FROM sessions WHERE status = 'live'").get() as {
-          n: number;
-        }
-      ).n;
+    const open = async () => {
+      const q = "SELECT count(*) AS n FROM sessions WHERE status = 'live'";
+      if (testDb.backend === 'postgres') return Number((await testDb.sql<{ n: number }>(q))[0]!.n);
+      const db = openDatabase(join(dir, 'p.db'));
+      try {
+        return (db.prepare(q).get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
     // A's pass runs: it takes the scheduler's lease and sweeps the silent session.
     await start('S1', 'aa-bb-cc-dd-ee-01');
     advance(10 * 60_000);
     await a.s.cutoff.tick();
-    expect(open()).toBe(0);
+    expect(await open()).toBe(0);
     expect((await a.s.store.leases.find('cutoff-scan'))?.holder).toBe('node-a');
     // While A's lease lasts (here: stretched to an hour), B's passes sweep nothing.
     const now = a.clock.now();
@@ -139,11 +173,11 @@ describe('background work on two nodes', () => {
     await start('S2', 'aa-bb-cc-dd-ee-02');
     advance(10 * 60_000);
     await b.s.cutoff.tick();
-    expect(open()).toBe(1);
+    expect(await open()).toBe(1);
     // A dies and never renews: once its lease has expired, B's pass takes over and sweeps.
     advance(3_600_000);
     await b.s.cutoff.tick();
-    expect(open()).toBe(0);
+    expect(await open()).toBe(0);
     expect((await a.s.store.leases.find('cutoff-scan'))?.holder).toBe('node-b');
   });
 
@@ -184,7 +218,7 @@ describe('background work on two nodes', () => {
     expect(new Set(runs)).toEqual(new Set([first]));
     const [holder, other] = first === 'a' ? [a, b] : [b, a];
     // The holder dies (its database is gone; it never renews); its lease runs out.
-    holder.db.close();
+    await holder.die();
     await holder.s.retention.stop();
     const before = runs.length;
     advance(51);
