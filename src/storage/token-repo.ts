@@ -157,6 +157,11 @@ export const UPDATE_COLUMNS: Record<keyof TokenUpdate, string> = {
   revokedAt: 'revoked_at',
 };
 
+/** emptyStateCounts returns a count of zero for every token state. */
+export function emptyStateCounts(): Record<TokenState, number> {
+  return { scheduled: 0, unused: 0, active: 0, online: 0, depleted: 0, expired: 0, revoked: 0 };
+}
+
 /** createTokenRepo returns the token repository over `db`. */
 export function createTokenRepo(db: Db) {
   const insertBatch = db.prepare(
@@ -301,15 +306,7 @@ export function createTokenRepo(db: Db) {
       // The state is computed in a subquery and grouped outside it: grouping by the CASE
       // expression itself makes SQLite evaluate it twice per row.
       const sql = `SELECT state, COUNT(*) AS n FROM (SELECT (${STATE_SQL}) AS state FROM tokens t LEFT JOIN batches b ON b.id = t.batch_id WHERE ${where({ ...f, state: undefined }, params)}) GROUP BY state`;
-      const out: Record<TokenState, number> = {
-        scheduled: 0,
-        unused: 0,
-        active: 0,
-        online: 0,
-        depleted: 0,
-        expired: 0,
-        revoked: 0,
-      };
+      const out = emptyStateCounts();
       for (const r of db.prepare(sql).all(params) as Row[])
         out[r.state as TokenState] = r.n as number;
       return out;

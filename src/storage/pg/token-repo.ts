@@ -6,6 +6,7 @@ import { mergeIntoCoverage, type Interval } from '../../core/intervals.js';
 import type { TokenSource, TokenState } from '../../core/token.js';
 import type { Repos } from '../store.js';
 import {
+  emptyStateCounts,
   rowToToken,
   SORT_SQL,
   STATE_SQL,
@@ -143,15 +144,7 @@ export function createPgTokenRepo(conn: PgConn): Repos['tokens'] {
       const sql = `SELECT state, COUNT(*) AS n FROM (SELECT (${state}) AS state
         FROM tokens t LEFT JOIN batches b ON b.id = t.batch_id
         WHERE ${where({ ...f, state: undefined }, p, now)}) s GROUP BY state`;
-      const out: Record<TokenState, number> = {
-        scheduled: 0,
-        unused: 0,
-        active: 0,
-        online: 0,
-        depleted: 0,
-        expired: 0,
-        revoked: 0,
-      };
+      const out = emptyStateCounts();
       for (const r of await conn.query(sql, p.values)) out[r.state as TokenState] = r.n as number;
       return out;
     },

@@ -3,9 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { isUniqueViolation } from '../../../src/storage/store.js';
-import { onBothBackends, withTestStore } from './mirror.js';
-
-const T0 = Date.UTC(2026, 11, 4, 8, 0);
+import { onBothBackends, withTestStore, T0 } from './mirror.js';
 
 describe('staff accounts', () => {
   it('inserts, finds by username ignoring ASCII case only, lists by username and changes', async () => {

@@ -2,9 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { LockoutRecord } from '../../../src/storage/lockout-repo.js';
-import { onBothBackends } from './mirror.js';
-
-const T0 = Date.UTC(2026, 11, 4, 8, 0);
+import { onBothBackends, T0 } from './mirror.js';
 
 const rec = (key: string, lastFailedAt: number, lockedUntil: number | null): LockoutRecord => ({
   key,

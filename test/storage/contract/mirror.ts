@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import { openDatabase } from '../../../src/storage/database.js';
 import { createStore, type Store } from '../../../src/storage/store.js';
+import type { NewToken } from '../../../src/storage/token-repo.js';
 import { openTestStore } from '../../support/test-store.js';
 
 /** Scenario is what a contract test does to a store; `sql` runs set-up SQL (`?` placeholders). */
@@ -55,3 +56,26 @@ export async function withTestStore<T>(
     await t.close();
   }
 }
+
+/** T0 is the contract tests' fixed time: 2026-12-04 08:00 UTC. */
+export const T0 = Date.UTC(2026, 11, 4, 8, 0);
+
+/** newToken returns a 60-minute one-device token `code` created at T0, with `over` changed. */
+export const newToken = (code: string, over: Partial<NewToken> = {}): NewToken => ({
+  code,
+  minutes: 60,
+  validFrom: null,
+  validUntil: null,
+  expiresAfterFirstUseMinutes: null,
+  maxDevices: 1,
+  whenFull: 'refuse',
+  dataQuotaBytes: null,
+  rateDownKbps: null,
+  rateUpKbps: null,
+  description: '',
+  batchId: null,
+  source: 'manual',
+  createdBy: 'alice',
+  createdAt: T0,
+  ...over,
+});

@@ -13,10 +13,8 @@ import { createPgPool } from '../../../src/storage/pg/connection.js';
 import { createPgStore } from '../../../src/storage/pg/store.js';
 import type { SessionIdentity } from '../../../src/storage/session-repo.js';
 import type { Store } from '../../../src/storage/store.js';
-import type { NewToken } from '../../../src/storage/token-repo.js';
-import { withTestStore } from './mirror.js';
+import { newToken, T0, withTestStore } from './mirror.js';
 
-const T0 = Date.UTC(2026, 11, 4, 8, 0);
 const ROUNDS = 25;
 
 /** secondNode returns another store on the same database (PostgreSQL), or the same store (SQLite). */
@@ -25,24 +23,6 @@ function secondNode(t: { store: Store; backend: string; url?: string | undefined
   const store = createPgStore(createPgPool(t.url!, { max: 4 }));
   return { store: store as Store, close: () => store.close() };
 }
-
-const newToken = (code: string): NewToken => ({
-  code,
-  minutes: 60,
-  validFrom: null,
-  validUntil: null,
-  expiresAfterFirstUseMinutes: null,
-  maxDevices: 1,
-  whenFull: 'refuse',
-  dataQuotaBytes: null,
-  rateDownKbps: null,
-  rateUpKbps: null,
-  description: '',
-  batchId: null,
-  source: 'manual',
-  createdBy: 'test',
-  createdAt: T0,
-});
 
 const identity = (mac: string): SessionIdentity => ({
   nasId: null,

@@ -5,30 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { deriveState, TOKEN_STATES, type TokenState } from '../../../src/core/token.js';
 import { isUniqueViolation, type Store } from '../../../src/storage/store.js';
-import { TOKEN_SORTS, type NewToken } from '../../../src/storage/token-repo.js';
-import { onBothBackends, withTestStore } from './mirror.js';
+import { TOKEN_SORTS, type TokenUpdate } from '../../../src/storage/token-repo.js';
+import { newToken as token, onBothBackends, withTestStore, T0 } from './mirror.js';
 
-const T0 = Date.UTC(2026, 11, 4, 8, 0);
 const MIN = 60_000;
-
-const token = (code: string, over: Partial<NewToken> = {}): NewToken => ({
-  code,
-  minutes: 60,
-  validFrom: null,
-  validUntil: null,
-  expiresAfterFirstUseMinutes: null,
-  maxDevices: 1,
-  whenFull: 'refuse',
-  dataQuotaBytes: null,
-  rateDownKbps: null,
-  rateUpKbps: null,
-  description: '',
-  batchId: null,
-  source: 'manual',
-  createdBy: 'alice',
-  createdAt: T0,
-  ...over,
-});
 
 type Sql = (text: string, params?: unknown[]) => Promise<unknown[]>;
 let classes = 0;
@@ -399,23 +379,25 @@ describe('listing', () => {
   });
 });
 
+const CHANGES: TokenUpdate = {
+  minutes: 120,
+  validUntil: null,
+  maxDevices: 2,
+  whenFull: 'replace-oldest',
+  dataQuotaBytes: 10,
+  rateDownKbps: 1,
+  rateUpKbps: 2,
+  description: 'new',
+  expiresAfterFirstUseMinutes: 5,
+  validFrom: T0 - MIN,
+  revokedAt: T0,
+};
+
 describe('updates', () => {
   it('changes the given fields, to null too; false for an unknown or deleted token', async () => {
     const out = await onBothBackends(async (s) => {
       const id = await s.tokens.insert(token('UPDT2345', { validUntil: T0 + MIN }));
-      const changed = await s.tokens.update(id, {
-        minutes: 120,
-        validUntil: null,
-        maxDevices: 2,
-        whenFull: 'replace-oldest',
-        dataQuotaBytes: 10,
-        rateDownKbps: 1,
-        rateUpKbps: 2,
-        description: 'new',
-        expiresAfterFirstUseMinutes: 5,
-        validFrom: T0 - MIN,
-        revokedAt: T0,
-      });
+      const changed = await s.tokens.update(id, CHANGES);
       const nothing = await s.tokens.update(id, {});
       const unknown = await s.tokens.update(999, { minutes: 1 });
       const gone = await s.tokens.insert(token('GONE2345'));
@@ -432,19 +414,7 @@ describe('updates', () => {
     });
     expect(out).toMatchObject({ changed: true, nothing: true, unknown: false, deleted: false });
     expect(out.goneMinutes).toBe(60);
-    expect(out.after).toMatchObject({
-      minutes: 120,
-      validUntil: null,
-      maxDevices: 2,
-      whenFull: 'replace-oldest',
-      dataQuotaBytes: 10,
-      rateDownKbps: 1,
-      rateUpKbps: 2,
-      description: 'new',
-      expiresAfterFirstUseMinutes: 5,
-      validFrom: T0 - MIN,
-      revokedAt: T0,
-    });
+    expect(out.after).toMatchObject(CHANGES);
   });
 });
 
