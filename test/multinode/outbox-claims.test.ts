@@ -3,16 +3,10 @@
 // On PostgreSQL the nodes are two pools on one database; on SQLite two connections to one
 // file, where the write lock does what FOR UPDATE SKIP LOCKED does on PostgreSQL.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/storage/database.js';
 import type { NewEmail } from '../../src/storage/outbox-repo.js';
-import { createPgPool } from '../../src/storage/pg/connection.js';
-import { createPgStore } from '../../src/storage/pg/store.js';
-import { createStore, type Store } from '../../src/storage/store.js';
-import { openTestStore } from '../support/test-store.js';
+import type { Store } from '../../src/storage/store.js';
+import { openTwoNodes, type TwoNodes } from './two-nodes.js';
 
 const T0 = Date.UTC(2026, 11, 1, 8, 0);
 const LEASE = 60_000;
@@ -27,37 +21,13 @@ const mail = (n: number): NewEmail => ({
   text: 't',
 });
 
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-/** openTwoNodes returns two stores over one database of the backend under test. */
-async function openTwoNodes(): Promise<[Store, Store]> {
-  const t = await openTestStore();
-  if (t.backend === 'postgres') {
-    cleanup.push(() => t.close());
-    const pool = createPgPool(t.url!, { max: 4 });
-    const other = createPgStore(pool);
-    cleanup.push(() => other.close());
-    return [t.store, other];
-  }
-  await t.close();
-  const dir = mkdtempSync(join(tmpdir(), 'portico-nodes-'));
-  const a = openDatabase(join(dir, 'portico.db'));
-  const b = openDatabase(join(dir, 'portico.db'));
-  cleanup.push(() => {
-    a.close();
-    b.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return [createStore(a), createStore(b)];
-}
+let nodes: TwoNodes;
+afterEach(() => nodes.close());
 
 describe('two nodes on one e-mail outbox', () => {
   it('claims every due row exactly once while both drain it at the same time', async () => {
-    const [a, b] = await openTwoNodes();
+    nodes = await openTwoNodes();
+    const [a, b] = nodes.stores;
     const ids: number[] = [];
     for (let n = 0; n < 200; n++) ids.push(await a.emails.enqueue(mail(n), T0));
     const claimedBy = new Map<number, string[]>();
@@ -86,7 +56,8 @@ describe('two nodes on one e-mail outbox', () => {
   });
 
   it('lets the other node retake a claim whose lease ran out, and never hands out a sent row', async () => {
-    const [a, b] = await openTwoNodes();
+    nodes = await openTwoNodes();
+    const [a, b] = nodes.stores;
     const id = await a.emails.enqueue(mail(1), T0);
     expect(await a.emails.claimNext(T0, LEASE, 'node-a')).toBe(id);
     // node-a "dies" holding the row: until the lease ends, node-b finds nothing.
@@ -104,7 +75,8 @@ describe('two nodes on one e-mail outbox', () => {
   });
 
   it('retakes the rows of a node that died mid-drain, each by exactly one survivor claim', async () => {
-    const [a, b] = await openTwoNodes();
+    nodes = await openTwoNodes();
+    const [a, b] = nodes.stores;
     for (let n = 0; n < 20; n++) await a.emails.enqueue(mail(n), T0);
     // node-a claims ten and dies; node-b drains the rest now and node-a's ten after the lease.
     const held: number[] = [];
@@ -136,7 +108,8 @@ describe('two nodes on one e-mail outbox', () => {
 
 describe('two nodes on one webhook outbox', () => {
   it('claims every delivery exactly once while both drain it at the same time', async () => {
-    const [a, b] = await openTwoNodes();
+    nodes = await openTwoNodes();
+    const [a, b] = nodes.stores;
     const hook = await a.webhooks.insert(
       {
         url: 'https://x.example/hook',

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../../src/clock.js';
+import { createMetricsService } from '../../../src/services/metrics-service.js';
+import { metricNames, metricValue } from '../../support/prometheus.js';
 import { openTestStore } from '../../support/test-store.js';
 import { insertDeliveryRows, insertEmailRow, insertRow, onBoth, seedTokens, T0 } from './both.js';
 
@@ -112,6 +115,24 @@ describe('metrics repository', () => {
       } else {
         // The in-memory database of the tests has no file.
         expect(sizes).toEqual({ db: 0, wal: 0 });
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('scrapes the database size metric of the backend in use', async () => {
+    const t = await openTestStore();
+    try {
+      const metrics = createMetricsService({ store: t.store, clock: fixedClock(T0) });
+      const text = await metrics.scrape();
+      const names = metricNames(text);
+      if (t.backend === 'postgres') {
+        expect(names.has('portico_sqlite_file_bytes')).toBe(false);
+        expect(metricValue(text, 'portico_postgres_database_bytes')).toBeGreaterThan(1_000_000);
+      } else {
+        expect(names.has('portico_postgres_database_bytes')).toBe(false);
+        expect(metricValue(text, 'portico_sqlite_file_bytes', { file: 'wal' })).toBe(0);
       }
     } finally {
       await t.close();
