@@ -17,7 +17,7 @@ export default defineConfig({
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
           exclude: PG_ONLY,
-          env: { PORTICO_TEST_BACKEND: 'sqlite' },
+          env: { TEST_BACKEND: 'sqlite' },
         },
       },
       {
@@ -33,7 +33,7 @@ export default defineConfig({
             'test/e2e/radclient-portico.test.ts',
             'test/multinode/**/*.test.ts',
           ],
-          env: { PORTICO_TEST_BACKEND: 'postgres' },
+          env: { TEST_BACKEND: 'postgres' },
           globalSetup: ['test/support/pg-global-setup.ts'],
         },
       },

@@ -72,7 +72,7 @@ export type FakeDas = {
 
 export type Harness = {
   dir: string;
-  /** The backend under test (PORTICO_TEST_BACKEND): a database file, or a PostgreSQL database. */
+  /** The backend under test (TEST_BACKEND): a database file, or a PostgreSQL database. */
   backend: TestStore['backend'];
   store: Store;
   /** sql runs raw SQL (`?` placeholders) on the harness's database, for checks and set-up. */

@@ -1,4 +1,4 @@
-// The store a test works on, on the backend PORTICO_TEST_BACKEND names: `sqlite` (default) an
+// The store a test works on, on the backend TEST_BACKEND names: `sqlite` (default) an
 // in-memory SQLite database, `postgres` a fresh database on the run's PostgreSQL test server
 // (test/support/pg-global-setup.ts), cloned from the migrated template and dropped on close.
 
@@ -13,11 +13,11 @@ import { PG_TEMPLATE } from './postgres.js';
 /** TestBackend names a storage backend under test. */
 export type TestBackend = 'sqlite' | 'postgres';
 
-/** testBackend returns the backend this run tests (PORTICO_TEST_BACKEND, default sqlite). */
+/** testBackend returns the backend this run tests (TEST_BACKEND, default sqlite). */
 export function testBackend(): TestBackend {
-  const b = process.env.PORTICO_TEST_BACKEND ?? 'sqlite';
+  const b = process.env.TEST_BACKEND ?? 'sqlite';
   if (b !== 'sqlite' && b !== 'postgres') {
-    throw new Error(`PORTICO_TEST_BACKEND must be sqlite or postgres, not ${b}`);
+    throw new Error(`TEST_BACKEND must be sqlite or postgres, not ${b}`);
   }
   return b;
 }

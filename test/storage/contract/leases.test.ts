@@ -13,7 +13,7 @@ afterEach(async () => {
   await t.close();
 });
 
-describe(`leases (${process.env.PORTICO_TEST_BACKEND ?? 'sqlite'})`, () => {
+describe(`leases (${process.env.TEST_BACKEND ?? 'sqlite'})`, () => {
   it('takes a free lease, renews it for its holder, refuses others until it expires', async () => {
     const { leases } = t.store;
     expect(await leases.find('job')).toBeUndefined();

@@ -19,7 +19,7 @@ export type Sql = (text: string, params?: unknown[]) => Promise<Array<Record<str
 /** Pair is the store under test and the SQLite reference, each with its raw SQL. */
 export type Pair = { test: TestStore; ref: { store: Store; sql: Sql }; close(): Promise<void> };
 
-/** openPair opens the store under test (PORTICO_TEST_BACKEND) and a SQLite reference store. */
+/** openPair opens the store under test (TEST_BACKEND) and a SQLite reference store. */
 export async function openPair(): Promise<Pair> {
   const test = await openTestStore();
   const db = openDatabase(':memory:');

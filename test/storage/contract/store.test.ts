@@ -1,4 +1,4 @@
-// The store's unit of work, the same on both backends (PORTICO_TEST_BACKEND): commit,
+// The store's unit of work, the same on both backends (TEST_BACKEND): commit,
 // rollback, savepoints, the open-transaction flag, two units of work at once, and unique
 // violations recognised whichever engine raised them.
 
@@ -131,7 +131,7 @@ describe('store unit of work', () => {
     expect(isUniqueViolation(new Error('UNIQUE constraint failed'))).toBe(false);
   });
 
-  if (process.env.PORTICO_TEST_BACKEND === 'postgres') {
+  if (process.env.TEST_BACKEND === 'postgres') {
     it('runs two transactions side by side, each seeing only its own work until it commits', async () => {
       const firstWrote = deferred();
       const secondLooked = deferred();
