@@ -168,7 +168,16 @@ Exits 2 on bad arguments, 1 when the target holds data, the schemas differ or th
     }
     if (!existsSync(from)) throw usage('copy', `--from ${from}: no such file`);
     const label = redactUrl(to);
-    await checkPostgres(to);
+    try {
+      await checkPostgres(to);
+    } catch (err) {
+      // The sentence names the server's setting; here the URL came from --to.
+      if (err instanceof PorticoError)
+        throw new PorticoError(err.code, err.message.replaceAll('PORTICO_DATABASE_URL', '--to'), {
+          cause: err,
+        });
+      throw err;
+    }
     const r = await copySqliteToPostgres({ from, to });
     if (a.values.json) io.out(JSON.stringify({ from, to: label, ...r }) + '\n');
     else {

@@ -275,7 +275,14 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyResul
           let inBatch = 0;
           const flush = async () => {
             if (inBatch === 0) return;
-            await client.query(insert, batch);
+            try {
+              await client.query(insert, batch);
+            } catch (err) {
+              throw fail(
+                `PostgreSQL refused a row of ${p.table.name} between rows ${rows - inBatch + 1} and ${rows} (${(err as Error).message}); nothing was committed`,
+                err,
+              );
+            }
             batch = p.columns.map(() => []);
             inBatch = 0;
           };
