@@ -1,9 +1,9 @@
 // The first admin on an empty database, when two nodes start on it at the same moment.
 
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock.js';
-import { createStaffService } from '../../src/services/staff-service.js';
-import { withTestStore } from '../storage/contract/mirror.js';
+import { fixedClock } from '../../../src/clock.js';
+import { createStaffService } from '../../../src/services/staff-service.js';
+import { withTestStore } from './mirror.js';
 
 describe('the first admin', () => {
   it('is created once when two nodes start together on an empty database', async () => {
