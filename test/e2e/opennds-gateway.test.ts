@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startPortico, type Running } from '../../src/main.js';
 import { createGateway, namespacesUnavailable, type Gateway } from '../support/opennds-gateway.js';
-import { createTestDatabase, testBackend } from '../support/test-store.js';
+import { testBackend, testDatabaseEnv } from '../support/test-store.js';
 
 const FASKEY = 'k3y-for-the-test-9';
 const GATEWAY_NAME = 'harbour-gw';
@@ -117,14 +117,10 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
   beforeAll(async () => {
     gw = await createGateway(2);
     dbDir = mkdtempSync(join(tmpdir(), 'portico-opennds-db-'));
-    let database: Record<string, string> = { PORTICO_DB: join(dbDir, 'portico.db') };
-    if (testBackend() === 'postgres') {
-      const db = await createTestDatabase({ empty: true });
-      dropDatabase = db.drop;
-      database = { PORTICO_DATABASE_URL: db.url };
-    }
+    const database = await testDatabaseEnv(join(dbDir, 'portico.db'));
+    dropDatabase = database.drop;
     const config = loadConfig({
-      ...database,
+      ...database.env,
       PORTICO_HTTP_HOST: gw.hostAddress,
       PORTICO_HTTP_PORT: '0',
       PORTICO_RADIUS_HOST: '127.0.0.1',
