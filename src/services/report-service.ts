@@ -138,14 +138,14 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
         for (const c of await store.reports.coverage(scope, from, to)) {
           let list = spansByToken.get(c.tokenId);
           if (!list) spansByToken.set(c.tokenId, (list = []));
-          list.push({ start: c.start, end: c.end });
+          list.push(c); // a span is an interval: no copy of 60,000 spans a year
         }
       } else {
         const raw = new Map<number, Interval[]>();
         for (const s of sessions) {
           let list = raw.get(s.tokenId);
           if (!list) raw.set(s.tokenId, (list = []));
-          list.push({ start: s.start, end: s.end });
+          list.push(s);
         }
         for (const [id, list] of raw) spansByToken.set(id, mergeIntervals(list));
       }
@@ -268,7 +268,7 @@ export function createReportService(deps: { store: Store; clock: Clock; timeZone
         if (!byToken) perRouterToken.set(s.nasId, (byToken = new Map()));
         let list = byToken.get(s.tokenId);
         if (!list) byToken.set(s.tokenId, (list = []));
-        list.push({ start: s.start, end: s.end });
+        list.push(s);
       }
       for (const [nasId, byToken] of perRouterToken) {
         const r = router(nasId);
