@@ -9,6 +9,7 @@ import { tokenCsvLines } from '../../services/csv-export.js';
 import type { BulkAction, TokenInput, TokenView } from '../../services/token-service.js';
 import { MAX_BULK } from '../../services/token-service.js';
 import type { TokenFilter, TokenSort } from '../../storage/token-repo.js';
+import { PorticoError } from '../../errors.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { renderCards } from './print-cards.js';
 import {
@@ -348,11 +349,18 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   const tokenPage = async (
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
-    extra: { errors?: FieldErrors; values?: Form; notice?: string } = {},
+    extra: {
+      errors?: FieldErrors;
+      values?: Form;
+      emailValues?: Form;
+      notice?: string;
+      status?: number;
+    } = {},
   ) => {
     const token = await services.tokens.get(Number(request.params.id));
     const fmt = formatters(services.timeZone(), services.clock.now());
-    const status = extra.errors && Object.keys(extra.errors).length > 0 ? 400 : 200;
+    const failed = extra.errors && Object.values(extra.errors).some((e) => e !== '');
+    const status = extra.status ?? (failed ? 400 : 200);
     return pages.render(
       request,
       reply,
@@ -364,6 +372,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         created: (request.query as Query).created !== undefined,
         notice: extra.notice ?? noticeFor(request.query as Query),
         errors: extra.errors ?? {},
+        emailValues: extra.emailValues ?? { emailTo: '', emailGuestName: '' },
         values: extra.values ?? {
           validFrom: fmt.input(token.validFrom),
           validUntil: fmt.input(token.validUntil),
@@ -441,6 +450,37 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     }
   });
 
+  // "E-mail this code": queued in the outbox with the visitor template; errors re-render the page.
+  app.post<{ Params: { id: string } }>('/tokens/:id/email', idRoute, async (request, reply) => {
+    const body = formBody(request);
+    const values = { emailTo: str(body.to), emailGuestName: str(body.guestName) };
+    try {
+      const r = await services.tokenEmail.send(
+        Number(request.params.id),
+        { to: str(body.to), guestName: str(body.guestName) },
+        staffActor(request),
+      );
+      return reply.redirect(
+        `/admin/tokens/${request.params.id}?done=emailed&to=${encodeURIComponent(r.to)}`,
+        303,
+      );
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (errors)
+        return tokenPage(request, reply, {
+          errors: { emailTo: errors.to ?? '', emailGuestName: errors.guestName ?? '' },
+          emailValues: values,
+        });
+      if (err instanceof PorticoError && (err.statusCode === 409 || err.statusCode === 429))
+        return tokenPage(request, reply, {
+          errors: { emailForm: err.message },
+          emailValues: values,
+          status: err.statusCode,
+        });
+      throw err;
+    }
+  });
+
   app.post<{ Params: { id: string } }>('/tokens/:id/revoke', idRoute, async (request, reply) => {
     await services.tokens.revoke(Number(request.params.id), staffActor(request));
     return reply.redirect(`/admin/tokens/${request.params.id}?done=revoked`, 303);
@@ -479,6 +519,8 @@ function noticeFor(q: Query): string {
       return 'Nothing changed: the values are the same as before.';
     case 'revoked':
       return 'Token revoked. Devices online now are being disconnected.';
+    case 'emailed':
+      return `E-mail to ${String(q.to ?? '').slice(0, 254)} is in the outbox; it is sent in a moment.`;
     default:
       return '';
   }
