@@ -29,6 +29,7 @@ import { createBookingService } from './booking-service.js';
 import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
 import { createTokenEmail } from './token-email.js';
+import { createTokenImport } from './token-import.js';
 import { defaultNodeId } from './node-id.js';
 import { createFeedService } from './feed-service.js';
 import { createIcsPoller, ICS_LEASE_MS } from './ics-poller.js';
@@ -174,6 +175,8 @@ export function createServices(
       spaceName: () => settings.value('spaceName'),
       publicUrl: config.publicUrl,
     }),
+    /** tokenImport creates tokens from another system's CSV file, all or nothing. */
+    tokenImport: createTokenImport({ store, clock, tokens, timeZone, events: webhooks }),
     bookings,
     ics,
     feeds,

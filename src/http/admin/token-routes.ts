@@ -11,7 +11,14 @@ import { MAX_BULK } from '../../services/token-service.js';
 import type { TokenFilter, TokenSort } from '../../storage/token-repo.js';
 import { PorticoError } from '../../errors.js';
 import { staffActor } from '../plugins/staff-auth.js';
+import {
+  IMPORT_COLUMNS,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+  problemText,
+} from '../../services/token-import.js';
 import { renderCards } from './print-cards.js';
+import { parseMultipart } from './multipart.js';
 import {
   fieldErrors,
   formatters,
@@ -171,6 +178,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       batch,
       batches: await services.batches.list(100),
       created: request.query.created ?? '',
+      imported: /^\d{1,6}$/.test(request.query.imported ?? '') ? request.query.imported : '',
       deleted: request.query.deleted ?? '',
       changed:
         request.query.changed && /^\d{1,6}$/.test(request.query.changed)
@@ -229,6 +237,57 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   };
   app.post('/tokens', staffOnly, create(false));
   app.post('/tokens/bulk', staffOnly, create(true));
+
+  // Import from another system: the CSV file is uploaded (multipart) or pasted; nothing is
+  // written unless every row is right, and the result page lists each bad row by line.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES + 65_536 },
+    (request, body, done) => {
+      const parts = parseMultipart(body as Buffer, String(request.headers['content-type']));
+      if (parts) done(null, parts);
+      else
+        done(new PorticoError('PORTICO_BAD_INPUT', 'the upload is not a readable form'), undefined);
+    },
+  );
+  const importPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Form,
+    problems: string[] = [],
+    status = 200,
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'tokens/import',
+      {
+        title: 'Import tokens',
+        columns: IMPORT_COLUMNS,
+        maxRows: MAX_IMPORT_ROWS,
+        maxMiB: MAX_IMPORT_BYTES / 1_048_576,
+        values,
+        problems,
+        errors: {},
+      },
+      status,
+    );
+  app.get('/tokens/import', staffOnly, async (request, reply) => importPage(request, reply, {}));
+  app.post('/tokens/import', staffOnly, async (request, reply) => {
+    const body = formBody(request);
+    const file = str(body.file);
+    const text = file.trim() !== '' ? file : str(body.csv);
+    const values = { batchName: str(body.batchName), csv: file.trim() !== '' ? '' : str(body.csv) };
+    if (text.trim() === '')
+      return importPage(request, reply, values, ['Choose a CSV file, or paste its lines.'], 400);
+    const r = await services.tokenImport.importCsv(
+      text,
+      { batchName: str(body.batchName) },
+      staffActor(request),
+    );
+    if (!r.ok) return importPage(request, reply, values, r.problems.map(problemText), 400);
+    return reply.redirect(`/admin/tokens?batch=${r.batchId}&imported=${r.count}`, 303);
+  });
 
   // The list's selection form: one submit per action, each leading to its own page.
   app.post('/tokens/selected', staffOnly, async (request, reply) => {
