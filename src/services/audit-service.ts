@@ -31,6 +31,8 @@ const ACTION_WORDS: Record<string, string> = {
   'batch.delete': 'deleted a batch',
   'tokens.export': 'exported tokens as CSV',
   'tokens.print': 'printed voucher cards',
+  'token.email': 'e-mailed a code',
+  'tokens.import': 'imported tokens from CSV',
   'session.disconnect': 'disconnected a device',
   'device.sign_out': 'signed a device out',
   'settings.update': 'changed the settings',

@@ -26,6 +26,9 @@ import { createOutboxWorker, retryDelayMs, type OutboxWorker } from './outbox-wo
 export const EMAIL_KINDS = ['booking', 'visitor'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
+/** OutboxKind is what an outbox message is: a template's kind, or `token` for a code staff e-mailed. */
+export type OutboxKind = EmailKind | 'token';
+
 const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_MAX_MS = 3_600_000;
 // Longer than nodemailer's connection + greeting + socket timeouts together.
@@ -132,7 +135,7 @@ export function createEmailService(deps: EmailServiceDeps) {
      * transaction that made the change the message reports.
      */
     async queue(
-      kind: EmailKind,
+      kind: OutboxKind,
       to: string,
       m: RenderedEmail,
       bookingId: number | null,

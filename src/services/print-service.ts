@@ -5,6 +5,7 @@
 import QRCode from 'qrcode';
 import { formatCode } from '../core/code.js';
 import { formatMinutes, formatUntil, formatDateTime } from '../core/describe.js';
+import { wifiQrPayload } from '../core/wifi-qr.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../storage/store.js';
@@ -38,17 +39,52 @@ export type VoucherCard = {
   description: string;
   batch: string | null;
   maxDevices: number;
+  /** The Wi-Fi network name (Settings), or '' when none is set. */
+  wifiName: string;
+  /**
+   * The sentence telling the guest what to do, the same on every layout: "Join the Wi-Fi
+   * “Harbour Guest”, then enter the code or scan the QR code."
+   */
+  joinText: string;
+  /** The `WIFI:` text of the join QR code, or null when cards carry none. */
+  wifiQrText: string | null;
+  /** The Wi-Fi join QR code as an inline SVG element, or null. */
+  wifiQrSvg: string | null;
+  /** The free note line from Settings, or ''. */
+  note: string;
 };
+
+/** CardSpace is what every card of one print shares: the space, its Wi-Fi and the note. */
+type CardSpace = {
+  name: string;
+  logo: string | null;
+  wifiName: string;
+  joinText: string;
+  wifiQrText: string | null;
+  wifiQrSvg: string | null;
+  note: string;
+};
+
+/** joinSentence returns the card's instruction, naming the network when it has a name. */
+export function joinSentence(wifiName: string, withWifiQr: boolean): string {
+  const join = wifiName === '' ? 'Join the Wi-Fi' : `Join the Wi-Fi “${wifiName}”`;
+  return withWifiQr
+    ? `${join} (or scan the Wi-Fi QR code), then enter the code or scan its QR code.`
+    : `${join}, then enter the code or scan the QR code.`;
+}
 
 /** tokenLink returns the splash page link for `code` under `publicUrl`. */
 export function tokenLink(publicUrl: string, code: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/t/${encodeURIComponent(code)}`;
 }
 
-/** qrSvg returns the QR code of `text` as an SVG element (error correction M, quiet zone 2). */
-export async function qrSvg(text: string): Promise<string> {
+/**
+ * qrSvg returns the QR code of `text` as an SVG element (error correction M, quiet zone 2),
+ * labelled `label` for screen readers.
+ */
+export async function qrSvg(text: string, label = 'QR code'): Promise<string> {
   const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return svg.replace('<svg ', '<svg role="img" aria-label="QR code" ');
+  return svg.replace('<svg ', `<svg role="img" aria-label="${label}" `);
 }
 
 /** createPrintService returns the voucher card use cases. */
@@ -62,7 +98,29 @@ export function createPrintService(deps: {
 }) {
   const { store, clock, config, tokens, settings } = deps;
 
-  const card = async (t: TokenView, space: { name: string; logo: string | null }, now: number) => {
+  const spaceOf = async (): Promise<CardSpace> => {
+    const wifiName = settings.value('wifiName');
+    const withQr = settings.value('showWifiQr') && wifiName !== '';
+    const wifiQrText = withQr
+      ? wifiQrPayload({
+          ssid: wifiName,
+          password: settings.value('wifiPassword'),
+          hidden: settings.value('wifiHidden'),
+        })
+      : null;
+    return {
+      name: settings.value('spaceName'),
+      logo: settings.value('logo'),
+      wifiName,
+      joinText: joinSentence(wifiName, withQr),
+      wifiQrText,
+      // One QR code for the whole print: every card shows the same network.
+      wifiQrSvg: wifiQrText === null ? null : await qrSvg(wifiQrText, 'Wi-Fi QR code'),
+      note: settings.value('cardNote'),
+    };
+  };
+
+  const card = async (t: TokenView, space: CardSpace, now: number) => {
     const tz = deps.timeZone();
     const url = tokenLink(config.publicUrl, t.code);
     const from = t.validFrom === null ? null : formatDateTime(t.validFrom, tz, now);
@@ -89,6 +147,11 @@ export function createPrintService(deps: {
       description: t.description,
       batch: t.batch,
       maxDevices: t.maxDevices,
+      wifiName: space.wifiName,
+      joinText: space.joinText,
+      wifiQrText: space.wifiQrText,
+      wifiQrSvg: space.wifiQrSvg,
+      note: space.note,
     };
     return c;
   };
@@ -105,7 +168,7 @@ export function createPrintService(deps: {
         offset: Math.max(0, offset),
       });
       const now = clock.now();
-      const space = { name: settings.value('spaceName'), logo: settings.value('logo') };
+      const space = await spaceOf();
       const cards: VoucherCard[] = [];
       for (const t of page.tokens) cards.push(await card(t, space, now));
       return { cards, total: page.total };

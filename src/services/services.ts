@@ -28,6 +28,8 @@ import { createWebSessionService } from './web-session-service.js';
 import { createBookingService } from './booking-service.js';
 import { createBookingSettings } from './booking-settings.js';
 import { createEmailService } from './email-service.js';
+import { createTokenEmail } from './token-email.js';
+import { createTokenImport } from './token-import.js';
 import { defaultNodeId } from './node-id.js';
 import { createFeedService } from './feed-service.js';
 import { createIcsPoller, ICS_LEASE_MS } from './ics-poller.js';
@@ -163,6 +165,18 @@ export function createServices(
     events: webhooks as Pick<typeof webhooks, 'emit'>,
     bookingSettings,
     emails,
+    /** tokenEmail e-mails one token's code to a guest through the outbox. */
+    tokenEmail: createTokenEmail({
+      store,
+      clock,
+      tokens,
+      emails,
+      timeZone,
+      spaceName: () => settings.value('spaceName'),
+      publicUrl: config.publicUrl,
+    }),
+    /** tokenImport creates tokens from another system's CSV file, all or nothing. */
+    tokenImport: createTokenImport({ store, clock, tokens, timeZone, events: webhooks }),
     bookings,
     ics,
     feeds,

@@ -5,6 +5,7 @@
 
 import { CODE_LENGTH_MAX, CODE_LENGTH_MIN } from '../core/code.js';
 import { isValidTimeZone } from '../core/time.js';
+import { wifiPasswordProblem } from '../core/wifi-qr.js';
 import type { Clock } from '../clock.js';
 import { isLanguage, LANGUAGES } from '../i18n/i18n.js';
 import type { Config } from '../config.js';
@@ -21,6 +22,17 @@ export type Settings = {
   timeZone: string;
   /** The venue's Wi-Fi network name (SSID), told to guests who are not on it yet; blank: unnamed. */
   wifiName: string;
+  /**
+   * The Wi-Fi passphrase for the join QR code on printed cards; blank: an open network. Shown
+   * only on the Settings page, never in the API's answers or the audit log.
+   */
+  wifiPassword: string;
+  /** Whether the network does not broadcast its name (the QR code then says `H:true`). */
+  wifiHidden: boolean;
+  /** Whether printed cards carry the Wi-Fi join QR code beside the code's own. */
+  showWifiQr: boolean;
+  /** A free line printed on every card (opening hours, a help desk), blank for none. */
+  cardNote: string;
   /** Terms of service guests accept on the splash page; blank means no checkbox. */
   termsText: string;
   /** Languages the splash page offers, the first being the default; every shipped one by default. */
@@ -63,6 +75,10 @@ export const SETTING_KEYS = [
   'logo',
   'timeZone',
   'wifiName',
+  'wifiPassword',
+  'wifiHidden',
+  'showWifiQr',
+  'cardNote',
   'termsText',
   'portalLanguages',
   'interimIntervalSeconds',
@@ -83,6 +99,10 @@ export function defaultSettings(config: Config): Settings {
     logo: null,
     timeZone: config.timeZone,
     wifiName: '',
+    wifiPassword: '',
+    wifiHidden: false,
+    showWifiQr: false,
+    cardNote: '',
     termsText: '',
     portalLanguages: [...LANGUAGES],
     interimIntervalSeconds: config.interimIntervalSeconds,
@@ -97,6 +117,19 @@ export function defaultSettings(config: Config): Settings {
 
 const isBlank = (v: unknown) =>
   v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+// How a form or a script spells yes and no (an unticked checkbox sends '').
+const BOOLEAN_TEXT: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  on: true,
+  yes: true,
+  false: false,
+  '0': false,
+  off: false,
+  no: false,
+  '': false,
+};
 
 /**
  * parseSettingsPatch returns the validated values of `patch` (only the keys it names) or throws
@@ -143,6 +176,35 @@ export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
       errors.push({ field: 'wifiName', message: 'must be at most 32 characters (a Wi-Fi name)' });
     else out.wifiName = name;
   }
+  if (patch.wifiPassword !== undefined) {
+    // Not trimmed: a passphrase may begin or end with a space.
+    const pw = String(patch.wifiPassword ?? '');
+    const problem = wifiPasswordProblem(pw);
+    if (problem !== null) errors.push({ field: 'wifiPassword', message: problem });
+    else out.wifiPassword = pw;
+  }
+  for (const key of ['wifiHidden', 'showWifiQr'] as const) {
+    if (patch[key] === undefined) continue;
+    const v = patch[key];
+    const b =
+      typeof v === 'boolean'
+        ? v
+        : BOOLEAN_TEXT[
+            String(v ?? '')
+              .trim()
+              .toLowerCase()
+          ];
+    if (b === undefined) errors.push({ field: key, message: 'must be true or false' });
+    else out[key] = b;
+  }
+  if (patch.cardNote !== undefined) {
+    const note = String(patch.cardNote ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (note.length > 120)
+      errors.push({ field: 'cardNote', message: 'must be at most 120 characters (one line)' });
+    else out.cardNote = note;
+  }
   if (patch.termsText !== undefined) {
     const terms = String(patch.termsText ?? '')
       .replace(/\r\n/g, '\n')
@@ -183,6 +245,16 @@ export function parseSettingsPatch(patch: SettingsPatch): Partial<Settings> {
   }
   if (errors.length > 0) throw badInput(errors);
   return out;
+}
+
+/**
+ * settingsProblems returns what is wrong with `s` as a whole (rules across fields), for the
+ * settings about to be in force after a change.
+ */
+function settingsProblems(s: Settings): FieldError[] {
+  return s.showWifiQr && s.wifiName === ''
+    ? [{ field: 'showWifiQr', message: 'needs the Wi-Fi network name: fill it in above' }]
+    : [];
 }
 
 /** REFRESH_MS is how old the settings snapshot may get before `value` reloads it. */
@@ -243,6 +315,8 @@ export function createSettingsService(deps: { store: Store; clock: Clock; config
     async update(patch: SettingsPatch, actor: string): Promise<Settings> {
       const values = parseSettingsPatch(patch);
       const before = await this.get();
+      const problems = settingsProblems({ ...before, ...values });
+      if (problems.length > 0) throw badInput(problems);
       const changed = (Object.keys(values) as Array<keyof Settings>).filter(
         (k) => JSON.stringify(values[k]) !== JSON.stringify(before[k]),
       );

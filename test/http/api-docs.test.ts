@@ -18,6 +18,7 @@ const ROUTES = [
   'GET /api/v1/tokens/{code}',
   'PATCH /api/v1/tokens/{code}',
   'DELETE /api/v1/tokens/{code}',
+  'POST /api/v1/tokens/{code}/email',
   'POST /api/v1/tokens/{code}/revoke',
   'POST /api/v1/tokens/delete',
   'GET /api/v1/batches',

@@ -54,6 +54,11 @@ export const settingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     // Checkboxes send nothing when none is ticked; the marker says the form had them.
     if (body.languagesShown !== undefined) patch.portalLanguages = languagesFromForm(body);
     if (str(body.removeLogo) === '1') patch.logo = null;
+    // Unticked checkboxes send nothing; the marker says the form had them.
+    if (body.cardChecksShown !== undefined) {
+      patch.showWifiQr = str(body.showWifiQr) === '1';
+      patch.wifiHidden = str(body.wifiHidden) === '1';
+    }
     try {
       await services.settings.update(patch, staffActor(request));
       return reply.redirect('/admin/settings?saved=1', 303);

@@ -9,8 +9,16 @@ import { tokenCsvLines } from '../../services/csv-export.js';
 import type { BulkAction, TokenInput, TokenView } from '../../services/token-service.js';
 import { MAX_BULK } from '../../services/token-service.js';
 import type { TokenFilter, TokenSort } from '../../storage/token-repo.js';
+import { PorticoError } from '../../errors.js';
 import { staffActor } from '../plugins/staff-auth.js';
+import {
+  IMPORT_COLUMNS,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+  problemText,
+} from '../../services/token-import.js';
 import { renderCards } from './print-cards.js';
+import { parseMultipart } from './multipart.js';
 import {
   fieldErrors,
   formatters,
@@ -170,6 +178,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
       batch,
       batches: await services.batches.list(100),
       created: request.query.created ?? '',
+      imported: /^\d{1,6}$/.test(request.query.imported ?? '') ? request.query.imported : '',
       deleted: request.query.deleted ?? '',
       changed:
         request.query.changed && /^\d{1,6}$/.test(request.query.changed)
@@ -228,6 +237,57 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   };
   app.post('/tokens', staffOnly, create(false));
   app.post('/tokens/bulk', staffOnly, create(true));
+
+  // Import from another system: the CSV file is uploaded (multipart) or pasted; nothing is
+  // written unless every row is right, and the result page lists each bad row by line.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES + 65_536 },
+    (request, body, done) => {
+      const parts = parseMultipart(body as Buffer, String(request.headers['content-type']));
+      if (parts) done(null, parts);
+      else
+        done(new PorticoError('PORTICO_BAD_INPUT', 'the upload is not a readable form'), undefined);
+    },
+  );
+  const importPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Form,
+    problems: string[] = [],
+    status = 200,
+  ) =>
+    pages.render(
+      request,
+      reply,
+      'tokens/import',
+      {
+        title: 'Import tokens',
+        columns: IMPORT_COLUMNS,
+        maxRows: MAX_IMPORT_ROWS,
+        maxMiB: MAX_IMPORT_BYTES / 1_048_576,
+        values,
+        problems,
+        errors: {},
+      },
+      status,
+    );
+  app.get('/tokens/import', staffOnly, async (request, reply) => importPage(request, reply, {}));
+  app.post('/tokens/import', staffOnly, async (request, reply) => {
+    const body = formBody(request);
+    const file = str(body.file);
+    const text = file.trim() !== '' ? file : str(body.csv);
+    const values = { batchName: str(body.batchName), csv: file.trim() !== '' ? '' : str(body.csv) };
+    if (text.trim() === '')
+      return importPage(request, reply, values, ['Choose a CSV file, or paste its lines.'], 400);
+    const r = await services.tokenImport.importCsv(
+      text,
+      { batchName: str(body.batchName) },
+      staffActor(request),
+    );
+    if (!r.ok) return importPage(request, reply, values, r.problems.map(problemText), 400);
+    return reply.redirect(`/admin/tokens?batch=${r.batchId}&imported=${r.count}`, 303);
+  });
 
   // The list's selection form: one submit per action, each leading to its own page.
   app.post('/tokens/selected', staffOnly, async (request, reply) => {
@@ -348,11 +408,18 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
   const tokenPage = async (
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
-    extra: { errors?: FieldErrors; values?: Form; notice?: string } = {},
+    extra: {
+      errors?: FieldErrors;
+      values?: Form;
+      emailValues?: Form;
+      notice?: string;
+      status?: number;
+    } = {},
   ) => {
     const token = await services.tokens.get(Number(request.params.id));
     const fmt = formatters(services.timeZone(), services.clock.now());
-    const status = extra.errors && Object.keys(extra.errors).length > 0 ? 400 : 200;
+    const failed = extra.errors && Object.values(extra.errors).some((e) => e !== '');
+    const status = extra.status ?? (failed ? 400 : 200);
     return pages.render(
       request,
       reply,
@@ -364,6 +431,7 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
         created: (request.query as Query).created !== undefined,
         notice: extra.notice ?? noticeFor(request.query as Query),
         errors: extra.errors ?? {},
+        emailValues: extra.emailValues ?? { emailTo: '', emailGuestName: '' },
         values: extra.values ?? {
           validFrom: fmt.input(token.validFrom),
           validUntil: fmt.input(token.validUntil),
@@ -441,6 +509,37 @@ export const tokenRoutes: FastifyPluginAsync<AdminOptions> = async (app, { servi
     }
   });
 
+  // "E-mail this code": queued in the outbox with the visitor template; errors re-render the page.
+  app.post<{ Params: { id: string } }>('/tokens/:id/email', idRoute, async (request, reply) => {
+    const body = formBody(request);
+    const values = { emailTo: str(body.to), emailGuestName: str(body.guestName) };
+    try {
+      const r = await services.tokenEmail.send(
+        Number(request.params.id),
+        { to: str(body.to), guestName: str(body.guestName) },
+        staffActor(request),
+      );
+      return reply.redirect(
+        `/admin/tokens/${request.params.id}?done=emailed&to=${encodeURIComponent(r.to)}`,
+        303,
+      );
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (errors)
+        return tokenPage(request, reply, {
+          errors: { emailTo: errors.to ?? '', emailGuestName: errors.guestName ?? '' },
+          emailValues: values,
+        });
+      if (err instanceof PorticoError && (err.statusCode === 409 || err.statusCode === 429))
+        return tokenPage(request, reply, {
+          errors: { emailForm: err.message },
+          emailValues: values,
+          status: err.statusCode,
+        });
+      throw err;
+    }
+  });
+
   app.post<{ Params: { id: string } }>('/tokens/:id/revoke', idRoute, async (request, reply) => {
     await services.tokens.revoke(Number(request.params.id), staffActor(request));
     return reply.redirect(`/admin/tokens/${request.params.id}?done=revoked`, 303);
@@ -479,6 +578,8 @@ function noticeFor(q: Query): string {
       return 'Nothing changed: the values are the same as before.';
     case 'revoked':
       return 'Token revoked. Devices online now are being disconnected.';
+    case 'emailed':
+      return `E-mail to ${String(q.to ?? '').slice(0, 254)} is in the outbox; it is sent in a moment.`;
     default:
       return '';
   }

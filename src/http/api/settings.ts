@@ -29,6 +29,17 @@ const fields = {
     maxLength: 32,
     description: 'The Wi-Fi network guests join (SSID), named to a guest who is not on it',
   }),
+  wifiHidden: Type.Boolean({
+    description: 'Whether the network does not broadcast its name (the join QR code says H:true)',
+  }),
+  showWifiQr: Type.Boolean({
+    description: 'Whether printed cards carry a Wi-Fi join QR code (needs wifiName)',
+  }),
+  cardNote: Type.String({
+    maxLength: 120,
+    description: 'A free line printed on every card; empty: none',
+    examples: ['Help: reception, 8:00–20:00'],
+  }),
   termsText: Type.String({
     maxLength: 20_000,
     description: 'Terms guests accept on the splash page; empty: no checkbox',
@@ -57,13 +68,26 @@ const fields = {
 /** SettingsSchema is every setting in force (stored or default). */
 export const SettingsSchema = Type.Object(fields);
 
-/** SettingsPatchBody changes the settings it names; the others keep their value. */
-export const SettingsPatchBody = Type.Partial(Type.Object(fields), {
-  additionalProperties: false,
-  examples: [
-    { spaceName: 'Harbour Coworking', wifiName: 'Harbour Guest', portalLanguages: ['de', 'en'] },
-  ],
-});
+/**
+ * SettingsPatchBody changes the settings it names; the others keep their value. The Wi-Fi
+ * password can be set here but is never returned (the Settings page shows it to admins).
+ */
+export const SettingsPatchBody = Type.Partial(
+  Type.Object({
+    ...fields,
+    wifiPassword: Type.String({
+      maxLength: 64,
+      description:
+        'The Wi-Fi passphrase for the join QR code on cards (8 to 63 characters or 64 hex digits; empty: an open network). Write-only.',
+    }),
+  }),
+  {
+    additionalProperties: false,
+    examples: [
+      { spaceName: 'Harbour Coworking', wifiName: 'Harbour Guest', portalLanguages: ['de', 'en'] },
+    ],
+  },
+);
 
 /** settingsRoutes registers GET and PATCH /settings over `services`. */
 export const settingsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (

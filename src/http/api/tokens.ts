@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tokenCsvLines } from '../../services/csv-export.js';
 import type { Services } from '../../services/services.js';
+import { TOKEN_EMAIL_LIMITS } from '../../services/token-email.js';
 import type { TokenFilter } from '../../storage/token-repo.js';
 import { apiActor } from '../plugins/api-auth.js';
 import { presentToken } from './present.js';
@@ -15,6 +16,8 @@ import {
   TokenCreated,
   TokenDeleteBody,
   TokenDeleted,
+  TokenEmailBody,
+  TokenEmailed,
   TokenExportQuery,
   TokenList,
   TokenListQuery,
@@ -187,6 +190,29 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) =>
       presentToken(await services.tokens.revoke(request.params.code, apiActor(request)), tz()),
+  );
+
+  app.post(
+    '/tokens/:code/email',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: "E-mail a token's code",
+        description: `Queues the code for one address with the visitor e-mail template (placeholders {accesscode}, {accesscode_link}, {guestname}, {start}, {validuntil}, {minutes}, {spacename}); the message is sent by the outbox and retried there. 409 for a revoked, expired or depleted token; 429 after ${TOKEN_EMAIL_LIMITS.perToken} e-mails of one token or ${TOKEN_EMAIL_LIMITS.perActor} by one key in an hour.`,
+        params: CodeParams,
+        body: TokenEmailBody,
+        response: { 202: TokenEmailed, ...errorResponses(400, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const r = await services.tokenEmail.send(
+        request.params.code,
+        request.body,
+        apiActor(request),
+      );
+      return reply.status(202).send({ ...r, token: presentToken(r.token, tz()) });
+    },
   );
 
   app.delete(

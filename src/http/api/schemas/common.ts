@@ -60,6 +60,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: "The API key's role may not do this (admin needed)",
   404: 'No such object',
   409: 'Conflicts with an existing object',
+  429: 'Too many requests of this kind; `error.message` says when to try again',
 };
 
 /** errorResponses returns the error entries of a route's `response` map for `statuses`. */

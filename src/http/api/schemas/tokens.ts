@@ -251,3 +251,32 @@ export const BatchSchema = Type.Object({
   total: Type.Integer({ description: 'Tokens in the batch (not deleted)' }),
   counts: StateCounts,
 });
+
+/** TokenEmailBody is who should get a token's code by e-mail. */
+export const TokenEmailBody = Type.Object(
+  {
+    to: Type.String({
+      minLength: 1,
+      maxLength: 254,
+      description: "The guest's e-mail address",
+      examples: ['ada@example.org'],
+    }),
+    guestName: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Fills {guestname} in the greeting (default "there")',
+        examples: ['Ada Lovelace'],
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ to: 'ada@example.org', guestName: 'Ada Lovelace' }] },
+);
+
+/** TokenEmailed says which outbox message carries the code. */
+export const TokenEmailed = Type.Object({
+  emailId: Type.Integer({
+    description: 'The message in the e-mail outbox (dashboard: Bookings › Outbox)',
+  }),
+  to: Type.String({ examples: ['ada@example.org'] }),
+  token: TokenSchema,
+});
