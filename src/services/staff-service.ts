@@ -145,3 +145,6 @@ const DUMMY_HASH = hashPasswordSync('portico-dummy-password');
 
 /** StaffService is the staff account use cases' interface. */
 export type StaffService = ReturnType<typeof createStaffService>;
+
+/** DASHBOARD_LANGUAGES are the languages a staff account may choose for the dashboard. */
+export const DASHBOARD_LANGUAGES = STAFF_LANGUAGES;
