@@ -36,6 +36,9 @@ export type BookingInput = {
   attendees?: unknown;
 };
 
+/** ManualBookingInput is a booking staff type in: the guest, the window, whether to e-mail. */
+export type ManualBookingInput = BookingInput & { sendEmail?: unknown };
+
 /** VisitorInput is a visitor as the desk registers them. */
 export type VisitorInput = { name?: unknown; email?: unknown; expectedArrival?: unknown };
 
@@ -378,6 +381,7 @@ export function createBookingService(deps: BookingServiceDeps) {
     actor: string,
     mode: 'create' | 'replace' | 'feed',
     given?: BookingSettings,
+    sendEmail = true,
   ): Promise<{ outcome: BookingOutcome; id: number }> => {
     const policy = given ?? (await settings.bookings());
     const now = clock.now();
@@ -396,7 +400,8 @@ export function createBookingService(deps: BookingServiceDeps) {
                 maxDevices: policy.devices,
               }
             : planTokens(b, policy);
-        await queueEmail(b, await createTokens(b, plan, plan.count, actor), false, policy);
+        const made = await createTokens(b, plan, plan.count, actor);
+        if (sendEmail) await queueEmail(b, made, false, policy);
       }
       await store.audit.record({
         at: now,
@@ -508,6 +513,98 @@ export function createBookingService(deps: BookingServiceDeps) {
       const r = await store.transaction(async () => cancelIn(origin, externalId, actor));
       if (!r) throw notFound(`booking ${externalId}`);
       return result(r);
+    },
+    /**
+     * cancelById cancels the booking with Portico's `id` whatever its origin, revoking its
+     * tokens (live sessions are disconnected, as a single revoke does); cancelling again is
+     * `unchanged`. Throws PORTICO_NOT_FOUND.
+     */
+    async cancelById(
+      id: number,
+      actor: string,
+    ): Promise<{ outcome: BookingOutcome; booking: BookingView }> {
+      const b = await repo.findById(id);
+      if (!b) throw notFound(`booking #${id}`);
+      const r = await store.transaction(async () => cancelIn(b.origin, b.externalId, actor));
+      return result(r ?? { outcome: 'unchanged', id });
+    },
+    /**
+     * resend queues the booking's confirmation with its working code(s) in the outbox again
+     * and returns the booking with how many messages were queued. Throws PORTICO_CONFLICT
+     * when the booking is cancelled, has no working code, no e-mail address, or e-mail is
+     * off; PORTICO_NOT_FOUND when there is no such booking.
+     */
+    async resend(id: number, actor: string): Promise<{ queued: number; booking: BookingView }> {
+      const queued = await store.transaction(async () => {
+        const b = await repo.findById(id);
+        if (!b) throw notFound(`booking #${id}`);
+        const what = b.kind === 'visitor' ? 'visitor' : 'booking';
+        if (b.status === 'cancelled')
+          throw new PorticoError(
+            ERROR_CODES.CONFLICT,
+            `this ${what} was cancelled and its code no longer works, so there is nothing to resend`,
+          );
+        if (b.guestEmail === null && !b.guests.some((g) => g.email !== null))
+          throw new PorticoError(
+            ERROR_CODES.CONFLICT,
+            `this ${what} has no e-mail address to send the code to`,
+          );
+        const live = await liveTokens(b);
+        if (live.length === 0)
+          throw new PorticoError(
+            ERROR_CODES.CONFLICT,
+            `this ${what} has no working code to send (Settings > Bookings may have been off when it came in)`,
+          );
+        if (!(await emails.enabled()))
+          throw new PorticoError(
+            ERROR_CODES.CONFLICT,
+            'e-mail is off: turn it on in Settings > E-mail first',
+          );
+        const before = (await emails.forBooking(b.id)).length;
+        await queueEmail(b, live, false);
+        const n = (await emails.forBooking(b.id)).length - before;
+        await store.audit.record({
+          at: clock.now(),
+          actor,
+          action: `${b.kind}.resend`,
+          targetType: b.kind,
+          targetId: String(b.id),
+          details: { queued: n },
+        });
+        return n;
+      });
+      return { queued, booking: await view((await repo.findById(id)) as BookingRecord) };
+    },
+    /**
+     * createManual records a booking staff entered by hand (origin `desk`) and creates its
+     * token(s) as a booking system's booking would, under Settings > Bookings (even when
+     * bookings from booking systems are switched off: staff asked for it), and queues the
+     * confirmation e-mail unless `sendEmail` is false. Throws PORTICO_BAD_INPUT naming fields.
+     */
+    async createManual(
+      input: ManualBookingInput,
+      actor: string,
+    ): Promise<{ outcome: BookingOutcome; booking: BookingView }> {
+      const errors: FieldError[] = [];
+      let fields: BookingFields | undefined;
+      try {
+        fields = validate(input);
+      } catch (err) {
+        if (!(err instanceof PorticoError)) throw err;
+        errors.push(...err.fields);
+      }
+      if (isBlank(input.guestName)) errors.push({ field: 'guestName', message: 'is required' });
+      const sendEmail = input.sendEmail === true || input.sendEmail === '1';
+      if (sendEmail && isBlank(input.guestEmail))
+        errors.push({ field: 'guestEmail', message: 'is needed to send the code by e-mail' });
+      if (errors.length > 0 || !fields) throw badInput(errors);
+      const policy = { ...(await settings.bookings()), enabled: true };
+      const f = fields;
+      return result(
+        await store.transaction(async () =>
+          upsertIn('booking', 'desk', randomUUID(), f, actor, 'create', policy, sendEmail),
+        ),
+      );
     },
     /** get returns a booking by origin and external id; throws PORTICO_NOT_FOUND. */
     async get(origin: BookingOrigin, externalId: string): Promise<BookingView> {

@@ -2,8 +2,8 @@
 
 import type { Clock } from '../clock.js';
 import { badInput, ERROR_CODES, PorticoError } from '../errors.js';
-import type { StaffRole, StaffUser } from '../storage/staff-repo.js';
-import { STAFF_ROLES } from '../storage/staff-repo.js';
+import type { StaffLanguage, StaffRole, StaffUser } from '../storage/staff-repo.js';
+import { STAFF_LANGUAGES, STAFF_ROLES } from '../storage/staff-repo.js';
 import type { Store } from '../storage/store.js';
 import { isUniqueViolation } from '../storage/store.js';
 import { generatePassword, hashPasswordSync, verifyPassword } from './passwords.js';
@@ -117,6 +117,30 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
       });
       return (await store.staff.findById(id)) as StaffUser;
     },
+    /**
+     * setLanguage sets the language the dashboard speaks to account `id` ('en' or 'de') and
+     * returns the account; throws PORTICO_BAD_INPUT for another language, PORTICO_NOT_FOUND.
+     */
+    async setLanguage(id: number, language: unknown, actor: string): Promise<StaffUser> {
+      if (!(STAFF_LANGUAGES as readonly unknown[]).includes(language))
+        throw badInput([
+          { field: 'language', message: `must be one of ${STAFF_LANGUAGES.join(', ')}` },
+        ]);
+      const u = await store.staff.findById(id);
+      if (!u) throw new PorticoError(ERROR_CODES.NOT_FOUND, `no staff account #${id}`);
+      await store.transaction(async (tx) => {
+        await tx.staff.setLanguage(id, language as StaffLanguage);
+        await tx.audit.record({
+          at: clock.now(),
+          actor,
+          action: 'staff.language',
+          targetType: 'staff',
+          targetId: String(id),
+          details: { language },
+        });
+      });
+      return (await store.staff.findById(id)) as StaffUser;
+    },
     /** list returns every account. */
     async list(): Promise<StaffUser[]> {
       return store.staff.list();
@@ -128,3 +152,6 @@ const DUMMY_HASH = hashPasswordSync('portico-dummy-password');
 
 /** StaffService is the staff account use cases' interface. */
 export type StaffService = ReturnType<typeof createStaffService>;
+
+/** DASHBOARD_LANGUAGES are the languages a staff account may choose for the dashboard. */
+export const DASHBOARD_LANGUAGES = STAFF_LANGUAGES;

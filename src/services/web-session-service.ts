@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { badInput } from '../errors.js';
-import type { StaffRole } from '../storage/staff-repo.js';
+import type { StaffLanguage, StaffRole } from '../storage/staff-repo.js';
 import type { Store } from '../storage/store.js';
 import type { LockoutService } from './lockout-service.js';
 import type { StaffService } from './staff-service.js';
@@ -32,6 +32,8 @@ export type StaffIdentity = {
   userId: number;
   username: string;
   role: StaffRole;
+  /** The language the dashboard speaks to this account. */
+  language: StaffLanguage;
   /** The token forms carry in their hidden `_csrf` field. */
   csrfToken: string;
   sessionIdHash: string;
@@ -84,7 +86,12 @@ export function createWebSessionService(deps: {
   const policy = deps.policy ?? DEFAULT_WEB_SESSION_POLICY;
   const repo = store.webSessions;
 
-  const start = async (user: { id: number; username: string; role: StaffRole }) => {
+  const start = async (user: {
+    id: number;
+    username: string;
+    role: StaffRole;
+    language: StaffLanguage;
+  }) => {
     const now = clock.now();
     const sessionId = randomBytes(32).toString('base64url');
     const idHash = hashSessionId(sessionId);
@@ -113,6 +120,7 @@ export function createWebSessionService(deps: {
       userId: user.id,
       username: user.username,
       role: user.role,
+      language: user.language,
       csrfToken: csrfSecret,
       sessionIdHash: idHash,
       expiresAt,
@@ -161,6 +169,7 @@ export function createWebSessionService(deps: {
         userId: s.userId,
         username: s.username,
         role: s.role,
+        language: s.language,
         csrfToken: s.csrfSecret,
         sessionIdHash: idHash,
         expiresAt: s.expiresAt,

@@ -18,6 +18,7 @@ import { MIGRATION_0011 } from './migrations/0011-usage-days.js';
 import { MIGRATION_0012 } from './migrations/0012-coa-leases.js';
 import { MIGRATION_0013 } from './migrations/0013-outbox-claims.js';
 import { MIGRATION_0014 } from './migrations/0014-leases.js';
+import { MIGRATION_0015 } from './migrations/0015-staff-language.js';
 
 /**
  * Migration is one schema step: the version it brings the database to, its SQLite `sql` and
@@ -41,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0012,
   MIGRATION_0013,
   MIGRATION_0014,
+  MIGRATION_0015,
 ];
 
 /** LATEST_VERSION is the schema version this build of Portico writes. */

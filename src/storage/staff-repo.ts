@@ -6,6 +6,10 @@ import type { Db } from './database.js';
 export const STAFF_ROLES = ['admin', 'staff'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
+/** STAFF_LANGUAGES are the languages the dashboard speaks (schema 15). */
+export const STAFF_LANGUAGES = ['en', 'de'] as const;
+export type StaffLanguage = (typeof STAFF_LANGUAGES)[number];
+
 /** StaffUser is a staff account as storage returns it. */
 export type StaffUser = {
   id: number;
@@ -14,6 +18,7 @@ export type StaffUser = {
   role: StaffRole;
   createdAt: number;
   disabledAt: number | null;
+  language: StaffLanguage;
 };
 
 type Row = Record<string, unknown>;
@@ -25,6 +30,7 @@ export const rowToStaffUser = (r: Row): StaffUser => ({
   role: r.role as StaffRole,
   createdAt: r.created_at as number,
   disabledAt: r.disabled_at as number | null,
+  language: (r.language as StaffLanguage | undefined) ?? 'en',
 });
 
 /** createStaffRepo returns the staff account repository over `db`. */
@@ -39,6 +45,7 @@ export function createStaffRepo(db: Db) {
   const setHash = db.prepare('UPDATE staff_users SET password_hash = ? WHERE id = ?');
   const setDisabled = db.prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?');
   const setRole = db.prepare('UPDATE staff_users SET role = ? WHERE id = ?');
+  const setLanguage = db.prepare('UPDATE staff_users SET language = ? WHERE id = ?');
   return {
     /** insert adds an account and returns its id; a taken username throws a UNIQUE error. */
     insert(username: string, passwordHash: string, role: StaffRole, now: number): number {
@@ -73,6 +80,10 @@ export function createStaffRepo(db: Db) {
     /** setRole changes an account's role. */
     setRole(id: number, role: StaffRole): void {
       setRole.run(role, id);
+    },
+    /** setLanguage sets the language the dashboard speaks to an account. */
+    setLanguage(id: number, language: StaffLanguage): void {
+      setLanguage.run(language, id);
     },
   };
 }

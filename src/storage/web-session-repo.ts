@@ -2,7 +2,7 @@
 // of the database does not let anyone sign in as staff.
 
 import type { Db } from './database.js';
-import type { StaffRole } from './staff-repo.js';
+import type { StaffLanguage, StaffRole } from './staff-repo.js';
 
 /** WebSessionRecord is a stored sign-in session with the account it belongs to. */
 export type WebSessionRecord = {
@@ -10,6 +10,7 @@ export type WebSessionRecord = {
   userId: number;
   username: string;
   role: StaffRole;
+  language: StaffLanguage;
   userDisabledAt: number | null;
   csrfSecret: string;
   createdAt: number;
@@ -25,6 +26,7 @@ export const rowToWebSession = (r: Row): WebSessionRecord => ({
   userId: r.user_id as number,
   username: r.username as string,
   role: r.role as StaffRole,
+  language: (r.language as StaffLanguage | undefined) ?? 'en',
   userDisabledAt: r.disabled_at as number | null,
   csrfSecret: r.csrf_secret as string,
   createdAt: r.created_at as number,
@@ -36,7 +38,8 @@ export const rowToWebSession = (r: Row): WebSessionRecord => ({
 export function createWebSessionRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO web_sessions (id_hash, user_id, csrf_secret, created_at,
     last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`);
-  const find = db.prepare(`SELECT w.*, u.username, u.role, u.disabled_at FROM web_sessions w
+  const find =
+    db.prepare(`SELECT w.*, u.username, u.role, u.language, u.disabled_at FROM web_sessions w
     JOIN staff_users u ON u.id = w.user_id WHERE w.id_hash = ?`);
   const touch = db.prepare('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?');
   const del = db.prepare('DELETE FROM web_sessions WHERE id_hash = ?');
@@ -46,7 +49,7 @@ export function createWebSessionRepo(db: Db) {
   const purge = db.prepare('DELETE FROM web_sessions WHERE expires_at <= ? OR last_seen_at <= ?');
   return {
     /** insert stores a new session. */
-    insert(s: Omit<WebSessionRecord, 'username' | 'role' | 'userDisabledAt'>): void {
+    insert(s: Omit<WebSessionRecord, 'username' | 'role' | 'language' | 'userDisabledAt'>): void {
       insert.run(s.idHash, s.userId, s.csrfSecret, s.createdAt, s.lastSeenAt, s.expiresAt);
     },
     /** find returns the session with this id hash and its account, or undefined. */

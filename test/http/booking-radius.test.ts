@@ -104,4 +104,44 @@ describe('a booking and its live session', () => {
     const again = await h.nas.auth(papLogin(code, 'AA:BB:CC:DD:EE:02'));
     expect(again?.code).toBe(RadiusCode.AccessReject);
   });
+
+  it('a booking entered by hand and cancelled by its id disconnects its live session', async () => {
+    const created = await call('POST', '/api/v1/bookings', {
+      guestName: 'Grace',
+      start: '2026-12-03T08:00:00Z',
+      end: '2026-12-03T09:00:00Z',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ origin: 'desk', status: 'confirmed', emails: [] });
+    const code = (created.json.accessCode as string).replace('-', '');
+    const accept = await h.nas.auth(papLogin(code, 'AA:BB:CC:DD:EE:03'));
+    expect(accept?.code).toBe(RadiusCode.AccessAccept);
+    // The window is the booking plus the default grace (15 min before, 15 after).
+    expect(attr(accept, 'Session-Timeout')).toBe(75 * 60);
+    const started = await h.nas.acct(
+      acctPairs('Start', {
+        id: 'sess-9',
+        user: code,
+        mac: 'AA:BB:CC:DD:EE:03',
+        cls: attr(accept, 'Class'),
+      }),
+    );
+    expect(started?.code).toBe(RadiusCode.AccountingResponse);
+
+    const cancelled = await call('POST', `/api/v1/bookings/${created.json.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json).toMatchObject({ outcome: 'cancelled', status: 'cancelled' });
+    await waitUntil(() => h.das.received.length >= 1);
+    expect(h.das.received[0]!.code).toBe(RadiusCode.DisconnectRequest);
+    expect(h.das.received[0]!.attrs.get('Acct-Session-Id')).toEqual(['sess-9']);
+    expect((await h.services.tokens.get(code)).state).toBe('revoked');
+    const audit = await h.services.audit.list(20);
+    expect(audit.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['booking.create', 'token.revoke', 'booking.cancel']),
+    );
+    // Again: nothing more happens.
+    const again = await call('POST', `/api/v1/bookings/${created.json.id}/cancel`);
+    expect(again.json.outcome).toBe('unchanged');
+    expect((await call('POST', '/api/v1/bookings/999999/cancel')).status).toBe(404);
+  });
 });

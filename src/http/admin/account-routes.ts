@@ -1,7 +1,9 @@
-// Signing in and out, and the signed-in staff member's own account: change password, sign
-// out everywhere.
+// Signing in and out, and the signed-in staff member's own account: change password, the
+// dashboard's language, sign out everywhere.
 
 import type { FastifyPluginAsync } from 'fastify';
+import { languageName } from '../../i18n/i18n.js';
+import { DASHBOARD_LANGUAGES } from '../../services/staff-service.js';
 import { signInCsrfToken, SIGN_IN_CSRF_COOKIE } from '../plugins/csrf.js';
 import { ADMIN_PATH, clearStaffCookie, setStaffCookie } from '../plugins/staff-auth.js';
 import { fieldErrors, formBody, str, type AdminOptions } from './pages.js';
@@ -15,6 +17,7 @@ export function safeNext(next: unknown): string {
 
 /** accountRoutes registers sign-in, sign-out and the account page. */
 export const accountRoutes: FastifyPluginAsync<AdminOptions> = async (app, { services, pages }) => {
+  const languages = DASHBOARD_LANGUAGES.map((l) => ({ value: l, name: languageName(l) }));
   const signInPage = (
     request: Parameters<typeof pages.render>[0],
     reply: Parameters<typeof pages.render>[1],
@@ -95,15 +98,46 @@ export const accountRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
     return reply.redirect(`${ADMIN_PATH}/sign-in?out=1`, 303);
   });
 
-  app.get<{ Querystring: { changed?: string } }>(
+  app.get<{ Querystring: { changed?: string; language?: string } }>(
     '/account',
     { config: { role: 'staff' } },
     async (request, reply) =>
       pages.render(request, reply, 'account', {
         title: 'Your account',
-        notice: request.query.changed !== undefined ? 'Your password is changed.' : '',
+        languages,
+        notice:
+          request.query.changed !== undefined
+            ? 'Your password is changed.'
+            : request.query.language !== undefined
+              ? 'The dashboard speaks your language now.'
+              : '',
       }),
   );
+
+  app.post('/account/language', { config: { role: 'staff' } }, async (request, reply) => {
+    const staff = request.staff;
+    if (!staff) return reply.redirect(`${ADMIN_PATH}/sign-in`, 303);
+    const language = str(formBody(request).language);
+    try {
+      await services.staff.setLanguage(staff.userId, language, staff.username);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return pages.render(
+        request,
+        reply,
+        'account',
+        {
+          title: 'Your account',
+          languages,
+          errors,
+          notice: '',
+        },
+        400,
+      );
+    }
+    return reply.redirect(`${ADMIN_PATH}/account?language=1`, 303);
+  });
 
   app.post('/account/password', { config: { role: 'staff' } }, async (request, reply) => {
     const body = formBody(request);
@@ -130,7 +164,12 @@ export const accountRoutes: FastifyPluginAsync<AdminOptions> = async (app, { ser
       request,
       reply,
       'account',
-      { title: 'Your account', errors, notice: '' },
+      {
+        title: 'Your account',
+        languages,
+        errors,
+        notice: '',
+      },
       400,
     );
   });

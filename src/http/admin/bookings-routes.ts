@@ -1,5 +1,5 @@
 // Bookings on the dashboard: recent bookings and visitors with their codes and e-mail status,
-// the desk's visitor form, the e-mail outbox (retry a failed message), Settings > Bookings
+// cancel or resend per booking, the manual booking form, the desk's visitor form, the e-mail outbox (retry a failed message), Settings > Bookings
 // (token policy, incoming-webhook secret), the calendar feeds, Settings > E-mail (SMTP and the
 // templates, with a preview), and the outgoing webhooks with their delivery log.
 
@@ -10,6 +10,7 @@ import { WEBHOOK_EVENT_HELP, WEBHOOK_EVENTS } from '../../services/webhook-servi
 import { FEED_POLICY_FIELDS } from '../../services/booking-settings.js';
 import { FEED_DEFAULTS, type FeedView } from '../../services/feed-service.js';
 import type { FeedPollResult } from '../../services/ics-poller.js';
+import { PorticoError } from '../../errors.js';
 import { staffActor } from '../plugins/staff-auth.js';
 import { fieldErrors, formBody, list, str, type AdminOptions } from './pages.js';
 
@@ -18,6 +19,9 @@ const EMAIL_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed'] as co
 
 /** checked returns whether a checkbox (hidden "0" plus box "1") was ticked. */
 const checked = (v: string | string[] | undefined) => list(v).includes('1');
+
+/** bookingId returns a URL's booking id as a number (0, which no booking has, when not one). */
+const bookingId = (v: string) => (/^\d{1,15}$/.test(v) ? Number(v) : 0);
 
 /** flatFeed returns a feed as the form's flat values (policy fields as 'policy.NAME'). */
 const flatFeed = (f: FeedView): Record<string, unknown> => {
@@ -59,13 +63,109 @@ export const bookingsRoutes: FastifyPluginAsync<AdminOptions> = async (
     values: e.values ?? {},
   }));
 
-  app.get<{ Querystring: { registered?: string } }>(
+  /** DONE are the confirmations the list shows after an action, named in the URL. */
+  const DONE: Record<string, string> = {
+    registered: 'Visitor registered; their code is below.',
+    added: 'Booking added; its code is below.',
+    'added-mail': 'Booking added; its code is below and the confirmation is in the outbox.',
+    'added-nomail':
+      'Booking added; its code is below. No e-mail was queued: e-mail is off in Settings > E-mail.',
+    cancelled:
+      'Booking cancelled: its code is revoked and devices online now are being disconnected.',
+    resent: 'The confirmation with the code is queued in the outbox again.',
+  };
+
+  app.get<{ Querystring: { registered?: string; done?: string } }>(
     '/bookings',
     { config: staff },
     async (request, reply) =>
       overview(request, reply, {
-        notice: request.query.registered ? 'Visitor registered; their code is below.' : '',
+        notice: request.query.registered
+          ? (DONE.registered as string)
+          : (DONE[request.query.done ?? ''] ?? ''),
       }),
+  );
+
+  // The manual booking form: a booking typed in by staff, its tokens made as a booking
+  // system's would be (Settings > Bookings decides minutes and devices).
+  const manualPage = page('new', 'New booking', async (e: PageExtra) => ({
+    policy: await services.bookingSettings.bookings(),
+    emailOn: await services.emails.enabled(),
+    values: e.values ?? { sendEmail: '1' },
+  }));
+
+  app.get('/bookings/new', { config: staff }, async (request, reply) =>
+    manualPage(request, reply, {}),
+  );
+
+  app.post('/bookings/new', { config: staff }, async (request, reply) => {
+    const body = formBody(request);
+    const sendEmail = checked(body.sendEmail);
+    try {
+      await services.bookings.createManual(
+        {
+          guestName: str(body.guestName),
+          guestEmail: str(body.guestEmail),
+          resource: str(body.resource),
+          start: str(body.start),
+          end: str(body.end),
+          attendees: str(body.attendees),
+          sendEmail,
+        },
+        staffActor(request),
+      );
+      const done = !sendEmail
+        ? 'added'
+        : (await services.emails.enabled())
+          ? 'added-mail'
+          : 'added-nomail';
+      return reply.redirect(`/admin/bookings?done=${done}`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return manualPage(
+        request,
+        reply,
+        { values: { ...body, sendEmail: sendEmail ? '1' : '0' }, errors },
+        400,
+      );
+    }
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/bookings/:id/cancel',
+    { config: staff },
+    async (request, reply) => {
+      const booking = await services.bookings.getById(bookingId(request.params.id));
+      return pages.render(request, reply, 'bookings/confirm-cancel', {
+        title: 'Cancel this booking?',
+        booking,
+      });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/bookings/:id/cancel',
+    { config: staff },
+    async (request, reply) => {
+      await services.bookings.cancelById(bookingId(request.params.id), staffActor(request));
+      return reply.redirect('/admin/bookings?done=cancelled', 303);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/bookings/:id/resend',
+    { config: staff },
+    async (request, reply) => {
+      try {
+        await services.bookings.resend(bookingId(request.params.id), staffActor(request));
+        return reply.redirect('/admin/bookings?done=resent', 303);
+      } catch (err) {
+        if (!(err instanceof PorticoError) || err.code !== 'PORTICO_CONFLICT') throw err;
+        const message = `Not sent: ${err.message}.`;
+        return overview(request, reply, { errors: { _form: message } }, 409);
+      }
+    },
   );
 
   app.post('/bookings/visitors', { config: staff }, async (request, reply) => {

@@ -3,22 +3,27 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatCode } from '../../core/code.js';
-import { formatBytes, formatDateTime, formatMinutes } from '../../core/describe.js';
 import { formatMac } from '../../core/mac.js';
 import { formatIsoInZone, parseDateTime } from '../../core/time.js';
 import { minutesLeftOf } from '../../core/token.js';
 import { PorticoError } from '../../errors.js';
+import { dashboardTranslator, localWords } from '../../i18n/dashboard.js';
+import type { StaffLanguage } from '../../storage/staff-repo.js';
 import type { Services } from '../../services/services.js';
 
 /** Formatters are the helpers templates use to show values. */
 export type Formatters = ReturnType<typeof formatters>;
 
-/** formatters returns display helpers for times in `timeZone` as seen at `now`. */
-export function formatters(timeZone: string, now: number) {
+/**
+ * formatters returns display helpers for times in `timeZone` as seen at `now`, in the words
+ * and number format of `lang`.
+ */
+export function formatters(timeZone: string, now: number, lang: StaffLanguage = 'en') {
+  const w = localWords(lang);
   return {
     /** `17:40` today, `3 Dec 17:40` this year, or with the year; a dash for none. */
     date: (ms: number | null | undefined) =>
-      ms === null || ms === undefined ? '–' : formatDateTime(ms, timeZone, now),
+      ms === null || ms === undefined ? '–' : w.date(ms, timeZone, now),
     /** `2026-12-03T17:40` for a datetime-local input, or '' for none. */
     input: (ms: number | null | undefined) =>
       ms === null || ms === undefined ? '' : formatIsoInZone(ms, timeZone).slice(0, 16),
@@ -27,24 +32,24 @@ export function formatters(timeZone: string, now: number) {
     /** Time left in words: `45 min`, `2 h 5 min`, `under a minute`, `used up`; a dash for none. */
     left: (ms: number | null | undefined) => {
       if (ms === null || ms === undefined) return '–';
-      if (ms <= 0) return 'used up';
-      if (ms < 60_000) return 'under a minute';
-      const m = minutesLeftOf(ms);
-      return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+      if (ms <= 0) return w.words.usedUp;
+      if (ms < 60_000) return w.words.underMinute;
+      return w.left(minutesLeftOf(ms));
     },
     /** `7KQ4-M2XD`. */
     code: (code: string) => formatCode(code),
-    bytes: (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatBytes(n)),
-    minutes: (n: number | null | undefined) =>
-      n === null || n === undefined ? '–' : formatMinutes(n),
+    bytes: (n: number | null | undefined) => (n === null || n === undefined ? '–' : w.bytes(n)),
+    minutes: (n: number | null | undefined) => (n === null || n === undefined ? '–' : w.minutes(n)),
+    /** A number in the language's format: `1,234.5` or `1.234,5`. */
+    num: (n: number | null | undefined) => (n === null || n === undefined ? '–' : w.num(n)),
     /** `5 min ago`, `3 h ago`, `2 d ago`, `just now`; a dash for never. */
     ago: (ms: number | null | undefined) => {
-      if (ms === null || ms === undefined) return 'never';
+      if (ms === null || ms === undefined) return w.words.never;
       const s = Math.max(0, Math.round((now - ms) / 1000));
-      if (s < 60) return 'just now';
-      if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-      if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-      return `${Math.floor(s / 86_400)} d ago`;
+      if (s < 60) return w.words.justNow;
+      if (s < 3600) return w.agoMinutes(Math.floor(s / 60), 'min');
+      if (s < 86_400) return w.agoMinutes(Math.floor(s / 3600), 'h');
+      return w.agoMinutes(Math.floor(s / 86_400), 'd');
     },
     /**
      * The latest Disconnect/CoA as staff read it, in RFC 5176's spelling: `CoA: ACK`,
@@ -55,10 +60,7 @@ export function formatters(timeZone: string, now: number) {
         c.state === 'ack' || c.state === 'nak' ? c.state.toUpperCase() : c.state
       }${c.errorCause === null ? '' : ` (Error-Cause ${c.errorCause})`}`,
     /** Whole minutes of a duration in seconds. */
-    duration: (seconds: number) =>
-      seconds < 3600
-        ? `${Math.floor(seconds / 60)} min`
-        : `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`,
+    duration: (seconds: number) => w.left(Math.floor(seconds / 60)),
     timeZone,
   };
 }
@@ -88,7 +90,10 @@ export type Pages = ReturnType<typeof createPages>;
 export function createPages(services: Services) {
   const common = (request: FastifyRequest) => {
     const now = services.clock.now();
+    const lang: StaffLanguage = request.staff?.language ?? 'en';
     return {
+      lang,
+      tr: dashboardTranslator(lang),
       staff: request.staff,
       isAdmin: request.staff?.role === 'admin',
       csrf: request.staff?.csrfToken ?? '',
@@ -96,7 +101,7 @@ export function createPages(services: Services) {
         name: services.settings.value('spaceName'),
         logo: services.settings.value('logo'),
       },
-      fmt: formatters(services.timeZone(), now),
+      fmt: formatters(services.timeZone(), now, lang),
       path: request.url,
       now,
     };
@@ -111,11 +116,19 @@ export function createPages(services: Services) {
       status = 200,
     ): Promise<string> {
       reply.status(status).type('text/html; charset=utf-8');
+      const c = common(request);
+      // Titles, notices and error messages come from routes and services in English.
+      const errors: Record<string, string> = {};
+      for (const [k, v] of Object.entries((data.errors ?? {}) as Record<string, string>))
+        errors[k] = c.tr(v);
       return reply.viewAsync(`admin/${template}`, {
-        errors: {},
         values: {},
-        ...common(request),
+        ...c,
         ...data,
+        errors,
+        title: c.tr(data.title),
+        ...(typeof data.notice === 'string' ? { notice: c.tr(data.notice) } : {}),
+        ...(typeof data.message === 'string' ? { message: c.tr(data.message) } : {}),
       });
     },
     /** error renders the error page with a status and a message that says what to do. */

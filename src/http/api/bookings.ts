@@ -1,6 +1,8 @@
 // /api/v1/bookings/{externalId} and /api/v1/visitors: a booking system creates, moves and
 // cancels bookings by its own id (idempotent: a resend changes nothing), and gets back the
 // access code(s) and the /t/CODE link so it can render {accesscode} in its own e-mail.
+// /api/v1/bookings (list, manual entry) and /api/v1/bookings/{id}/cancel|resend act by
+// Portico's own id, on bookings from any origin, as the dashboard's list does.
 
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -91,6 +93,10 @@ const BookingResponse = Type.Object(
     outcome: StringEnum(['created', 'updated', 'unchanged', 'cancelled'] as const, {
       description: 'What this call changed; a resend of the same booking is `unchanged`',
     }),
+    id: Type.Integer({ description: "Portico's own id for the booking" }),
+    origin: StringEnum(['api', 'ics', 'desk'] as const, {
+      description: 'Where it came from: this API, a calendar feed, or staff (desk)',
+    }),
     externalId: Type.String(),
     kind: StringEnum(['booking', 'visitor'] as const),
     status: StringEnum(['confirmed', 'cancelled'] as const),
@@ -134,11 +140,54 @@ const VisitorBody = Type.Object(
   },
 );
 
+/** ManualBookingBody is a booking staff enter by hand. */
+const ManualBookingBody = Type.Object(
+  {
+    guestName: Type.String({ minLength: 1, maxLength: 200, examples: ['Ada Lovelace'] }),
+    guestEmail: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
+    resource: Type.Optional(Type.String({ maxLength: 200, examples: ['Orion'] })),
+    start: BookingInstant,
+    end: BookingInstant,
+    attendees: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 1 })),
+    sendEmail: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Queue the confirmation with the code to guestEmail (which is then required)',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        guestName: 'Ada Lovelace',
+        guestEmail: 'ada@example.org',
+        resource: 'Orion',
+        start: '2026-12-03T09:00',
+        end: '2026-12-03T11:00',
+        sendEmail: true,
+      },
+    ],
+  },
+);
+
+const IdParams = Type.Object({
+  id: Type.Integer({ minimum: 1, description: "Portico's id for the booking (`id` in replies)" }),
+});
+
+const ListQuery = Type.Object({
+  kind: Type.Optional(StringEnum(['booking', 'visitor'] as const)),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+
 /** presentBooking returns a booking as the API shows it, dates in the venue's zone. */
 export function presentBooking(outcome: BookingOutcome, b: BookingView, tz: string) {
   const live = b.tokens.find((t) => t.revokedAt === null) ?? null;
   return {
     outcome,
+    id: b.id,
+    origin: b.origin,
     externalId: b.externalId,
     kind: b.kind,
     status: b.status,
@@ -270,6 +319,85 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         await services.bookings.get('api', request.params.externalId),
         tz(),
       ),
+  );
+
+  app.get(
+    '/bookings',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'List bookings and visitors',
+        description: 'Newest start first, from every origin (API, calendar feeds, desk).',
+        querystring: ListQuery,
+        response: { 200: Type.Array(BookingResponse), ...errorResponses(400) },
+      },
+    },
+    async (request) =>
+      (
+        await services.bookings.list({
+          ...(request.query.kind ? { kind: request.query.kind } : {}),
+          limit: request.query.limit ?? 50,
+          offset: request.query.offset ?? 0,
+        })
+      ).map((b) => presentBooking('unchanged', b, tz())),
+  );
+
+  app.post(
+    '/bookings',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Enter a booking by hand',
+        description:
+          "A booking taken at the desk or by phone (origin `desk`, Portico picks the id). Its token(s) are made as for a booking system's booking, under Settings > Bookings (even when bookings are switched off there); the confirmation e-mail is queued only with `sendEmail`.",
+        body: ManualBookingBody,
+        response: { 201: BookingResponse, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const r = await services.bookings.createManual(request.body, apiActor(request));
+      return reply.status(201).send(presentBooking(r.outcome, r.booking, tz()));
+    },
+  );
+
+  app.post(
+    '/bookings/:id/cancel',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Cancel a booking by its Portico id',
+        description:
+          'Any origin. Revokes its tokens; live sessions are disconnected. Cancelling again changes nothing (`unchanged`). A calendar-feed booking comes back at the next read while the event is still in the calendar.',
+        params: IdParams,
+        response: { 200: BookingResponse, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const r = await services.bookings.cancelById(request.params.id, apiActor(request));
+      return presentBooking(r.outcome, r.booking, tz());
+    },
+  );
+
+  app.post(
+    '/bookings/:id/resend',
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Send the confirmation e-mail again',
+        description:
+          'Queues the confirmation with the working code(s) in the outbox again (`emails` in the reply shows it). Refused (409) when the booking is cancelled, has no e-mail address or no working code, or e-mail is off.',
+        params: IdParams,
+        response: { 202: BookingResponse, ...errorResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const r = await services.bookings.resend(request.params.id, apiActor(request));
+      return reply.status(202).send(presentBooking('unchanged', r.booking, tz()));
+    },
   );
 
   app.post(

@@ -1,7 +1,7 @@
 // Staff accounts on PostgreSQL. Usernames compare as SQLite's NOCASE column does: ASCII
 // letters without case, everything else bytewise.
 
-import { rowToStaffUser, type StaffRole } from '../staff-repo.js';
+import { rowToStaffUser, type StaffLanguage, type StaffRole } from '../staff-repo.js';
 import type { Repos } from '../store.js';
 import type { PgConn } from './connection.js';
 
@@ -43,6 +43,9 @@ export function createPgStaffRepo(conn: PgConn): Repos['staff'] {
     },
     async setRole(id: number, role: StaffRole) {
       await conn.run('UPDATE staff_users SET role = $1 WHERE id = $2', [role, id]);
+    },
+    async setLanguage(id: number, language: StaffLanguage) {
+      await conn.run('UPDATE staff_users SET language = $1 WHERE id = $2', [language, id]);
     },
   };
 }

@@ -8,7 +8,7 @@ import type { PgConn } from './connection.js';
 /** createPgWebSessionRepo returns the sign-in session repository over PostgreSQL. */
 export function createPgWebSessionRepo(conn: PgConn): Repos['webSessions'] {
   return {
-    async insert(s: Omit<WebSessionRecord, 'username' | 'role' | 'userDisabledAt'>) {
+    async insert(s: Omit<WebSessionRecord, 'username' | 'role' | 'language' | 'userDisabledAt'>) {
       await conn.run(
         `INSERT INTO web_sessions (id_hash, user_id, csrf_secret, created_at, last_seen_at,
           expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -17,7 +17,7 @@ export function createPgWebSessionRepo(conn: PgConn): Repos['webSessions'] {
     },
     async find(idHash: string) {
       const r = await conn.one(
-        `SELECT w.*, u.username, u.role, u.disabled_at FROM web_sessions w
+        `SELECT w.*, u.username, u.role, u.language, u.disabled_at FROM web_sessions w
          JOIN staff_users u ON u.id = w.user_id WHERE w.id_hash = $1`,
         [idHash],
       );

@@ -37,6 +37,7 @@ describe('staff accounts', () => {
       role: 'admin',
       createdAt: T0,
       disabledAt: null,
+      language: 'en',
     });
     expect(out.bob).toEqual({
       id: bob,
@@ -45,6 +46,7 @@ describe('staff accounts', () => {
       role: 'admin',
       createdAt: T0 + 1,
       disabledAt: T0 + 9,
+      language: 'en',
     });
     expect(out.zoe?.username).toBe('Zoë');
     expect(out.zoeUpper).toBeUndefined();
@@ -53,6 +55,34 @@ describe('staff accounts', () => {
     // NOCASE order: ASCII letters as lower case ("_" before them), the rest by their bytes.
     expect(out.list).toEqual(['_ops', 'Alice', 'bob', 'Zoë']);
     expect(out.count).toBe(4);
+  });
+
+  it('keeps each account its own dashboard language (schema 15), English by default', async () => {
+    const out = await onBothBackends(async (s) => {
+      const alice = await s.staff.insert('alice', 'h', 'admin', T0);
+      const bob = await s.staff.insert('bob', 'h', 'staff', T0);
+      const fresh = (await s.staff.findById(alice))?.language;
+      await s.staff.setLanguage(alice, 'de');
+      const afterDe = [
+        (await s.staff.findById(alice))?.language,
+        (await s.staff.findById(bob))?.language,
+      ];
+      await s.staff.setLanguage(bob, 'de');
+      await s.staff.setLanguage(alice, 'en');
+      return {
+        fresh,
+        afterDe,
+        list: (await s.staff.list()).map((u) => [u.username, u.language]),
+      };
+    });
+    expect(out).toEqual({
+      fresh: 'en',
+      afterDe: ['de', 'en'],
+      list: [
+        ['alice', 'en'],
+        ['bob', 'de'],
+      ],
+    });
   });
 
   it('refuses a username that differs only in ASCII case as a unique violation', async () => {
@@ -70,6 +100,7 @@ describe('web sessions', () => {
       const alice = await s.staff.insert('alice', 'h', 'admin', T0);
       const bob = await s.staff.insert('bob', 'h', 'staff', T0);
       await s.staff.setDisabled(bob, T0 + 1);
+      await s.staff.setLanguage(alice, 'de');
       const put = (idHash: string, userId: number, lastSeenAt: number, expiresAt: number) =>
         s.webSessions.insert({
           idHash,
@@ -114,6 +145,7 @@ describe('web sessions', () => {
       userId: 1,
       username: 'alice',
       role: 'admin',
+      language: 'de',
       userDisabledAt: null,
       csrfSecret: 'csrf-a1',
       createdAt: T0,
