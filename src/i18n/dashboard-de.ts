@@ -41,6 +41,23 @@ export const DASHBOARD_DE: Record<string, string> = {
   'Add a token': 'Zugangscode anlegen',
   'Add a webhook': 'Webhook hinzufügen',
   'Import from CSV': 'Aus CSV importieren',
+  'E-mail this code': 'Code per E-Mail senden',
+  'Guest e-mail address': 'E-Mail-Adresse des Gasts',
+  'Optional: fills {guestname} in the greeting.': 'Optional: füllt {guestname} in der Anrede.',
+  'Wi-Fi password': 'WLAN-Passwort',
+  'Only for the join QR code on cards; blank for an open network. Shown only here.':
+    'Nur für den WLAN-QR-Code auf den Karten; leer für ein offenes Netz. Wird nur hier angezeigt.',
+  "Print a Wi-Fi join QR code beside the code's QR code":
+    'Einen WLAN-QR-Code neben den QR-Code des Zugangscodes drucken',
+  'Phones that scan it join the network without typing the password.':
+    'Telefone, die ihn scannen, verbinden sich ohne Eingabe des Passworts.',
+  'The network is hidden (does not broadcast its name)':
+    'Das Netz ist versteckt (sendet seinen Namen nicht)',
+  'Note on every card': 'Hinweis auf jeder Karte',
+  'One line, e.g. "Help: reception, 8:00–20:00". Blank: none.':
+    'Eine Zeile, z. B. „Hilfe: Rezeption, 8:00–20:00“. Leer: keiner.',
+  'The network guests join (SSID). Printed on cards, and named to a guest who opens a card link while not on it.':
+    'Das Netz, mit dem sich Gäste verbinden (SSID). Steht auf den Karten und wird Gästen genannt, die einen Kartenlink außerhalb davon öffnen.',
   'Import tokens': 'Zugangscodes importieren',
   'Wi-Fi and printed cards': 'WLAN und gedruckte Karten',
   'Add account': 'Konto anlegen',
