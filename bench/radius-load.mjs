@@ -331,6 +331,17 @@ async function runLevels(target, levels, unionMs) {
   return results;
 }
 
+// What every benchmarked node is told besides its database: loopback ports the system picks.
+const NODE_ENV = {
+  PORTICO_HTTP_PORT: '0',
+  PORTICO_RADIUS_AUTH_PORT: '0',
+  PORTICO_RADIUS_ACCT_PORT: '0',
+  PORTICO_RADIUS_HOST: '127.0.0.1',
+  PORTICO_ADMIN_PASSWORD: 'bench-admin-password',
+  PORTICO_LOG_LEVEL: 'warn',
+  PORTICO_TIMEZONE: 'UTC',
+};
+
 /** startSqliteTarget runs the real server (startPortico) on a SQLite file in this process. */
 async function startSqliteTarget(scrape) {
   const { loadConfig } = await load('config.js');
@@ -339,13 +350,7 @@ async function startSqliteTarget(scrape) {
   const dbFile = join(dir, 'portico.db');
   const config = loadConfig({
     PORTICO_DB: dbFile,
-    PORTICO_HTTP_PORT: '0',
-    PORTICO_RADIUS_AUTH_PORT: '0',
-    PORTICO_RADIUS_ACCT_PORT: '0',
-    PORTICO_RADIUS_HOST: '127.0.0.1',
-    PORTICO_ADMIN_PASSWORD: 'bench-admin-password',
-    PORTICO_LOG_LEVEL: 'warn',
-    PORTICO_TIMEZONE: 'UTC',
+    ...NODE_ENV,
   });
   const running = await startPortico(config, { logger: createLogger(config) });
   // The scraper is its own process, as Prometheus is: only the server's side of a scrape
@@ -453,13 +458,7 @@ async function startPgTarget({ nodes, pool, statements }) {
     const url = pg.url('portico_bench');
     const env = {
       PORTICO_DATABASE_URL: url,
-      PORTICO_HTTP_PORT: '0',
-      PORTICO_RADIUS_AUTH_PORT: '0',
-      PORTICO_RADIUS_ACCT_PORT: '0',
-      PORTICO_RADIUS_HOST: '127.0.0.1',
-      PORTICO_ADMIN_PASSWORD: 'bench-admin-password',
-      PORTICO_LOG_LEVEL: 'warn',
-      PORTICO_TIMEZONE: 'UTC',
+      ...NODE_ENV,
       ...(pool ? { PORTICO_DATABASE_POOL: pool } : {}),
     };
     const config = loadConfig({

@@ -10,9 +10,10 @@ import { normalizeMac, type MacAddress } from '../../../src/core/mac.js';
 import { createAccessService } from '../../../src/services/access-service.js';
 import { createTokenService } from '../../../src/services/token-service.js';
 import { createPgPool } from '../../../src/storage/pg/connection.js';
-import { createPgStore } from '../../../src/storage/pg/store.js';
+import { createPgStore, type PgStore } from '../../../src/storage/pg/store.js';
 import type { SessionIdentity } from '../../../src/storage/session-repo.js';
 import type { Store } from '../../../src/storage/store.js';
+import { testBackend } from '../../support/test-store.js';
 import { newToken, T0, withTestStore } from './mirror.js';
 
 const ROUNDS = 25;
@@ -83,6 +84,55 @@ describe('the token row lock', () => {
       }
     });
   });
+
+  it.skipIf(testBackend() !== 'postgres')(
+    'holds the tokens a batch names by code and by Class until it commits (PostgreSQL)',
+    async () => {
+      await withTestStore(async (t) => {
+        const other = secondNode(t);
+        try {
+          const clock = fixedClock(T0);
+          const config = loadConfig({ PORTICO_TIMEZONE: 'UTC', PORTICO_DB: ':memory:' });
+          const access = createAccessService({
+            store: t.store,
+            clock,
+            settings: () => ({
+              reservationGraceSeconds: config.reservationGraceSeconds,
+              interimIntervalSeconds: config.interimIntervalSeconds,
+              staleAfterIntervals: config.staleAfterIntervals,
+            }),
+          });
+          const byCode = await t.store.tokens.insert(newToken('LOCK2345'));
+          const byClass = await t.store.tokens.insert(newToken('LOCK2346'));
+          const free = await t.store.tokens.insert(newToken('LOCK2347'));
+          const mac = normalizeMac('02-00-00-00-00-01') as MacAddress;
+          const admitted = await t.store.transaction(async (tx) =>
+            access.admit((await tx.tokens.findById(byClass))!, mac, identity(mac), T0),
+          );
+          if (!('session' in admitted)) throw new Error('not admitted');
+          const cls = admitted.session.class;
+          const tryLock = (id: number) =>
+            other.store.transaction(async () => {
+              await (other.store as PgStore).conn.query(
+                'SELECT id FROM tokens WHERE id = $1 FOR UPDATE NOWAIT',
+                [id],
+              );
+              return 'locked';
+            });
+          await t.store.transaction(async (tx) => {
+            await tx.tokens.lockForRequests({ codes: ['LOCK2345'], classes: [cls], sessions: [] });
+            // 55P03: lock_not_available; the row is held by this open transaction.
+            await expect(tryLock(byCode)).rejects.toMatchObject({ code: '55P03' });
+            await expect(tryLock(byClass)).rejects.toMatchObject({ code: '55P03' });
+            expect(await tryLock(free)).toBe('locked');
+          });
+          expect(await tryLock(byCode)).toBe('locked');
+        } finally {
+          await other.close();
+        }
+      });
+    },
+  );
 
   it('charges time two nodes report at once for one token only once', async () => {
     await withTestStore(async (t) => {
