@@ -31,6 +31,7 @@ export default defineConfig({
             'test/storage/contract/**/*.test.ts',
             'test/radius-integration/**/*.test.ts',
             'test/e2e/radclient-portico.test.ts',
+            'test/e2e/opennds-gateway.test.ts',
             'test/multinode/**/*.test.ts',
           ],
           env: { TEST_BACKEND: 'postgres' },
