@@ -134,6 +134,57 @@ describe('the token row lock', () => {
     },
   );
 
+  it.skipIf(testBackend() !== 'postgres')(
+    'takes the tokens a batch names in id order, whatever order it names them in (PostgreSQL)',
+    async () => {
+      await withTestStore(async (t) => {
+        // The lower id gets the code that sorts last, and its row is then rewritten to the
+        // end of the table: neither the code index nor a table scan yields id order by itself.
+        const low = await t.store.tokens.insert(newToken('ZORD2345'));
+        const high = await t.store.tokens.insert(newToken('AORD2345'));
+        await t.sql('UPDATE tokens SET minutes = minutes WHERE id = ?', [low]);
+        const pool = createPgPool(t.url!, { max: 2 });
+        const holder = await pool.connect();
+        const probe = await pool.connect();
+        let batch: Promise<void> | undefined;
+        try {
+          await holder.query('BEGIN');
+          await holder.query('SELECT id FROM tokens WHERE id = $1 FOR UPDATE', [low]);
+          batch = t.store.transaction(async (tx) => {
+            await tx.tokens.lockForRequests({
+              codes: ['AORD2345', 'ZORD2345'],
+              classes: [],
+              sessions: [],
+            });
+          });
+          const deadline = Date.now() + 10_000;
+          for (;;) {
+            const r = await probe.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+                 AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+            );
+            if (r.rows[0]!.n === 1) break;
+            if (Date.now() > deadline) throw new Error('the batch never waited for the lower id');
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          // Waiting for the lower id, the batch holds no higher one yet: a batch that had taken
+          // them in the order named would hold `high` now, and could deadlock with one that
+          // holds `high`'s neighbours in the other order.
+          const free = await probe.query('SELECT id FROM tokens WHERE id = $1 FOR UPDATE NOWAIT', [
+            high,
+          ]);
+          expect(free.rows).toHaveLength(1);
+        } finally {
+          await holder.query('ROLLBACK');
+          await batch;
+          holder.release();
+          probe.release();
+          await pool.end();
+        }
+      });
+    },
+  );
+
   it('charges time two nodes report at once for one token only once', async () => {
     await withTestStore(async (t) => {
       const other = secondNode(t);
