@@ -164,7 +164,7 @@ export const CONFIG_SPECS: readonly Spec[] = [
   {
     env: 'PORTICO_DATABASE_POOL',
     key: 'databasePool',
-    help: 'PostgreSQL connections this node opens at most',
+    help: 'PostgreSQL connections this node opens at most; RADIUS runs up to this minus 2 group-commit batches at once',
     default: () => '10',
     parse: int(1, 500),
   },

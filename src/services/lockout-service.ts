@@ -187,6 +187,8 @@ export function createLockoutService(deps: {
       const clean = await isClean(device, now);
       const all = device && !keys.includes(device) ? [...keys, device] : keys;
       await store.transaction(async () => {
+        // Read and written back: other nodes' and batches' failures for these keys wait.
+        await repo.lockForUpdate(all);
         for (const key of all) {
           const prev = await repo.get(key);
           if (isBudgetKey(key)) {

@@ -22,8 +22,8 @@ import type { RadiusClient, RadiusReply, RadiusRequest } from '../radius/server.
 import type { RadiusMetricsSnapshot } from '../radius/server-metrics.js';
 import type { NasRecord } from '../storage/nas-repo.js';
 import type { SessionIdentity } from '../storage/session-repo.js';
-import type { Store } from '../storage/store.js';
-import type { TokenRecord } from '../storage/token-repo.js';
+import { isTransactionConflict, type Store } from '../storage/store.js';
+import type { TokenLockKeys, TokenRecord } from '../storage/token-repo.js';
 import type { AccessService } from './access-service.js';
 import type { MetricsHooks } from './metrics-service.js';
 import {
@@ -73,6 +73,8 @@ export const MAX_BATCH = 256;
  * router retransmits), so a flood cannot grow memory without limit.
  */
 export const MAX_QUEUED = 16_384;
+/** BATCH_ATTEMPTS is how often a batch runs when PostgreSQL undoes it (deadlock, serialization). */
+export const BATCH_ATTEMPTS = 3;
 
 /** REPLY_MESSAGES are the plain-English reasons a router may show a refused guest. */
 export const REPLY_MESSAGES: Record<RejectReason | 'bad-code' | 'locked' | 'not-bound', string> = {
@@ -256,6 +258,8 @@ type Pending = {
   request: RadiusRequest<NasClient>;
   started: number;
   resolve: (reply: RadiusReply | null) => void;
+  /** The request's attributes, read once (the batch's lock keys and its handling share them). */
+  parsed?: Parsed;
 };
 
 /** Effects are what a committed batch must set in motion. */
@@ -277,6 +281,12 @@ export function createRadiusService(deps: {
   nasCacheMs?: number;
   /** Prometheus histograms: batch sizes and per-packet latency. */
   metrics?: Pick<MetricsHooks, 'radiusBatch' | 'radiusLatency'>;
+  /**
+   * How many batches may be in flight at once, each its own transaction (default 1). SQLite
+   * has one writer, so it runs one; on PostgreSQL the token row locks keep batches that run
+   * side by side from deciding for the same token at once.
+   */
+  batchesInFlight?: number;
 }) {
   const { store, clock, access, accounting } = deps;
   let log: HandlerLogger = deps.logger ?? {
@@ -299,8 +309,10 @@ export function createRadiusService(deps: {
   const nasSeen = new Map<number, number>();
   const queue: Pending[] = [];
   let scheduled = false;
-  // One batch is in flight at a time; packets that arrive meanwhile fill the next one.
-  let running = false;
+  // Up to `batchesInFlight` batches run at a time; packets that arrive meanwhile fill the
+  // next one. SQLite: one.
+  const maxInFlight = store.backend === 'postgres' ? Math.max(1, deps.batchesInFlight ?? 1) : 1;
+  let running = 0;
   let serverMetrics: (() => RadiusMetricsSnapshot) | null = null;
 
   /** identityOf returns what a request tells us about the session, for later Disconnects. */
@@ -390,12 +402,7 @@ export function createRadiusService(deps: {
   ): Promise<RadiusReply> => {
     const nas = req.client.nas;
     const mac = normalizeMac(p.callingStation) ?? null;
-    const deviceKey = mac
-      ? `mac:${mac}`
-      : p.callingStation
-        ? `station:${p.callingStation.slice(0, 64)}`
-        : null;
-    const nasKey = `nas:${nas.id}`;
+    const { deviceKey, keys: guessKeys } = guessKeysOf(nas, p);
     const ctx = {
       rid: req.rid,
       nas: nas.name,
@@ -405,7 +412,6 @@ export function createRadiusService(deps: {
 
     // The device's own key refuses after a few wrong codes; the router's, shared by every
     // guest, only slows guessing and never refuses a device with a clean record.
-    const guessKeys = deviceKey ? [deviceKey, nasKey] : [nasKey];
     if ((await lockouts.check(guessKeys, deviceKey)).locked) {
       log.info(
         { ...ctx, decision: 'reject', reason: 'locked' },
@@ -556,21 +562,30 @@ export function createRadiusService(deps: {
     return { code: RadiusCode.AccountingResponse };
   };
 
-  /** handleOne processes one request inside its own savepoint of the batch transaction. */
+  // SQLite: each request in its own savepoint, so one that fails rolls back alone. PostgreSQL:
+  // first without savepoints (two round trips a packet saved); when a request fails, which
+  // aborts the whole transaction there, the batch runs again with a savepoint per request,
+  // so that exactly the failing request is dropped (PacketFailed).
+  const fastFirst = store.backend === 'postgres';
+
+  /** handleOne processes one request of the batch transaction, in its own savepoint if asked. */
   const handleOne = (
     tx: Store,
     item: Pending,
     s: RadiusSettings,
     fx: Effects,
-  ): Promise<RadiusReply | null> =>
-    tx.transaction(async () => {
+    savepoints: boolean,
+  ): Promise<RadiusReply | null> => {
+    const work = async () => {
       const req = item.request;
-      const p = parse(req.packet);
+      const p = (item.parsed ??= parse(req.packet));
       if (req.packet.code === RadiusCode.AccessRequest) return handleAccess(req, p, s, fx);
       if (req.packet.code === RadiusCode.AccountingRequest) return handleAccounting(req, p, fx);
       count(drops, 'unexpected-code');
       return null;
-    });
+    };
+    return savepoints ? tx.transaction(work) : work();
+  };
 
   /** markSeen records, at most every 10 s per NAS, that a router spoke to us. */
   const markSeen = async (tx: Store, nasId: number, at: number): Promise<void> => {
@@ -579,32 +594,98 @@ export function createRadiusService(deps: {
     await tx.nas.markSeen(nasId, at);
   };
 
+  /** lockKeysOf returns what names the tokens of a batch's requests, for lockForRequests. */
+  const lockKeysOf = (batch: Pending[]): TokenLockKeys => {
+    const codes: string[] = [];
+    const classes: string[] = [];
+    const sessions: Array<[number, string]> = [];
+    for (const item of batch) {
+      const { request } = item;
+      const p = (item.parsed ??= parse(request.packet));
+      if (request.packet.code === RadiusCode.AccessRequest) {
+        const code = normalizeCode(p.userName);
+        if (code !== undefined) codes.push(code);
+      } else if (request.packet.code === RadiusCode.AccountingRequest) {
+        if (p.cls !== null) classes.push(p.cls);
+        if (p.acctSessionId !== null) sessions.push([request.client.nas.id, p.acctSessionId]);
+      }
+    }
+    // PostgreSQL text cannot hold NUL: such a key names no row, and would fail the query.
+    const ok = (x: string) => !x.includes('\0');
+    return {
+      codes,
+      classes: classes.filter(ok),
+      sessions: sessions.filter((x) => ok(x[1])),
+    };
+  };
+
+  /** runOnce runs a batch in one transaction and returns its replies once it committed. */
+  const runOnce = async (
+    batch: Pending[],
+    fx: Effects,
+    savepoints: boolean,
+  ): Promise<Array<RadiusReply | null>> => {
+    const replies: Array<RadiusReply | null> = [];
+    const s = deps.settings();
+    await store.transaction(async (tx) => {
+      // Batches side by side (and other nodes' batches) take their token rows in one order,
+      // first, so that none holds a row another waits for while it waits for one of theirs.
+      if (store.backend === 'postgres') {
+        await tx.tokens.lockForRequests(lockKeysOf(batch));
+      }
+      const seen = new Map<number, number>();
+      for (const item of batch) {
+        try {
+          replies.push(await handleOne(tx, item, s, fx, savepoints));
+        } catch (err) {
+          // PostgreSQL undid the work (deadlock, serialization): the whole batch runs again.
+          if (isTransactionConflict(err)) throw err;
+          if (!savepoints) throw new PacketFailed(err);
+          replies.push(null);
+          count(drops, 'handler-error');
+          log.error({ err, nas: item.request.client.name }, 'RADIUS request failed; dropped');
+          // An error that ended the whole transaction (disk full, I/O) fails the batch.
+          if (!tx.inTransaction()) throw err;
+        }
+        const nasId = item.request.client.nas.id;
+        seen.set(nasId, Math.max(seen.get(nasId) ?? 0, item.request.receivedAt));
+      }
+      // Last, so that the router's row is held only for the commit: a batch waiting on it
+      // never holds a token another batch needs.
+      for (const [nasId, at] of seen) await markSeen(tx, nasId, at);
+    });
+    return replies;
+  };
+
   /** runBatch processes up to MAX_BATCH queued requests in one transaction. */
   const runBatch = async (batch: Pending[]): Promise<void> => {
-    const replies: Array<RadiusReply | null> = [];
-    const fx: Effects = { wake: false };
-    const s = deps.settings();
-    try {
-      await store.transaction(async (tx) => {
-        for (const item of batch) {
-          try {
-            replies.push(await handleOne(tx, item, s, fx));
-          } catch (err) {
-            replies.push(null);
-            count(drops, 'handler-error');
-            log.error({ err, nas: item.request.client.name }, 'RADIUS request failed; dropped');
-            // An error that ended the whole transaction (disk full, I/O) fails the batch.
-            if (!tx.inTransaction()) throw err;
-          }
-          await markSeen(tx, item.request.client.nas.id, item.request.receivedAt);
+    let replies: Array<RadiusReply | null> = [];
+    let fx: Effects = { wake: false };
+    let savepoints = !fastFirst;
+    for (let attempt = 1; ; attempt++) {
+      fx = { wake: false };
+      try {
+        replies = await runOnce(batch, fx, savepoints);
+        break;
+      } catch (err) {
+        if (err instanceof PacketFailed) {
+          // Once more, each request in its own savepoint: the failing one is then dropped
+          // alone, as on SQLite, and logged there.
+          savepoints = true;
+          attempt--;
+          continue;
         }
-      });
-    } catch (err) {
-      batches.failed++;
-      count(drops, 'commit-failed');
-      log.error({ err, packets: batch.length }, 'RADIUS batch could not be committed; dropped');
-      for (const item of batch) item.resolve(null);
-      return;
+        // Nothing was answered yet, so running the batch again sends each reply once.
+        if (isTransactionConflict(err) && attempt < BATCH_ATTEMPTS) {
+          count(outcomes, 'batch.retried');
+          continue;
+        }
+        batches.failed++;
+        count(drops, 'commit-failed');
+        log.error({ err, packets: batch.length }, 'RADIUS batch could not be committed; dropped');
+        for (const item of batch) item.resolve(null);
+        return;
+      }
     }
     batches.count++;
     batches.packets += batch.length;
@@ -623,18 +704,23 @@ export function createRadiusService(deps: {
 
   const flush = (): void => {
     scheduled = false;
-    if (running) return;
-    running = true;
+    if (running >= maxInFlight || queue.length === 0) return;
+    running++;
     runBatch(queue.splice(0, MAX_BATCH))
       .catch((err: unknown) => log.error({ err }, 'RADIUS batch failed'))
       .finally(() => {
-        running = false;
+        running--;
         // Let the sockets deliver more before the next batch, so batches fill under load.
         if (queue.length > 0 && !scheduled) {
           scheduled = true;
           setImmediate(flush);
         }
       });
+    // Another batch may start at once with what is left (PostgreSQL).
+    if (queue.length > 0 && running < maxInFlight && !scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   };
 
   /** loadClient reads a router by address and caches it as a RADIUS client. */
@@ -697,11 +783,30 @@ export function createRadiusService(deps: {
     /** idle resolves once every queued request has been answered (tests, shutdown). */
     async idle(timeoutMs = 5000): Promise<void> {
       const deadline = performance.now() + timeoutMs;
-      while ((queue.length > 0 || scheduled || running) && performance.now() < deadline) {
+      while ((queue.length > 0 || scheduled || running > 0) && performance.now() < deadline) {
         await new Promise((r) => setImmediate(r));
       }
     },
   };
+}
+
+/** guessKeysOf returns the lockout keys of an Access-Request: its device's, then its router's. */
+function guessKeysOf(nas: NasRecord, p: Parsed): { deviceKey: string | null; keys: string[] } {
+  const mac = normalizeMac(p.callingStation) ?? null;
+  const deviceKey = mac
+    ? `mac:${mac}`
+    : p.callingStation
+      ? `station:${p.callingStation.slice(0, 64)}`
+      : null;
+  const nasKey = `nas:${nas.id}`;
+  return { deviceKey, keys: deviceKey ? [deviceKey, nasKey] : [nasKey] };
+}
+
+/** PacketFailed says that a request failed in a PostgreSQL batch run without savepoints. */
+class PacketFailed extends Error {
+  constructor(cause: unknown) {
+    super('RADIUS request failed', { cause });
+  }
 }
 
 /** RadiusService is the RADIUS handler's interface. */

@@ -96,6 +96,9 @@ export function createServices(
     wake: () => cutoff.wake(),
     events: usage,
     metrics: metrics.hooks,
+    // PostgreSQL: batches side by side on the pool's connections, two kept for the web,
+    // the cut-off worker and the other background work (SQLite runs one regardless).
+    batchesInFlight: Math.max(1, config.databasePool - 2),
   });
   metrics.watchRadius(() => radius.stats());
   const tokens = createTokenService({

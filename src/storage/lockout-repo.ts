@@ -50,6 +50,14 @@ export function createLockoutRepo(db: Db) {
     trimOldest(n: number, now: number): number {
       return trim.run(now, n).changes;
     },
+    /**
+     * lockForUpdate holds `keys` (whether their rows exist or not) until the transaction
+     * ends, so that failure counts read and written back by transactions side by side are
+     * not lost. A no-op on SQLite, whose write transaction already excludes every other writer.
+     */
+    lockForUpdate(keys: readonly string[]): void {
+      void keys;
+    },
     /** get returns a key's record or undefined. */
     get(key: string): LockoutRecord | undefined {
       const r = get.get(key) as Row | undefined;

@@ -253,3 +253,13 @@ export function isUniqueViolation(err: unknown): boolean {
     code === '23505'
   );
 }
+
+/**
+ * isTransactionConflict returns true for PostgreSQL's serialization failure (40001) and
+ * deadlock (40P01): the database undid the transaction, and running it again may succeed.
+ */
+export function isTransactionConflict(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: string }).code;
+  return code === '40001' || code === '40P01';
+}

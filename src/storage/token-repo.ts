@@ -162,6 +162,16 @@ export function emptyStateCounts(): Record<TokenState, number> {
   return { scheduled: 0, unused: 0, active: 0, online: 0, depleted: 0, expired: 0, revoked: 0 };
 }
 
+/** TokenLockKeys name the tokens a batch of RADIUS requests is about to touch. */
+export type TokenLockKeys = {
+  /** Normalised codes of Access-Requests. */
+  codes: readonly string[];
+  /** Class attributes of Accounting-Requests (the session's class). */
+  classes: readonly string[];
+  /** NAS id and Acct-Session-Id pairs of Accounting-Requests. */
+  sessions: ReadonlyArray<readonly [number, string]>;
+};
+
 /** createTokenRepo returns the token repository over `db`. */
 export function createTokenRepo(db: Db) {
   const insertBatch = db.prepare(
@@ -360,6 +370,15 @@ export function createTokenRepo(db: Db) {
      */
     lockForUpdate(ids: readonly number[]): void {
       void ids;
+    },
+    /**
+     * lockForRequests holds, in id order, the rows of every token the requests name (by
+     * code, by session Class, by NAS and Acct-Session-Id) until the transaction ends, so
+     * that two batches in flight at once never each hold a token the other waits for. A
+     * no-op on SQLite, which has one writer and so one batch at a time.
+     */
+    lockForRequests(keys: TokenLockKeys): void {
+      void keys;
     },
     /** meterOf returns a token's code, minutes, data quota and charged usage, or undefined. */
     meterOf(tokenId: number): TokenMeter | undefined {

@@ -105,6 +105,30 @@ describe('Access-Request over UDP', () => {
     }
   });
 
+  it('lets exactly one device onto each token when races overlap in opposite orders', async () => {
+    // On PostgreSQL several batches run side by side: the second wave names the tokens in
+    // the reverse order, which deadlocks batches that lock their tokens as they go.
+    const tokens = [];
+    for (let i = 0; i < 20; i++) tokens.push(await newToken());
+    const mac = (side: string, i: number) =>
+      `${side}-bb-cc-dd-ee-${i.toString(16).padStart(2, '0')}`;
+    const first = tokens.map((t, i) => h.nas.auth(papLogin(t.code, mac('aa', i))));
+    await new Promise((r) => setImmediate(r));
+    const second = [...tokens]
+      .reverse()
+      .map((t, j) => h.nas.auth(papLogin(t.code, mac('cc', tokens.length - 1 - j))));
+    const a = await Promise.all(first);
+    const b = (await Promise.all(second)).reverse();
+    for (let i = 0; i < tokens.length; i++) {
+      const codes = [a[i]?.code, b[i]?.code].sort();
+      expect(codes, `token ${i}`).toEqual([RadiusCode.AccessAccept, RadiusCode.AccessReject]);
+      expect(await sessionRows(tokens[i]!.id)).toHaveLength(1);
+    }
+    const stats = h.services.radiusStats();
+    expect(stats.batches.failed).toBe(0);
+    expect(stats.drops['handler-error']).toBeUndefined();
+  });
+
   it('lets the same device re-authenticate on its slot (pfSense re-auth, roaming)', async () => {
     const t = await newToken();
     const first = await h.nas.auth(papLogin(t.code, 'aa-bb-cc-dd-ee-01'));

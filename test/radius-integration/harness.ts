@@ -77,6 +77,8 @@ export type Harness = {
   store: Store;
   /** sql runs raw SQL (`?` placeholders) on the harness's database, for checks and set-up. */
   sql: TestStore['sql'];
+  /** url is the database's connection URL (PostgreSQL only), for connections of a test's own. */
+  url?: string;
   /** db is the SQLite handle (SQLite only). */
   db?: Db;
   services: Services;
@@ -235,6 +237,7 @@ export async function startHarness(
     backend: pgStore?.backend ?? 'sqlite',
     store,
     sql,
+    ...(pgStore?.url !== undefined ? { url: pgStore.url } : {}),
     ...(db ? { db } : {}),
     services,
     clock,

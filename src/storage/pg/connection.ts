@@ -62,27 +62,48 @@ export function createPgPool(url: string, opts: PoolOptions = {}): pg.Pool {
   return pool;
 }
 
-/** createPgConn returns the query functions over `pool` for the store whose context is `owner`. */
+/** MAX_PREPARED is the most statement texts a pool names (and each connection prepares). */
+export const MAX_PREPARED = 1000;
+
+/**
+ * createPgConn returns the query functions over `pool` for the store whose context is `owner`.
+ * Statements with parameters are named, so each pooled connection parses and plans a text
+ * once and then only binds and executes it (half the round trip's server work on the
+ * RADIUS path); the names are bounded so that texts built from parts cannot grow the
+ * connections' memory without end, and past the bound statements run unnamed as before.
+ */
 export function createPgConn(pool: pg.Pool, owner: object): PgConn {
   const target = (): pg.Pool | pg.PoolClient => {
     const c = pgContext.getStore();
     return c !== undefined && c.owner === owner && c.open ? c.client : pool;
   };
-  const query = async <R>(text: string, params?: readonly unknown[]): Promise<R[]> => {
-    const r = await target().query(text, params as unknown[] | undefined);
-    return r.rows as R[];
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `portico_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
   };
+  const exec = (text: string, params?: readonly unknown[]): Promise<pg.QueryResult> => {
+    // Without parameters a text may hold several statements (simple protocol only).
+    if (params === undefined || params.length === 0) return target().query(text);
+    const name = nameOf(text);
+    const values = params as unknown[];
+    return name === undefined
+      ? target().query(text, values)
+      : target().query({ name, text, values });
+  };
+  const query = async <R>(text: string, params?: readonly unknown[]): Promise<R[]> =>
+    (await exec(text, params)).rows as R[];
   return {
     query,
     async one<R>(text: string, params?: readonly unknown[]) {
       return (await query<R>(text, params))[0];
     },
     async run(text: string, params?: readonly unknown[]) {
-      const r = await target().query(text, params as unknown[] | undefined);
-      return r.rowCount ?? 0;
+      return (await exec(text, params)).rowCount ?? 0;
     },
   };
 }
-
-/** SQLSTATE codes a transaction can be retried after: serialization failure, deadlock. */
-export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);

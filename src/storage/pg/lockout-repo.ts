@@ -4,6 +4,7 @@
 import { rowToLockout, type LockoutRecord } from '../lockout-repo.js';
 import type { Repos } from '../store.js';
 import type { PgConn } from './connection.js';
+import { PG_LOCKS } from './locks.js';
 
 /** createPgLockoutRepo returns the lockout repository over PostgreSQL. */
 export function createPgLockoutRepo(conn: PgConn): Repos['lockouts'] {
@@ -16,6 +17,17 @@ export function createPgLockoutRepo(conn: PgConn): Repos['lockouts'] {
         `DELETE FROM lockouts WHERE key IN (SELECT key FROM lockouts
           WHERE locked_until IS NULL OR locked_until < $1 ORDER BY last_failed_at LIMIT $2)`,
         [now, n],
+      );
+    },
+    async lockForUpdate(keys: readonly string[]) {
+      if (keys.length === 0) return;
+      // An advisory lock per key, since the row may not exist yet (two first failures would
+      // both insert and one count would be lost); in one order, so that two holders never
+      // wait for each other.
+      await conn.query(
+        `SELECT pg_advisory_xact_lock(${PG_LOCKS.lockout[0]}, h)
+           FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k) AS keys ORDER BY h`,
+        [[...keys]],
       );
     },
     async get(key: string) {

@@ -14,6 +14,7 @@ import {
   UPDATE_COLUMNS,
   type NewToken,
   type TokenFilter,
+  type TokenLockKeys,
   type TokenMeter,
   type TokenRecord,
   type TokenUpdate,
@@ -219,6 +220,22 @@ export function createPgTokenRepo(conn: PgConn): Repos['tokens'] {
       await conn.query(
         'SELECT id FROM tokens WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
         [[...ids]],
+      );
+    },
+    async lockForRequests(keys: TokenLockKeys) {
+      const { codes, classes, sessions } = keys;
+      if (codes.length + classes.length + sessions.length === 0) return;
+      // One round trip for the whole batch; the per-packet lockForUpdate calls that follow
+      // find their rows already held.
+      await conn.query(
+        `SELECT id FROM tokens WHERE id IN (
+           SELECT id FROM tokens WHERE code = ANY($1::text[]) AND deleted_at IS NULL
+           UNION ALL SELECT token_id FROM sessions WHERE class = ANY($2::text[])
+           UNION ALL SELECT s.token_id FROM sessions s
+             JOIN unnest($3::bigint[], $4::text[]) AS k (nas_id, acct_session_id)
+               ON s.nas_id = k.nas_id AND s.acct_session_id = k.acct_session_id)
+         ORDER BY id FOR UPDATE`,
+        [[...codes], [...classes], sessions.map((x) => x[0]), sessions.map((x) => x[1])],
       );
     },
     async meterOf(tokenId: number): Promise<TokenMeter | undefined> {

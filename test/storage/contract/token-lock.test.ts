@@ -10,9 +10,10 @@ import { normalizeMac, type MacAddress } from '../../../src/core/mac.js';
 import { createAccessService } from '../../../src/services/access-service.js';
 import { createTokenService } from '../../../src/services/token-service.js';
 import { createPgPool } from '../../../src/storage/pg/connection.js';
-import { createPgStore } from '../../../src/storage/pg/store.js';
+import { createPgStore, type PgStore } from '../../../src/storage/pg/store.js';
 import type { SessionIdentity } from '../../../src/storage/session-repo.js';
 import type { Store } from '../../../src/storage/store.js';
+import { testBackend } from '../../support/test-store.js';
 import { newToken, T0, withTestStore } from './mirror.js';
 
 const ROUNDS = 25;
@@ -83,6 +84,106 @@ describe('the token row lock', () => {
       }
     });
   });
+
+  it.skipIf(testBackend() !== 'postgres')(
+    'holds the tokens a batch names by code and by Class until it commits (PostgreSQL)',
+    async () => {
+      await withTestStore(async (t) => {
+        const other = secondNode(t);
+        try {
+          const clock = fixedClock(T0);
+          const config = loadConfig({ PORTICO_TIMEZONE: 'UTC', PORTICO_DB: ':memory:' });
+          const access = createAccessService({
+            store: t.store,
+            clock,
+            settings: () => ({
+              reservationGraceSeconds: config.reservationGraceSeconds,
+              interimIntervalSeconds: config.interimIntervalSeconds,
+              staleAfterIntervals: config.staleAfterIntervals,
+            }),
+          });
+          const byCode = await t.store.tokens.insert(newToken('LOCK2345'));
+          const byClass = await t.store.tokens.insert(newToken('LOCK2346'));
+          const free = await t.store.tokens.insert(newToken('LOCK2347'));
+          const mac = normalizeMac('02-00-00-00-00-01') as MacAddress;
+          const admitted = await t.store.transaction(async (tx) =>
+            access.admit((await tx.tokens.findById(byClass))!, mac, identity(mac), T0),
+          );
+          if (!('session' in admitted)) throw new Error('not admitted');
+          const cls = admitted.session.class;
+          const tryLock = (id: number) =>
+            other.store.transaction(async () => {
+              await (other.store as PgStore).conn.query(
+                'SELECT id FROM tokens WHERE id = $1 FOR UPDATE NOWAIT',
+                [id],
+              );
+              return 'locked';
+            });
+          await t.store.transaction(async (tx) => {
+            await tx.tokens.lockForRequests({ codes: ['LOCK2345'], classes: [cls], sessions: [] });
+            // 55P03: lock_not_available; the row is held by this open transaction.
+            await expect(tryLock(byCode)).rejects.toMatchObject({ code: '55P03' });
+            await expect(tryLock(byClass)).rejects.toMatchObject({ code: '55P03' });
+            expect(await tryLock(free)).toBe('locked');
+          });
+          expect(await tryLock(byCode)).toBe('locked');
+        } finally {
+          await other.close();
+        }
+      });
+    },
+  );
+
+  it.skipIf(testBackend() !== 'postgres')(
+    'takes the tokens a batch names in id order, whatever order it names them in (PostgreSQL)',
+    async () => {
+      await withTestStore(async (t) => {
+        // The lower id gets the code that sorts last, and its row is then rewritten to the
+        // end of the table: neither the code index nor a table scan yields id order by itself.
+        const low = await t.store.tokens.insert(newToken('ZORD2345'));
+        const high = await t.store.tokens.insert(newToken('AORD2345'));
+        await t.sql('UPDATE tokens SET minutes = minutes WHERE id = ?', [low]);
+        const pool = createPgPool(t.url!, { max: 2 });
+        const holder = await pool.connect();
+        const probe = await pool.connect();
+        let batch: Promise<void> | undefined;
+        try {
+          await holder.query('BEGIN');
+          await holder.query('SELECT id FROM tokens WHERE id = $1 FOR UPDATE', [low]);
+          batch = t.store.transaction(async (tx) => {
+            await tx.tokens.lockForRequests({
+              codes: ['AORD2345', 'ZORD2345'],
+              classes: [],
+              sessions: [],
+            });
+          });
+          const deadline = Date.now() + 10_000;
+          for (;;) {
+            const r = await probe.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+                 AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+            );
+            if (r.rows[0]!.n === 1) break;
+            if (Date.now() > deadline) throw new Error('the batch never waited for the lower id');
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          // Waiting for the lower id, the batch holds no higher one yet: a batch that had taken
+          // them in the order named would hold `high` now, and could deadlock with one that
+          // holds `high`'s neighbours in the other order.
+          const free = await probe.query('SELECT id FROM tokens WHERE id = $1 FOR UPDATE NOWAIT', [
+            high,
+          ]);
+          expect(free.rows).toHaveLength(1);
+        } finally {
+          await holder.query('ROLLBACK');
+          await batch;
+          holder.release();
+          probe.release();
+          await pool.end();
+        }
+      });
+    },
+  );
 
   it('charges time two nodes report at once for one token only once', async () => {
     await withTestStore(async (t) => {
