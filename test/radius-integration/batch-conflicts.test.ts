@@ -58,10 +58,9 @@ describe.skipIf(testBackend() !== 'postgres')('a RADIUS batch PostgreSQL undoes'
     const stats = h.services.radiusStats();
     expect(stats.outcomes['batch.retried']).toBeGreaterThanOrEqual(1);
     expect(stats.batches.failed).toBe(0);
-    const rows = await h.sql<{ status: string }>(
-      'SELECT status FROM sessions WHERE token_id = ?',
-      [t.id],
-    );
+    const rows = await h.sql<{ status: string }>('SELECT status FROM sessions WHERE token_id = ?', [
+      t.id,
+    ]);
     expect(rows.map((r) => r.status)).toEqual(['live']);
   });
 });
