@@ -19,9 +19,9 @@
 // Prometheus would (bench/metrics-cost.mjs compares runs with and without it).
 
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,12 +31,6 @@ const dist = resolve(process.env.PORTICO_DIST ?? join(here, '..', 'dist'));
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const SECRET = 'bench-secret-123';
 const TIMEOUT_MS = 1000;
-
-if (process.argv[2] === '--generator') {
-  await generator();
-} else {
-  await server();
-}
 
 // ---------------------------------------------------------------- generator (child) ---
 
@@ -51,7 +45,7 @@ async function generator() {
     process.send({ type: 'result', ...(await runLevel(msg)) });
   });
 
-  async function runLevel({ ports, sessions, concurrency, maxMs }) {
+  async function runLevel({ targets, sessions, concurrency, maxMs }) {
     const nSockets = Math.ceil(concurrency / 64);
     const channels = [];
     for (let i = 0; i < nSockets; i++) {
@@ -81,7 +75,7 @@ async function generator() {
       }
     }, 50);
     // `fixed` is a session's attributes encoded once; `pairs` are the ones that vary.
-    const send = (ch, code, fixed, pairs, kind) =>
+    const send = (ch, ports, code, fixed, pairs, kind) =>
       new Promise((resolveReply) => {
         const id = ch.free.shift();
         const bytes = encodeRequest({
@@ -109,6 +103,9 @@ async function generator() {
     let next = 0;
     const worker = async (w) => {
       const ch = channels[w % nSockets];
+      // Sessions are spread over the nodes: worker w always talks to node w mod n, as a
+      // router talks to its primary server.
+      const ports = targets[w % targets.length];
       while (next < sessions.length && performance.now() < deadline) {
         const s = sessions[next++];
         const who = encodeAttributes([
@@ -117,7 +114,7 @@ async function generator() {
           ['NAS-IP-Address', '10.0.0.1'],
           ['NAS-Identifier', 'bench-nas'],
         ]);
-        const accept = await send(ch, 1, who, [['User-Password', s.code]], 'access');
+        const accept = await send(ch, ports, 1, who, [['User-Password', s.code]], 'access');
         if (!accept || accept[0] !== 2) {
           if (accept) counts.reject++;
           continue;
@@ -133,10 +130,11 @@ async function generator() {
           ]),
           ...(cls ? [{ type: 25, value: Buffer.from(cls.value) }] : []),
         ];
-        await send(ch, 4, acct, [['Acct-Status-Type', 'Start']], 'start');
+        await send(ch, ports, 4, acct, [['Acct-Status-Type', 'Start']], 'start');
         for (let k = 1; k <= 3; k++) {
           await send(
             ch,
+            ports,
             4,
             acct,
             [
@@ -150,6 +148,7 @@ async function generator() {
         }
         const stop = await send(
           ch,
+          ports,
           4,
           acct,
           [
@@ -191,51 +190,52 @@ async function generator() {
 
 async function server() {
   const args = process.argv.slice(2);
-  const levelsArg = args.includes('--levels') ? args[args.indexOf('--levels') + 1] : '1,16,64,128';
-  const levels = levelsArg.split(',').map(Number);
+  const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+  const levels = opt('--levels', '1,16,64,128').split(',').map(Number);
   const record = args.includes('--record');
   const scrape = args.includes('--scrape');
-  const { loadConfig } = await load('config.js');
-  const { startPortico, createLogger } = await load('main.js');
+  const postgres = args.includes('--postgres');
   const { unionMs } = await load('core/intervals.js');
+  if (postgres) {
+    const nodeCounts = opt('--nodes', '1,2').split(',').map(Number);
+    const results = [];
+    for (const nodes of nodeCounts) {
+      const target = await startPgTarget({
+        nodes,
+        pool: opt('--pool', undefined),
+        statements: args.includes('--statements'),
+      });
+      try {
+        results.push(...(await runLevels(target, levels, unionMs)));
+      } finally {
+        await target.close();
+      }
+    }
+    const md = markdownPg(results);
+    console.log(md);
+    if (record) appendFileSync(join(here, 'RESULTS.md'), md);
+    if (results.some((r) => !r.check.ok)) process.exitCode = 1;
+    return;
+  }
+  const target = await startSqliteTarget(scrape);
+  let results;
+  try {
+    results = await runLevels(target, levels, unionMs);
+  } finally {
+    await target.close();
+  }
+  const md = markdown(results, target.walMax());
+  console.log(md);
+  if (record) appendFileSync(join(here, 'RESULTS.md'), md);
+  if (results.some((r) => !r.check.ok)) process.exitCode = 1;
+}
 
-  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
-  const dbFile = join(dir, 'portico.db');
-  const config = loadConfig({
-    PORTICO_DB: dbFile,
-    PORTICO_HTTP_PORT: '0',
-    PORTICO_RADIUS_AUTH_PORT: '0',
-    PORTICO_RADIUS_ACCT_PORT: '0',
-    PORTICO_RADIUS_HOST: '127.0.0.1',
-    PORTICO_ADMIN_PASSWORD: 'bench-admin-password',
-    PORTICO_LOG_LEVEL: 'warn',
-    PORTICO_TIMEZONE: 'UTC',
-  });
-  const running = await startPortico(config, { logger: createLogger(config) });
-  // The scraper is its own process, as Prometheus is: only the server's side of a scrape
-  // lands on the server's CPU.
-  const scraper = scrape
-    ? spawn(
-        process.execPath,
-        [
-          '-e',
-          `let n = 0, bytes = 0;
-           setInterval(async () => {
-             const r = await fetch(process.argv[1]);
-             if (r.status !== 200) throw new Error('scrape answered ' + r.status);
-             bytes += (await r.text()).length;
-             n++;
-           }, 1000);
-           process.on('SIGTERM', () => { console.log(JSON.stringify({ scrapes: n, bytes })); process.exit(0); });`,
-          `${running.httpUrl}/metrics`,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      )
-    : null;
-  let scraped = '';
-  scraper?.stdout.on('data', (d) => (scraped += d));
-  const { services } = running;
-  const db = services.store.db;
+/**
+ * runLevels replays the session mix at each concurrency level against `target` and returns
+ * one row of figures per level, each with the database check that followed it.
+ */
+async function runLevels(target, levels, unionMs) {
+  const { services } = target;
   await services.nas.add(
     { name: 'bench-nas', address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' },
     'bench',
@@ -245,14 +245,6 @@ async function server() {
     env: { ...process.env },
   });
   const results = [];
-  let walMax = 0;
-  const walTimer = setInterval(() => {
-    try {
-      walMax = Math.max(walMax, statSync(`${dbFile}-wal`).size);
-    } catch {
-      // no WAL file yet
-    }
-  }, 100);
   let sessionBase = 0;
   try {
     for (const concurrency of levels) {
@@ -294,19 +286,24 @@ async function server() {
       // The level's setup (thousands of token inserts, the previous level's check) is not
       // part of the load: let the checkpointer copy it back before the clock starts.
       await new Promise((r) => setTimeout(r, 1500));
-      const statsBefore = services.radiusStats();
-      const cpu0 = process.cpuUsage();
+      await target.beforeLevel?.();
+      const batchesBefore = await target.batches();
+      const cpu0 = target.cpuUs();
+      const db0 = target.dbCpuUs?.() ?? 0;
       const wall0 = performance.now();
-      child.send({ type: 'run', ports: running.radiusPorts, sessions, concurrency, maxMs: 20_000 });
+      const load0 = loadavg();
+      child.send({ type: 'run', targets: target.ports, sessions, concurrency, maxMs: 20_000 });
       const r = await new Promise((res) => child.once('message', res));
-      const cpu = process.cpuUsage(cpu0);
+      const cpuUs = target.cpuUs() - cpu0;
+      const dbUs = (target.dbCpuUs?.() ?? 0) - db0;
       const wallMs = performance.now() - wall0;
-      const statsAfter = services.radiusStats();
+      const batchesAfter = await target.batches();
       const answered = r.counts.packets - r.counts.timeouts;
-      const batches = statsAfter.batches.count - statsBefore.batches.count;
-      const batched = statsAfter.batches.packets - statsBefore.batches.packets;
-      const check = verify(db, sessions, r, unionMs);
+      const batches = batchesAfter.count - batchesBefore.count;
+      const batched = batchesAfter.packets - batchesBefore.packets;
+      const check = verify(await target.rows(sessions), sessions, r, unionMs);
       const row = {
+        nodes: target.ports.length,
         concurrency,
         sessions: r.sessionsRun,
         packets: r.counts.packets,
@@ -315,53 +312,339 @@ async function server() {
         accepts: r.counts.accept,
         rejects: r.counts.reject,
         latency: r.latency,
-        serverCpuUsPerPacket: Math.round((cpu.user + cpu.system) / Math.max(1, answered)),
-        serverCpuPct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
+        serverCpuUsPerPacket: Math.round(cpuUs / Math.max(1, answered)),
+        serverCpuPct: Math.round((cpuUs / 1000 / wallMs) * 100),
+        dbCpuUsPerPacket: Math.round(dbUs / Math.max(1, answered)),
+        dbCpuPct: Math.round((dbUs / 1000 / wallMs) * 100),
         generatorCpuUsPerPacket: Math.round(r.generatorCpuUs / Math.max(1, r.counts.packets)),
         avgBatch: batches > 0 ? +(batched / batches).toFixed(1) : 0,
+        loadavg: [load0, loadavg()].map((l) => l.map((x) => x.toFixed(1)).join(' ')),
+        statements: (await target.afterLevel?.(answered)) ?? undefined,
         check,
       };
       results.push(row);
       console.log(JSON.stringify(row));
     }
   } finally {
-    clearInterval(walTimer);
-    if (scraper) {
-      scraper.kill('SIGTERM');
-      await new Promise((r) => scraper.once('exit', r));
-      console.log(JSON.stringify({ scraper: JSON.parse(scraped || '{}') }));
-    }
     child.send({ type: 'exit' });
-    await running.close();
-    rmSync(dir, { recursive: true, force: true });
   }
-  const md = markdown(results, walMax);
-  console.log(md);
-  if (record) appendFileSync(join(here, 'RESULTS.md'), md);
-  if (results.some((r) => !r.check.ok)) process.exitCode = 1;
+  return results;
 }
 
-/** verify checks the database after a level; it returns ok and what, if anything, is wrong. */
-function verify(db, sessions, r, unionMs) {
-  const problems = [];
-  const byToken = new Map();
-  for (const s of sessions) byToken.set(s.tokenId, [...(byToken.get(s.tokenId) ?? []), s]);
-  const accounted = new Set(r.counts.accounted);
+// What every benchmarked node is told besides its database: loopback ports the system picks.
+const NODE_ENV = {
+  PORTICO_HTTP_PORT: '0',
+  PORTICO_RADIUS_AUTH_PORT: '0',
+  PORTICO_RADIUS_ACCT_PORT: '0',
+  PORTICO_RADIUS_HOST: '127.0.0.1',
+  PORTICO_ADMIN_PASSWORD: 'bench-admin-password',
+  PORTICO_LOG_LEVEL: 'warn',
+  PORTICO_TIMEZONE: 'UTC',
+};
+
+/** startSqliteTarget runs the real server (startPortico) on a SQLite file in this process. */
+async function startSqliteTarget(scrape) {
+  const { loadConfig } = await load('config.js');
+  const { startPortico, createLogger } = await load('main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  const dbFile = join(dir, 'portico.db');
+  const config = loadConfig({
+    PORTICO_DB: dbFile,
+    ...NODE_ENV,
+  });
+  const running = await startPortico(config, { logger: createLogger(config) });
+  // The scraper is its own process, as Prometheus is: only the server's side of a scrape
+  // lands on the server's CPU.
+  const scraper = scrape
+    ? spawn(
+        process.execPath,
+        [
+          '-e',
+          `let n = 0, bytes = 0;
+           setInterval(async () => {
+             const r = await fetch(process.argv[1]);
+             if (r.status !== 200) throw new Error('scrape answered ' + r.status);
+             bytes += (await r.text()).length;
+             n++;
+           }, 1000);
+           process.on('SIGTERM', () => { console.log(JSON.stringify({ scrapes: n, bytes })); process.exit(0); });`,
+          `${running.httpUrl}/metrics`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+    : null;
+  let scraped = '';
+  scraper?.stdout.on('data', (d) => (scraped += d));
+  const { services } = running;
+  const db = services.store.db;
+  let walMax = 0;
+  const walTimer = setInterval(() => {
+    try {
+      walMax = Math.max(walMax, statSync(`${dbFile}-wal`).size);
+    } catch {
+      // no WAL file yet
+    }
+  }, 100);
   const rowsOf = db.prepare(
     'SELECT status, started_at, last_seen_at, stopped_at, session_seconds, input_octets, output_octets FROM sessions WHERE token_id = ? AND started_at IS NOT NULL',
   );
   const tokenRow = db.prepare('SELECT used_ms, used_bytes, max_devices FROM tokens WHERE id = ?');
+  return {
+    services,
+    ports: [running.radiusPorts],
+    cpuUs: () => {
+      const c = process.cpuUsage();
+      return c.user + c.system;
+    },
+    batches: () => services.radiusStats().batches,
+    rows: (sessions) => {
+      const out = new Map();
+      for (const s of sessions) {
+        if (!out.has(s.tokenId))
+          out.set(s.tokenId, { token: tokenRow.get(s.tokenId), sessions: rowsOf.all(s.tokenId) });
+      }
+      return out;
+    },
+    walMax: () => walMax,
+    async close() {
+      clearInterval(walTimer);
+      if (scraper) {
+        scraper.kill('SIGTERM');
+        await new Promise((r) => scraper.once('exit', r));
+        console.log(JSON.stringify({ scraper: JSON.parse(scraped || '{}') }));
+      }
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// The bench's PostgreSQL server keeps the defaults that make a commit durable (fsync on,
+// synchronous_commit on, full_page_writes on); only memory and checkpoint spacing are set,
+// as anyone running PostgreSQL for a busy service would.
+const PG_BENCH_SETTINGS = {
+  shared_buffers: '256MB',
+  max_wal_size: '2GB',
+  checkpoint_timeout: '15min',
+};
+
+/**
+ * startPgTarget starts a durable throwaway PostgreSQL 15 server and `nodes` Portico nodes
+ * (`bin/portico.js serve`, each its own process) on it; setup and the check run in this
+ * process over the same database.
+ */
+async function startPgTarget({ nodes, pool, statements }) {
+  const { startPostgres } = await import('../test/support/postgres-server.mjs');
+  const { loadConfig } = await load('config.js');
+  const { openStore } = await load('storage/open-store.js');
+  const { createServices } = await load('services/services.js');
+  const { systemClock } = await load('clock.js');
+  const pg = await startPostgres({
+    durable: true,
+    settings: {
+      ...PG_BENCH_SETTINGS,
+      ...(statements
+        ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' }
+        : {}),
+    },
+  });
+  const procs = [];
+  let opened;
+  try {
+    const { createPgPool } = await load('storage/pg/connection.js');
+    const admin = createPgPool(pg.url(), { max: 1 });
+    await admin.query('CREATE DATABASE portico_bench');
+    await admin.end();
+    const url = pg.url('portico_bench');
+    const env = {
+      PORTICO_DATABASE_URL: url,
+      ...NODE_ENV,
+      ...(pool ? { PORTICO_DATABASE_POOL: pool } : {}),
+    };
+    const config = loadConfig({
+      ...env,
+      PORTICO_NODE_ID: 'bench-setup',
+      PORTICO_DATABASE_POOL: '4',
+    });
+    opened = await openStore(config);
+    const services = createServices({ store: opened.store, clock: systemClock, config });
+    const ports = [];
+    for (let i = 0; i < nodes; i++) {
+      const n = await startNodeProcess({ ...env, PORTICO_NODE_ID: `bench-node-${i + 1}` });
+      procs.push(n);
+      ports.push(n.ports);
+    }
+    const sql = opened.store.conn;
+    if (statements) await sql.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const postmaster = pg.pid();
+    return {
+      services,
+      ports,
+      cpuUs: () => procs.reduce((sum, n) => sum + procCpuUs(n.proc.pid), 0),
+      dbCpuUs: () => serverCpuUs(postmaster),
+      batches: async () => {
+        const all = { count: 0, packets: 0 };
+        for (const n of procs) {
+          const text = await (await fetch(`${n.httpUrl}/metrics`)).text().catch(() => '');
+          all.count += metric(text, 'portico_radius_batch_packets_count');
+          all.packets += metric(text, 'portico_radius_batch_packets_sum');
+        }
+        return all;
+      },
+      beforeLevel: statements
+        ? async () => void (await sql.query('SELECT pg_stat_statements_reset()'))
+        : undefined,
+      afterLevel: statements
+        ? async (packets) =>
+            (
+              await sql.query(
+                `SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+                   FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+                  ORDER BY calls DESC LIMIT 25`,
+              )
+            ).map((r) => ({
+              perPacket: +(Number(r.calls) / Math.max(1, packets)).toFixed(3),
+              msPerCall: +(Number(r.total_exec_time) / Math.max(1, Number(r.calls))).toFixed(3),
+              query: r.query,
+            }))
+        : undefined,
+      rows: async (sessions) => {
+        const ids = [...new Set(sessions.map((s) => s.tokenId))];
+        const out = new Map();
+        for (const t of await sql.query(
+          'SELECT id, used_ms, used_bytes, max_devices FROM tokens WHERE id = ANY($1::bigint[])',
+          [ids],
+        ))
+          out.set(t.id, { token: t, sessions: [] });
+        for (const x of await sql.query(
+          `SELECT token_id, status, started_at, last_seen_at, stopped_at, session_seconds,
+                  input_octets, output_octets
+             FROM sessions WHERE token_id = ANY($1::bigint[]) AND started_at IS NOT NULL`,
+          [ids],
+        ))
+          out.get(x.token_id)?.sessions.push(x);
+        return out;
+      },
+      async close() {
+        for (const n of procs) await n.stop();
+        await opened.close();
+        await pg.stop();
+      },
+    };
+  } catch (err) {
+    for (const n of procs) await n.stop();
+    await opened?.close();
+    await pg.stop();
+    throw err;
+  }
+}
+
+/** startNodeProcess starts `portico serve` with `env` and resolves once it listens. */
+async function startNodeProcess(env) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PORTICO_')),
+  );
+  const proc = spawn(process.execPath, [join(here, '..', 'bin', 'portico.js'), 'serve'], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => proc.once('exit', r));
+  const ready = await new Promise((resolveReady) => {
+    const timer = setTimeout(() => resolveReady(null), 60_000);
+    const look = () => {
+      const web = /web: +(http:\/\/\S+?)\/ /.exec(out);
+      const radius = /auth (\d+)\/udp, accounting (\d+)\/udp/.exec(out);
+      if (!web || !radius) return;
+      clearTimeout(timer);
+      resolveReady({ httpUrl: web[1], ports: { auth: +radius[1], acct: +radius[2] } });
+    };
+    proc.stdout.on('data', look);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolveReady(null);
+    });
+  });
+  if (!ready) {
+    proc.kill('SIGKILL');
+    throw new Error(`portico serve did not start:\n${out}`);
+  }
+  return {
+    proc,
+    ...ready,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      // A node's own errors (a failed batch, say) belong in the bench's output.
+      if (/"level":(50|60)/.test(out)) console.error(out.slice(-3000));
+    },
+  };
+}
+
+const TICK_US = 1e6 / 100; // USER_HZ on Linux
+
+/** procCpuUs returns the user+system CPU time of process `pid` in µs (0 when it is gone). */
+function procCpuUs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_US;
+  } catch {
+    return 0;
+  }
+}
+
+/** serverCpuUs returns the CPU time of the postmaster and every backend it started, in µs. */
+function serverCpuUs(postmaster) {
+  let sum = procCpuUs(postmaster);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(f[1]) === postmaster) sum += (Number(f[11]) + Number(f[12])) * TICK_US;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
+/** metric returns the value of an unlabelled Prometheus sample in `text`, or 0. */
+function metric(text, name) {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** verify checks the database after a level; it returns ok and what, if anything, is wrong. */
+function verify(rowsByToken, sessions, r, unionMs) {
+  const problems = [];
+  const byToken = new Map();
+  for (const s of sessions) byToken.set(s.tokenId, [...(byToken.get(s.tokenId) ?? []), s]);
+  const accounted = new Set(r.counts.accounted);
   let checked = 0;
   for (const [tokenId, ss] of byToken) {
-    const rows = rowsOf.all(tokenId);
-    const t = tokenRow.get(tokenId);
+    const found = rowsByToken.get(tokenId);
+    if (!found?.token) {
+      problems.push(`token ${tokenId}: missing`);
+      continue;
+    }
+    const t = found.token;
+    const rows = found.sessions.map((x) => ({
+      status: x.status,
+      started_at: Number(x.started_at),
+      last_seen_at: Number(x.last_seen_at),
+      stopped_at: x.stopped_at === null ? null : Number(x.stopped_at),
+      session_seconds: Number(x.session_seconds),
+    }));
     // Bytes: exactly what the generator's Stops reported, once per session.
     const expectedBytes = ss.filter((s) => accounted.has(s.index)).length * 404_000;
-    if (t.used_bytes !== expectedBytes)
+    if (Number(t.used_bytes) !== expectedBytes)
       problems.push(`token ${tokenId}: used_bytes ${t.used_bytes}, expected ${expectedBytes}`);
     // Time: the union of its sessions' charged intervals, never more.
     const union = unionMs(rows.map((x) => ({ start: x.started_at, end: x.last_seen_at })));
-    if (t.used_ms !== union)
+    if (Number(t.used_ms) !== union)
       problems.push(`token ${tokenId}: used_ms ${t.used_ms}, union ${union}`);
     for (const x of rows) {
       if (x.status !== 'closed' || x.session_seconds !== 240)
@@ -376,7 +659,7 @@ function verify(db, sessions, r, unionMs) {
     let on = 0;
     for (const [, d] of edges) {
       on += d;
-      if (on > t.max_devices) {
+      if (on > Number(t.max_devices)) {
         problems.push(`token ${tokenId}: ${on} devices online, limit ${t.max_devices}`);
         break;
       }
@@ -384,6 +667,30 @@ function verify(db, sessions, r, unionMs) {
     checked++;
   }
   return { ok: problems.length === 0, tokens: checked, problems: problems.slice(0, 5) };
+}
+
+function markdownPg(results) {
+  const date = new Date().toISOString().slice(0, 10);
+  const f = (x) => x.toFixed(1);
+  const lines = [
+    '',
+    `## RADIUS load on PostgreSQL, full session mix (bench/radius-load.mjs --postgres, ${date})`,
+    '',
+    'Portico nodes as separate processes (`bin/portico.js serve`) on one durable throwaway',
+    'PostgreSQL 15 (fsync and synchronous_commit on; shared_buffers 256MB, max_wal_size 2GB),',
+    'the generator in another process spreading sessions over the nodes; latency in ms.',
+    '',
+    `| nodes | in flight | packets | packets/s | access p50/p99 | acct p50/p99 (start, interim, stop) | all p99 | timeouts | node CPU % / µs per packet | PostgreSQL CPU % / µs per packet | avg batch | load avg before → after | DB check |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const l = r.latency;
+    lines.push(
+      `| ${r.nodes} | ${r.concurrency} | ${r.packets} | ${r.pps} | ${f(l.access.p50)}/${f(l.access.p99)} | ${f(l.start.p50)}/${f(l.start.p99)}, ${f(l.interim.p50)}/${f(l.interim.p99)}, ${f(l.stop.p50)}/${f(l.stop.p99)} | ${f(l.all.p99)} | ${r.timeouts} | ${r.serverCpuPct} / ${r.serverCpuUsPerPacket} | ${r.dbCpuPct} / ${r.dbCpuUsPerPacket} | ${r.avgBatch} | ${r.loadavg.join(' → ')} | ${r.check.ok ? `ok (${r.check.tokens} tokens)` : `FAILED: ${r.check.problems.join('; ')}`} |`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
 }
 
 function markdown(results, walMax) {
@@ -409,4 +716,11 @@ function markdown(results, walMax) {
   }
   lines.push('', `Largest WAL file seen during the run: ${(walMax / 1048576).toFixed(1)} MiB.`, '');
   return lines.join('\n');
+}
+
+// Last, so that every constant above is initialised before either side runs.
+if (process.argv[2] === '--generator') {
+  await generator();
+} else {
+  await server();
 }
