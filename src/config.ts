@@ -77,7 +77,8 @@ export function databaseLabel(config: Pick<Config, 'dbFile' | 'databaseUrl'>): s
     : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
 }
 
-const postgresUrl = (v: string) => {
+/** postgresUrl returns `v` when it is a usable postgres:// URL; it throws saying what is wrong. */
+export const postgresUrl = (v: string) => {
   let u: URL;
   try {
     u = new URL(v);

@@ -1,11 +1,11 @@
-// The `portico db` command group: migrate (either backend), and backup, restore and check of
-// the SQLite file. Each subcommand is one entry of DB_SUBCOMMANDS (its help and its run), so
-// further database commands (copy) join the group by adding an entry.
+// The `portico db` command group: migrate (either backend), copy (SQLite to PostgreSQL), and
+// backup, restore and check of the SQLite file. Each subcommand is one entry of
+// DB_SUBCOMMANDS (its help and its run), so further database commands join by adding one.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, redactUrl, type Config } from './config.js';
+import { loadConfig, postgresUrl, redactUrl, type Config } from './config.js';
 import { ERROR_CODES, PorticoError } from './errors.js';
 import {
   backupDatabase,
@@ -15,8 +15,10 @@ import {
   rotateBackups,
 } from './storage/backup.js';
 import { openDatabase } from './storage/database.js';
+import { copySqliteToPostgres } from './storage/db-copy.js';
 import { LATEST_VERSION, schemaVersion } from './storage/migrations.js';
 import { openStore } from './storage/open-store.js';
+import { checkPostgres } from './startup.js';
 
 /** DbIo is where a db subcommand reads its environment and writes its output. */
 export type DbIo = {
@@ -119,6 +121,76 @@ The database is PORTICO_DATABASE_URL when set, else the SQLite file PORTICO_DB.
           ? `${label}: already at schema version ${LATEST_VERSION}, nothing to apply\n`
           : `${label}: applied ${applied.join(', ')}; now at schema version ${LATEST_VERSION}\n`,
       );
+    return 0;
+  },
+};
+
+const copy: DbSubcommand = {
+  summary: 'move a SQLite installation to an empty PostgreSQL database',
+  help: `Usage: portico db copy --from FILE --to postgres://USER:PASSWORD@HOST:PORT/DATABASE [--json]
+
+Copies everything in the SQLite database FILE (tokens, sessions and their charged time,
+usage per day, bookings, batches, routers, staff accounts, API keys, settings, the audit
+log, the outboxes) into the PostgreSQL database, which must be empty. The target is first
+migrated to this Portico's schema version; then every table is copied in foreign-key order
+in one transaction, the id sequences are set past the copied ids, and the row counts of
+every table are compared before the commit: it is all copied or nothing is.
+
+Stop the Portico server on FILE first (it refuses while one runs), or copy a backup taken
+with 'portico db backup'. FILE must be at this Portico's schema version: run
+'PORTICO_DB=FILE portico db migrate' on an older one first. Afterwards set
+PORTICO_DATABASE_URL on each node and start them.
+
+  --from FILE   the SQLite database file (e.g. /var/lib/portico/portico.db)
+  --to URL      the PostgreSQL database (postgres://…); its password is shown as ***
+  --json        print {from, to, schemaVersion, applied, tables: [{table, rows}], rows, ms}
+
+Exits 2 on bad arguments, 1 when the target holds data, the schemas differ or the copy fails
+(then nothing is written).
+`,
+  async run(argv, io) {
+    const a = parse('copy', argv, {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (a.values.help) return (io.out(copy.help), 0);
+    if (a.positionals.length > 0)
+      throw usage('copy', 'copy takes --from FILE and --to URL, no other arguments');
+    const from = typeof a.values.from === 'string' ? a.values.from : '';
+    const to = typeof a.values.to === 'string' ? a.values.to : '';
+    if (from === '') throw usage('copy', 'give the SQLite file with --from FILE');
+    if (to === '') throw usage('copy', 'give the PostgreSQL database with --to postgres://…');
+    try {
+      postgresUrl(to);
+    } catch (err) {
+      throw usage('copy', `--to ${redactUrl(to)} ${(err as Error).message}`);
+    }
+    if (!existsSync(from)) throw usage('copy', `--from ${from}: no such file`);
+    const label = redactUrl(to);
+    try {
+      await checkPostgres(to);
+    } catch (err) {
+      // The sentence names the server's setting; here the URL came from --to.
+      if (err instanceof PorticoError)
+        throw new PorticoError(err.code, err.message.replaceAll('PORTICO_DATABASE_URL', '--to'), {
+          cause: err,
+        });
+      throw err;
+    }
+    const r = await copySqliteToPostgres({ from, to });
+    if (a.values.json) io.out(JSON.stringify({ from, to: label, ...r }) + '\n');
+    else {
+      const width = Math.max(...r.tables.map((t) => t.table.length));
+      io.out(
+        `copied ${from} to ${label} (schema version ${r.schemaVersion}${r.applied.length > 0 ? `; migrated the target: ${r.applied.join(', ')}` : ''})\n` +
+          r.tables
+            .map((t) => `  ${t.table.padEnd(width)} ${String(t.rows).padStart(9)}\n`)
+            .join('') +
+          `${r.rows} rows in ${r.tables.length} tables, ${(r.ms / 1000).toFixed(1)} s; row counts checked\n` +
+          'next: set PORTICO_DATABASE_URL on each node and start them\n',
+      );
+    }
     return 0;
   },
 };
@@ -264,6 +336,7 @@ ${PG_NOTE}
 /** DB_SUBCOMMANDS lists the `portico db` subcommands by name. */
 export const DB_SUBCOMMANDS: Record<string, DbSubcommand> = {
   migrate: migrateCommand,
+  copy,
   backup,
   restore,
   check,

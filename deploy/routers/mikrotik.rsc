@@ -25,6 +25,11 @@ add address=192.0.2.1 secret=SECRET service=hotspot authentication-port=1812 \
     accounting-port=1813 timeout=3s require-message-auth=yes-for-request-resp
 /radius incoming
 set accept=yes port=3799
+# Two Portico nodes on one PostgreSQL (deploy/multi-node): a second entry for node 2 with the
+# same service, ports and secret; RouterOS asks the entries in order and moves to the next
+# after `timeout`, and accepts Disconnect/CoA from either address:
+#   add address=192.0.2.2 secret=SECRET service=hotspot authentication-port=1812 \
+#       accounting-port=1813 timeout=3s require-message-auth=yes-for-request-resp
 
 # 3. The hotspot: its own profile, so nothing depends on which profile `/ip hotspot setup`
 #    made. (If you ran `/ip hotspot setup`, it created and uses `hsprof1`: then run the

@@ -65,7 +65,14 @@ export function createStaffService(deps: { store: Store; clock: Clock }) {
     ): Promise<{ username: string; generatedPassword?: string } | null> {
       if ((await store.staff.count()) > 0) return null;
       const pw = password ?? generatePassword();
-      await this.add(username, pw, 'admin', 'system');
+      try {
+        await this.add(username, pw, 'admin', 'system');
+      } catch (err) {
+        // Two nodes starting together on one empty database: the other one created it first,
+        // and this node starts as any later one does (the winner prints the password).
+        if (err instanceof PorticoError && err.code === ERROR_CODES.CONFLICT) return null;
+        throw err;
+      }
       return password === undefined ? { username, generatedPassword: pw } : { username };
     },
     /** setPassword replaces an account's password. */

@@ -13,7 +13,8 @@ import jsQRModule from 'jsqr';
 import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { ARTIFACTS, CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { testDatabaseEnv } from '../support/test-store.js';
 import { loadConfig } from '../../src/config.js';
 import { startPortico, type Running } from '../../src/main.js';
 import { encodeAttributes, listAttributes } from '../../src/radius/attributes.js';
@@ -24,7 +25,6 @@ import { decodePacket, encodeResponse } from '../../src/radius/packet.js';
 // jsqr is a CommonJS bundle whose function is also its `default`.
 const jsQR = jsQRModule.default;
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
 const PUBLIC_URL = 'https://wifi.example.org';
@@ -126,6 +126,7 @@ function radclient(port: number, kind: 'auth' | 'acct', input: string): Promise<
 }
 
 let dir: string;
+let dropDatabase: (() => Promise<void>) | undefined;
 let portico: Running;
 let fakeNas: FakeNas;
 let browser: Browser;
@@ -155,8 +156,10 @@ const signIn = async (p: Page, user: { username: string; password: string }) => 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'portico-admin-browser-'));
+  const database = await testDatabaseEnv(join(dir, 'portico.db'));
+  dropDatabase = database.drop;
   const config = loadConfig({
-    PORTICO_DB: join(dir, 'portico.db'),
+    ...database.env,
     PORTICO_HTTP_PORT: '0',
     PORTICO_RADIUS_AUTH_PORT: '0',
     PORTICO_RADIUS_ACCT_PORT: '0',
@@ -192,6 +195,7 @@ afterAll(async () => {
   await fakeNas?.close();
   await portico?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await dropDatabase?.();
 });
 
 describe('staff dashboard in Chromium', { timeout: 90_000 }, () => {

@@ -7,13 +7,18 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../src/demo/demo.js';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { testDatabaseEnv } from '../support/test-store.js';
 
 let demo: Demo;
+/** The demo's database on the backend under test (the demo's own file on SQLite). */
+let database: Awaited<ReturnType<typeof testDatabaseEnv>> | undefined;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
+  database = await testDatabaseEnv();
   demo = await startDemo({
+    env: database.env,
     httpPort: 0,
     autoTimers: false,
     logger: pino({ level: 'silent' }),
@@ -31,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await demo?.close();
+  await database?.drop();
 });
 
 const open = (path: string) => page.goto(`${demo.portico.httpUrl}${path}`);

@@ -10,13 +10,18 @@ import { fixedClock } from '../../src/clock.js';
 import { formatCode } from '../../src/core/code.js';
 import { startDemo, type Demo } from '../../src/demo/demo.js';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { testDatabaseEnv } from '../support/test-store.js';
 
 const PHONE = { width: 390, height: 844 };
 let demo: Demo;
+/** The demo's database on the backend under test (the demo's own file on SQLite). */
+let database: Awaited<ReturnType<typeof testDatabaseEnv>> | undefined;
 let browser: Browser;
 
 beforeAll(async () => {
+  database = await testDatabaseEnv();
   demo = await startDemo({
+    env: database.env,
     httpPort: 0,
     autoTimers: false,
     logger: pino({ level: 'silent' }),
@@ -29,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await demo?.close();
+  await database?.drop();
 });
 
 const newToken = async (minutes: number) => {

@@ -11,15 +11,17 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { ARTIFACTS, CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { testDatabaseEnv } from '../support/test-store.js';
 import { fixedClock } from '../../src/clock.js';
 import { startDemo, type Demo } from '../../src/demo/demo.js';
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0);
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const PHONE = { width: 390, height: 844 };
 
 let demo: Demo;
+/** The demo's database on the backend under test (the demo's own file on SQLite). */
+let database: Awaited<ReturnType<typeof testDatabaseEnv>> | undefined;
 let clock: ReturnType<typeof fixedClock>;
 let browser: Browser;
 const profiles: string[] = [];
@@ -29,7 +31,9 @@ let cookieServer: { url: string; server: Server };
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   clock = fixedClock(T0);
+  database = await testDatabaseEnv();
   demo = await startDemo({
+    env: database.env,
     httpPort: 0,
     autoTimers: false,
     logger: pino({ level: 'silent' }),
@@ -58,6 +62,7 @@ afterAll(async () => {
   await new Promise((resolve) => cookieServer?.server.close(resolve));
   await browser?.close();
   await demo?.close();
+  await database?.drop();
   for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
 });
 

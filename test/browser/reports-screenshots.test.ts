@@ -7,12 +7,11 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { ARTIFACTS, CHROMIUM_LAUNCH } from '../support/chromium.js';
 import { reportAccounting } from '../support/accounting.js';
 import { seedHistory } from '../support/history.js';
 import { ADMIN, makeAdmin, type AdminFixture } from '../http/admin-fixture.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const END = Date.parse('2026-12-04T08:00:00Z');
 
 let f: AdminFixture;

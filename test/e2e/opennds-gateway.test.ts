@@ -5,6 +5,8 @@
 // the session length and rates openNDS applied, a second device refused on a one-device
 // code, and a revoke that ends the session at the gateway and is charged from its report.
 // Waits are polls with generous bounds; nothing asserts how fast anything happened.
+// Runs on both backends: Portico's database is a SQLite file or a PostgreSQL database of its
+// own on the run's test server (TEST_BACKEND).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startPortico, type Running } from '../../src/main.js';
 import { createGateway, namespacesUnavailable, type Gateway } from '../support/opennds-gateway.js';
+import { testBackend, testDatabaseEnv } from '../support/test-store.js';
 
 const FASKEY = 'k3y-for-the-test-9';
 const GATEWAY_NAME = 'harbour-gw';
@@ -29,6 +32,7 @@ let portico: Running;
 let internet: Server;
 let internetUrl: string;
 let dbDir: string;
+let dropDatabase: (() => Promise<void>) | undefined;
 
 /** until polls `check` every 500 ms until it returns a value, or fails after `ms`. */
 async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -113,8 +117,10 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
   beforeAll(async () => {
     gw = await createGateway(2);
     dbDir = mkdtempSync(join(tmpdir(), 'portico-opennds-db-'));
+    const database = await testDatabaseEnv(join(dbDir, 'portico.db'));
+    dropDatabase = database.drop;
     const config = loadConfig({
-      PORTICO_DB: join(dbDir, 'portico.db'),
+      ...database.env,
       PORTICO_HTTP_HOST: gw.hostAddress,
       PORTICO_HTTP_PORT: '0',
       PORTICO_RADIUS_HOST: '127.0.0.1',
@@ -123,6 +129,7 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
       PORTICO_ADMIN_PASSWORD: 'opennds-e2e-admin-pw',
       PORTICO_LOG_LEVEL: 'silent',
     });
+    expect(config.databaseUrl !== undefined).toBe(testBackend() === 'postgres');
     portico = await startPortico(config, { logger: pino({ level: 'silent' }) });
     await portico.services.nas.add(
       { name: GATEWAY_NAME, address: gw.uplinkAddress, vendor: 'opennds', fasKey: FASKEY },
@@ -145,6 +152,7 @@ describe.skipIf(unavailable !== undefined)('a real openNDS gateway with Portico 
     await new Promise((resolve) => (internet ? internet.close(resolve) : resolve(undefined)));
     await portico?.close();
     if (dbDir) rmSync(dbDir, { recursive: true, force: true });
+    await dropDatabase?.();
   }, 120_000);
 
   let code: string;

@@ -32,6 +32,23 @@ const TABLES = ['tokens', 'token_coverage', 'sessions', 'coa_jobs', 'device_bind
 const dump = async () =>
   JSON.stringify(await Promise.all(TABLES.map((t) => h.sql(`SELECT * FROM ${t} ORDER BY 1, 2`))));
 const pause = () => new Promise((r) => setTimeout(r, 5));
+const seen = () => {
+  const s = h.services.radiusStats().server;
+  const sum = (o: Readonly<Record<string, number>> | undefined) =>
+    Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+  return sum(s?.received) + sum(s?.drops);
+};
+/** settled waits until the server has taken in every datagram the kernel still held for it:
+ * its count of packets seen stops changing (a busy machine can be seconds behind). */
+async function settled(): Promise<void> {
+  let last = -1;
+  for (let still = 0, i = 0; still < 3 && i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = seen();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
 
 describe('fuzzing the RADIUS sockets', () => {
   it('survives random and mutated packets with the database unchanged', async () => {
@@ -129,7 +146,7 @@ describe('fuzzing the RADIUS sockets', () => {
       }
       if (i % 100 === 0) await pause();
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await settled();
     await h.services.radius.idle();
     expect(sent).toBeGreaterThan(3900);
     expect(await dump()).toBe(before);

@@ -188,3 +188,20 @@ export async function openTestStore(): Promise<TestStore> {
     },
   };
 }
+
+/**
+ * testDatabaseEnv returns the settings that give a Portico process started by a test its
+ * database on the backend under test: `PORTICO_DB` = `file` on SQLite (nothing without a
+ * file: the process's own default, as the demo's temporary file), `PORTICO_DATABASE_URL`
+ * of an empty database of its own on PostgreSQL (migrated when Portico starts), and `drop`
+ * to remove that database afterwards.
+ */
+export async function testDatabaseEnv(
+  file?: string,
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (testBackend() === 'sqlite') {
+    return { env: file === undefined ? {} : { PORTICO_DB: file }, drop: async () => {} };
+  }
+  const db = await createTestDatabase({ empty: true });
+  return { env: { PORTICO_DATABASE_URL: db.url }, drop: db.drop };
+}
