@@ -110,7 +110,10 @@ export function accessRequest({ identifier, secret, password, attributes }) {
     parts.push(attr(ATTR.UserPassword, hidePassword(password, secret, authenticator)));
   parts.push(...attributes);
   const body = Buffer.concat(parts);
-  const packet = Buffer.concat([header(CODE.AccessRequest, identifier, 20 + body.length, authenticator), body]);
+  const packet = Buffer.concat([
+    header(CODE.AccessRequest, identifier, 20 + body.length, authenticator),
+    body,
+  ]);
   createHmac('md5', secret).update(packet).digest().copy(packet, 22);
   return { packet, authenticator };
 }
@@ -143,9 +146,10 @@ export function decodeReply(bytes, secret, requestAuthenticator) {
   const packet = bytes.subarray(0, length);
   const attributes = [];
   let maAt = -1;
-  for (let i = 20; i < length; ) {
+  for (let i = 20; i < length;) {
     const len = packet[i + 1];
-    if (len === undefined || len < 2 || i + len > length) return { ok: false, why: 'bad attribute' };
+    if (len === undefined || len < 2 || i + len > length)
+      return { ok: false, why: 'bad attribute' };
     const type = packet[i];
     if (type === ATTR.MessageAuthenticator) {
       if (len !== 18) return { ok: false, why: 'bad Message-Authenticator length' };
@@ -165,5 +169,11 @@ export function decodeReply(bytes, secret, requestAuthenticator) {
     if (!timingSafeEqual(mac, packet.subarray(maAt, maAt + 16)))
       return { ok: false, why: 'bad Message-Authenticator' };
   }
-  return { ok: true, code: packet[0], identifier: packet[1], attributes, hasMessageAuthenticator: maAt >= 0 };
+  return {
+    ok: true,
+    code: packet[0],
+    identifier: packet[1],
+    attributes,
+    hasMessageAuthenticator: maAt >= 0,
+  };
 }
