@@ -17,6 +17,12 @@
 // [--scrape] (PORTICO_DIST=<folder> points it at another build of src/.)
 // --scrape: a third process fetches /metrics every second while the load runs, as
 // Prometheus would (bench/metrics-cost.mjs compares runs with and without it).
+// --serve: Portico runs as `bin/portico.js serve` in its own process on the SQLite file
+// (CPU per packet from /proc/<pid>/stat, event-loop lag and GC pauses per level from the
+// preloaded bench/_serve-probe.mjs); --cpu-prof DIR also writes its V8 CPU profile there
+// (summarise it with bench/cpu-profile-summary.mjs).
+// The generator never uses Portico's codec: it speaks RADIUS through bench/radius-wire.mjs
+// (written from RFC 2865/2866/3579) and checks every reply's authenticators.
 
 import { fork, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -35,8 +41,10 @@ const TIMEOUT_MS = 1000;
 // ---------------------------------------------------------------- generator (child) ---
 
 async function generator() {
-  const { encodeAttributes } = await load('radius/attributes.js');
-  const { decodePacket, encodeRequest } = await load('radius/packet.js');
+  // The generator speaks RADIUS through bench/radius-wire.mjs, written from the RFCs, not
+  // through Portico's codec: a reply Portico signs wrongly counts as bad, not as an answer.
+  const wire = await import('./radius-wire.mjs');
+  const { ATTR, ACCT_STATUS } = wire;
   const secret = Buffer.from(SECRET);
 
   process.on('message', async (msg) => {
@@ -61,7 +69,7 @@ async function generator() {
       channels.push(ch);
     }
     const lat = { access: [], start: [], interim: [], stop: [] };
-    const counts = { accept: 0, reject: 0, timeouts: 0, packets: 0, accounted: [] };
+    const counts = { accept: 0, reject: 0, timeouts: 0, bad: 0, packets: 0, accounted: [] };
     // One timer sweeps expired requests: a timer per packet would cost the generator more
     // CPU than the packet, and the generator shares the machine with the server.
     const sweeper = setInterval(() => {
@@ -74,29 +82,42 @@ async function generator() {
         }
       }
     }, 50);
-    // `fixed` is a session's attributes encoded once; `pairs` are the ones that vary.
-    const send = (ch, ports, code, fixed, pairs, kind) =>
+    // `fixed` is a session's attributes encoded once; `vary` the ones that change. The
+    // reply resolves decoded, or undefined after a timeout or a failed check.
+    const send = (ch, ports, code, fixed, vary, kind, password) =>
       new Promise((resolveReply) => {
         const id = ch.free.shift();
-        const bytes = encodeRequest({
-          code,
-          identifier: id,
-          attributes: [...encodeAttributes(pairs), ...fixed],
-          secret,
-          messageAuthenticator: code === 1,
-        });
+        const attributes = [...vary, ...fixed];
+        const { packet, authenticator } =
+          code === wire.CODE.AccessRequest
+            ? wire.accessRequest({ identifier: id, secret, password, attributes })
+            : wire.accountingRequest({ identifier: id, secret, attributes });
         const t0 = performance.now();
         ch.waiting.set(id, {
           t0,
-          resolve: (reply) => {
+          resolve: (bytes) => {
+            const t1 = performance.now();
             ch.free.push(id);
-            if (reply) lat[kind].push(performance.now() - t0);
-            else counts.timeouts++;
             counts.packets++;
+            if (!bytes) {
+              counts.timeouts++;
+              return resolveReply(undefined);
+            }
+            const reply = wire.decodeReply(bytes, secret, authenticator);
+            const expected =
+              code === wire.CODE.AccessRequest
+                ? reply.code === wire.CODE.AccessAccept || reply.code === wire.CODE.AccessReject
+                : reply.code === wire.CODE.AccountingResponse;
+            // RFC 3579 and BlastRADIUS: every Access-* reply carries Message-Authenticator.
+            if (!reply.ok || !expected || (code === 1 && !reply.hasMessageAuthenticator)) {
+              counts.bad++;
+              return resolveReply(undefined);
+            }
+            lat[kind].push(t1 - t0);
             resolveReply(reply);
           },
         });
-        ch.socket.send(bytes, code === 1 ? ports.auth : ports.acct, '127.0.0.1');
+        ch.socket.send(packet, code === 1 ? ports.auth : ports.acct, '127.0.0.1');
       });
 
     const deadline = performance.now() + maxMs;
@@ -108,29 +129,27 @@ async function generator() {
       const ports = targets[w % targets.length];
       while (next < sessions.length && performance.now() < deadline) {
         const s = sessions[next++];
-        const who = encodeAttributes([
-          ['User-Name', s.code],
-          ['Calling-Station-Id', s.mac],
-          ['NAS-IP-Address', '10.0.0.1'],
-          ['NAS-Identifier', 'bench-nas'],
-        ]);
-        const accept = await send(ch, ports, 1, who, [['User-Password', s.code]], 'access');
-        if (!accept || accept[0] !== 2) {
+        const who = [
+          wire.text(ATTR.UserName, s.code),
+          wire.text(ATTR.CallingStationId, s.mac),
+          wire.ipv4(ATTR.NasIpAddress, '10.0.0.1'),
+          wire.text(ATTR.NasIdentifier, 'bench-nas'),
+        ];
+        const accept = await send(ch, ports, 1, who, [], 'access', s.code);
+        if (!accept || accept.code !== wire.CODE.AccessAccept) {
           if (accept) counts.reject++;
           continue;
         }
         counts.accept++;
-        const decoded = decodePacket(accept);
-        const cls = decoded.ok ? decoded.packet.attributes.find((a) => a.type === 25) : undefined;
+        // RFC 2865 §5.25: the Class of the Accept goes back unmodified in accounting.
+        const cls = accept.attributes.find((a) => a.type === ATTR.Class);
         const acct = [
           ...who,
-          ...encodeAttributes([
-            ['Acct-Session-Id', s.acctId],
-            ['Framed-IP-Address', s.ip],
-          ]),
-          ...(cls ? [{ type: 25, value: Buffer.from(cls.value) }] : []),
+          wire.text(ATTR.AcctSessionId, s.acctId),
+          wire.ipv4(ATTR.FramedIpAddress, s.ip),
+          ...(cls ? [wire.attr(ATTR.Class, cls.value)] : []),
         ];
-        await send(ch, ports, 4, acct, [['Acct-Status-Type', 'Start']], 'start');
+        await send(ch, ports, 4, acct, [wire.int(ATTR.AcctStatusType, ACCT_STATUS.Start)], 'start');
         for (let k = 1; k <= 3; k++) {
           await send(
             ch,
@@ -138,10 +157,10 @@ async function generator() {
             4,
             acct,
             [
-              ['Acct-Status-Type', 'Interim-Update'],
-              ['Acct-Session-Time', 60 * k],
-              ['Acct-Input-Octets', 1000 * k],
-              ['Acct-Output-Octets', 100_000 * k],
+              wire.int(ATTR.AcctStatusType, ACCT_STATUS.InterimUpdate),
+              wire.int(ATTR.AcctSessionTime, 60 * k),
+              wire.int(ATTR.AcctInputOctets, 1000 * k),
+              wire.int(ATTR.AcctOutputOctets, 100_000 * k),
             ],
             'interim',
           );
@@ -152,11 +171,11 @@ async function generator() {
           4,
           acct,
           [
-            ['Acct-Status-Type', 'Stop'],
-            ['Acct-Session-Time', 240],
-            ['Acct-Input-Octets', 4000],
-            ['Acct-Output-Octets', 400_000],
-            ['Acct-Terminate-Cause', 'User-Request'],
+            wire.int(ATTR.AcctStatusType, ACCT_STATUS.Stop),
+            wire.int(ATTR.AcctSessionTime, 240),
+            wire.int(ATTR.AcctInputOctets, 4000),
+            wire.int(ATTR.AcctOutputOctets, 400_000),
+            wire.int(ATTR.AcctTerminateCause, 1), // User-Request (RFC 2866 §5.10)
           ],
           'stop',
         );
@@ -217,14 +236,16 @@ async function server() {
     if (results.some((r) => !r.check.ok)) process.exitCode = 1;
     return;
   }
-  const target = await startSqliteTarget(scrape);
+  const target = args.includes('--serve')
+    ? await startSqliteServeTarget({ cpuProf: opt('--cpu-prof', undefined) })
+    : await startSqliteTarget(scrape);
   let results;
   try {
     results = await runLevels(target, levels, unionMs);
   } finally {
     await target.close();
   }
-  const md = markdown(results, target.walMax());
+  const md = markdown(results, target.walMax(), args.includes('--serve'));
   console.log(md);
   if (record) appendFileSync(join(here, 'RESULTS.md'), md);
   if (results.some((r) => !r.check.ok)) process.exitCode = 1;
@@ -298,7 +319,7 @@ async function runLevels(target, levels, unionMs) {
       const dbUs = (target.dbCpuUs?.() ?? 0) - db0;
       const wallMs = performance.now() - wall0;
       const batchesAfter = await target.batches();
-      const answered = r.counts.packets - r.counts.timeouts;
+      const answered = r.counts.packets - r.counts.timeouts - r.counts.bad;
       const batches = batchesAfter.count - batchesBefore.count;
       const batched = batchesAfter.packets - batchesBefore.packets;
       const check = verify(await target.rows(sessions), sessions, r, unionMs);
@@ -309,6 +330,7 @@ async function runLevels(target, levels, unionMs) {
         packets: r.counts.packets,
         pps: Math.round(r.counts.packets / (r.elapsedMs / 1000)),
         timeouts: r.counts.timeouts,
+        badReplies: r.counts.bad,
         accepts: r.counts.accept,
         rejects: r.counts.reject,
         latency: r.latency,
@@ -320,6 +342,7 @@ async function runLevels(target, levels, unionMs) {
         avgBatch: batches > 0 ? +(batched / batches).toFixed(1) : 0,
         loadavg: [load0, loadavg()].map((l) => l.map((x) => x.toFixed(1)).join(' ')),
         statements: (await target.afterLevel?.(answered)) ?? undefined,
+        loop: (await target.loop?.()) ?? undefined,
         check,
       };
       results.push(row);
@@ -377,8 +400,37 @@ async function startSqliteTarget(scrape) {
   scraper?.stdout.on('data', (d) => (scraped += d));
   const { services } = running;
   const db = services.store.db;
+  const watch = watchSqlite(db, dbFile);
+  return {
+    services,
+    ports: [running.radiusPorts],
+    cpuUs: () => {
+      const c = process.cpuUsage();
+      return c.user + c.system;
+    },
+    batches: () => services.radiusStats().batches,
+    rows: watch.rows,
+    walMax: watch.walMax,
+    async close() {
+      watch.stop();
+      if (scraper) {
+        scraper.kill('SIGTERM');
+        await new Promise((r) => scraper.once('exit', r));
+        console.log(JSON.stringify({ scraper: JSON.parse(scraped || '{}') }));
+      }
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * watchSqlite returns the check's reader of token and session rows in `db` and the largest
+ * WAL file of `dbFile` seen so far (sampled every 100 ms until stop()).
+ */
+function watchSqlite(db, dbFile) {
   let walMax = 0;
-  const walTimer = setInterval(() => {
+  const timer = setInterval(() => {
     try {
       walMax = Math.max(walMax, statSync(`${dbFile}-wal`).size);
     } catch {
@@ -390,13 +442,6 @@ async function startSqliteTarget(scrape) {
   );
   const tokenRow = db.prepare('SELECT used_ms, used_bytes, max_devices FROM tokens WHERE id = ?');
   return {
-    services,
-    ports: [running.radiusPorts],
-    cpuUs: () => {
-      const c = process.cpuUsage();
-      return c.user + c.system;
-    },
-    batches: () => services.radiusStats().batches,
     rows: (sessions) => {
       const out = new Map();
       for (const s of sessions) {
@@ -406,14 +451,72 @@ async function startSqliteTarget(scrape) {
       return out;
     },
     walMax: () => walMax,
-    async close() {
-      clearInterval(walTimer);
-      if (scraper) {
-        scraper.kill('SIGTERM');
-        await new Promise((r) => scraper.once('exit', r));
-        console.log(JSON.stringify({ scraper: JSON.parse(scraped || '{}') }));
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
+ * startSqliteServeTarget runs `bin/portico.js serve` on a SQLite file as its own process,
+ * with the event-loop and GC probe (bench/_serve-probe.mjs) preloaded and, given a folder,
+ * `--cpu-prof` writing a profile there on exit; setup and the check run in this process on
+ * the same file (WAL: the server's writes are visible here after its commits). Its CPU is
+ * read from /proc/<pid>/stat.
+ */
+async function startSqliteServeTarget({ cpuProf }) {
+  const { loadConfig } = await load('config.js');
+  const { openStore } = await load('storage/open-store.js');
+  const { createServices } = await load('services/services.js');
+  const { systemClock } = await load('clock.js');
+  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  const dbFile = join(dir, 'portico.db');
+  const probeFile = join(dir, 'probe.json');
+  const env = { PORTICO_DB: dbFile, ...NODE_ENV, BENCH_PROBE_FILE: probeFile };
+  const config = loadConfig({ PORTICO_DB: dbFile, ...NODE_ENV });
+  const opened = await openStore(config);
+  const services = createServices({ store: opened.store, clock: systemClock, config });
+  const nodeArgs = ['--import', pathToFileURL(join(here, '_serve-probe.mjs')).href];
+  if (cpuProf) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(cpuProf));
+  let node;
+  try {
+    node = await startNodeProcess(env, nodeArgs);
+  } catch (err) {
+    await opened.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const db = opened.db;
+  const watch = watchSqlite(db, dbFile);
+  const probe = async () => {
+    rmSync(probeFile, { force: true });
+    node.proc.kill('SIGUSR2');
+    for (let i = 0; i < 100; i++) {
+      try {
+        return JSON.parse(readFileSync(probeFile, 'utf8'));
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await running.close();
+    }
+    return undefined;
+  };
+  return {
+    services,
+    ports: [node.ports],
+    cpuUs: () => procCpuUs(node.proc.pid),
+    batches: async () => {
+      const text = await (await fetch(`${node.httpUrl}/metrics`)).text().catch(() => '');
+      return {
+        count: metric(text, 'portico_radius_batch_packets_count'),
+        packets: metric(text, 'portico_radius_batch_packets_sum'),
+      };
+    },
+    beforeLevel: async () => void (await probe()),
+    loop: probe,
+    rows: watch.rows,
+    walMax: watch.walMax,
+    async close() {
+      watch.stop();
+      await node.stop();
+      await opened.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -540,14 +643,18 @@ async function startPgTarget({ nodes, pool, statements }) {
 }
 
 /** startNodeProcess starts `portico serve` with `env` and resolves once it listens. */
-async function startNodeProcess(env) {
+async function startNodeProcess(env, nodeArgs = []) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('PORTICO_')),
   );
-  const proc = spawn(process.execPath, [join(here, '..', 'bin', 'portico.js'), 'serve'], {
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, join(here, '..', 'bin', 'portico.js'), 'serve'],
+    {
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
@@ -693,25 +800,27 @@ function markdownPg(results) {
   return lines.join('\n');
 }
 
-function markdown(results, walMax) {
+function markdown(results, walMax, serve) {
   const date = new Date().toISOString().slice(0, 10);
   const f = (x) => x.toFixed(2);
   const lines = [
     '',
     `## RADIUS load, full session mix (bench/radius-load.mjs, ${date})`,
     '',
-    'Real server (startPortico, group commit, WAL, synchronous=NORMAL) in one process, the',
-    'generator in a second process (fork) on 127.0.0.1; per session Access-Request (PAP +',
+    serve
+      ? 'Real server (`bin/portico.js serve`, group commit, WAL, synchronous=NORMAL) as its own process, the'
+      : 'Real server (startPortico, group commit, WAL, synchronous=NORMAL) in one process, the',
+    "generator (bench/radius-wire.mjs, not Portico's codec) in another process on 127.0.0.1; per session Access-Request (PAP +",
     'Message-Authenticator), Start, 3 Interim-Updates, Stop; one session in ten races for the',
     "previous session's one-device token. Latency in ms per packet type (p50/p99).",
     '',
-    '| in flight | packets | packets/s | access p50/p99 | start p50/p99 | interim p50/p99 | stop p50/p99 | all p99 | timeouts | server CPU µs/packet | generator CPU µs/packet | avg batch | accept/reject | DB check |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| in flight | packets | packets/s | access p50/p99 | start p50/p99 | interim p50/p99 | stop p50/p99 | all p99 | timeouts / bad replies | server CPU µs/packet | generator CPU µs/packet | avg batch | loop lag p99/max, GC ms (max) | load avg before → after | accept/reject | DB check |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const l = r.latency;
     lines.push(
-      `| ${r.concurrency} | ${r.packets} | ${r.pps} | ${f(l.access.p50)}/${f(l.access.p99)} | ${f(l.start.p50)}/${f(l.start.p99)} | ${f(l.interim.p50)}/${f(l.interim.p99)} | ${f(l.stop.p50)}/${f(l.stop.p99)} | ${f(l.all.p99)} | ${r.timeouts} | ${r.serverCpuUsPerPacket} | ${r.generatorCpuUsPerPacket} | ${r.avgBatch} | ${r.accepts}/${r.rejects} | ${r.check.ok ? `ok (${r.check.tokens} tokens)` : `FAILED: ${r.check.problems.join('; ')}`} |`,
+      `| ${r.concurrency} | ${r.packets} | ${r.pps} | ${f(l.access.p50)}/${f(l.access.p99)} | ${f(l.start.p50)}/${f(l.start.p99)} | ${f(l.interim.p50)}/${f(l.interim.p99)} | ${f(l.stop.p50)}/${f(l.stop.p99)} | ${f(l.all.p99)} | ${r.timeouts} / ${r.badReplies} | ${r.serverCpuUsPerPacket} | ${r.generatorCpuUsPerPacket} | ${r.avgBatch} | ${r.loop ? `${r.loop.lag.p99}/${r.loop.lag.max}, ${r.loop.gc.ms} (${r.loop.gc.maxMs})` : '–'} | ${r.loadavg.join(' → ')} | ${r.accepts}/${r.rejects} | ${r.check.ok ? `ok (${r.check.tokens} tokens)` : `FAILED: ${r.check.problems.join('; ')}`} |`,
     );
   }
   lines.push('', `Largest WAL file seen during the run: ${(walMax / 1048576).toFixed(1)} MiB.`, '');
