@@ -269,12 +269,12 @@ async function runLevels(target, levels, unionMs) {
   let sessionBase = 0;
   try {
     for (const concurrency of levels) {
-      const nSessions = concurrency === 1 ? 600 : 10_000;
+      const nSessions = concurrency === 1 ? Number(process.env.K1_SESSIONS ?? 600) : 10_000;
       // One token per regular session; every tenth session is a second device racing for
       // the previous session's one-device token.
       const created = (
         await services.tokens.create(
-          { minutes: 600, maxDevices: 1, count: nSessions, batchName: `bench c=${concurrency}` },
+          { minutes: 600, maxDevices: 1, count: nSessions, batchName: `bench c=${concurrency} #${results.length + 1}` },
           'bench',
           'bulk',
         )
