@@ -274,7 +274,12 @@ async function runLevels(target, levels, unionMs) {
       // the previous session's one-device token.
       const created = (
         await services.tokens.create(
-          { minutes: 600, maxDevices: 1, count: nSessions, batchName: `bench c=${concurrency} #${results.length + 1}` },
+          {
+            minutes: 600,
+            maxDevices: 1,
+            count: nSessions,
+            batchName: `bench c=${concurrency} #${results.length + 1}`,
+          },
           'bench',
           'bulk',
         )
