@@ -318,6 +318,9 @@ async function runLevels(target, levels, unionMs) {
       const db0 = target.dbCpuUs?.() ?? 0;
       const wall0 = performance.now();
       const load0 = loadavg();
+      // The probe starts over here, so that the loop lag and GC it reports are the level's
+      // own, not the previous level's token set-up or the server's start.
+      await target.loop?.();
       child.send({ type: 'run', targets: target.ports, sessions, concurrency, maxMs: 20_000 });
       const r = await new Promise((res) => child.once('message', res));
       const cpuUs = target.cpuUs() - cpu0;

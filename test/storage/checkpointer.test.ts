@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startCheckpointer } from '../../src/storage/checkpointer.js';
+import { shouldTruncate, startCheckpointer } from '../../src/storage/checkpointer.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 
 let dir: string;
@@ -54,4 +54,36 @@ it('reports errors instead of throwing, and stops promptly', async () => {
   await waitFor(() => cp.stats().errors > 0);
   expect(messages[0]).toMatch(/directory|unable to open|does not exist/i);
   await cp.stop();
+});
+
+it('resets a WAL past the limit only in a quiet tick, or under load once it is four times past', () => {
+  const limit = 1000;
+  // Under the limit, or a checkpoint kept from finishing: never.
+  expect(shouldTruncate({ busy: 0, log: 900 }, 900, limit)).toBe(false);
+  expect(shouldTruncate({ busy: 1, log: 5000 }, 5000, limit)).toBe(false);
+  // Past the limit while frames are still being written: not yet (it would stall them).
+  expect(shouldTruncate({ busy: 0, log: 1500 }, 1400, limit)).toBe(false);
+  expect(shouldTruncate({ busy: 0, log: 1500 }, -1, limit)).toBe(false);
+  // Past the limit and nothing written since the last tick: now.
+  expect(shouldTruncate({ busy: 0, log: 1500 }, 1500, limit)).toBe(true);
+  // Four times past the limit: even under load, so that the WAL stays bounded.
+  expect(shouldTruncate({ busy: 0, log: 4001 }, 3900, limit)).toBe(true);
+});
+
+it('resets a WAL past the limit once writes pause', async () => {
+  const insert = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
+  const pad = 'x'.repeat(2000);
+  // About 500 pages: past a limit of 256, under four times it.
+  db.transaction(() => {
+    for (let i = 0; i < 1000; i++) insert.run(`k${i}`, JSON.stringify(pad));
+  })();
+  const before = walBytes();
+  expect(before).toBeGreaterThan(256 * 4096);
+  expect(before).toBeLessThan(1024 * 4096);
+  const cp = startCheckpointer(join(dir, 'p.db'), { intervalMs: 20, truncateAbovePages: 256 });
+  await waitFor(() => cp.stats().truncates > 0);
+  await waitFor(() => walBytes() < 256 * 4096);
+  expect(cp.stats().errors).toBe(0);
+  await cp.stop();
+  expect(db.prepare('SELECT COUNT(*) AS n FROM settings').get()).toEqual({ n: 1000 });
 });
