@@ -20,7 +20,7 @@
 // --serve: Portico runs as `bin/portico.js serve` in its own process on the SQLite file
 // (CPU per packet from /proc/<pid>/stat, event-loop lag and GC pauses per level from the
 // preloaded bench/_serve-probe.mjs); --cpu-prof DIR also writes its V8 CPU profile there
-// (summarise it with bench/cpu-profile-summary.mjs).
+// (summarise it with bench/cpu-profile-summary.mjs); with --postgres, one per node.
 // The generator never uses Portico's codec: it speaks RADIUS through bench/radius-wire.mjs
 // (written from RFC 2865/2866/3579) and checks every reply's authenticators.
 
@@ -223,6 +223,8 @@ async function server() {
         nodes,
         pool: opt('--pool', undefined),
         statements: args.includes('--statements'),
+        cpuProf: opt('--cpu-prof', undefined),
+        socket: args.includes('--socket'),
       });
       try {
         results.push(...(await runLevels(target, levels, unionMs)));
@@ -544,7 +546,7 @@ const PG_BENCH_SETTINGS = {
  * (`bin/portico.js serve`, each its own process) on it; setup and the check run in this
  * process over the same database.
  */
-async function startPgTarget({ nodes, pool, statements }) {
+async function startPgTarget({ nodes, pool, statements, cpuProf, socket }) {
   const { startPostgres } = await import('../test/support/postgres-server.mjs');
   const { loadConfig } = await load('config.js');
   const { openStore } = await load('storage/open-store.js');
@@ -566,7 +568,7 @@ async function startPgTarget({ nodes, pool, statements }) {
     const admin = createPgPool(pg.url(), { max: 1 });
     await admin.query('CREATE DATABASE portico_bench');
     await admin.end();
-    const url = pg.url('portico_bench');
+    const url = socket ? pg.socketUrl('portico_bench') : pg.url('portico_bench');
     const env = {
       PORTICO_DATABASE_URL: url,
       ...NODE_ENV,
@@ -581,7 +583,10 @@ async function startPgTarget({ nodes, pool, statements }) {
     const services = createServices({ store: opened.store, clock: systemClock, config });
     const ports = [];
     for (let i = 0; i < nodes; i++) {
-      const n = await startNodeProcess({ ...env, PORTICO_NODE_ID: `bench-node-${i + 1}` });
+      const n = await startNodeProcess(
+        { ...env, PORTICO_NODE_ID: `bench-node-${i + 1}` },
+        cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [],
+      );
       procs.push(n);
       ports.push(n.ports);
     }

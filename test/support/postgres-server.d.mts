@@ -14,6 +14,8 @@ export type PgServer = {
   pid(): number;
   /** url returns the connection URL of `database` (default `postgres`). */
   url(database?: string): string;
+  /** socketUrl returns the URL of `database` over the server's Unix socket. */
+  socketUrl(database?: string): string;
   /** stop shuts the server down and removes its folder. */
   stop(): Promise<void>;
 };

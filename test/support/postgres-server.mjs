@@ -212,6 +212,9 @@ export async function startPostgres(opts = {}) {
           }
         },
         url,
+        /** socketUrl is the URL of `database` over the server's Unix socket in its folder. */
+        socketUrl: (database = 'postgres') =>
+          `postgres:///${database}?host=${encodeURIComponent(dir)}&port=${port}&user=${PG_ROLE}`,
         async stop() {
           child.stdin?.end();
           let timer;
