@@ -17,10 +17,22 @@ export type PgConn = {
   ): Promise<R | undefined>;
   /** run returns how many rows the statement changed. */
   run(text: string, params?: readonly unknown[]): Promise<number>;
+  /** tx returns the open transaction of this store's async context, or undefined. */
+  tx(): PgTxContext | undefined;
 };
 
 /** PgTxContext is the async context of one open PostgreSQL transaction. */
-export type PgTxContext = { owner: object; client: pg.PoolClient; open: boolean; depth: number };
+export type PgTxContext = {
+  owner: object;
+  client: pg.PoolClient;
+  open: boolean;
+  depth: number;
+  /**
+   * Tokens whose row lock this transaction took outside any savepoint, so holds to its end
+   * (a lock taken inside a savepoint is released when the savepoint is rolled back).
+   */
+  heldTokens?: Set<number>;
+};
 
 /** pgContext carries the open transaction across awaits. */
 export const pgContext = new AsyncLocalStorage<PgTxContext>();
@@ -73,10 +85,11 @@ export const MAX_PREPARED = 1000;
  * connections' memory without end, and past the bound statements run unnamed as before.
  */
 export function createPgConn(pool: pg.Pool, owner: object): PgConn {
-  const target = (): pg.Pool | pg.PoolClient => {
+  const tx = (): PgTxContext | undefined => {
     const c = pgContext.getStore();
-    return c !== undefined && c.owner === owner && c.open ? c.client : pool;
+    return c !== undefined && c.owner === owner && c.open ? c : undefined;
   };
+  const target = (): pg.Pool | pg.PoolClient => tx()?.client ?? pool;
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
     let name = names.get(text);
@@ -99,6 +112,7 @@ export function createPgConn(pool: pg.Pool, owner: object): PgConn {
     (await exec(text, params)).rows as R[];
   return {
     query,
+    tx,
     async one<R>(text: string, params?: readonly unknown[]) {
       return (await query<R>(text, params))[0];
     },

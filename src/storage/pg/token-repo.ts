@@ -19,7 +19,7 @@ import {
   type TokenRecord,
   type TokenUpdate,
 } from '../token-repo.js';
-import type { PgConn } from './connection.js';
+import type { PgConn, PgTxContext } from './connection.js';
 import { Params } from './params.js';
 
 /** pgStateSql returns STATE_SQL with `:now` as the placeholder `now` (the same SQL otherwise). */
@@ -32,6 +32,16 @@ const PG_SORT_SQL: typeof SORT_SQL = { ...SORT_SQL, code: 't.code COLLATE "C" AS
 
 /** asciiLower returns SQL folding `expr` to lower case for ASCII letters only, as SQLite's LIKE and NOCASE do. */
 const asciiLower = (expr: string): string => `lower((${expr})::text COLLATE "C")`;
+
+/**
+ * holdToEnd notes the token rows just locked in `tx` as held to its end, when they were
+ * locked outside any savepoint.
+ */
+function holdToEnd(tx: PgTxContext | undefined, rows: ReadonlyArray<{ id: number }>): void {
+  if (tx === undefined || tx.depth !== 0) return;
+  tx.heldTokens ??= new Set();
+  for (const r of rows) tx.heldTokens.add(r.id);
+}
 
 /** createPgTokenRepo returns the token repository over PostgreSQL. */
 export function createPgTokenRepo(conn: PgConn): Repos['tokens'] {
@@ -214,13 +224,19 @@ export function createPgTokenRepo(conn: PgConn): Repos['tokens'] {
       );
     },
     async lockForUpdate(ids: readonly number[]) {
-      if (ids.length === 0) return;
+      // A row this transaction already holds to its end needs no second round trip (the
+      // RADIUS batch takes all its tokens first, so each packet's lock is usually one).
+      const tx = conn.tx();
+      const held = tx?.heldTokens;
+      const wanted = held ? ids.filter((id) => !held.has(id)) : ids;
+      if (wanted.length === 0) return;
       // Rows are locked in id order, so two transactions locking overlapping sets cannot
       // each hold one the other waits for.
-      await conn.query(
+      const rows = await conn.query<{ id: number }>(
         'SELECT id FROM tokens WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
-        [[...ids]],
+        [[...wanted]],
       );
+      holdToEnd(tx, rows);
     },
     async lockForRequests(keys: TokenLockKeys) {
       const { codes, classes, sessions } = keys;
@@ -231,7 +247,7 @@ export function createPgTokenRepo(conn: PgConn): Repos['tokens'] {
       // (a semi-join over all tokens), and a LATERAL lookup per (NAS, Acct-Session-Id)
       // rather than a join over all sessions. (Its time in pg_stat_statements, about 1.7 ms a
       // call under load, is mostly waiting for rows another batch holds: the point of it.)
-      await conn.query(
+      const rows = await conn.query<{ id: number }>(
         `SELECT id FROM tokens WHERE id = ANY(ARRAY(
            SELECT id FROM tokens WHERE code = ANY($1::text[]) AND deleted_at IS NULL
            UNION ALL SELECT token_id FROM sessions WHERE class = ANY($2::text[])
@@ -243,6 +259,7 @@ export function createPgTokenRepo(conn: PgConn): Repos['tokens'] {
          ORDER BY id FOR UPDATE`,
         [[...codes], [...classes], sessions.map((x) => x[0]), sessions.map((x) => x[1])],
       );
+      holdToEnd(conn.tx(), rows);
     },
     async meterOf(tokenId: number): Promise<TokenMeter | undefined> {
       const r = await conn.one(
